@@ -1,0 +1,212 @@
+//! The serialisable models of what `simulate` and `test` report. Text and JSON renderers in
+//! the binary read these and nothing else, so the two formats cannot disagree.
+
+use std::collections::BTreeMap;
+
+use iamwhy_core::{ContextValue, Decision, DeniedBy, PolicyType, SourceMap};
+use iamwhy_eval::{PolicySet, SetOutcome, StatementMatch, StatementRef};
+use serde::Serialize;
+
+/// Most lines of a statement quoted in text output.
+const EXCERPT_LINES: usize = 12;
+/// Longest quoted line.
+const EXCERPT_WIDTH: usize = 160;
+
+/// One statement, located.
+#[derive(Clone, Debug, Serialize)]
+pub struct StatementInfo {
+    /// The policy type the statement's policy takes part as.
+    pub policy_type: PolicyType,
+    /// What the policy is: `identity-based policy`, `key policy`, `role trust policy`, ...
+    pub policy_kind: &'static str,
+    /// Policy name (or ARN for managed policies).
+    pub policy: String,
+    /// The ARN of a managed policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_arn: Option<String>,
+    /// The statement's `Sid`.
+    pub sid: Option<String>,
+    /// The statement's position in its policy, from 0.
+    pub index: usize,
+    /// `Allow` or `Deny`.
+    pub effect: &'static str,
+    /// How the principal element matched (principal-bearing policies only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal_match: Option<&'static str>,
+    /// For SCPs and RCPs, the level in the OU path (0 = organization root); for VPC
+    /// endpoint policies, the endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<u16>,
+    /// The file the statement was read from.
+    pub file: String,
+    /// 1-based line of the statement in that file.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// The statement's lines, numbered, for text output.
+    #[serde(skip)]
+    pub excerpt: Vec<(u32, String)>,
+}
+
+impl StatementInfo {
+    /// Locates a statement of a policy set.
+    pub(crate) fn new(
+        set: &PolicySet,
+        map: &SourceMap,
+        r: StatementRef,
+        principal_match: Option<&'static str>,
+    ) -> Option<StatementInfo> {
+        let policy = set.policy(r)?;
+        let stmt = set.statement(r)?;
+        let loc = map.location(stmt.span);
+        let end = map.location(iamwhy_core::Span {
+            start: stmt.span.end.saturating_sub(1),
+            ..stmt.span
+        });
+        let last = end.line.min(loc.line + EXCERPT_LINES as u32 - 1);
+        let excerpt = (loc.line..=last)
+            .map(|l| {
+                let text = map.line_text(loc.root.source, l);
+                let text = if text.chars().count() > EXCERPT_WIDTH {
+                    let cut: String = text.chars().take(EXCERPT_WIDTH).collect();
+                    format!("{cut}…")
+                } else {
+                    text.to_owned()
+                };
+                (l, text)
+            })
+            .collect();
+        let level = match r.set {
+            iamwhy_eval::SetId::Scp(l)
+            | iamwhy_eval::SetId::Rcp(l)
+            | iamwhy_eval::SetId::VpcEndpoint(l) => Some(l),
+            _ => None,
+        };
+        Some(StatementInfo {
+            policy_type: r.set.policy_type(),
+            policy_kind: policy.document.kind.describe(),
+            policy: policy.name.clone(),
+            policy_arn: policy.arn.clone(),
+            sid: stmt.sid.clone(),
+            index: stmt.index,
+            effect: stmt.effect.as_str(),
+            principal_match,
+            level,
+            file: loc.file,
+            line: loc.line,
+            column: loc.column,
+            excerpt,
+        })
+    }
+
+    /// `policy#Sid` (or `policy#index`), how expectations name statements.
+    pub fn reference(&self) -> String {
+        match &self.sid {
+            Some(sid) => format!("{}#{sid}", self.policy),
+            None => format!("{}#{}", self.policy, self.index),
+        }
+    }
+}
+
+/// Builds the info of a matched statement.
+pub(crate) fn matched_info(
+    set: &PolicySet,
+    map: &SourceMap,
+    m: &StatementMatch,
+) -> Option<StatementInfo> {
+    let kind = (m.kind != iamwhy_eval::MatchKind::NoPrincipalElement).then(|| m.kind.as_str());
+    StatementInfo::new(set, map, m.statement, kind)
+}
+
+/// A statement that does not apply, and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct NotMatchedInfo {
+    /// The statement.
+    #[serde(flatten)]
+    pub statement: StatementInfo,
+    /// Why it does not apply, in words.
+    pub reason: String,
+}
+
+/// The outcome of one policy type.
+#[derive(Clone, Debug, Serialize)]
+pub struct PolicyTypeOutcome {
+    /// The policy type.
+    pub policy_type: PolicyType,
+    /// `allow`, `explicit-deny`, `implicit-deny` or `not-applicable`.
+    pub outcome: &'static str,
+    /// The SCP/RCP level or VPC endpoint concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<u16>,
+}
+
+impl PolicyTypeOutcome {
+    pub(crate) fn new(o: &iamwhy_eval::TypeOutcome) -> PolicyTypeOutcome {
+        PolicyTypeOutcome {
+            policy_type: o.policy_type,
+            outcome: o.outcome.as_str(),
+            level: o.level,
+        }
+    }
+
+    /// Whether the type took part.
+    pub fn applies(&self) -> bool {
+        self.outcome != SetOutcome::NotApplicable.as_str()
+    }
+}
+
+/// Whether a result met its scenario's expectation.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExpectationResult {
+    /// The expected decision.
+    pub expected: &'static str,
+    /// Whether everything expected holds.
+    pub met: bool,
+    /// What does not hold, in words.
+    pub failures: Vec<String>,
+}
+
+/// The answer for one principal, action and resource.
+#[derive(Clone, Debug, Serialize)]
+pub struct SimulationResult {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The principal, as AWS names it in messages.
+    pub principal: String,
+    /// The action.
+    pub action: String,
+    /// The resource.
+    pub resource: String,
+    /// The account owning the resource, as used.
+    pub resource_account: Option<String>,
+    /// `Allowed`, `ExplicitDeny` or `ImplicitDeny`.
+    pub decision: Decision,
+    /// The policy type AWS would blame.
+    pub denied_by: Option<DeniedBy>,
+    /// Whether the blamed policy is a role trust policy.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub role_trust_policy: bool,
+    /// The AccessDenied message AWS would print.
+    pub message: Option<String>,
+    /// The service rule that decided, if any.
+    pub service_rule: Option<&'static str>,
+    /// Every statement that applies, in every policy type.
+    pub matched_statements: Vec<StatementInfo>,
+    /// The statements that made the decision.
+    pub deciding_statements: Vec<StatementInfo>,
+    /// Context keys the relevant statements test that the request lacks.
+    pub missing_context_keys: Vec<String>,
+    /// The outcome of each policy type that took part.
+    pub policy_types: Vec<PolicyTypeOutcome>,
+    /// Why, in plain words.
+    pub reasons: Vec<String>,
+    /// Statements of the deciding policy type that cover the action but do not apply.
+    pub near_misses: Vec<NotMatchedInfo>,
+    /// Assumptions made and policies ignored.
+    pub notes: Vec<String>,
+    /// The context the request was evaluated with.
+    pub context: BTreeMap<String, ContextValue>,
+    /// The expectation, when the scenario has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expectation: Option<ExpectationResult>,
+}

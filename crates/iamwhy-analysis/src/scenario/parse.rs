@@ -1,0 +1,967 @@
+//! Scenario file → [`Scenario`]s. Unknown keys are errors (with a suggestion); every error
+//! names the place in the file.
+
+use iamwhy_core::time::{Instant, parse_date};
+use iamwhy_core::{
+    Action, Arn, Context, ContextValue, CredentialType, DeniedBy, Diagnostic, Diagnostics,
+    FederatedUser, IamUser, Principal, PrincipalFacts, Resource, Role, SourceId, SourceMap, Span,
+};
+use iamwhy_eval::{EvalOptions, KmsGrant, NotPrincipalMode, Policy, PolicySet};
+use iamwhy_policy::json::{self, JsonValue};
+use iamwhy_policy::{PolicyKind, edit_distance, parse_policy_value};
+use jsonc_parser::ast::ObjectProp;
+
+use super::{Expectation, ExpectedDecision, Scenario};
+
+const SCENARIO_KEYS: &[&str] = &[
+    "name",
+    "principal",
+    "action",
+    "resource",
+    "resource_account",
+    "context",
+    "derive_context",
+    "current_time",
+    "identity_policies",
+    "permissions_boundary",
+    "session_policies",
+    "resource_policy",
+    "scps",
+    "rcps",
+    "vpc_endpoint_policies",
+    "kms_grants",
+    "management_account",
+    "options",
+    "expect",
+];
+
+const PRINCIPAL_KEYS: &[&str] = &[
+    "arn",
+    "role_arn",
+    "unique_id",
+    "tags",
+    "session_tags",
+    "parent_user",
+    "mfa",
+    "mfa_age_seconds",
+    "credential_type",
+    "token_issue_time",
+    "source_identity",
+    "canonical_user_id",
+    "org_id",
+    "org_paths",
+    "service",
+    "federated",
+];
+
+const POLICY_WRAPPER_KEYS: &[&str] = &["name", "arn", "document"];
+const GRANT_KEYS: &[&str] = &[
+    "name",
+    "key_arn",
+    "grantee",
+    "operations",
+    "encryption_context_equals",
+    "encryption_context_subset",
+];
+const OPTION_KEYS: &[&str] = &["not_principal", "trust_policy_respects_boundary"];
+const EXPECT_KEYS: &[&str] = &["decision", "denied_by", "message", "deciding"];
+
+/// What the command line adds to or replaces in every scenario of a file.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    /// Replaces the principal.
+    pub principal: Option<String>,
+    /// Replace the actions.
+    pub actions: Vec<String>,
+    /// Replace the resources.
+    pub resources: Vec<String>,
+    /// Added to (or replacing keys of) the context.
+    pub context: Vec<(String, ContextValue)>,
+    /// Session policy files (already registered in the source map), added to the session
+    /// policies.
+    pub session_policies: Vec<SourceId>,
+    /// Replaces the expectation.
+    pub expect: Option<Expectation>,
+}
+
+/// Parses a scenario file: one scenario object or an array of them. Returns the scenarios
+/// and the warnings found on the way (policies AWS accepts but that may not do what was
+/// meant).
+pub fn parse_scenarios(
+    map: &mut SourceMap,
+    source: SourceId,
+    overrides: &Overrides,
+) -> Result<(Vec<Scenario>, Vec<Diagnostic>), Diagnostics> {
+    let Some(text) = map.text_arc(source) else {
+        return Err(Diagnostics::single(Diagnostic::error(
+            "scenario",
+            "unknown source",
+            Span::empty(source),
+        )));
+    };
+    let root = json::parse(source, &text).map_err(Diagnostics::single)?;
+    let items: Vec<&JsonValue<'_>> = match &root {
+        JsonValue::Object(_) => vec![&root],
+        JsonValue::Array(a) => a.elements.iter().collect(),
+        other => {
+            return Err(Diagnostics::single(
+                Diagnostic::error(
+                    "scenario",
+                    format!(
+                        "expected a scenario object or an array of them, found {}",
+                        json::describe(other)
+                    ),
+                    json::span(source, other),
+                )
+                .with_help("a scenario names `principal`, `action`, `resource` and the policies"),
+            ));
+        }
+    };
+    let file_name = map.name(source).to_owned();
+    let mut reader = Reader {
+        source,
+        diagnostics: Vec::new(),
+    };
+    let mut scenarios = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let default_name = if items.len() == 1 {
+            file_name.clone()
+        } else {
+            format!("{file_name}#{i}")
+        };
+        if let Some(s) = reader.scenario(map, item, default_name, overrides) {
+            scenarios.push(s);
+        }
+    }
+    if reader.diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(Diagnostics::new(reader.diagnostics));
+    }
+    Ok((scenarios, reader.diagnostics))
+}
+
+struct Reader {
+    source: SourceId,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn suggest(key: &str, known: &[&str]) -> Option<String> {
+    known
+        .iter()
+        .map(|k| (edit_distance(&key.to_ascii_lowercase(), k), k))
+        .filter(|(d, _)| *d <= 3)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| format!("did you mean `{k}`?"))
+}
+
+fn kind_for(resources: &[Resource]) -> PolicyKind {
+    let all = |f: &dyn Fn(&Arn<'_>) -> bool| {
+        !resources.is_empty() && resources.iter().all(|r| r.arn().is_some_and(|a| f(&a)))
+    };
+    if all(&|a| a.service == "iam" && a.resource_type() == "role") {
+        PolicyKind::TrustPolicy
+    } else if all(&|a| a.service == "kms" && a.resource_type() == "key") {
+        PolicyKind::KeyPolicy
+    } else {
+        PolicyKind::Resource
+    }
+}
+
+impl Reader {
+    fn span(&self, v: &JsonValue<'_>) -> Span {
+        json::span(self.source, v)
+    }
+
+    fn error(&mut self, message: impl Into<String>, span: Span) {
+        self.diagnostics
+            .push(Diagnostic::error("scenario", message, span));
+    }
+
+    fn wrong_type(&mut self, key: &str, expected: &str, v: &JsonValue<'_>) {
+        let span = self.span(v);
+        self.error(
+            format!("`{key}` must be {expected}, found {}", json::describe(v)),
+            span,
+        );
+    }
+
+    /// Checks keys against a list, reporting unknown and duplicate ones.
+    fn check_keys(&mut self, what: &str, props: &[ObjectProp<'_>], known: &[&str]) {
+        self.diagnostics
+            .extend(json::duplicate_keys(self.source, props));
+        for p in props {
+            let k = json::key(p);
+            if !known.contains(&k) {
+                let mut d = Diagnostic::error(
+                    "unknown-key",
+                    format!("unknown {what} key `{k}`"),
+                    json::key_span(self.source, p),
+                );
+                if let Some(s) = suggest(k, known) {
+                    d = d.with_help(s);
+                }
+                self.diagnostics.push(d);
+            }
+        }
+    }
+
+    fn string<'v>(&mut self, key: &str, v: &'v JsonValue<'v>) -> Option<&'v str> {
+        match v {
+            JsonValue::StringLit(s) => Some(s.value.as_ref()),
+            other => {
+                self.wrong_type(key, "a string", other);
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, key: &str, v: &JsonValue<'_>) -> Option<bool> {
+        match v {
+            JsonValue::BooleanLit(b) => Some(b.value),
+            other => {
+                self.wrong_type(key, "`true` or `false`", other);
+                None
+            }
+        }
+    }
+
+    /// A string or a list of strings.
+    fn strings<'v>(&mut self, key: &str, v: &'v JsonValue<'v>) -> Vec<(&'v str, Span)> {
+        match v {
+            JsonValue::StringLit(s) => vec![(s.value.as_ref(), self.span(v))],
+            JsonValue::Array(a) => a
+                .elements
+                .iter()
+                .filter_map(|e| {
+                    let span = self.span(e);
+                    self.string(key, e).map(|s| (s, span))
+                })
+                .collect(),
+            other => {
+                self.wrong_type(key, "a string or a list of strings", other);
+                Vec::new()
+            }
+        }
+    }
+
+    /// An object mapping strings to strings (tags, encryption contexts).
+    fn string_map(&mut self, key: &str, v: &JsonValue<'_>) -> Vec<(String, String)> {
+        let JsonValue::Object(o) = v else {
+            self.wrong_type(key, "an object of strings", v);
+            return Vec::new();
+        };
+        self.diagnostics
+            .extend(json::duplicate_keys(self.source, &o.properties));
+        o.properties
+            .iter()
+            .filter_map(|p| {
+                let value = self.string(key, &p.value)?;
+                Some((json::key(p).to_owned(), value.to_owned()))
+            })
+            .collect()
+    }
+
+    fn scenario(
+        &mut self,
+        map: &mut SourceMap,
+        value: &JsonValue<'_>,
+        default_name: String,
+        overrides: &Overrides,
+    ) -> Option<Scenario> {
+        let JsonValue::Object(obj) = value else {
+            self.wrong_type("scenario", "an object", value);
+            return None;
+        };
+        let errors_before = self.error_count();
+        self.check_keys("scenario", &obj.properties, SCENARIO_KEYS);
+        let span = self.span(value);
+        let get = |k: &str| {
+            obj.properties
+                .iter()
+                .find(|p| json::key(p) == k)
+                .map(|p| &p.value)
+        };
+
+        let name = get("name")
+            .and_then(|v| self.string("name", v))
+            .map_or(default_name, str::to_owned);
+
+        // Principal.
+        let (principal, facts) = match &overrides.principal {
+            Some(text) => match Principal::parse(text) {
+                Ok(p) => (Some(p), PrincipalFacts::default()),
+                Err(e) => {
+                    self.diagnostics.push(Diagnostic {
+                        span: None,
+                        ..Diagnostic::error("scenario", format!("--principal: {e}"), span)
+                    });
+                    (None, PrincipalFacts::default())
+                }
+            },
+            None => match get("principal") {
+                Some(v) => self.principal(v),
+                None => {
+                    self.error("missing `principal` in this scenario", span);
+                    (None, PrincipalFacts::default())
+                }
+            },
+        };
+
+        // Actions and resources.
+        let actions = self.requested("action", get("action"), &overrides.actions, span, |s| {
+            Action::parse(s).map_err(|e| e.to_string())
+        });
+        let resources = self.requested(
+            "resource",
+            get("resource"),
+            &overrides.resources,
+            span,
+            |s| Resource::parse(s).map_err(|e| e.to_string()),
+        );
+
+        let resource_account = get("resource_account").and_then(|v| {
+            let s = self.string("resource_account", v)?;
+            if !iamwhy_core::is_account_id(s) {
+                let sp = self.span(v);
+                self.error(
+                    format!("`resource_account` must be a 12-digit account id, found `{s}`"),
+                    sp,
+                );
+            }
+            Some(s.to_owned())
+        });
+
+        let mut context = Context::new();
+        if let Some(v) = get("context") {
+            self.context(v, &mut context);
+        }
+        for (k, v) in &overrides.context {
+            context.insert(k, v.clone());
+        }
+        let derive_context = get("derive_context")
+            .and_then(|v| self.boolean("derive_context", v))
+            .unwrap_or(true);
+        let current_time = get("current_time").and_then(|v| {
+            let s = self.string("current_time", v)?;
+            let t = parse_date(s);
+            if t.is_none() {
+                let sp = self.span(v);
+                self.error(
+                    format!(
+                        "`current_time` must be an ISO 8601 date or epoch seconds, found `{s}`"
+                    ),
+                    sp,
+                );
+            }
+            t
+        });
+
+        // Policies.
+        let mut policies = PolicySet::default();
+        if let Some(v) = get("identity_policies") {
+            policies.identity = self.policy_list(map, "identity_policies", v, PolicyKind::Identity);
+        }
+        if let Some(v) = get("permissions_boundary") {
+            policies.permissions_boundary = self.policy(
+                map,
+                "permissions_boundary",
+                v,
+                PolicyKind::PermissionsBoundary,
+            );
+        }
+        if let Some(v) = get("session_policies") {
+            policies.session =
+                Some(self.policy_list(map, "session_policies", v, PolicyKind::Session));
+        }
+        for id in &overrides.session_policies {
+            match iamwhy_policy::parse_policy(map, *id, PolicyKind::Session) {
+                Ok(document) => policies.session.get_or_insert_with(Vec::new).push(Policy {
+                    name: map.name(*id).to_owned(),
+                    arn: None,
+                    document,
+                }),
+                Err(e) => self.diagnostics.extend(e),
+            }
+        }
+        if let Some(v) = get("resource_policy") {
+            let kind = kind_for(&resources);
+            policies.resource = self.policy(map, "resource_policy", v, kind);
+        }
+        if let Some(v) = get("scps") {
+            policies.scps = Some(self.levels(map, "scps", v, PolicyKind::Scp));
+        }
+        if let Some(v) = get("rcps") {
+            policies.rcps = Some(self.levels(map, "rcps", v, PolicyKind::Rcp));
+        }
+        if let Some(v) = get("vpc_endpoint_policies") {
+            policies.vpc_endpoints =
+                self.policy_list(map, "vpc_endpoint_policies", v, PolicyKind::VpcEndpoint);
+        }
+        if let Some(v) = get("kms_grants") {
+            policies.kms_grants = self.grants(v);
+        }
+        if let Some(v) = get("management_account") {
+            policies.management_account = self.string("management_account", v).map(str::to_owned);
+        }
+        let options = get("options").map(|v| self.options(v)).unwrap_or_default();
+        let expect = match &overrides.expect {
+            Some(e) => Some(e.clone()),
+            None => get("expect").and_then(|v| self.expectation(v)),
+        };
+
+        // A federated user's identity policies are its parent user's (spec §4.1).
+        if let Some(Principal::FederatedUser(f)) = &principal
+            && f.parent_user.is_none()
+            && !policies.identity.is_empty()
+        {
+            self.diagnostics.push(Diagnostic::warning(
+                "scenario",
+                "a federated user's identity-based policies are those of the IAM user that called GetFederationToken: name it with `parent_user`",
+                span,
+            ));
+        }
+
+        if self.error_count() > errors_before {
+            return None;
+        }
+        Some(Scenario {
+            name,
+            span,
+            principal: principal?,
+            facts,
+            actions,
+            resources,
+            resource_account,
+            context,
+            derive_context,
+            current_time,
+            policies,
+            options,
+            expect,
+        })
+    }
+
+    fn error_count(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    /// `action` or `resource`: a string or list from the file, unless overridden.
+    fn requested<T>(
+        &mut self,
+        key: &str,
+        value: Option<&JsonValue<'_>>,
+        overridden: &[String],
+        scenario_span: Span,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Vec<T> {
+        if !overridden.is_empty() {
+            let mut out = Vec::new();
+            for text in overridden {
+                match parse(text) {
+                    Ok(t) => out.push(t),
+                    Err(e) => self.diagnostics.push(Diagnostic {
+                        span: None,
+                        ..Diagnostic::error("scenario", format!("--{key}: {e}"), scenario_span)
+                    }),
+                }
+            }
+            return out;
+        }
+        let Some(value) = value else {
+            self.error(format!("missing `{key}` in this scenario"), scenario_span);
+            return Vec::new();
+        };
+        let items = self.strings(key, value);
+        if items.is_empty() {
+            let sp = self.span(value);
+            self.error(format!("`{key}` is empty"), sp);
+        }
+        items
+            .into_iter()
+            .filter_map(|(text, span)| match parse(text) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    self.error(e, span);
+                    None
+                }
+            })
+            .collect()
+    }
+
+    fn principal(&mut self, v: &JsonValue<'_>) -> (Option<Principal>, PrincipalFacts) {
+        let mut facts = PrincipalFacts::default();
+        let parse_arn = |r: &mut Reader, text: &str, span: Span| match Principal::parse(text) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                r.error(e.to_string(), span);
+                None
+            }
+        };
+        let obj = match v {
+            JsonValue::StringLit(s) => {
+                let span = self.span(v);
+                return (parse_arn(self, &s.value, span), facts);
+            }
+            JsonValue::Object(o) => o,
+            other => {
+                self.wrong_type("principal", "an ARN string or an object", other);
+                return (None, facts);
+            }
+        };
+        self.check_keys("principal", &obj.properties, PRINCIPAL_KEYS);
+        let get = |k: &str| {
+            obj.properties
+                .iter()
+                .find(|p| json::key(p) == k)
+                .map(|p| &p.value)
+        };
+        let mut principal = if let Some(s) = get("service") {
+            self.string("service", s)
+                .map(|s| Principal::Service(s.to_owned()))
+        } else if let Some(f) = get("federated") {
+            self.string("federated", f)
+                .map(|s| Principal::IdentityProvider(s.to_owned()))
+        } else if let Some(a) = get("arn") {
+            let span = self.span(a);
+            self.string("arn", a).and_then(|s| parse_arn(self, s, span))
+        } else if let Some(r) = get("role_arn") {
+            let span = self.span(r);
+            self.string("role_arn", r)
+                .and_then(|s| parse_arn(self, s, span))
+        } else {
+            let span = self.span(v);
+            self.error(
+                "a principal object needs `arn`, `role_arn`, `service` or `federated`",
+                span,
+            );
+            None
+        };
+
+        if let Some(r) = get("role_arn") {
+            let span = self.span(r);
+            if let Some(text) = self.string("role_arn", r) {
+                match (Principal::parse(text), principal.as_mut()) {
+                    (
+                        Ok(Principal::RoleSession(from_role)),
+                        Some(Principal::RoleSession(session)),
+                    ) => {
+                        if !from_role.role.name.eq_ignore_ascii_case(&session.role.name)
+                            || from_role.role.account != session.role.account
+                        {
+                            self.error(
+                                format!(
+                                    "`role_arn` names role `{}` but the session is of role `{}`",
+                                    from_role.role.name, session.role.name
+                                ),
+                                span,
+                            );
+                        }
+                        session.role.path = from_role.role.path;
+                    }
+                    (Ok(_), _) => self.error(
+                        "`role_arn` must be a role ARN and goes with an assumed-role session `arn`",
+                        span,
+                    ),
+                    (Err(e), _) => self.error(e.to_string(), span),
+                }
+            }
+        }
+        if let Some(u) = get("unique_id")
+            && let Some(id) = self.string("unique_id", u)
+        {
+            match principal.as_mut() {
+                Some(Principal::User(IamUser { unique_id, .. }))
+                | Some(Principal::RoleSession(iamwhy_core::RoleSession {
+                    role: Role { unique_id, .. },
+                    ..
+                })) => *unique_id = Some(id.to_owned()),
+                _ => {
+                    let span = self.span(u);
+                    self.error("`unique_id` applies to IAM users and role sessions", span);
+                }
+            }
+        }
+        if let Some(p) = get("parent_user") {
+            let span = self.span(p);
+            if let Some(text) = self.string("parent_user", p) {
+                match (Principal::parse(text), principal.as_mut()) {
+                    (
+                        Ok(Principal::User(user)),
+                        Some(Principal::FederatedUser(FederatedUser { parent_user, .. })),
+                    ) => {
+                        *parent_user = Some(user);
+                    }
+                    (Ok(Principal::User(_)), _) => {
+                        self.error("`parent_user` applies to federated-user principals", span);
+                    }
+                    (Ok(_), _) => self.error("`parent_user` must be an IAM user ARN", span),
+                    (Err(e), _) => self.error(e.to_string(), span),
+                }
+            }
+        }
+        for key in ["tags", "session_tags"] {
+            if let Some(t) = get(key) {
+                for (k, v) in self.string_map(key, t) {
+                    facts.set_tag(&k, &v);
+                }
+            }
+        }
+        if let Some(m) = get("mfa") {
+            facts.mfa_authenticated = self.boolean("mfa", m);
+        }
+        if let Some(a) = get("mfa_age_seconds") {
+            match a {
+                JsonValue::NumberLit(n) => match n.value.parse::<u64>() {
+                    Ok(age) => facts.mfa_auth_age = Some(age),
+                    Err(_) => self.wrong_type("mfa_age_seconds", "a whole number of seconds", a),
+                },
+                other => self.wrong_type("mfa_age_seconds", "a number", other),
+            }
+        }
+        if let Some(c) = get("credential_type")
+            && let Some(text) = self.string("credential_type", c)
+        {
+            match CredentialType::parse(text) {
+                Some(t) => facts.credential_type = Some(t),
+                None => {
+                    let span = self.span(c);
+                    self.diagnostics.push(
+                        Diagnostic::error("scenario", format!("unknown credential type `{text}`"), span)
+                            .with_help("use `long_term`, `session_token`, `assumed_role`, `federation_token` or `console`"),
+                    );
+                }
+            }
+        }
+        let text_fact =
+            |r: &mut Reader, key: &str| get(key).and_then(|v| r.string(key, v)).map(str::to_owned);
+        facts.token_issue_time = text_fact(self, "token_issue_time");
+        facts.source_identity = text_fact(self, "source_identity");
+        facts.canonical_user_id = text_fact(self, "canonical_user_id");
+        facts.org_id = text_fact(self, "org_id");
+        if let Some(p) = get("org_paths") {
+            facts.org_paths = self
+                .strings("org_paths", p)
+                .into_iter()
+                .map(|(s, _)| s.to_owned())
+                .collect();
+        }
+        (principal, facts)
+    }
+
+    fn context(&mut self, v: &JsonValue<'_>, context: &mut Context) {
+        let JsonValue::Object(o) = v else {
+            self.wrong_type("context", "an object of context keys", v);
+            return;
+        };
+        self.diagnostics
+            .extend(json::duplicate_keys(self.source, &o.properties));
+        for p in &o.properties {
+            let key = json::key(p);
+            let scalar = |v: &JsonValue<'_>| match v {
+                JsonValue::StringLit(s) => Some(s.value.to_string()),
+                JsonValue::NumberLit(n) => Some(n.value.to_owned()),
+                JsonValue::BooleanLit(b) => Some(b.value.to_string()),
+                _ => None,
+            };
+            let value = match &p.value {
+                JsonValue::Array(a) => {
+                    let mut values = Vec::new();
+                    for e in &a.elements {
+                        match scalar(e) {
+                            Some(s) => values.push(s),
+                            None => self.wrong_type(key, "a string, number or boolean", e),
+                        }
+                    }
+                    ContextValue::Multi(values)
+                }
+                other => match scalar(other) {
+                    Some(s) => ContextValue::Single(s),
+                    None => {
+                        self.wrong_type(key, "a string, number, boolean or a list of them", other);
+                        continue;
+                    }
+                },
+            };
+            context.insert(key, value);
+        }
+    }
+
+    fn policy(
+        &mut self,
+        map: &mut SourceMap,
+        key: &str,
+        v: &JsonValue<'_>,
+        kind: PolicyKind,
+    ) -> Option<Policy> {
+        let (name, arn, doc_value) = match v {
+            JsonValue::Object(o) if o.properties.iter().any(|p| json::key(p) == "document") => {
+                self.check_keys(
+                    &format!("`{key}` entry"),
+                    &o.properties,
+                    POLICY_WRAPPER_KEYS,
+                );
+                let get = |k: &str| {
+                    o.properties
+                        .iter()
+                        .find(|p| json::key(p) == k)
+                        .map(|p| &p.value)
+                };
+                let name = get("name")
+                    .and_then(|n| self.string("name", n))
+                    .map(str::to_owned);
+                let arn = get("arn")
+                    .and_then(|n| self.string("arn", n))
+                    .map(str::to_owned);
+                (name, arn, get("document")?)
+            }
+            other => (None, None, other),
+        };
+        match parse_policy_value(map, self.source, doc_value, kind) {
+            Ok(document) => {
+                self.diagnostics.extend(document.warnings.iter().cloned());
+                let name = name
+                    .or_else(|| {
+                        arn.as_ref()
+                            .and_then(|a| a.rsplit('/').next().map(str::to_owned))
+                    })
+                    .unwrap_or_else(|| key.to_owned());
+                Some(Policy {
+                    name,
+                    arn,
+                    document,
+                })
+            }
+            Err(e) => {
+                self.diagnostics.extend(e);
+                None
+            }
+        }
+    }
+
+    fn policy_list(
+        &mut self,
+        map: &mut SourceMap,
+        key: &str,
+        v: &JsonValue<'_>,
+        kind: PolicyKind,
+    ) -> Vec<Policy> {
+        let JsonValue::Array(a) = v else {
+            self.wrong_type(key, "a list of policies", v);
+            return Vec::new();
+        };
+        a.elements
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| self.policy(map, &format!("{key}[{i}]"), e, kind))
+            .collect()
+    }
+
+    fn levels(
+        &mut self,
+        map: &mut SourceMap,
+        key: &str,
+        v: &JsonValue<'_>,
+        kind: PolicyKind,
+    ) -> Vec<Vec<Policy>> {
+        let JsonValue::Array(a) = v else {
+            self.wrong_type(
+                key,
+                "a list of levels (root first, account last), each a list of policies",
+                v,
+            );
+            return Vec::new();
+        };
+        a.elements
+            .iter()
+            .enumerate()
+            .map(|(i, level)| self.policy_list(map, &format!("{key}[{i}]"), level, kind))
+            .collect()
+    }
+
+    fn grants(&mut self, v: &JsonValue<'_>) -> Vec<KmsGrant> {
+        let JsonValue::Array(a) = v else {
+            self.wrong_type("kms_grants", "a list of grants", v);
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, g) in a.elements.iter().enumerate() {
+            let JsonValue::Object(o) = g else {
+                self.wrong_type("kms_grants", "a list of grant objects", g);
+                continue;
+            };
+            self.check_keys("grant", &o.properties, GRANT_KEYS);
+            let get = |k: &str| {
+                o.properties
+                    .iter()
+                    .find(|p| json::key(p) == k)
+                    .map(|p| &p.value)
+            };
+            let mut grant = KmsGrant {
+                name: format!("kms_grants[{i}]"),
+                ..KmsGrant::default()
+            };
+            if let Some(n) = get("name").and_then(|n| self.string("name", n)) {
+                grant.name = n.to_owned();
+            }
+            grant.key_arn = get("key_arn")
+                .and_then(|n| self.string("key_arn", n))
+                .map(str::to_owned);
+            match get("grantee").and_then(|n| self.string("grantee", n)) {
+                Some(s) => grant.grantee = s.to_owned(),
+                None => {
+                    let span = self.span(g);
+                    self.error("a grant needs a `grantee`", span);
+                }
+            }
+            if let Some(ops) = get("operations") {
+                grant.operations = self
+                    .strings("operations", ops)
+                    .into_iter()
+                    .map(|(s, _)| s.trim_start_matches("kms:").to_owned())
+                    .collect();
+            }
+            if let Some(ec) = get("encryption_context_equals") {
+                grant.encryption_context_equals = self.string_map("encryption_context_equals", ec);
+            }
+            if let Some(ec) = get("encryption_context_subset") {
+                grant.encryption_context_subset = self.string_map("encryption_context_subset", ec);
+            }
+            out.push(grant);
+        }
+        out
+    }
+
+    fn options(&mut self, v: &JsonValue<'_>) -> EvalOptions {
+        let mut options = EvalOptions::default();
+        let JsonValue::Object(o) = v else {
+            self.wrong_type("options", "an object", v);
+            return options;
+        };
+        self.check_keys("options", &o.properties, OPTION_KEYS);
+        for p in &o.properties {
+            match json::key(p) {
+                "not_principal" => match self.string("not_principal", &p.value) {
+                    Some("strict_chain") => options.not_principal = NotPrincipalMode::StrictChain,
+                    Some("any_entry") => options.not_principal = NotPrincipalMode::AnyEntry,
+                    Some(other) => {
+                        let span = self.span(&p.value);
+                        self.error(
+                            format!(
+                                "`not_principal` is `strict_chain` or `any_entry`, found `{other}`"
+                            ),
+                            span,
+                        );
+                    }
+                    None => {}
+                },
+                "trust_policy_respects_boundary" => {
+                    if let Some(b) = self.boolean("trust_policy_respects_boundary", &p.value) {
+                        options.trust_policy_respects_boundary = b;
+                    }
+                }
+                _ => {}
+            }
+        }
+        options
+    }
+
+    fn expectation(&mut self, v: &JsonValue<'_>) -> Option<Expectation> {
+        let decision = |r: &mut Reader, v: &JsonValue<'_>| {
+            let text = r.string("expect", v)?;
+            let d = ExpectedDecision::parse(text);
+            if d.is_none() {
+                let span = r.span(v);
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        "scenario",
+                        format!("unknown expected decision `{text}`"),
+                        span,
+                    )
+                    .with_help("use `Allowed`, `ExplicitDeny`, `ImplicitDeny` or `Denied`"),
+                );
+            }
+            d
+        };
+        match v {
+            JsonValue::StringLit(_) => Some(Expectation {
+                decision: decision(self, v)?,
+                denied_by: None,
+                message: None,
+                deciding: Vec::new(),
+            }),
+            JsonValue::Object(o) => {
+                self.check_keys("expect", &o.properties, EXPECT_KEYS);
+                let get = |k: &str| {
+                    o.properties
+                        .iter()
+                        .find(|p| json::key(p) == k)
+                        .map(|p| &p.value)
+                };
+                let Some(d) = get("decision") else {
+                    let span = self.span(v);
+                    self.error("`expect` needs a `decision`", span);
+                    return None;
+                };
+                let decision = decision(self, d)?;
+                let denied_by = match get("denied_by") {
+                    None => None,
+                    Some(JsonValue::NullKeyword(_)) => Some(None),
+                    Some(x) => {
+                        let text = self.string("denied_by", x)?;
+                        match parse_denied_by(text) {
+                            Some(t) => Some(Some(t)),
+                            None => {
+                                let span = self.span(x);
+                                self.diagnostics.push(
+                                    Diagnostic::error("scenario", format!("unknown policy type `{text}`"), span)
+                                        .with_help("use identity, resource, permissions-boundary, session, scp, rcp, vpc-endpoint, service-rule or null"),
+                                );
+                                return None;
+                            }
+                        }
+                    }
+                };
+                let message = get("message")
+                    .and_then(|m| self.string("message", m))
+                    .map(str::to_owned);
+                let deciding = get("deciding")
+                    .map(|d| {
+                        self.strings("deciding", d)
+                            .into_iter()
+                            .map(|(s, _)| s.to_owned())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Some(Expectation {
+                    decision,
+                    denied_by,
+                    message,
+                    deciding,
+                })
+            }
+            other => {
+                self.wrong_type("expect", "a decision string or an object", other);
+                None
+            }
+        }
+    }
+}
+
+/// Parses a policy-type name as used in `denied_by`.
+pub(crate) fn parse_denied_by(text: &str) -> Option<DeniedBy> {
+    Some(match text {
+        "identity" => DeniedBy::Identity,
+        "resource" => DeniedBy::Resource,
+        "permissions-boundary" => DeniedBy::PermissionsBoundary,
+        "session" => DeniedBy::Session,
+        "scp" => DeniedBy::Scp,
+        "rcp" => DeniedBy::Rcp,
+        "vpc-endpoint" => DeniedBy::VpcEndpoint,
+        "service-rule" => DeniedBy::ServiceRule,
+        _ => return None,
+    })
+}
+
+/// Converts a time for a scenario's `current_time`.
+pub(crate) fn now_or_current(t: Option<Instant>) -> Instant {
+    t.unwrap_or_else(Instant::now)
+}

@@ -1,0 +1,210 @@
+//! `iamwhy simulate`: evaluate a scenario for each of its actions and resources.
+
+use iamwhy_core::{Request, SourceMap};
+use iamwhy_eval::{EvalOptions, Evaluation, PolicySet, authorize, derive_context};
+use iamwhy_policy::{Effect, PrincipalEntryKind};
+
+use crate::explain::{describe_mismatch, near_misses, reasons};
+use crate::result::{
+    ExpectationResult, NotMatchedInfo, PolicyTypeOutcome, SimulationResult, StatementInfo,
+    matched_info,
+};
+use crate::scenario::{Expectation, Scenario};
+
+/// Evaluates a scenario: one result per action and resource, actions first.
+pub fn simulate(scenario: &Scenario, map: &SourceMap) -> Vec<SimulationResult> {
+    let now = crate::scenario::now_or_current(scenario.current_time);
+    let options = EvalOptions {
+        explain: true,
+        ..scenario.options
+    };
+    let mut results = Vec::new();
+    for action in &scenario.actions {
+        for resource in &scenario.resources {
+            let mut req = Request {
+                principal: scenario.principal.clone(),
+                facts: scenario.facts.clone(),
+                action: action.clone(),
+                resource: resource.clone(),
+                resource_account: scenario.resource_account.clone(),
+                context: scenario.context.clone(),
+            };
+            let mut notes = Vec::new();
+            if req.effective_resource_account().is_none()
+                && !req.resource.is_any()
+                && let Some((account, how)) = infer_resource_account(&req, &scenario.policies)
+            {
+                notes.push(format!(
+                    "the resource ARN names no account; assumed it is in account {account} ({how}); set `resource_account` to change this"
+                ));
+                req.resource_account = Some(account);
+            }
+            if scenario.derive_context {
+                derive_context(&mut req, now);
+            }
+            let ev = authorize(&req, &scenario.policies, &options);
+            let mut result = build_result(&scenario.name, &req, &ev, &scenario.policies, map);
+            notes.append(&mut result.notes);
+            result.notes = notes;
+            if let Some(exp) = &scenario.expect {
+                result.expectation = Some(check_expectation(exp, &result));
+            }
+            results.push(result);
+        }
+    }
+    results
+}
+
+/// Spec §1.3: S3 ARNs carry no account. Take it from a resource-policy statement naming an
+/// account root, else assume the principal's account.
+fn infer_resource_account(req: &Request, set: &PolicySet) -> Option<(String, &'static str)> {
+    if let Some(policy) = &set.resource {
+        let mut accounts: Vec<&str> = policy
+            .document
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow)
+            .filter_map(|s| s.principal.as_ref())
+            .flat_map(|p| p.entries.iter())
+            .filter_map(|e| match &e.kind {
+                PrincipalEntryKind::Account { account } => Some(account.as_str()),
+                _ => None,
+            })
+            .collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        if let [only] = accounts.as_slice() {
+            return Some((
+                (*only).to_owned(),
+                "the account the resource-based policy delegates to",
+            ));
+        }
+    }
+    req.principal
+        .account()
+        .map(|a| (a.to_owned(), "the principal's account"))
+}
+
+/// Turns an evaluation into the reported model.
+pub fn build_result(
+    scenario: &str,
+    req: &Request,
+    ev: &Evaluation,
+    set: &PolicySet,
+    map: &SourceMap,
+) -> SimulationResult {
+    let matched: Vec<StatementInfo> = ev
+        .matched
+        .iter()
+        .filter_map(|m| matched_info(set, map, m))
+        .collect();
+    let deciding: Vec<StatementInfo> = ev
+        .deciding
+        .iter()
+        .filter_map(|r| {
+            let m = ev.matched.iter().find(|m| m.statement == *r)?;
+            matched_info(set, map, m)
+        })
+        .collect();
+    let near = ev
+        .denied_by
+        .and_then(|d| d.policy_type())
+        .filter(|_| ev.decision == iamwhy_core::Decision::ImplicitDeny)
+        .map(|t| {
+            near_misses(ev, t)
+                .filter_map(|(r, m)| {
+                    let stmt = set.statement(r)?;
+                    Some(NotMatchedInfo {
+                        statement: StatementInfo::new(set, map, r, None)?,
+                        reason: describe_mismatch(stmt, m, req),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    SimulationResult {
+        scenario: scenario.to_owned(),
+        principal: req.principal.to_string(),
+        action: req.action.to_string(),
+        resource: req.resource.to_string(),
+        resource_account: req.effective_resource_account().map(str::to_owned),
+        decision: ev.decision,
+        denied_by: ev.denied_by,
+        role_trust_policy: ev.role_trust,
+        message: ev.message.clone(),
+        service_rule: ev.service_rule.map(|r| r.as_str()),
+        matched_statements: matched,
+        deciding_statements: deciding,
+        missing_context_keys: ev.missing_context_keys.clone(),
+        policy_types: ev
+            .outcomes
+            .iter()
+            .map(PolicyTypeOutcome::new)
+            .filter(PolicyTypeOutcome::applies)
+            .collect(),
+        reasons: reasons(req, ev, set),
+        near_misses: near,
+        notes: ev.notes.clone(),
+        context: req
+            .context
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.clone()))
+            .collect(),
+        expectation: None,
+    }
+}
+
+/// Compares a result with an expectation.
+pub fn check_expectation(exp: &Expectation, r: &SimulationResult) -> ExpectationResult {
+    let mut failures = Vec::new();
+    if !exp.decision.accepts(r.decision) {
+        failures.push(format!(
+            "expected {}, got {}",
+            exp.decision.as_str(),
+            r.decision
+        ));
+    }
+    if let Some(by) = exp.denied_by
+        && by != r.denied_by
+    {
+        failures.push(format!(
+            "expected denied_by {}, got {}",
+            by.map_or("null", |b| b.as_str()),
+            r.denied_by.map_or("null", |b| b.as_str())
+        ));
+    }
+    if let Some(m) = &exp.message
+        && r.message.as_deref() != Some(m.as_str())
+    {
+        failures.push(format!(
+            "expected message {m:?}, got {:?}",
+            r.message.as_deref().unwrap_or("")
+        ));
+    }
+    for d in &exp.deciding {
+        let found = r.deciding_statements.iter().any(|s| {
+            s.reference() == *d
+                || format!("{}#{}", s.policy, s.index) == *d
+                || s.policy_arn.as_ref().is_some_and(|a| {
+                    s.sid.as_ref().is_some_and(|sid| format!("{a}#{sid}") == *d)
+                        || format!("{a}#{}", s.index) == *d
+                })
+        });
+        if !found {
+            let got: Vec<String> = r
+                .deciding_statements
+                .iter()
+                .map(StatementInfo::reference)
+                .collect();
+            failures.push(format!(
+                "expected deciding statement `{d}`, got [{}]",
+                got.join(", ")
+            ));
+        }
+    }
+    ExpectationResult {
+        expected: exp.decision.as_str(),
+        met: failures.is_empty(),
+        failures,
+    }
+}

@@ -1,0 +1,287 @@
+//! Source files, spans and line/column resolution.
+//!
+//! Every parsed element keeps a [`Span`]: the id of the text it came from and a byte range in
+//! that text. Line and column numbers are only computed when something is shown to a user.
+//!
+//! A policy may arrive inside another document: as a JSON string inside JSON (what
+//! `aws s3api get-bucket-policy` prints) or URL-encoded (what the IAM API returns). The decoded
+//! text is registered as an *embedded* source that remembers, for each of its bytes, the byte
+//! of the enclosing text it came from. [`SourceMap::location`] follows that chain back to the
+//! file on disk, so an error inside an embedded policy still names the line and column a user
+//! can find in the file they opened.
+
+use std::sync::Arc;
+
+/// Identifies one text registered in a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceId(u32);
+
+impl SourceId {
+    /// A source id for texts that were never registered (tests, generated policies).
+    pub const DETACHED: SourceId = SourceId(u32::MAX);
+}
+
+/// A byte range in one source text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Span {
+    /// The text the range belongs to.
+    pub source: SourceId,
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+impl Span {
+    /// A span covering `start..end` of `source`; offsets beyond `u32::MAX` are clamped.
+    pub fn new(source: SourceId, start: usize, end: usize) -> Span {
+        let clamp = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        Span {
+            source,
+            start: clamp(start),
+            end: clamp(end.max(start)),
+        }
+    }
+
+    /// A zero-width span at the start of `source`.
+    pub fn empty(source: SourceId) -> Span {
+        Span {
+            source,
+            start: 0,
+            end: 0,
+        }
+    }
+
+    /// Byte length of the span.
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    /// Whether the span covers no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+}
+
+/// A resolved position, ready to be shown to a user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// Name of the file on disk (or `<stdin>`, `<arg>`, ...).
+    pub file: String,
+    /// 1-based line in that file.
+    pub line: u32,
+    /// 1-based column in that file, counted in characters.
+    pub column: u32,
+    /// The span translated into the root file.
+    pub root: Span,
+}
+
+#[derive(Debug)]
+enum Origin {
+    Root,
+    /// `offsets[i]` is the byte in `parent` that produced byte `i` of this text; one extra
+    /// entry maps the end of the text.
+    Embedded {
+        parent: SourceId,
+        offsets: Vec<u32>,
+    },
+}
+
+#[derive(Debug)]
+struct SourceFile {
+    name: String,
+    text: Arc<str>,
+    line_starts: Vec<u32>,
+    origin: Origin,
+}
+
+/// All texts a run has read, so that spans can be turned into file, line and column.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    /// An empty map.
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    /// Registers the text of a file (or of stdin, or of a command-line argument).
+    pub fn add_file(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceId {
+        let text = text.into();
+        self.push(SourceFile {
+            name: name.into(),
+            line_starts: line_starts(&text),
+            text,
+            origin: Origin::Root,
+        })
+    }
+
+    /// Registers a text decoded from a part of `parent`. `offsets` maps each byte of `text`
+    /// (and its end) to a byte of `parent`; it must hold `text.len() + 1` entries, otherwise
+    /// positions inside the text are mapped to the start of the parent range.
+    pub fn add_embedded(&mut self, parent: SourceId, text: String, offsets: Vec<u32>) -> SourceId {
+        let name = self.name(parent).to_owned();
+        self.push(SourceFile {
+            name,
+            line_starts: line_starts(&text),
+            text: text.into(),
+            origin: Origin::Embedded { parent, offsets },
+        })
+    }
+
+    fn push(&mut self, file: SourceFile) -> SourceId {
+        let id = SourceId(u32::try_from(self.files.len()).unwrap_or(u32::MAX - 1));
+        self.files.push(file);
+        id
+    }
+
+    fn file(&self, id: SourceId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    /// The text of a source (empty for unknown ids).
+    pub fn text(&self, id: SourceId) -> &str {
+        self.file(id).map_or("", |f| &f.text)
+    }
+
+    /// The shared text of a source.
+    pub fn text_arc(&self, id: SourceId) -> Option<Arc<str>> {
+        self.file(id).map(|f| f.text.clone())
+    }
+
+    /// The file name a source belongs to (the root file for embedded texts).
+    pub fn name(&self, id: SourceId) -> &str {
+        self.file(id).map_or("<unknown>", |f| f.name.as_str())
+    }
+
+    /// The text a span covers.
+    pub fn snippet(&self, span: Span) -> &str {
+        self.text(span.source)
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+    }
+
+    /// Translates a span into the file it was ultimately read from.
+    pub fn to_root(&self, span: Span) -> Span {
+        let mut span = span;
+        // Embedded sources always point to earlier ids, so this terminates; the bound is a
+        // guard against a corrupt map.
+        for _ in 0..self.files.len() {
+            let Some(file) = self.file(span.source) else {
+                return span;
+            };
+            match &file.origin {
+                Origin::Root => return span,
+                Origin::Embedded { parent, offsets } => {
+                    let map = |o: u32| {
+                        offsets
+                            .get(o as usize)
+                            .or_else(|| offsets.last())
+                            .copied()
+                            .unwrap_or(0)
+                    };
+                    let start = map(span.start);
+                    let end = map(span.end).max(start);
+                    span = Span {
+                        source: *parent,
+                        start,
+                        end,
+                    };
+                }
+            }
+        }
+        span
+    }
+
+    /// File, line and column of the start of a span.
+    pub fn location(&self, span: Span) -> Location {
+        let root = self.to_root(span);
+        let (line, column) = self.line_column(root.source, root.start);
+        Location {
+            file: self.name(root.source).to_owned(),
+            line,
+            column,
+            root,
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset of a source.
+    pub fn line_column(&self, id: SourceId, offset: u32) -> (u32, u32) {
+        let Some(file) = self.file(id) else {
+            return (1, 1);
+        };
+        let line_idx = match file.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let line_start = file.line_starts.get(line_idx).copied().unwrap_or(0);
+        let prefix = file
+            .text
+            .get(line_start as usize..(offset as usize).min(file.text.len()))
+            .unwrap_or("");
+        let column = prefix.chars().count() + 1;
+        (
+            u32::try_from(line_idx + 1).unwrap_or(u32::MAX),
+            u32::try_from(column).unwrap_or(u32::MAX),
+        )
+    }
+
+    /// The text of one line (1-based) of a source, without its line break.
+    pub fn line_text(&self, id: SourceId, line: u32) -> &str {
+        let Some(file) = self.file(id) else {
+            return "";
+        };
+        let idx = (line as usize).saturating_sub(1);
+        let start = file.line_starts.get(idx).copied().unwrap_or(0) as usize;
+        let end = file
+            .line_starts
+            .get(idx + 1)
+            .map_or(file.text.len(), |e| *e as usize);
+        file.text
+            .get(start..end)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r'])
+    }
+}
+
+fn line_starts(text: &str) -> Vec<u32> {
+    let mut starts = vec![0u32];
+    starts.extend(
+        text.bytes()
+            .enumerate()
+            .filter(|(_, b)| *b == b'\n')
+            .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+    );
+    starts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let mut map = SourceMap::new();
+        let id = map.add_file("a.json", "{\n  \"é\": 1,\n  \"x\": 2\n}");
+        let off = map.text(id).find("\"x\"").unwrap();
+        let loc = map.location(Span::new(id, off, off + 3));
+        assert_eq!((loc.line, loc.column), (3, 3));
+        assert_eq!(map.line_text(id, 2), "  \"é\": 1,");
+        let off = map.text(id).find('1').unwrap();
+        assert_eq!(map.line_column(id, off as u32), (2, 8));
+    }
+
+    #[test]
+    fn embedded_spans_map_to_the_root_file() {
+        let mut map = SourceMap::new();
+        let root = map.add_file("outer.json", "{\"P\": \"a\\\"b\"}");
+        // decoded text `a"b` comes from bytes 7, 8 (the escape `\"`) and 10 of the root
+        let emb = map.add_embedded(root, "a\"b".into(), vec![7, 8, 10, 11]);
+        let loc = map.location(Span::new(emb, 2, 3));
+        assert_eq!(loc.file, "outer.json");
+        assert_eq!((loc.line, loc.column), (1, 11));
+        assert_eq!(map.to_root(Span::new(emb, 0, 3)), Span::new(root, 7, 11));
+    }
+}

@@ -1,0 +1,787 @@
+//! The decision algorithm of spec §4.4, with the implicit-deny attribution of §4.6.
+
+use std::collections::BTreeMap;
+
+use iamwhy_core::{Decision, DeniedBy, PolicyType, Principal, Request};
+use iamwhy_policy::{Effect, Piece, PolicyKind, ResourceMatcher, Statement};
+
+use crate::evaluation::{
+    Evaluation, Grant, ResourcePolicyKind, SetOutcome, StatementMatch, TypeOutcome,
+};
+use crate::matching::{MatchKind, NotPrincipalMode, Prepared, match_statement, targets_request};
+use crate::message::{Denial, denial_message};
+use crate::policy_set::{KmsGrant, Policy, PolicySet, SetId, StatementRef};
+use crate::service_rules::{Step0, step0};
+
+/// Switches for the evaluator, with AWS's documented behaviour as default.
+#[derive(Clone, Copy, Debug)]
+pub struct EvalOptions {
+    /// Record why each statement did not apply and which context keys are missing. Costs
+    /// time; the decision is the same either way.
+    pub explain: bool,
+    /// How `NotPrincipal` exemptions are decided (AMBIGUITY A9).
+    pub not_principal: NotPrincipalMode,
+    /// Whether the caller's permissions boundary must allow `sts:AssumeRole*` even when the
+    /// trust policy names the caller directly (AMBIGUITY 4.A, A10).
+    pub trust_policy_respects_boundary: bool,
+}
+
+impl Default for EvalOptions {
+    fn default() -> EvalOptions {
+        EvalOptions {
+            explain: false,
+            not_principal: NotPrincipalMode::StrictChain,
+            trust_policy_respects_boundary: true,
+        }
+    }
+}
+
+/// Services whose resources RCPs govern (AWS Organizations user guide, "List of AWS
+/// services that support RCPs").
+const RCP_SERVICES: &[&str] = &[
+    "s3",
+    "sts",
+    "kms",
+    "sqs",
+    "secretsmanager",
+    "cognito-idp",
+    "logs",
+    "dynamodb",
+    "ecr",
+    "aoss",
+];
+
+/// Actions a role trust policy governs (spec §4.8.1).
+const TRUST_ACTIONS: &[&str] = &[
+    "assumerole",
+    "assumerolewithsaml",
+    "assumerolewithwebidentity",
+    "tagsession",
+    "setsourceidentity",
+    "setcontext",
+];
+
+/// A bit set of [`MatchKind`]s.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Kinds(u16);
+
+impl Kinds {
+    fn bit(k: MatchKind) -> u16 {
+        1 << (k as u16)
+    }
+    fn insert(&mut self, k: MatchKind) {
+        self.0 |= Kinds::bit(k);
+    }
+    fn has(self, k: MatchKind) -> bool {
+        self.0 & Kinds::bit(k) != 0
+    }
+    fn any(self) -> bool {
+        self.0 != 0
+    }
+}
+
+/// The evaluation of one policy type.
+#[derive(Clone, Copy, Debug)]
+struct SetEval {
+    outcome: SetOutcome,
+    /// Match kinds of the matching `Allow` statements.
+    kinds: Kinds,
+    level: Option<u16>,
+}
+
+impl SetEval {
+    const NOT_APPLICABLE: SetEval = SetEval::of(SetOutcome::NotApplicable);
+
+    const fn of(outcome: SetOutcome) -> SetEval {
+        SetEval {
+            outcome,
+            kinds: Kinds(0),
+            level: None,
+        }
+    }
+
+    fn is(self, o: SetOutcome) -> bool {
+        self.outcome == o
+    }
+
+    /// Does not stand in the way of an identity-derived grant.
+    fn passes(self) -> bool {
+        matches!(self.outcome, SetOutcome::NotApplicable | SetOutcome::Allow)
+    }
+}
+
+/// Evaluates one authorization check (spec §4.4).
+///
+/// The request's context is used as given: call [`derive_context`](crate::derive_context)
+/// first to add the keys AWS derives from the principal and resource.
+pub fn authorize(req: &Request, set: &PolicySet, options: &EvalOptions) -> Evaluation {
+    let principal = &req.principal;
+    let has_boundary = set.permissions_boundary.is_some()
+        && matches!(
+            principal,
+            Principal::User(_) | Principal::RoleSession(_) | Principal::FederatedUser(_)
+        );
+    let mut run = Run {
+        req,
+        set,
+        options,
+        prepared: Prepared::new(req, has_boundary, options.not_principal),
+        ev: Evaluation::new(),
+        missing: BTreeMap::new(),
+    };
+    run.authorize(has_boundary);
+    let mut ev = run.ev;
+    ev.missing_context_keys = run.missing.into_values().collect();
+    ev
+}
+
+struct Run<'a> {
+    req: &'a Request,
+    set: &'a PolicySet,
+    options: &'a EvalOptions,
+    prepared: Prepared<'a>,
+    ev: Evaluation,
+    /// Missing context keys, by lower-case name.
+    missing: BTreeMap<String, String>,
+}
+
+impl Run<'_> {
+    fn authorize(&mut self, has_boundary: bool) {
+        let req = self.req;
+        let set = self.set;
+        let principal = &req.principal;
+
+        // ---- 0. Hard-wired service rules.
+        let bucket_owner_root = match step0(req) {
+            Step0::Decide(decision, rule) => {
+                self.ev.service_rule = Some(rule);
+                self.ev.decision = decision;
+                if decision == Decision::Allowed {
+                    self.ev.grant = Some(Grant::ServiceRule);
+                } else {
+                    self.deny(decision, DeniedBy::ServiceRule, None);
+                }
+                return;
+            }
+            Step0::Continue { bucket_owner_root } => bucket_owner_root,
+        };
+
+        let resource_account = req.effective_resource_account();
+        let same_account = principal
+            .account()
+            .map(|a| resource_account.is_none_or(|r| r == a));
+        self.ev.same_account = same_account;
+        let same_account = same_account.unwrap_or(false);
+
+        // ---- 1. Evaluate every applicable policy set (§4.1, §4.2).
+        let identity_principal = matches!(
+            principal,
+            Principal::User(_) | Principal::RoleSession(_) | Principal::FederatedUser(_)
+        );
+        let id = if identity_principal {
+            self.eval_policies(SetId::Identity, &set.identity)
+        } else if matches!(principal, Principal::Root(_)) {
+            if !set.identity.is_empty() {
+                self.note("the root user has no identity-based policies: the ones given were ignored (root is allowed everything on the identity side)");
+            }
+            SetEval::of(SetOutcome::Allow)
+        } else {
+            if !set.identity.is_empty() {
+                self.note("identity-based policies do not apply to service principals, identity-provider callers or anonymous requests: the ones given were ignored");
+            }
+            SetEval::NOT_APPLICABLE
+        };
+        let pb = match &set.permissions_boundary {
+            Some(b) if has_boundary => {
+                self.eval_policies(SetId::PermissionsBoundary, std::slice::from_ref(b))
+            }
+            Some(_) => {
+                self.note("a permissions boundary applies only to IAM users and roles: the one given was ignored");
+                SetEval::NOT_APPLICABLE
+            }
+            None => SetEval::NOT_APPLICABLE,
+        };
+        let ses = match (principal, &set.session) {
+            (Principal::RoleSession(_) | Principal::FederatedUser(_), Some(policies)) => {
+                self.eval_policies(SetId::Session, policies)
+            }
+            (Principal::FederatedUser(_), None) => {
+                self.note("no session policy was passed to GetFederationToken, so the federated user has no permissions from the parent user's policies (spec §7.3)");
+                SetEval::of(SetOutcome::ImplicitDeny)
+            }
+            (_, Some(_)) => {
+                self.note("session policies apply only to role sessions and federated users: the ones given were ignored");
+                SetEval::NOT_APPLICABLE
+            }
+            (_, None) => SetEval::NOT_APPLICABLE,
+        };
+        let scp = match &set.scps {
+            Some(levels) if self.scps_apply() => self.eval_levels(levels, SetId::Scp, false),
+            _ => SetEval::NOT_APPLICABLE,
+        };
+        let rcp = match &set.rcps {
+            Some(levels) if self.rcps_apply(resource_account) => {
+                self.eval_levels(levels, SetId::Rcp, true)
+            }
+            _ => SetEval::NOT_APPLICABLE,
+        };
+        let rp_kind = self.resource_policy_kind();
+        self.ev.resource_policy_kind = rp_kind;
+        let mut rp = match (&set.resource, rp_kind) {
+            (Some(policy), k) if k != ResourcePolicyKind::None => {
+                self.eval_policies(SetId::Resource, std::slice::from_ref(policy))
+            }
+            _ => SetEval::NOT_APPLICABLE,
+        };
+        if bucket_owner_root && rp.is(SetOutcome::ExplicitDeny) {
+            self.ev.service_rule = Some(crate::ServiceRule::BucketOwnerRoot);
+            self.note(crate::ServiceRule::BucketOwnerRoot.describe());
+            self.ev
+                .matched
+                .retain(|m| !(m.statement.set == SetId::Resource && m.effect == Effect::Deny));
+            rp.outcome = if rp.kinds.any() {
+                SetOutcome::Allow
+            } else {
+                SetOutcome::ImplicitDeny
+            };
+        }
+        let vpce = self.eval_endpoints();
+        let grant = self.matching_kms_grant();
+
+        self.ev.outcomes = vec![
+            outcome(PolicyType::Scp, scp),
+            outcome(PolicyType::Rcp, rcp),
+            outcome(PolicyType::VpcEndpoint, vpce),
+            outcome(PolicyType::PermissionsBoundary, pb),
+            outcome(PolicyType::Session, ses),
+            outcome(PolicyType::Identity, id),
+            outcome(PolicyType::Resource, rp),
+        ];
+
+        // ---- 2. An explicit deny anywhere wins; AWS names one type (REPORT_ORDER_EXPLICIT).
+        let report_order = [
+            (PolicyType::Scp, scp),
+            (PolicyType::Rcp, rcp),
+            (PolicyType::VpcEndpoint, vpce),
+            (PolicyType::PermissionsBoundary, pb),
+            (PolicyType::Session, ses),
+            (PolicyType::Identity, id),
+            (PolicyType::Resource, rp),
+        ];
+        if let Some((t, _)) = report_order
+            .iter()
+            .find(|(_, s)| s.is(SetOutcome::ExplicitDeny))
+        {
+            self.ev.deciding = self
+                .ev
+                .matched
+                .iter()
+                .filter(|m| m.effect == Effect::Deny)
+                .map(|m| m.statement)
+                .collect();
+            self.ev.role_trust =
+                *t == PolicyType::Resource && rp_kind == ResourcePolicyKind::TrustPolicy;
+            let policy_arn = self.denying_policy_arn(*t, same_account);
+            self.deny(Decision::ExplicitDeny, (*t).into(), policy_arn);
+            return;
+        }
+
+        // ---- 3. Guardrails that must allow.
+        for (t, s) in [
+            (PolicyType::Rcp, rcp),
+            (PolicyType::Scp, scp),
+            (PolicyType::VpcEndpoint, vpce),
+        ] {
+            if s.is(SetOutcome::ImplicitDeny) {
+                self.deny(Decision::ImplicitDeny, t.into(), None);
+                return;
+            }
+        }
+
+        // ---- 4. Grants.
+        let grant_allows = grant.is_some();
+        let allowed: Option<Grant> = match principal {
+            // 4.1 / 4.2: only the resource policy can grant.
+            Principal::Anonymous => rp
+                .kinds
+                .has(MatchKind::Wildcard)
+                .then_some(Grant::ResourcePolicy(MatchKind::Wildcard)),
+            Principal::Service(_) | Principal::IdentityProvider(_) => [
+                MatchKind::Service,
+                MatchKind::Federated,
+                MatchKind::Wildcard,
+            ]
+            .into_iter()
+            .find(|k| rp.kinds.has(*k))
+            .map(Grant::ResourcePolicy)
+            .or_else(|| grant.map(Grant::KmsGrant)),
+            _ => {
+                // 4.3
+                let ses_ok = match principal {
+                    Principal::FederatedUser(_) => ses.is(SetOutcome::Allow),
+                    _ => ses.passes(),
+                };
+                let pb_ok = pb.passes();
+                let identity_path = id.is(SetOutcome::Allow) && pb_ok && ses_ok;
+                if same_account {
+                    // 4.4
+                    let direct = [MatchKind::Direct, MatchKind::Wildcard]
+                        .into_iter()
+                        .find(|k| rp.kinds.has(*k));
+                    let via_role = rp.kinds.has(MatchKind::RoleOfSession) && pb_ok && ses_ok;
+                    let via_parent =
+                        rp.kinds.has(MatchKind::ParentUserOfFederatedSession) && pb_ok && ses_ok;
+                    let via_acct = (rp.kinds.has(MatchKind::Account)
+                        || rp.kinds.has(MatchKind::CanonicalUser))
+                        && identity_path;
+                    let resource_grant = direct
+                        .map(Grant::ResourcePolicy)
+                        .or(via_role.then_some(Grant::ResourcePolicy(MatchKind::RoleOfSession)))
+                        .or(via_parent.then_some(Grant::ResourcePolicy(
+                            MatchKind::ParentUserOfFederatedSession,
+                        )));
+                    match rp_kind {
+                        ResourcePolicyKind::None | ResourcePolicyKind::Standard => {
+                            if identity_path {
+                                Some(Grant::IdentityPolicies)
+                            } else {
+                                resource_grant
+                            }
+                        }
+                        ResourcePolicyKind::KeyPolicy => resource_grant
+                            .or(via_acct.then_some(Grant::AccountDelegation))
+                            .or(grant.map(Grant::KmsGrant)),
+                        ResourcePolicyKind::TrustPolicy => {
+                            // AMBIGUITY 4.A: the boundary must allow sts:AssumeRole even when
+                            // the trust policy names the caller.
+                            let boundary_ok = pb_ok || !self.options.trust_policy_respects_boundary;
+                            resource_grant
+                                .filter(|_| boundary_ok)
+                                .or(via_acct.then_some(Grant::AccountDelegation))
+                        }
+                    }
+                } else {
+                    // 4.5: both sides are needed across accounts.
+                    let resource_side = rp.kinds.any() || grant_allows;
+                    (identity_path && resource_side).then_some(Grant::CrossAccount)
+                }
+            }
+        };
+
+        match allowed {
+            Some(g) => {
+                self.ev.decision = Decision::Allowed;
+                self.ev.grant = Some(g);
+                self.ev.deciding = self
+                    .ev
+                    .matched
+                    .iter()
+                    .filter(|m| m.effect == Effect::Allow)
+                    .map(|m| m.statement)
+                    .collect();
+            }
+            None => {
+                let reason =
+                    self.implicit_reason(id, pb, ses, rp, rp_kind, grant_allows, same_account);
+                self.ev.role_trust = reason == Reason::RoleTrust;
+                let by = match reason {
+                    Reason::Type(t) => t,
+                    Reason::RoleTrust => PolicyType::Resource,
+                };
+                self.deny(Decision::ImplicitDeny, by.into(), None);
+            }
+        }
+    }
+
+    /// Spec §4.6.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the inputs of spec §4.6, named as there"
+    )]
+    fn implicit_reason(
+        &self,
+        id: SetEval,
+        pb: SetEval,
+        ses: SetEval,
+        rp: SetEval,
+        rp_kind: ResourcePolicyKind,
+        grant_allows: bool,
+        same_account: bool,
+    ) -> Reason {
+        let principal = &self.req.principal;
+        if matches!(
+            principal,
+            Principal::Anonymous | Principal::Service(_) | Principal::IdentityProvider(_)
+        ) {
+            return if rp_kind == ResourcePolicyKind::TrustPolicy {
+                Reason::RoleTrust
+            } else {
+                Reason::Type(PolicyType::Resource)
+            };
+        }
+        let ses_ok = match principal {
+            Principal::FederatedUser(_) => ses.is(SetOutcome::Allow),
+            _ => ses.passes(),
+        };
+        if rp_kind == ResourcePolicyKind::TrustPolicy && !rp.kinds.any() {
+            return Reason::RoleTrust;
+        }
+        if rp_kind == ResourcePolicyKind::KeyPolicy && !rp.kinds.any() && !grant_allows {
+            return Reason::Type(PolicyType::Resource);
+        }
+        if id.is(SetOutcome::Allow) {
+            if pb.is(SetOutcome::ImplicitDeny) {
+                return Reason::Type(PolicyType::PermissionsBoundary);
+            }
+            if !ses_ok {
+                return Reason::Type(PolicyType::Session);
+            }
+            if !same_account {
+                return Reason::Type(PolicyType::Resource);
+            }
+            return if rp_kind == ResourcePolicyKind::TrustPolicy {
+                Reason::RoleTrust
+            } else {
+                Reason::Type(PolicyType::Resource)
+            };
+        }
+        if rp.kinds.has(MatchKind::RoleOfSession)
+            || rp.kinds.has(MatchKind::ParentUserOfFederatedSession)
+            || rp.kinds.has(MatchKind::Direct)
+        {
+            if pb.is(SetOutcome::ImplicitDeny) {
+                return Reason::Type(PolicyType::PermissionsBoundary);
+            }
+            if !ses_ok {
+                return Reason::Type(PolicyType::Session);
+            }
+        }
+        Reason::Type(PolicyType::Identity)
+    }
+
+    fn deny(&mut self, decision: Decision, by: DeniedBy, policy_arn: Option<String>) {
+        self.ev.decision = decision;
+        self.ev.denied_by = Some(by);
+        self.ev.message = Some(denial_message(
+            self.req,
+            &Denial {
+                decision,
+                denied_by: by,
+                role_trust: self.ev.role_trust,
+                policy_arn: policy_arn.as_deref(),
+                service_rule: self.ev.service_rule,
+            },
+        ));
+    }
+
+    fn note(&mut self, text: &str) {
+        if !self.ev.notes.iter().any(|n| n == text) {
+            self.ev.notes.push(text.to_owned());
+        }
+    }
+
+    /// The ARN AWS appends to an explicit-deny message (spec §5.3): that of the first
+    /// managed policy of the named type with a matching `Deny`, for same-account requests.
+    fn denying_policy_arn(&self, t: PolicyType, same_account: bool) -> Option<String> {
+        if !same_account && !matches!(t, PolicyType::Scp | PolicyType::Rcp) {
+            return None;
+        }
+        self.ev
+            .matched
+            .iter()
+            .filter(|m| m.effect == Effect::Deny && m.statement.set.policy_type() == t)
+            .find_map(|m| self.set.policy(m.statement).and_then(|p| p.arn.clone()))
+    }
+
+    /// SCPs govern the principal's member account, except service-linked roles (§4.1).
+    fn scps_apply(&mut self) -> bool {
+        let principal = &self.req.principal;
+        let Some(account) = principal.account() else {
+            self.note("SCPs do not apply to service principals, identity-provider callers or anonymous requests: the ones given were ignored");
+            return false;
+        };
+        if self.set.management_account.as_deref() == Some(account) {
+            self.note("SCPs do not apply to the organization's management account: the ones given were ignored");
+            return false;
+        }
+        if principal.is_service_linked_role() {
+            self.note("SCPs do not restrict service-linked roles: the ones given were ignored");
+            return false;
+        }
+        true
+    }
+
+    /// RCPs govern resources of member accounts in supported services (§4.1).
+    fn rcps_apply(&mut self, resource_account: Option<&str>) -> bool {
+        let req = self.req;
+        if resource_account.is_some() && self.set.management_account.as_deref() == resource_account
+        {
+            self.note("RCPs do not apply to resources of the organization's management account: the ones given were ignored");
+            return false;
+        }
+        if !RCP_SERVICES.contains(&req.action.service()) {
+            self.note("RCPs apply only to services that support them (S3, STS, KMS, SQS, Secrets Manager, Cognito user pools, CloudWatch Logs, DynamoDB, ECR, OpenSearch Serverless): the ones given were ignored");
+            return false;
+        }
+        if req.action.is("kms", "RetireGrant") {
+            self.note("RCPs never apply to kms:RetireGrant");
+            return false;
+        }
+        if req.principal.is_service_linked_role() {
+            self.note("RCPs do not restrict calls made by service-linked roles: the ones given were ignored");
+            return false;
+        }
+        true
+    }
+
+    fn resource_policy_kind(&mut self) -> ResourcePolicyKind {
+        let req = self.req;
+        let Some(policy) = &self.set.resource else {
+            return ResourcePolicyKind::None;
+        };
+        let arn = req.resource.arn();
+        let on_role = arn.is_some_and(|a| a.service == "iam" && a.resource_type() == "role");
+        let trust_action =
+            req.action.service() == "sts" && TRUST_ACTIONS.contains(&req.action.name_lower());
+        if trust_action && on_role {
+            return ResourcePolicyKind::TrustPolicy;
+        }
+        if policy.document.kind == PolicyKind::TrustPolicy {
+            self.note("a role trust policy governs only sts:AssumeRole*, sts:TagSession, sts:SetSourceIdentity and sts:SetContext on its role: it was not used for this request");
+            return ResourcePolicyKind::None;
+        }
+        if arn.is_some_and(|a| a.service == "kms" && a.resource_type() == "key") {
+            return ResourcePolicyKind::KeyPolicy;
+        }
+        ResourcePolicyKind::Standard
+    }
+
+    /// Evaluates a group of policies as one set (spec §4.2).
+    fn eval_policies(&mut self, set_id: SetId, policies: &[Policy]) -> SetEval {
+        let mut deny = false;
+        let mut kinds = Kinds::default();
+        for (pi, policy) in policies.iter().enumerate() {
+            let kind = policy.document.kind;
+            for stmt in &policy.document.statements {
+                let r = StatementRef {
+                    set: set_id,
+                    policy: u32::try_from(pi).unwrap_or(u32::MAX),
+                    statement: u32::try_from(stmt.index).unwrap_or(u32::MAX),
+                };
+                if self.options.explain {
+                    self.collect_missing_keys(stmt);
+                }
+                match match_statement(stmt, kind, &self.prepared) {
+                    Ok(k) => {
+                        self.ev.matched.push(StatementMatch {
+                            statement: r,
+                            effect: stmt.effect,
+                            kind: k,
+                        });
+                        match stmt.effect {
+                            Effect::Deny => deny = true,
+                            Effect::Allow => kinds.insert(k),
+                        }
+                    }
+                    Err(m) => {
+                        if self.options.explain {
+                            self.ev.not_matched.push((r, m));
+                        }
+                    }
+                }
+            }
+        }
+        SetEval {
+            outcome: if deny {
+                SetOutcome::ExplicitDeny
+            } else if kinds.any() {
+                SetOutcome::Allow
+            } else {
+                SetOutcome::ImplicitDeny
+            },
+            kinds,
+            level: None,
+        }
+    }
+
+    /// SCPs and RCPs: every level must allow, a deny at any level denies (§4.1). With
+    /// `implied_allow`, `RCPFullAWSAccess` is attached at every level.
+    fn eval_levels(
+        &mut self,
+        levels: &[Vec<Policy>],
+        id: fn(u16) -> SetId,
+        implied_allow: bool,
+    ) -> SetEval {
+        let mut result = SetEval::of(SetOutcome::Allow);
+        if levels.is_empty() {
+            return SetEval::NOT_APPLICABLE;
+        }
+        let mut denied_at = None;
+        let mut unallowed_at = None;
+        for (i, level) in levels.iter().enumerate() {
+            let i = u16::try_from(i).unwrap_or(u16::MAX);
+            let r = self.eval_policies(id(i), level);
+            match r.outcome {
+                SetOutcome::ExplicitDeny => {
+                    denied_at.get_or_insert(i);
+                }
+                SetOutcome::ImplicitDeny | SetOutcome::NotApplicable if !implied_allow => {
+                    unallowed_at.get_or_insert(i);
+                }
+                _ => {}
+            }
+        }
+        if let Some(l) = denied_at {
+            result.outcome = SetOutcome::ExplicitDeny;
+            result.level = Some(l);
+        } else if let Some(l) = unallowed_at {
+            result.outcome = SetOutcome::ImplicitDeny;
+            result.level = Some(l);
+        }
+        result
+    }
+
+    /// Every VPC endpoint the request went through must allow (§4.4 step 1.7).
+    fn eval_endpoints(&mut self) -> SetEval {
+        let mut result = SetEval::NOT_APPLICABLE;
+        for (i, policy) in self.set.vpc_endpoints.iter().enumerate() {
+            let i = u16::try_from(i).unwrap_or(u16::MAX);
+            let r = self.eval_policies(SetId::VpcEndpoint(i), std::slice::from_ref(policy));
+            let worse = match (result.outcome, r.outcome) {
+                (SetOutcome::ExplicitDeny, _) => false,
+                (_, SetOutcome::ExplicitDeny) => true,
+                (SetOutcome::ImplicitDeny, _) => false,
+                (_, SetOutcome::ImplicitDeny) => true,
+                (SetOutcome::NotApplicable, _) => true,
+                _ => false,
+            };
+            if worse {
+                result = SetEval {
+                    level: Some(i),
+                    ..r
+                };
+            }
+        }
+        result
+    }
+
+    /// The first KMS grant that allows the request (spec §4.8.2).
+    fn matching_kms_grant(&self) -> Option<usize> {
+        let req = self.req;
+        if req.action.service() != "kms" {
+            return None;
+        }
+        req.resource
+            .arn()
+            .filter(|a| a.service == "kms" && a.resource_type() == "key")?;
+        self.set
+            .kms_grants
+            .iter()
+            .position(|g| grant_matches(g, req))
+    }
+
+    fn collect_missing_keys(&mut self, stmt: &Statement) {
+        if !targets_request(stmt, &self.prepared) {
+            return;
+        }
+        let ctx = &self.req.context;
+        let mut add = |key: &str, lower: &str| {
+            if ctx.get_normalized(lower).is_none() {
+                self.missing
+                    .entry(lower.to_owned())
+                    .or_insert_with(|| key.to_owned());
+            }
+        };
+        for cond in &stmt.conditions {
+            add(&cond.key, &cond.key_lower);
+            for v in &cond.values {
+                if let iamwhy_policy::CompiledValue::Text(p)
+                | iamwhy_policy::CompiledValue::Bool(p) = &v.compiled
+                {
+                    for var in p.variables().filter(|v| v.default.is_none()) {
+                        add(&var.key, &var.key_lower);
+                    }
+                }
+            }
+        }
+        if let Some(resource) = &stmt.resource {
+            for item in &resource.items {
+                if let ResourceMatcher::Arn(p) = &item.matcher {
+                    for piece in p.resource().pieces() {
+                        if let Piece::Variable(var) = piece
+                            && var.default.is_none()
+                        {
+                            add(&var.key, &var.key_lower);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reason {
+    Type(PolicyType),
+    RoleTrust,
+}
+
+fn outcome(policy_type: PolicyType, s: SetEval) -> TypeOutcome {
+    TypeOutcome {
+        policy_type,
+        outcome: s.outcome,
+        level: s.level,
+    }
+}
+
+/// Whether a grant covers the request: grantee, operation and encryption-context constraints.
+fn grant_matches(g: &KmsGrant, req: &Request) -> bool {
+    if let Some(key) = &g.key_arn
+        && key != req.resource.as_str()
+    {
+        return false;
+    }
+    let op_ok = g
+        .operations
+        .iter()
+        .any(|op| op.eq_ignore_ascii_case(req.action.name()));
+    if !op_ok {
+        return false;
+    }
+    let principal = &req.principal;
+    let grantee_ok = match principal {
+        Principal::Service(s) => s.eq_ignore_ascii_case(&g.grantee),
+        Principal::RoleSession(s) => {
+            g.grantee == s.role.arn() || Some(g.grantee.clone()) == principal.requester_arn()
+        }
+        _ => principal.requester_arn().as_deref() == Some(g.grantee.as_str()),
+    };
+    if !grantee_ok {
+        return false;
+    }
+    // Encryption context of the request: keys `kms:EncryptionContext:<k>`.
+    const PREFIX: &str = "kms:encryptioncontext:";
+    let request_ec: Vec<(String, &str)> = req
+        .context
+        .iter()
+        .filter_map(|(k, v)| {
+            let lower = iamwhy_core::normalize_key(k);
+            let key = lower.strip_prefix(PREFIX)?.to_owned();
+            match v {
+                iamwhy_core::ContextValue::Single(s) => Some((key, s.as_str())),
+                iamwhy_core::ContextValue::Multi(_) => None,
+            }
+        })
+        .collect();
+    let has = |k: &str, v: &str| {
+        let k = iamwhy_core::normalize_key(k);
+        request_ec.iter().any(|(rk, rv)| *rk == k && *rv == v)
+    };
+    if !g.encryption_context_equals.is_empty()
+        && (request_ec.len() != g.encryption_context_equals.len()
+            || !g.encryption_context_equals.iter().all(|(k, v)| has(k, v)))
+    {
+        return false;
+    }
+    g.encryption_context_subset.iter().all(|(k, v)| has(k, v))
+}

@@ -1,0 +1,370 @@
+//! The typed policy model (spec §2.1), with the span of every element and compiled matchers.
+
+use iamwhy_core::{Diagnostic, PolicyType, Span};
+
+use crate::arn_pattern::{ArnPattern, ShortArnRule};
+use crate::condition::{CompiledValue, ConditionOperator};
+use crate::pattern::{Pattern, Variables};
+
+/// What a policy document is used as; decides which elements it may hold (spec §2.1 table)
+/// and how its ARNs and principals are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PolicyKind {
+    /// An inline or managed policy of a user, group or role.
+    Identity,
+    /// A managed policy used as a permissions boundary.
+    PermissionsBoundary,
+    /// A session policy passed to `AssumeRole*` or `GetFederationToken`.
+    Session,
+    /// A resource-based policy (bucket, queue, topic, secret, function, ...).
+    Resource,
+    /// A KMS key policy.
+    KeyPolicy,
+    /// A role trust policy.
+    TrustPolicy,
+    /// A service control policy.
+    Scp,
+    /// A resource control policy.
+    Rcp,
+    /// A VPC endpoint policy.
+    VpcEndpoint,
+}
+
+/// Whether a `Principal`/`NotPrincipal` element is expected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PrincipalRule {
+    Forbidden,
+    Required,
+    Optional,
+}
+
+impl PolicyKind {
+    /// Every kind, for tables and tests.
+    pub const ALL: [PolicyKind; 9] = [
+        PolicyKind::Identity,
+        PolicyKind::PermissionsBoundary,
+        PolicyKind::Session,
+        PolicyKind::Resource,
+        PolicyKind::KeyPolicy,
+        PolicyKind::TrustPolicy,
+        PolicyKind::Scp,
+        PolicyKind::Rcp,
+        PolicyKind::VpcEndpoint,
+    ];
+
+    /// The policy type this kind takes part in the decision as.
+    pub fn policy_type(self) -> PolicyType {
+        match self {
+            PolicyKind::Identity => PolicyType::Identity,
+            PolicyKind::PermissionsBoundary => PolicyType::PermissionsBoundary,
+            PolicyKind::Session => PolicyType::Session,
+            PolicyKind::Resource | PolicyKind::KeyPolicy | PolicyKind::TrustPolicy => {
+                PolicyType::Resource
+            }
+            PolicyKind::Scp => PolicyType::Scp,
+            PolicyKind::Rcp => PolicyType::Rcp,
+            PolicyKind::VpcEndpoint => PolicyType::VpcEndpoint,
+        }
+    }
+
+    /// A name for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PolicyKind::Identity => "identity-based policy",
+            PolicyKind::PermissionsBoundary => "permissions boundary",
+            PolicyKind::Session => "session policy",
+            PolicyKind::Resource => "resource-based policy",
+            PolicyKind::KeyPolicy => "key policy",
+            PolicyKind::TrustPolicy => "role trust policy",
+            PolicyKind::Scp => "service control policy",
+            PolicyKind::Rcp => "resource control policy",
+            PolicyKind::VpcEndpoint => "VPC endpoint policy",
+        }
+    }
+
+    /// Whether `Principal` is allowed, required or forbidden (spec §2.1).
+    pub(crate) fn principal_rule(self) -> PrincipalRule {
+        match self {
+            PolicyKind::Identity
+            | PolicyKind::PermissionsBoundary
+            | PolicyKind::Session
+            | PolicyKind::Scp => PrincipalRule::Forbidden,
+            PolicyKind::Resource
+            | PolicyKind::KeyPolicy
+            | PolicyKind::TrustPolicy
+            | PolicyKind::Rcp => PrincipalRule::Required,
+            PolicyKind::VpcEndpoint => PrincipalRule::Optional,
+        }
+    }
+
+    /// Whether the statements of this kind must name their resources.
+    pub(crate) fn requires_resource(self) -> bool {
+        matches!(
+            self,
+            PolicyKind::Identity | PolicyKind::PermissionsBoundary | PolicyKind::Session
+        )
+    }
+
+    /// How ARNs with fewer than six fields are read (AMBIGUITY A13).
+    pub(crate) fn short_arn_rule(self) -> ShortArnRule {
+        match self {
+            PolicyKind::Identity | PolicyKind::PermissionsBoundary | PolicyKind::Session => {
+                ShortArnRule::Pad
+            }
+            PolicyKind::Resource
+            | PolicyKind::KeyPolicy
+            | PolicyKind::TrustPolicy
+            | PolicyKind::VpcEndpoint => ShortArnRule::PadIfWildcard,
+            PolicyKind::Scp => ShortArnRule::PadIfTrailingStar,
+            PolicyKind::Rcp => ShortArnRule::Reject,
+        }
+    }
+}
+
+/// The policy language version (spec §2.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Version {
+    /// `2008-10-17`: policy variables are literal text.
+    V2008_10_17,
+    /// `2012-10-17`: policy variables are substituted.
+    V2012_10_17,
+}
+
+/// `Allow` or `Deny`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Effect {
+    /// The statement grants.
+    Allow,
+    /// The statement denies.
+    Deny,
+}
+
+impl Effect {
+    /// `Allow` or `Deny`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        }
+    }
+}
+
+/// A parsed, validated and compiled policy document.
+#[derive(Clone, Debug)]
+pub struct PolicyDocument {
+    /// What the document is used as.
+    pub kind: PolicyKind,
+    /// The `Version` element, if present (absent behaves as `2008-10-17`, AMBIGUITY A17).
+    pub version: Option<Version>,
+    /// The `Id` element.
+    pub id: Option<String>,
+    /// The statements, in document order.
+    pub statements: Vec<Statement>,
+    /// The whole document.
+    pub span: Span,
+    /// Problems that do not stop evaluation.
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl PolicyDocument {
+    /// Whether `${...}` variables are substituted in this document (spec §3.6).
+    pub fn variables(&self) -> Variables {
+        variables_for(self.version)
+    }
+}
+
+pub(crate) fn variables_for(version: Option<Version>) -> Variables {
+    match version {
+        Some(Version::V2012_10_17) => Variables::Substitute,
+        _ => Variables::Literal,
+    }
+}
+
+/// One statement.
+#[derive(Clone, Debug)]
+pub struct Statement {
+    /// Position in the document, from 0.
+    pub index: usize,
+    /// The `Sid`.
+    pub sid: Option<String>,
+    /// The effect.
+    pub effect: Effect,
+    /// `Principal` or `NotPrincipal`.
+    pub principal: Option<PrincipalElement>,
+    /// `Action` or `NotAction`.
+    pub action: ActionElement,
+    /// `Resource` or `NotResource`; absent in trust policies and optional in resource
+    /// policies (the attached resource).
+    pub resource: Option<ResourceElement>,
+    /// The conditions, all of which must hold.
+    pub conditions: Vec<Condition>,
+    /// The statement object.
+    pub span: Span,
+}
+
+/// `Action`/`NotAction`.
+#[derive(Clone, Debug)]
+pub struct ActionElement {
+    /// Whether this is `NotAction`.
+    pub negated: bool,
+    /// The entries.
+    pub items: Vec<ActionPattern>,
+    /// The `"Action": ...` member.
+    pub span: Span,
+}
+
+/// One entry of `Action`/`NotAction`.
+#[derive(Clone, Debug)]
+pub struct ActionPattern {
+    /// As written.
+    pub text: String,
+    /// Where.
+    pub span: Span,
+    /// Compiled.
+    pub matcher: ActionMatcher,
+}
+
+/// A compiled action entry (spec §2.3).
+#[derive(Clone, Debug)]
+pub enum ActionMatcher {
+    /// `*`.
+    All,
+    /// `service:pattern`; the service prefix has no wildcards and compares ignoring case.
+    Service {
+        /// The service prefix, lower case.
+        service: Box<str>,
+        /// The action-name glob (ASCII case-insensitive).
+        name: Pattern,
+    },
+    /// An entry that can never match (empty action name, whitespace).
+    Never,
+}
+
+/// `Resource`/`NotResource`.
+#[derive(Clone, Debug)]
+pub struct ResourceElement {
+    /// Whether this is `NotResource`.
+    pub negated: bool,
+    /// The entries.
+    pub items: Vec<ResourcePattern>,
+    /// The `"Resource": ...` member.
+    pub span: Span,
+}
+
+/// One entry of `Resource`/`NotResource`.
+#[derive(Clone, Debug)]
+pub struct ResourcePattern {
+    /// As written.
+    pub text: String,
+    /// Where.
+    pub span: Span,
+    /// Compiled.
+    pub matcher: ResourceMatcher,
+}
+
+/// A compiled resource entry (spec §2.4).
+#[derive(Clone, Debug)]
+pub enum ResourceMatcher {
+    /// `*`: every resource, including the request resource `*`.
+    All,
+    /// An ARN pattern.
+    Arn(Box<ArnPattern>),
+    /// An entry that can never match.
+    Never,
+}
+
+/// `Principal`/`NotPrincipal`.
+#[derive(Clone, Debug)]
+pub struct PrincipalElement {
+    /// Whether this is `NotPrincipal`.
+    pub negated: bool,
+    /// The entries; `"*"` is one entry of kind [`PrincipalEntryKind::Any`].
+    pub entries: Vec<PrincipalEntry>,
+    /// The `"Principal": ...` member.
+    pub span: Span,
+}
+
+/// One principal named by a statement.
+#[derive(Clone, Debug)]
+pub struct PrincipalEntry {
+    /// As written.
+    pub text: String,
+    /// Where.
+    pub span: Span,
+    /// What it names.
+    pub kind: PrincipalEntryKind,
+}
+
+/// What a principal entry names (spec §2.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrincipalEntryKind {
+    /// `"*"` or `{"AWS": "*"}`: everyone, including anonymous callers.
+    Any,
+    /// An account: `"123456789012"` or `arn:aws:iam::123456789012:root`.
+    Account {
+        /// The account id.
+        account: String,
+    },
+    /// An IAM user ARN.
+    User {
+        /// The ARN as written.
+        arn: String,
+    },
+    /// An IAM role ARN: the role and every session of it.
+    Role {
+        /// The ARN as written.
+        arn: String,
+        /// Partition.
+        partition: String,
+        /// Account id.
+        account: String,
+        /// Role name (the last path segment).
+        name: String,
+    },
+    /// One role session.
+    AssumedRole {
+        /// The ARN as written.
+        arn: String,
+    },
+    /// One federated-user session.
+    FederatedUser {
+        /// The ARN as written.
+        arn: String,
+    },
+    /// A unique id (`AIDA…`, `AROA…`), as stored for deleted entities.
+    UniqueId(String),
+    /// `{"Service": ...}`.
+    Service(String),
+    /// `{"Federated": ...}`.
+    Federated(String),
+    /// `{"CanonicalUser": ...}`.
+    CanonicalUser(String),
+}
+
+/// One `operator: { key: values }` pair of a `Condition` block.
+#[derive(Clone, Debug)]
+pub struct Condition {
+    /// The operator.
+    pub operator: ConditionOperator,
+    /// The context key as written.
+    pub key: String,
+    /// The context key, lower case.
+    pub key_lower: String,
+    /// The values (OR for positive operators, NOR for negated ones).
+    pub values: Vec<ConditionValue>,
+    /// The operator name.
+    pub operator_span: Span,
+    /// The `"key": values` member.
+    pub span: Span,
+}
+
+/// One value of a condition.
+#[derive(Clone, Debug)]
+pub struct ConditionValue {
+    /// As written (numbers and booleans in their JSON form).
+    pub text: String,
+    /// Where.
+    pub span: Span,
+    /// Compiled for the operator.
+    pub compiled: CompiledValue,
+}

@@ -1,0 +1,86 @@
+//! Command-line definitions. The doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Why was this AWS request denied, and what is the smallest fix?
+///
+/// iamwhy evaluates AWS authorization offline, the way AWS does, from your own policies, and
+/// shows its reasoning statement by statement.
+#[derive(Debug, Parser)]
+#[command(name = "iamwhy", version, about, long_about)]
+pub(crate) struct Cli {
+    /// Output format: `text` for people, `json` for programs (stable, see docs/output.md).
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+    /// When to colour text output (`NO_COLOR` is honoured with `auto`).
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    pub(crate) color: Color,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// Text for people.
+    Text,
+    /// JSON for programs.
+    Json,
+}
+
+/// Colour choice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Color {
+    /// Colour when writing to a terminal and `NO_COLOR` is not set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Would this principal be allowed this action on this resource? Evaluates a scenario
+    /// file and explains the deciding statements.
+    Simulate(SimulateArgs),
+    /// Policy unit tests: runs every scenario that has an `expect`, prints pass or fail,
+    /// exits 1 if any fails.
+    Test(TestArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SimulateArgs {
+    /// The scenario file (one scenario object or an array of them).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) scenario: PathBuf,
+    /// Replace the principal: an IAM user, role, assumed-role, federated-user or root ARN,
+    /// an account id, `anonymous`, or `service:NAME.amazonaws.com`.
+    #[arg(long, value_name = "PRINCIPAL")]
+    pub(crate) principal: Option<String>,
+    /// Replace the action (repeatable: one result per action).
+    #[arg(long, value_name = "ACTION")]
+    pub(crate) action: Vec<String>,
+    /// Replace the resource: an ARN or `*` (repeatable: one result per resource).
+    #[arg(long, value_name = "ARN")]
+    pub(crate) resource: Vec<String>,
+    /// Add or replace a context key: `KEY=VALUE`, or `KEY=v1,v2` for a list (repeatable).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub(crate) context: Vec<String>,
+    /// Add a session policy from a file (repeatable; evaluated as one set, as STS does).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) session_policy: Vec<PathBuf>,
+    /// Expected decision: `Allowed`, `ExplicitDeny`, `ImplicitDeny` or `Denied`; exit 1
+    /// when not met.
+    #[arg(long, value_name = "DECISION")]
+    pub(crate) expect: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TestArgs {
+    /// Scenario files or directories (searched recursively for `.json` files).
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub(crate) paths: Vec<PathBuf>,
+}

@@ -1,0 +1,48 @@
+//! The `iamwhy` command: flags in, one library call per subcommand, a rendered result out.
+
+mod cli;
+mod commands;
+mod exit;
+mod render;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Color, Command};
+use crate::exit::ExitStatus;
+use crate::render::Output;
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "iamwhy crashed: {info}\nThis is a bug. Please report it with the command you ran and, if you can, the input."
+        );
+    }));
+    let cli = Cli::parse();
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    };
+    let mut out = Output::new(cli.format, color);
+    let status = match &cli.command {
+        Command::Simulate(args) => commands::simulate::run(args, &mut out),
+        Command::Test(args) => commands::test::run(args, &mut out),
+    };
+    match out.finish() {
+        Ok(()) => status.into(),
+        // A closed pipe (`iamwhy ... | head`) is not an error worth reporting.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Success.into(),
+        Err(e) => {
+            let _ = writeln!(std::io::stderr().lock(), "error: cannot write output: {e}");
+            ExitStatus::Error.into()
+        }
+    }
+}

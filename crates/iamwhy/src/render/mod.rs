@@ -1,0 +1,108 @@
+//! Rendering results and diagnostics. Text and JSON renderers read the same result models.
+
+mod diagnostics;
+mod json;
+mod text;
+
+use std::io::Write;
+
+use iamwhy_core::{Diagnostic, SourceMap};
+
+use crate::cli::Format;
+
+pub(crate) use diagnostics::render_diagnostics;
+pub(crate) use json::to_json;
+pub(crate) use text::{simulation_text, test_text};
+
+/// Where results and diagnostics go: results to stdout, diagnostics to stderr. The first
+/// write error is kept and reported once at the end.
+pub(crate) struct Output {
+    pub(crate) format: Format,
+    pub(crate) color: bool,
+    error: Option<std::io::Error>,
+}
+
+impl Output {
+    pub(crate) fn new(format: Format, color: bool) -> Output {
+        Output {
+            format,
+            color,
+            error: None,
+        }
+    }
+
+    /// Writes a result to stdout.
+    pub(crate) fn result(&mut self, text: &str) {
+        if self.error.is_some() {
+            return;
+        }
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            self.error = Some(e);
+        }
+    }
+
+    /// Writes diagnostics to stderr, in the output format.
+    pub(crate) fn diagnostics<'a>(
+        &mut self,
+        map: &SourceMap,
+        diags: impl IntoIterator<Item = &'a Diagnostic>,
+    ) {
+        let text = render_diagnostics(
+            map,
+            diags,
+            self.format,
+            self.color && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        );
+        if !text.is_empty() {
+            let _ = std::io::stderr().lock().write_all(text.as_bytes());
+        }
+    }
+
+    /// Writes a plain error line (no location) to stderr.
+    pub(crate) fn error_line(&mut self, message: &str) {
+        let text = match self.format {
+            Format::Text => format!("error: {message}\n"),
+            Format::Json => format!(
+                "{}\n",
+                serde_json::json!({"severity": "error", "message": message})
+            ),
+        };
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+
+    pub(crate) fn finish(self) -> std::io::Result<()> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// ANSI styling, only when colour is on.
+pub(crate) struct Paint(pub(crate) bool);
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_owned()
+        }
+    }
+    pub(crate) fn red(&self, s: &str) -> String {
+        self.wrap("1;31", s)
+    }
+    pub(crate) fn green(&self, s: &str) -> String {
+        self.wrap("1;32", s)
+    }
+    pub(crate) fn yellow(&self, s: &str) -> String {
+        self.wrap("1;33", s)
+    }
+    pub(crate) fn bold(&self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+    pub(crate) fn dim(&self, s: &str) -> String {
+        self.wrap("2", s)
+    }
+}
