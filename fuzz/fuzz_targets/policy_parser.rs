@@ -2,6 +2,14 @@
 //! never panics, a rejected document carries at least one error, and every span it reports,
 //! once mapped back through embedded sources (a JSON string, URL encoding), lies inside the
 //! input and on character boundaries.
+//!
+//! From `fuzz/` (the seeds are committed, the corpus is not):
+//!
+//! ```text
+//! cargo fuzz run policy_parser corpus/policy_parser seeds/policy_parser -- -dict=policy_parser.dict
+//! ```
+//!
+//! On a stable toolchain prefix the command with `RUSTC_BOOTSTRAP=1`.
 
 #![no_main]
 

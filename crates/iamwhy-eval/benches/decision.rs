@@ -116,6 +116,9 @@ fn fixtures() -> (Request, PolicySet) {
         Action::parse("s3:GetObject").unwrap(),
         Resource::parse("arn:aws:s3:::reports/2026/q3.csv").unwrap(),
     );
+    if let Principal::RoleSession(session) = &mut req.principal {
+        session.role.unique_id = Some("AROAEXAMPLEROLEID1234".into());
+    }
     req.facts.set_tag("team", "data");
     req.facts.org_id = Some("o-abc123".into());
     req.context.set("aws:SourceIp", "203.0.113.10");

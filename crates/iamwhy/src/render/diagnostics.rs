@@ -72,6 +72,7 @@ fn text(map: &SourceMap, d: &Diagnostic, paint: &Paint, out: &mut String) {
         );
     }
     if let Some(help) = &d.help {
-        let _ = writeln!(out, "  = help: {help}");
+        let pad = d.span.map_or(1, |s| map.location(s).line.to_string().len());
+        let _ = writeln!(out, "{} = help: {help}", " ".repeat(pad));
     }
 }

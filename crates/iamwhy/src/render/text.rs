@@ -177,15 +177,13 @@ pub(crate) fn test_text(report: &TestReport, paint: &Paint) -> String {
                             s.column
                         )
                     });
-                    let by = f.denied_by.map_or(String::new(), |b| format!(" by {b}"));
                     let _ = writeln!(
                         out,
-                        "{}  {}: {}{on}: {}; got {}{by}{deciding}",
+                        "{}  {}: {}{on}: {}{deciding}",
                         paint.red("FAIL"),
                         case.name,
                         f.action,
                         f.problems.join("; "),
-                        f.actual,
                     );
                 }
             }

@@ -1,0 +1,278 @@
+//! The built `iamwhy` binary, run from outside: exit codes, the stdout/stderr split,
+//! `NO_COLOR`, JSON output fields, and error messages with file, line and column.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> String {
+    PathBuf::from("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn iamwhy(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iamwhy"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn simulate_text_explains_the_denial() {
+    let o = iamwhy(&["simulate", "--scenario", &fixture("kms-denied.json")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    insta::assert_snapshot!(stdout(&o));
+    assert!(stderr(&o).is_empty());
+    assert!(!stdout(&o).contains('\x1b'), "NO_COLOR must disable colour");
+}
+
+#[test]
+fn simulate_json_has_the_documented_fields() {
+    let o = iamwhy(&[
+        "--format",
+        "json",
+        "simulate",
+        "--scenario",
+        &fixture("kms-denied.json"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["decision"], "ImplicitDeny");
+    assert_eq!(v["denied_by"], "identity");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("because no identity-based policy allows the kms:Decrypt action")
+    );
+    let m = &v["matched_statements"][0];
+    assert_eq!(m["policy_type"], "resource");
+    assert_eq!(m["sid"], "EnableIAMUserPermissions");
+    assert_eq!(m["index"], 0);
+    assert_eq!(m["effect"], "Allow");
+    assert_eq!(m["line"], 23);
+    assert_eq!(m["column"], 7);
+    assert!(v["missing_context_keys"].as_array().unwrap().is_empty());
+    insta::assert_json_snapshot!(v);
+}
+
+#[test]
+fn several_actions_give_an_array_in_order() {
+    let o = iamwhy(&[
+        "--format",
+        "json",
+        "simulate",
+        "--scenario",
+        &fixture("kms-denied.json"),
+        "--action",
+        "kms:Decrypt",
+        "--action",
+        "kms:Encrypt",
+        "--resource",
+        "arn:aws:kms:us-east-1:111122223333:key/other",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let results = v.as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[0]["action"], "kms:Decrypt");
+    assert_eq!(results[0]["decision"], "Allowed");
+    assert_eq!(results[1]["action"], "kms:Encrypt");
+    assert_eq!(results[1]["decision"], "ImplicitDeny");
+    // The file's `expect: ImplicitDeny` is not met by the first result.
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn expect_flag_sets_the_exit_code() {
+    let file = fixture("kms-denied.json");
+    let met = iamwhy(&["simulate", "--scenario", &file, "--expect", "Denied"]);
+    assert_eq!(met.status.code(), Some(0));
+    let unmet = iamwhy(&["simulate", "--scenario", &file, "--expect", "Allowed"]);
+    assert_eq!(unmet.status.code(), Some(1));
+    assert!(stdout(&unmet).contains("NOT met: expected Allowed, got ImplicitDeny"));
+    let bad = iamwhy(&["simulate", "--scenario", &file, "--expect", "allowed"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("--expect `allowed`"));
+}
+
+#[test]
+fn overrides_principal_context_and_session_policy() {
+    let o = iamwhy(&[
+        "--format",
+        "json",
+        "simulate",
+        "--scenario",
+        &fixture("kms-denied.json"),
+        "--principal",
+        "arn:aws:sts::111122223333:assumed-role/app/s1",
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::bucket/key",
+        "--context",
+        "aws:SourceIp=203.0.113.9",
+        "--context",
+        "aws:TagKeys=a,b",
+        "--session-policy",
+        &fixture("session-policy.json"),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["decision"], "Allowed", "{}", stderr(&o));
+    assert_eq!(v["context"]["aws:SourceIp"], "203.0.113.9");
+    assert_eq!(v["context"]["aws:TagKeys"], serde_json::json!(["a", "b"]));
+    assert_eq!(
+        v["context"]["aws:PrincipalArn"],
+        "arn:aws:iam::111122223333:role/app"
+    );
+    let types: Vec<&str> = v["policy_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["policy_type"].as_str().unwrap())
+        .collect();
+    assert!(types.contains(&"session"));
+}
+
+#[test]
+fn malformed_policy_reports_every_error_with_location() {
+    let o = iamwhy(&["simulate", "--scenario", &fixture("missing-effect.json")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).is_empty());
+    insta::assert_snapshot!(stderr(&o));
+}
+
+#[test]
+fn malformed_json_reports_line_and_column() {
+    let o = iamwhy(&["simulate", "--scenario", &fixture("trailing-comma.json")]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("trailing commas are not allowed in JSON"),
+        "{err}"
+    );
+    assert!(
+        err.contains("tests/fixtures/trailing-comma.json:4:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn errors_inside_embedded_policies_point_into_the_file() {
+    let o = iamwhy(&["simulate", "--scenario", &fixture("embedded-bad.json")]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("unknown statement element `Resourse`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `Resource`?"), "{err}");
+    // Line 5 of the file, at the escaped key inside the string.
+    assert!(
+        err.contains("tests/fixtures/embedded-bad.json:5:145"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_scenario_keys_are_errors_with_suggestions() {
+    let o = iamwhy(&["simulate", "--scenario", &fixture("unknown-key.json")]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("unknown scenario key `identity_policy`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `identity_policies`?"), "{err}");
+    assert!(err.contains("unknown-key.json:5:3"), "{err}");
+}
+
+#[test]
+fn json_errors_are_json() {
+    let o = iamwhy(&[
+        "--format",
+        "json",
+        "simulate",
+        "--scenario",
+        &fixture("trailing-comma.json"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let line = stderr(&o);
+    let v: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    assert_eq!(v["severity"], "error");
+    assert_eq!(v["line"], 4);
+}
+
+#[test]
+fn missing_file_is_exit_2() {
+    let o = iamwhy(&["simulate", "--scenario", "does-not-exist.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read `does-not-exist.json`"));
+}
+
+#[test]
+fn test_command_reports_pass_fail_and_summary() {
+    let o = iamwhy(&["test", &fixture("testdir")]);
+    assert_eq!(o.status.code(), Some(1));
+    insta::assert_snapshot!(stdout(&o));
+}
+
+#[test]
+fn test_command_passes_on_the_bundled_examples() {
+    let o = Command::new(env!("CARGO_BIN_EXE_iamwhy"))
+        .args(["test", "examples"])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains(" passed, 0 failed"));
+}
+
+#[test]
+fn test_command_json() {
+    let o = iamwhy(&["--format", "json", "test", &fixture("testdir")]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["passed"], 1);
+    assert_eq!(v["failed"], 1);
+    assert_eq!(v["skipped"], 1);
+    assert_eq!(v["cases"][0]["status"], "fail");
+}
+
+#[test]
+fn test_command_with_no_files_is_an_error() {
+    let dir = std::env::temp_dir().join("iamwhy-empty-test-dir");
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = iamwhy(&["test", &dir.display().to_string()]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn usage_errors_are_exit_2() {
+    let o = iamwhy(&["simulate"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = iamwhy(&["frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn colour_only_when_asked() {
+    let o = iamwhy(&[
+        "--color",
+        "always",
+        "simulate",
+        "--scenario",
+        &fixture("kms-denied.json"),
+    ]);
+    assert!(stdout(&o).contains("\x1b[1;31mImplicitDeny"));
+}
