@@ -1,6 +1,10 @@
 //! The built `iamwhy` binary, run from outside: exit codes, the stdout/stderr split,
 //! `NO_COLOR`, JSON output fields, and error messages with file, line and column.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "integration test helpers: a failed spawn or parse is a failed test"
+)]
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
