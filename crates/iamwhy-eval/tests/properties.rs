@@ -7,6 +7,12 @@
 //! - adding an `Allow` statement to a policy never turns `Allowed` into a deny;
 //! - the decision does not depend on the order of statements or policies.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test helpers: a failed spawn, parse or fixture is a failed test"
+)]
+
 use iamwhy_core::time::Instant;
 use iamwhy_core::{Action, Decision, Principal, Request, Resource};
 use iamwhy_eval::{EvalOptions, Policy, PolicySet, authorize, derive_context};

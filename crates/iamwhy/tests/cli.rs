@@ -3,8 +3,10 @@
 
 #![allow(
     clippy::unwrap_used,
-    reason = "integration test helpers: a failed spawn or parse is a failed test"
+    clippy::panic,
+    reason = "test helpers: a failed spawn, parse or fixture is a failed test"
 )]
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
