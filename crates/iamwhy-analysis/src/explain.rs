@@ -130,6 +130,46 @@ fn describe_condition(c: &iamwhy_policy::Condition, req: &Request) -> String {
     }
 }
 
+/// Keys that requests from AWS service principals do not carry (spec §1.1 AMBIGUITY A2).
+const NOT_FOR_SERVICES: &[&str] = &[
+    "aws:principalarn",
+    "aws:principalaccount",
+    "aws:principaltype",
+    "aws:userid",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+];
+
+/// Why a condition of an applying statement holds, in words.
+fn condition_held(c: &iamwhy_policy::Condition, req: &Request) -> String {
+    let op = c.operator.name();
+    let head = format!("`{op}` on `{}` holds", c.key);
+    match req.context.get_normalized(&c.key_lower) {
+        Some(v) => format!("{head} for {}", v.display()),
+        None => {
+            let why = if c.operator.base.family == OperatorFamily::Null {
+                "the key is absent"
+            } else if c.operator.if_exists {
+                "`...IfExists` is true when the key is absent"
+            } else if c.operator.qualifier == Some(iamwhy_policy::SetQualifier::ForAllValues) {
+                "`ForAllValues:` is true when the key is absent"
+            } else {
+                "a negated operator is true when the key is absent"
+            };
+            let mut text = format!("{head} because the request has no `{}` and {why}", c.key);
+            if matches!(req.principal, Principal::Service(_))
+                && NOT_FOR_SERVICES.contains(&c.key_lower.as_str())
+            {
+                text.push_str(&format!(
+                    " (requests made by an AWS service principal carry no `{}`; to exempt AWS services add `\"BoolIfExists\": {{\"aws:PrincipalIsAWSService\": \"false\"}}` to the Deny)",
+                    c.key
+                ));
+            }
+            text
+        }
+    }
+}
+
 fn plural(t: PolicyType) -> &'static str {
     match t {
         PolicyType::Identity => "identity-based policies",
@@ -230,10 +270,19 @@ pub(crate) fn reasons(req: &Request, ev: &Evaluation, set: &PolicySet) -> Vec<St
         },
         Decision::ExplicitDeny => {
             for r in &ev.deciding {
-                out.push(format!(
-                    "{} denies {what} for {who}",
-                    statement_name(set, *r)
-                ));
+                let mut sentence = format!("{} denies {what} for {who}", statement_name(set, *r));
+                if let Some(stmt) = set.statement(*r) {
+                    let held: Vec<String> = stmt
+                        .conditions
+                        .iter()
+                        .map(|c| condition_held(c, req))
+                        .collect();
+                    if !held.is_empty() {
+                        sentence.push_str(": ");
+                        sentence.push_str(&held.join("; "));
+                    }
+                }
+                out.push(sentence);
             }
             out.push("an explicit deny in any policy overrides every allow".to_owned());
         }

@@ -8,7 +8,7 @@ use iamwhy_policy::{Effect, Piece, PolicyKind, ResourceMatcher, Statement};
 use crate::evaluation::{
     Evaluation, Grant, ResourcePolicyKind, SetOutcome, StatementMatch, TypeOutcome,
 };
-use crate::matching::{MatchKind, NotPrincipalMode, Prepared, match_statement, targets_request};
+use crate::matching::{MatchKind, Mismatch, NotPrincipalMode, Prepared, match_statement};
 use crate::message::{Denial, denial_message};
 use crate::policy_set::{KmsGrant, Policy, PolicySet, SetId, StatementRef};
 use crate::service_rules::{Step0, step0};
@@ -568,10 +568,20 @@ impl Run<'_> {
                     policy: u32::try_from(pi).unwrap_or(u32::MAX),
                     statement: u32::try_from(stmt.index).unwrap_or(u32::MAX),
                 };
-                if self.options.explain {
+                let result = match_statement(stmt, kind, &self.prepared);
+                // Statements that cover the action and resource are the relevant ones for
+                // missing context keys.
+                let relevant = !matches!(
+                    result,
+                    Err(Mismatch::Action
+                        | Mismatch::NotAction(_)
+                        | Mismatch::Resource
+                        | Mismatch::NotResource(_))
+                );
+                if self.options.explain && relevant {
                     self.collect_missing_keys(stmt);
                 }
-                match match_statement(stmt, kind, &self.prepared) {
+                match result {
                     Ok(k) => {
                         self.ev.matched.push(StatementMatch {
                             statement: r,
@@ -681,9 +691,6 @@ impl Run<'_> {
     }
 
     fn collect_missing_keys(&mut self, stmt: &Statement) {
-        if !targets_request(stmt, &self.prepared) {
-            return;
-        }
         let ctx = &self.req.context;
         let mut add = |key: &str, lower: &str| {
             if ctx.get_normalized(lower).is_none() {

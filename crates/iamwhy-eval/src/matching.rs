@@ -115,6 +115,8 @@ pub(crate) struct Prepared<'r> {
     pub(crate) resource_arn: Option<Arn<'r>>,
     pub(crate) has_boundary: bool,
     pub(crate) not_principal: NotPrincipalMode,
+    /// `service_hash` of the action's service prefix.
+    pub(crate) service_hash: u64,
 }
 
 impl<'r> Prepared<'r> {
@@ -134,6 +136,7 @@ impl<'r> Prepared<'r> {
             resource_arn: req.resource.arn(),
             has_boundary,
             not_principal,
+            service_hash: iamwhy_policy::service_hash(req.action.service()),
         }
     }
 
@@ -165,22 +168,18 @@ pub(crate) fn match_statement(
     Ok(match_kind)
 }
 
-/// Whether the action and resource elements match (used to find the statements that are
-/// relevant to a request, for missing context keys).
-pub(crate) fn targets_request(stmt: &Statement, p: &Prepared<'_>) -> bool {
-    match_action(&stmt.action, p).is_ok()
-        && stmt
-            .resource
-            .as_ref()
-            .is_none_or(|r| match_resource(r, p).is_ok())
-}
-
 fn action_entry_matches(matcher: &ActionMatcher, p: &Prepared<'_>) -> bool {
     let action = &p.req.action;
     match matcher {
         ActionMatcher::All => true,
-        ActionMatcher::Service { service, name } => {
-            **service == *action.service() && name.matches_plain(action.name(), CaseFold::Ascii)
+        ActionMatcher::Service {
+            service,
+            service_hash,
+            name,
+        } => {
+            *service_hash == p.service_hash
+                && **service == *action.service()
+                && name.matches_plain(action.name(), CaseFold::Ascii)
         }
         ActionMatcher::Never => false,
     }

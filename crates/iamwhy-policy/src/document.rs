@@ -233,11 +233,22 @@ pub enum ActionMatcher {
     Service {
         /// The service prefix, lower case.
         service: Box<str>,
+        /// [`service_hash`] of the prefix: a cheap first test on the hot path.
+        service_hash: u64,
         /// The action-name glob (ASCII case-insensitive).
         name: Pattern,
     },
     /// An entry that can never match (empty action name, whitespace).
     Never,
+}
+
+/// A 64-bit FNV-1a hash of a lower-case service prefix. Equal prefixes have equal hashes,
+/// so comparing hashes first rejects almost every statement of another service with one
+/// integer comparison.
+pub fn service_hash(service: &str) -> u64 {
+    service.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// `Resource`/`NotResource`.

@@ -47,7 +47,7 @@ pub use condition::{
 pub use document::{
     ActionElement, ActionMatcher, ActionPattern, Condition, ConditionValue, Effect, PolicyDocument,
     PolicyKind, PrincipalElement, PrincipalEntry, PrincipalEntryKind, ResourceElement,
-    ResourceMatcher, ResourcePattern, Statement, Version,
+    ResourceMatcher, ResourcePattern, Statement, Version, service_hash,
 };
 pub use parse::{parse_policy, parse_policy_str, parse_policy_value};
 pub use pattern::{

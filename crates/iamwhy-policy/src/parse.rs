@@ -619,6 +619,7 @@ impl Parser {
             } else {
                 ActionMatcher::Service {
                     service: service.to_ascii_lowercase().into_boxed_str(),
+                    service_hash: crate::document::service_hash(service),
                     name: Pattern::compile(name, Wildcards::Glob, Variables::Literal),
                 }
             }
