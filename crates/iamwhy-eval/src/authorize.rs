@@ -531,6 +531,19 @@ impl Run<'_> {
             self.note("RCPs do not restrict calls made by service-linked roles: the ones given were ignored");
             return false;
         }
+        // Spec §4.8.1/§4.8.4: a service-linked role's trust policy is fixed and RCPs do not
+        // affect AWS services assuming it.
+        let assumes_slr = req.action.service() == "sts"
+            && req.action.name_lower().starts_with("assumerole")
+            && req.resource.arn().is_some_and(|a| {
+                a.service == "iam" && a.resource.starts_with("role/aws-service-role/")
+            });
+        if assumes_slr {
+            self.note(
+                "RCPs do not affect assuming a service-linked role: the ones given were ignored",
+            );
+            return false;
+        }
         true
     }
 

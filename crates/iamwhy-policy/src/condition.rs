@@ -293,7 +293,7 @@ pub(crate) fn compile_value(
                 format!("`{text}` is not {what}, so this `{name}` value never matches"),
                 span,
             )
-            .with_help(format!("`{name}` compares {what}s")),
+            .with_help(format!("`{name}` expects {what} here")),
         );
         CompiledValue::Invalid
     };

@@ -82,6 +82,21 @@ impl PolicyKind {
         }
     }
 
+    /// The name with its indefinite article, for sentences: `an identity-based policy`.
+    pub fn with_article(self) -> &'static str {
+        match self {
+            PolicyKind::Identity => "an identity-based policy",
+            PolicyKind::PermissionsBoundary => "a permissions boundary",
+            PolicyKind::Session => "a session policy",
+            PolicyKind::Resource => "a resource-based policy",
+            PolicyKind::KeyPolicy => "a key policy",
+            PolicyKind::TrustPolicy => "a role trust policy",
+            PolicyKind::Scp => "a service control policy",
+            PolicyKind::Rcp => "a resource control policy",
+            PolicyKind::VpcEndpoint => "a VPC endpoint policy",
+        }
+    }
+
     /// Whether `Principal` is allowed, required or forbidden (spec §2.1).
     pub(crate) fn principal_rule(self) -> PrincipalRule {
         match self {

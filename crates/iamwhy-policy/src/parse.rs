@@ -273,7 +273,7 @@ impl Parser {
                         ) {
                             self.error_help(
                                 "element-not-allowed",
-                                format!("`Id` is not allowed in an {}", self.kind.describe()),
+                                format!("`Id` is not allowed in {}", self.kind.with_article()),
                                 json::prop_span(self.source, prop),
                                 "remove `Id`: only resource-based policies accept it",
                             );
@@ -655,8 +655,8 @@ impl Parser {
                 self.error_help(
                     "missing-element",
                     format!(
-                        "missing `Resource` or `NotResource`: required in an {}",
-                        self.kind.describe()
+                        "missing `Resource` or `NotResource`: required in {}",
+                        self.kind.with_article()
                     ),
                     statement_span,
                     "add `\"Resource\": \"*\"` or the ARNs the statement applies to",
@@ -705,8 +705,8 @@ impl Parser {
                     self.warning(
                         "short-arn",
                         format!(
-                            "`{text}` has fewer than six ARN fields and never matches in an {}",
-                            self.kind.describe()
+                            "`{text}` has fewer than six ARN fields and never matches in {}",
+                            self.kind.with_article()
                         ),
                         span,
                     );
@@ -742,7 +742,7 @@ impl Parser {
                 let span = json::prop_span(self.source, p);
                 self.error_help(
                     "element-not-allowed",
-                    format!("`{}` is not allowed in an {}", json::key(p), self.kind.describe()),
+                    format!("`{}` is not allowed in {}", json::key(p), self.kind.with_article()),
                     span,
                     "the principal of an identity-based policy is the identity it is attached to; remove the element",
                 );
@@ -753,7 +753,7 @@ impl Parser {
             if rule == PrincipalRule::Required {
                 self.error_help(
                     "missing-element",
-                    format!("missing `Principal` in this statement of a {}", self.kind.describe()),
+                    format!("missing `Principal` in this statement of {}", self.kind.with_article()),
                     statement_span,
                     "name who the statement applies to, e.g. `\"Principal\": {\"AWS\": \"arn:aws:iam::111122223333:root\"}`",
                 );
@@ -768,8 +768,8 @@ impl Parser {
                 self.error(
                     "element-not-allowed",
                     format!(
-                        "`NotPrincipal` is not supported in a {}",
-                        self.kind.describe()
+                        "`NotPrincipal` is not supported in {}",
+                        self.kind.with_article()
                     ),
                     prop_span,
                 );
