@@ -286,14 +286,15 @@ pub(crate) fn compile_value(
 ) -> CompiledValue {
     use OperatorFamily as F;
     let name = operator.base.name;
-    let mismatch = |what: &str, warnings: &mut Vec<Diagnostic>| {
+    // `what` names one value ("a number"), `kind` the values the operator compares ("numbers").
+    let mismatch = |what: &str, kind: &str, warnings: &mut Vec<Diagnostic>| {
         warnings.push(
             Diagnostic::warning(
                 "condition-value-type",
                 format!("`{text}` is not {what}, so this `{name}` value never matches"),
                 span,
             )
-            .with_help(format!("`{name}` expects {what} here")),
+            .with_help(format!("`{name}` compares {kind}")),
         );
         CompiledValue::Invalid
     };
@@ -316,14 +317,18 @@ pub(crate) fn compile_value(
             if Decimal::parse(text).is_some() {
                 CompiledValue::Number(text.trim().to_owned())
             } else {
-                mismatch("a number", warnings)
+                mismatch("a number", "numbers", warnings)
             }
         }
         F::Date => {
             no_variables(warnings);
             match parse_date(text) {
                 Some(d) => CompiledValue::Date(d),
-                None => mismatch("a date (ISO 8601 or epoch seconds)", warnings),
+                None => mismatch(
+                    "a date",
+                    "dates (ISO 8601, such as `2026-01-31T12:00:00Z`, or epoch seconds)",
+                    warnings,
+                ),
             }
         }
         F::Bool => {
@@ -332,7 +337,7 @@ pub(crate) fn compile_value(
                 && !text.eq_ignore_ascii_case("true")
                 && !text.eq_ignore_ascii_case("false")
             {
-                return mismatch("a boolean (`true` or `false`)", warnings);
+                return mismatch("a boolean", "booleans (`true` or `false`)", warnings);
             }
             CompiledValue::Bool(pattern)
         }
@@ -341,14 +346,22 @@ pub(crate) fn compile_value(
             use base64::Engine as _;
             match base64::engine::general_purpose::STANDARD.decode(text.trim()) {
                 Ok(bytes) => CompiledValue::Binary(bytes),
-                Err(_) => mismatch("base64-encoded binary", warnings),
+                Err(_) => mismatch(
+                    "base64-encoded data",
+                    "base64-encoded binary values",
+                    warnings,
+                ),
             }
         }
         F::Ip => {
             no_variables(warnings);
             match IpNet::parse(text) {
                 Some(net) => CompiledValue::Ip(net),
-                None => mismatch("an IP address or CIDR range", warnings),
+                None => mismatch(
+                    "an IP address or CIDR range",
+                    "IP addresses or CIDR ranges",
+                    warnings,
+                ),
             }
         }
         F::Arn => CompiledValue::Arn(Box::new(ArnPattern::compile_condition(text, variables))),
@@ -358,7 +371,11 @@ pub(crate) fn compile_value(
             } else if text.eq_ignore_ascii_case("false") {
                 CompiledValue::Null(false)
             } else {
-                mismatch("a boolean (`true` or `false`)", warnings)
+                mismatch(
+                    "`true` or `false`",
+                    "`true` (the key is absent) or `false` (it is present)",
+                    warnings,
+                )
             }
         }
     }

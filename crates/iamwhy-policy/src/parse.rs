@@ -404,7 +404,24 @@ impl Parser {
         }
 
         let sid = get("Sid").and_then(|p| match &p.value {
-            Value::StringLit(s) => Some(s.value.to_string()),
+            Value::StringLit(s) => {
+                let identity_like = matches!(
+                    self.kind,
+                    PolicyKind::Identity | PolicyKind::PermissionsBoundary | PolicyKind::Session
+                );
+                if identity_like && !s.value.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    let span = self.span(&p.value);
+                    self.diagnostics.push(
+                        Diagnostic::warning(
+                            "invalid-sid",
+                            format!("`Sid` `{}` has characters IAM does not accept in identity-based policies", s.value),
+                            span,
+                        )
+                        .with_help("use only ASCII letters and digits, e.g. `ReadReports`"),
+                    );
+                }
+                Some(s.value.to_string())
+            }
             other => {
                 let span = self.span(other);
                 self.error(
@@ -572,11 +589,25 @@ impl Parser {
         }
         let (prop, negated) = self.one_of(action, not_action, ("Action", "NotAction"))?;
         let name = if negated { "NotAction" } else { "Action" };
-        let items = self
+        let items: Vec<ActionPattern> = self
             .strings(name, &prop.value)
             .into_iter()
             .filter_map(|(text, span)| self.action_pattern(text, span))
             .collect();
+        if self.kind == PolicyKind::TrustPolicy && !negated {
+            for item in &items {
+                if !covers_trust_action(&item.matcher) {
+                    self.warning(
+                        "trust-policy-action",
+                        format!(
+                            "`{}` in a role trust policy never applies: trust policies govern only `sts:AssumeRole*`, `sts:TagSession`, `sts:SetSourceIdentity` and `sts:SetContext`",
+                            item.text
+                        ),
+                        item.span,
+                    );
+                }
+            }
+        }
         Some(ActionElement {
             negated,
             items,
@@ -699,7 +730,36 @@ impl Parser {
                     );
                 }
             }
+            // Spec §2.4 rule 5 calls a wildcard in the service part a validation error, but
+            // IAM accepts such policies (`arn:aws:*:*:*:*` is common in deployed
+            // configurations): warn, and match the part as a glob (docs/decisions.md D18).
+            if let Some(service) = text.split(':').nth(2)
+                && service.contains(['*', '?'])
+            {
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        "wildcard-service",
+                        format!("the service part `{service}` of `{text}` has a wildcard"),
+                        span,
+                    )
+                    .with_help("name the service, e.g. `arn:aws:s3:::bucket/*`, or use `*` for every resource"),
+                );
+            }
+            let fields = text.split(':').count();
             match ArnPattern::compile_resource(text, variables, self.kind.short_arn_rule()) {
+                Some(p) if fields < 6 => {
+                    let mut padded: Vec<&str> = text.split(':').collect();
+                    padded.resize(6, "*");
+                    self.warning(
+                        "short-arn",
+                        format!(
+                            "`{text}` has fewer than six ARN fields; read as `{}`",
+                            padded.join(":")
+                        ),
+                        span,
+                    );
+                    ResourceMatcher::Arn(Box::new(p))
+                }
                 Some(p) => ResourceMatcher::Arn(Box::new(p)),
                 None => {
                     self.warning(
@@ -1045,6 +1105,28 @@ impl Parser {
             });
         }
         out
+    }
+}
+
+/// Whether an action entry can match one of the actions a trust policy governs (spec §2.1).
+fn covers_trust_action(matcher: &ActionMatcher) -> bool {
+    const TRUST_ACTIONS: &[&str] = &[
+        "AssumeRole",
+        "AssumeRoleWithSAML",
+        "AssumeRoleWithWebIdentity",
+        "TagSession",
+        "SetSourceIdentity",
+        "SetContext",
+    ];
+    match matcher {
+        ActionMatcher::All => true,
+        ActionMatcher::Service { service, name, .. } => {
+            &**service == "sts"
+                && TRUST_ACTIONS
+                    .iter()
+                    .any(|a| name.matches_plain(a, crate::pattern::CaseFold::Ascii))
+        }
+        ActionMatcher::Never => false,
     }
 }
 

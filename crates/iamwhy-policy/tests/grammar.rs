@@ -2079,7 +2079,7 @@ fn values_that_never_match_are_warnings() {
 }"#,
             warnings: &[warning(
                 "condition-value-type",
-                "`yesterday` is not a date (ISO 8601 or epoch seconds), so this `DateLessThan` value never matches",
+                "`yesterday` is not a date, so this `DateLessThan` value never matches",
                 (6, 55),
                 r#""yesterday""#,
             )],
@@ -2373,7 +2373,6 @@ fn whole_file_as_a_json_string() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-#[ignore = "parser bug: short ARNs in identity policies are padded without the warning spec §2.4 rule 7 asks for"]
 fn spec_2_4_rule_7_short_arn_in_an_identity_policy_warns() {
     run_warned(&[Warned {
         name: "§2.4 rule 7 short ARN in an identity-based policy",
@@ -2389,8 +2388,9 @@ fn spec_2_4_rule_7_short_arn_in_an_identity_policy_warns() {
 }
 
 #[test]
-#[ignore = "parser bug: a wildcard in the service field of a Resource ARN is accepted (spec §2.4 rule 5: validation error)"]
-fn spec_2_4_rule_5_wildcard_in_the_service_field_is_an_error() {
+/// Spec §2.4 rule 5 calls this a validation error; IAM accepts it (docs/decisions.md D18),
+/// so it is a warning.
+fn spec_2_4_rule_5_wildcard_in_the_service_field_warns() {
     let (map, result) = parse(
         r#"{"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s*:::b/*"}}"#,
         Identity,
@@ -2401,7 +2401,7 @@ fn spec_2_4_rule_5_wildcard_in_the_service_field_is_an_error() {
     };
     let seen = seen_all(&map, &found);
     assert!(
-        seen.iter().any(|s| s.severity == Severity::Error
+        seen.iter().any(|s| s.severity == Severity::Warning
             && s.at == (1, 65)
             && s.underlined == r#""arn:aws:s*:::b/*""#),
         "{seen:#?}"
@@ -2409,7 +2409,6 @@ fn spec_2_4_rule_5_wildcard_in_the_service_field_is_an_error() {
 }
 
 #[test]
-#[ignore = "parser bug: a Sid outside [A-Za-z0-9] in an identity policy is not warned about (spec §2.1)"]
 fn spec_2_1_sid_characters_in_identity_policies_warn() {
     let (map, result) = parse(
         r#"{"Statement": {"Sid": "read only", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}}"#,
@@ -2431,7 +2430,6 @@ fn spec_2_1_sid_characters_in_identity_policies_warn() {
 }
 
 #[test]
-#[ignore = "parser bug: a role trust policy accepts actions other than sts:AssumeRole*, sts:TagSession, sts:SetSourceIdentity, sts:SetContext (spec §2.1 table)"]
 fn spec_2_1_trust_policy_actions_are_sts_only() {
     let (map, result) = parse(
         r#"{"Statement": {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": ["sts:AssumeRole", "s3:GetObject"]}}"#,
@@ -2450,7 +2448,6 @@ fn spec_2_1_trust_policy_actions_are_sts_only() {
 }
 
 #[test]
-#[ignore = "parser bug: messages say `an session policy`, `an service control policy`, `an permissions boundary`, `an resource-based policy` (style §10)"]
 fn messages_use_the_right_article() {
     let principal = |kind| {
         let (_, result) = parse(PRINCIPAL_IN_STATEMENT, kind);
@@ -2484,7 +2481,6 @@ fn messages_use_the_right_article() {
 }
 
 #[test]
-#[ignore = "parser bug: condition-value help reads `compares a numbers`, `compares a date (…)s`, `compares base64-encoded binarys` (style §10)"]
 fn condition_value_help_is_grammatical() {
     let help = |op: &str, value: &str| {
         let policy = format!(
