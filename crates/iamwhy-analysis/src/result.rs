@@ -202,6 +202,8 @@ pub struct SimulationResult {
     pub reasons: Vec<String>,
     /// Statements of the deciding policy type that cover the action but do not apply.
     pub near_misses: Vec<NotMatchedInfo>,
+    /// Every statement that does not apply, in every policy type, and why not.
+    pub unmatched_statements: Vec<NotMatchedInfo>,
     /// Assumptions made and policies ignored.
     pub notes: Vec<String>,
     /// The context the request was evaluated with.

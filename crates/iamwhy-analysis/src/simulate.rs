@@ -106,6 +106,17 @@ pub fn build_result(
             matched_info(set, map, m)
         })
         .collect();
+    let unmatched = ev
+        .not_matched
+        .iter()
+        .filter_map(|(r, m)| {
+            let stmt = set.statement(*r)?;
+            Some(NotMatchedInfo {
+                statement: StatementInfo::new(set, map, *r, None)?,
+                reason: describe_mismatch(stmt, *m, req),
+            })
+        })
+        .collect();
     let near = ev
         .denied_by
         .and_then(|d| d.policy_type())
@@ -144,6 +155,7 @@ pub fn build_result(
             .collect(),
         reasons: reasons(req, ev, set),
         near_misses: near,
+        unmatched_statements: unmatched,
         notes: ev.notes.clone(),
         context: req
             .context

@@ -359,13 +359,16 @@ impl Parser {
             Value::StringLit(s) if s.value == "2008-10-17" => Some(Version::V2008_10_17),
             other => {
                 let span = self.span(other);
-                let found = match other {
-                    Value::StringLit(s) => format!("`{}`", s.value),
-                    v => json::describe(v).to_owned(),
+                let message = match other {
+                    Value::StringLit(s) => format!("invalid `Version` `{}`", s.value),
+                    v => format!(
+                        "invalid `Version`: expected a string, found {}",
+                        json::describe(v)
+                    ),
                 };
                 self.error_help(
                     "invalid-version",
-                    format!("invalid `Version` {found}"),
+                    message,
                     span,
                     "use `2012-10-17` (or the older `2008-10-17`, which does not substitute policy variables)",
                 );
@@ -804,7 +807,10 @@ impl Parser {
                     "element-not-allowed",
                     format!("`{}` is not allowed in {}", json::key(p), self.kind.with_article()),
                     span,
-                    "the principal of an identity-based policy is the identity it is attached to; remove the element",
+                    match self.kind {
+                        PolicyKind::Scp => "an SCP applies to the users and roles of the accounts it is attached to; remove the element",
+                        _ => "the policy applies to the user, role or session it is attached to; remove the element",
+                    },
                 );
             }
             return None;
@@ -895,6 +901,7 @@ impl Parser {
             }
         }
         if self.kind == PolicyKind::Rcp
+            && !negated
             && !entries.iter().all(|e| e.kind == PrincipalEntryKind::Any)
         {
             self.error_help(

@@ -1422,22 +1422,12 @@ fn spec_2_1_rules_per_policy_type() {
     {"Effect": "Deny", "NotPrincipal": {"AWS": "111122223333"}, "Action": "s3:*", "Resource": "*"}
   ]
 }"#,
-            // The second error restates the first for the same element; it is redundant, but
-            // both point at `NotPrincipal`.
-            errors: &[
-                error(
-                    "element-not-allowed",
-                    "`NotPrincipal` is not supported in a resource control policy",
-                    (4, 24),
-                    r#""NotPrincipal": {"AWS": "111122223333"}"#,
-                ),
-                error(
-                    "invalid-principal",
-                    r#"the `Principal` of a resource control policy must be `"*"`"#,
-                    (4, 24),
-                    r#""NotPrincipal": {"AWS": "111122223333"}"#,
-                ),
-            ],
+            errors: &[error(
+                "element-not-allowed",
+                "`NotPrincipal` is not supported in a resource control policy",
+                (4, 24),
+                r#""NotPrincipal": {"AWS": "111122223333"}"#,
+            )],
         },
         Rejected {
             name: "§2.1 RCP without Version",

@@ -1,7 +1,7 @@
 //! `Bool` (spec §3.2): `true`/`false` without case; JSON booleans arrive as text; policy
 //! variables are allowed in values (current AWS documentation).
 
-use iamwhy_policy::{CompiledValue, ConditionValue, VariableResolver};
+use iamwhy_policy::{CaseFold, CompiledValue, ConditionValue, PatternMatch, VariableResolver};
 
 /// Reads `true` or `false`, ignoring case.
 pub(super) fn parse(text: &str) -> Option<bool> {
@@ -21,13 +21,11 @@ pub(super) fn any_match(
     vars: &dyn VariableResolver,
 ) -> Option<bool> {
     let req = parse(request)?;
-    Some(values.iter().any(|v| {
-        match &v.compiled {
-            CompiledValue::Bool(p) => p
-                .render(vars)
-                .and_then(|text| parse(&text))
-                .is_some_and(|pv| pv == req),
-            _ => false,
-        }
+    let expected = if req { "true" } else { "false" };
+    // The policy value (after substituting any variable) is a boolean equal to the request's
+    // iff it spells `true`/`false` like it, ignoring case: compare without building a string.
+    Some(values.iter().any(|v| match &v.compiled {
+        CompiledValue::Bool(p) => p.matches(expected, CaseFold::Ascii, vars) == PatternMatch::Match,
+        _ => false,
     }))
 }
