@@ -394,30 +394,18 @@ fn implicit(
             }
         }
     }
-    // Statements of the blamed type that cover the action but do not apply.
-    if let Some(t) = by.policy_type() {
-        let near: Vec<String> = near_misses(ev, t)
-            .filter_map(|(r, m)| {
-                let stmt = set.statement(r)?;
-                Some(format!(
-                    "{} covers `{}` but {}",
-                    statement_name(set, r),
-                    req.action,
-                    describe_mismatch(stmt, m, req)
-                ))
-            })
-            .collect();
-        if near.is_empty() && t != PolicyType::Scp {
-            let any = ev.not_matched.iter().any(|(r, _)| r.set.policy_type() == t);
-            if any {
-                out.push(format!(
-                    "no statement of the {} covers `{}`",
-                    plural(t),
-                    req.action
-                ));
-            }
-        }
-        out.extend(near);
+    // The statements of the blamed type that cover the action but do not apply are reported
+    // separately (`near_misses`); say so when there are none.
+    if let Some(t) = by.policy_type()
+        && t != PolicyType::Scp
+        && near_misses(ev, t).next().is_none()
+        && ev.not_matched.iter().any(|(r, _)| r.set.policy_type() == t)
+    {
+        out.push(format!(
+            "no statement of the {} covers `{}`",
+            plural(t),
+            req.action
+        ));
     }
 }
 

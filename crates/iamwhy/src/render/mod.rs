@@ -36,6 +36,10 @@ impl Output {
         if self.error.is_some() {
             return;
         }
+        let text = match self.format {
+            Format::Text => sanitize(text, self.color),
+            Format::Json => std::borrow::Cow::Borrowed(text),
+        };
         let mut out = std::io::stdout().lock();
         if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
             self.error = Some(e);
@@ -79,6 +83,45 @@ impl Output {
     }
 }
 
+/// Makes text safe for a terminal: text read from input files (policy excerpts, names,
+/// ARNs) could hold escape sequences that move the cursor, set the window title or worse.
+/// Control characters other than newline and tab become `\u{FFFD}`; with colour on, the
+/// colour sequences (`ESC [ digits ; m`) are kept.
+pub(crate) fn sanitize(text: &str, keep_colour: bool) -> std::borrow::Cow<'_, str> {
+    let is_sgr = |rest: &str| {
+        let body = rest.strip_prefix('[')?;
+        let end = body.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
+        (body.get(end..end + 1) == Some("m")).then_some(end + 2)
+    };
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        let after = rest.get(c.len_utf8()..).unwrap_or("");
+        if c == '\x1b'
+            && keep_colour
+            && let Some(len) = is_sgr(after)
+        {
+            out.push(c);
+            out.push_str(after.get(..len).unwrap_or(""));
+            rest = after.get(len..).unwrap_or("");
+            continue;
+        }
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push('\u{FFFD}');
+        } else {
+            out.push(c);
+        }
+        rest = after;
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// ANSI styling, only when colour is on.
 pub(crate) struct Paint(pub(crate) bool);
 
@@ -104,5 +147,25 @@ impl Paint {
     }
     pub(crate) fn dim(&self, s: &str) -> String {
         self.wrap("2", s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sanitize;
+
+    #[test]
+    fn terminal_escapes_from_input_are_neutralised() {
+        let hostile = "name\x1b]0;pwned\x07 \x1b[2J end";
+        assert_eq!(
+            sanitize(hostile, false),
+            "name\u{FFFD}]0;pwned\u{FFFD} \u{FFFD}[2J end"
+        );
+        // With colour on, colour sequences survive and nothing else does.
+        assert_eq!(
+            sanitize("\x1b[1;31mDeny\x1b[0m \x1b]0;t\x07", true),
+            "\x1b[1;31mDeny\x1b[0m \u{FFFD}]0;t\u{FFFD}"
+        );
+        assert_eq!(sanitize("plain\ttext\n", false), "plain\ttext\n");
     }
 }

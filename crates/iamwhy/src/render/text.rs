@@ -104,12 +104,6 @@ pub(crate) fn simulation_text(results: &[SimulationResult], paint: &Paint) -> St
                 );
             }
         }
-        if !r.reasons.is_empty() {
-            let _ = writeln!(out, "\n{}", paint.bold("Why"));
-            for reason in &r.reasons {
-                let _ = writeln!(out, "  - {reason}");
-            }
-        }
         let (title, list): (&str, &[StatementInfo]) = match r.decision {
             Decision::Allowed => ("Allowing statements", &r.deciding_statements),
             Decision::ExplicitDeny => ("Denying statements", &r.deciding_statements),
@@ -129,6 +123,12 @@ pub(crate) fn simulation_text(results: &[SimulationResult], paint: &Paint) -> St
             );
             for n in &r.near_misses {
                 statement(&mut out, paint, &n.statement, Some(&n.reason));
+            }
+        }
+        if !r.reasons.is_empty() {
+            let _ = writeln!(out, "\n{}", paint.bold("Why"));
+            for reason in &r.reasons {
+                let _ = writeln!(out, "  - {reason}");
             }
         }
         if !r.missing_context_keys.is_empty() {
