@@ -36,6 +36,9 @@ pub(crate) fn render_diagnostics<'a>(
     out
 }
 
+/// Widest part of a source line that is quoted.
+const WINDOW: usize = 160;
+
 fn text(map: &SourceMap, d: &Diagnostic, paint: &Paint, out: &mut String) {
     let label = match d.severity {
         Severity::Error => paint.red("error"),
@@ -61,14 +64,26 @@ fn text(map: &SourceMap, d: &Diagnostic, paint: &Paint, out: &mut String) {
             line_chars + 1
         };
         let width = last.saturating_sub(loc.column).max(1) as usize;
-        let shown: String = line.chars().take(200).collect();
+        // Long lines (minified JSON) are shown as a window around the column.
+        let column = loc.column.saturating_sub(1) as usize;
+        let skip = column.saturating_sub(WINDOW / 2).min(column);
+        let skip = if column < WINDOW - 20 { 0 } else { skip };
+        let mut shown: String = line.chars().skip(skip).take(WINDOW).collect();
+        let mut caret_at = column - skip;
+        if skip > 0 {
+            shown.insert(0, '…');
+            caret_at += 1;
+        }
+        if line.chars().count() > skip + WINDOW {
+            shown.push('…');
+        }
         let _ = writeln!(out, "{pad} |");
         let _ = writeln!(out, "{} | {shown}", loc.line);
         let _ = writeln!(
             out,
             "{pad} | {}{}",
-            " ".repeat(loc.column.saturating_sub(1) as usize),
-            paint.red(&"^".repeat(width.min(200)))
+            " ".repeat(caret_at),
+            paint.red(&"^".repeat(width.min(WINDOW.saturating_sub(caret_at).max(1))))
         );
     }
     if let Some(help) = &d.help {
