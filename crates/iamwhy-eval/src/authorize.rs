@@ -573,15 +573,31 @@ impl Run<'_> {
     fn eval_policies(&mut self, set_id: SetId, policies: &[Policy]) -> SetEval {
         let mut deny = false;
         let mut kinds = Kinds::default();
+        let explain = self.options.explain;
         for (pi, policy) in policies.iter().enumerate() {
-            let kind = policy.document.kind;
-            for stmt in &policy.document.statements {
-                let r = StatementRef {
-                    set: set_id,
-                    policy: u32::try_from(pi).unwrap_or(u32::MAX),
-                    statement: u32::try_from(stmt.index).unwrap_or(u32::MAX),
+            let doc = &policy.document;
+            let reference = |statement: usize| StatementRef {
+                set: set_id,
+                policy: u32::try_from(pi).unwrap_or(u32::MAX),
+                statement: u32::try_from(statement).unwrap_or(u32::MAX),
+            };
+            // Only the statements that can match the request's service are examined; with
+            // `explain`, the others are recorded as not covering the action.
+            let mut next_unexamined = 0;
+            for i in doc.candidates(self.prepared.service_hash) {
+                if explain {
+                    for skipped in next_unexamined..i {
+                        self.ev
+                            .not_matched
+                            .push((reference(skipped), Mismatch::Action));
+                    }
+                    next_unexamined = i + 1;
+                }
+                let Some(stmt) = doc.statements.get(i) else {
+                    continue;
                 };
-                let result = match_statement(stmt, kind, &self.prepared);
+                let r = reference(i);
+                let result = match_statement(stmt, doc.kind, &self.prepared);
                 // Statements that cover the action and resource are the relevant ones for
                 // missing context keys.
                 let relevant = !matches!(
@@ -591,7 +607,7 @@ impl Run<'_> {
                         | Mismatch::Resource
                         | Mismatch::NotResource(_))
                 );
-                if self.options.explain && relevant {
+                if explain && relevant {
                     self.collect_missing_keys(stmt);
                 }
                 match result {
@@ -607,10 +623,17 @@ impl Run<'_> {
                         }
                     }
                     Err(m) => {
-                        if self.options.explain {
+                        if explain {
                             self.ev.not_matched.push((r, m));
                         }
                     }
+                }
+            }
+            if explain {
+                for skipped in next_unexamined..doc.statements.len() {
+                    self.ev
+                        .not_matched
+                        .push((reference(skipped), Mismatch::Action));
                 }
             }
         }

@@ -4,6 +4,7 @@ use iamwhy_core::{Diagnostic, PolicyType, Span};
 
 use crate::arn_pattern::{ArnPattern, ShortArnRule};
 use crate::condition::{CompiledValue, ConditionOperator};
+use crate::index::{ActionIndex, Candidates};
 use crate::pattern::{Pattern, Variables};
 
 /// What a policy document is used as; decides which elements it may hold (spec §2.1 table)
@@ -179,9 +180,17 @@ pub struct PolicyDocument {
     pub span: Span,
     /// Problems that do not stop evaluation.
     pub warnings: Vec<Diagnostic>,
+    /// Statements by service prefix; use [`PolicyDocument::candidates`].
+    pub(crate) index: ActionIndex,
 }
 
 impl PolicyDocument {
+    /// The indices of the statements that can match an action of the service with this
+    /// [`service_hash`], in document order. Every other statement fails on its `Action`.
+    pub fn candidates(&self, service_hash: u64) -> Candidates<'_> {
+        self.index.candidates(service_hash)
+    }
+
     /// Whether `${...}` variables are substituted in this document (spec §3.6).
     pub fn variables(&self) -> Variables {
         variables_for(self.version)

@@ -34,6 +34,7 @@
 mod arn_pattern;
 mod condition;
 mod document;
+mod index;
 pub mod json;
 mod parse;
 mod pattern;
@@ -49,6 +50,7 @@ pub use document::{
     PolicyKind, PrincipalElement, PrincipalEntry, PrincipalEntryKind, ResourceElement,
     ResourceMatcher, ResourcePattern, Statement, Version, service_hash,
 };
+pub use index::Candidates;
 pub use parse::{parse_policy, parse_policy_str, parse_policy_value};
 pub use pattern::{
     CaseFold, NoVariables, Pattern, PatternMatch, Piece, Variable, VariableResolver, Variables,

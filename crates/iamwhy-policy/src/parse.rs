@@ -347,6 +347,7 @@ impl Parser {
             kind: self.kind,
             version,
             id,
+            index: crate::index::ActionIndex::build(&statements),
             statements,
             span: self.span(value),
             warnings: Vec::new(),
