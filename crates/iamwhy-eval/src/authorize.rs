@@ -3,15 +3,14 @@
 use std::collections::BTreeMap;
 
 use iamwhy_core::{Decision, DeniedBy, PolicyType, Principal, Request};
-use iamwhy_policy::{Effect, Piece, PolicyKind, ResourceMatcher, Statement};
+use iamwhy_policy::{Effect, PolicyKind};
 
-use crate::evaluation::{
-    Evaluation, Grant, ResourcePolicyKind, SetOutcome, StatementMatch, TypeOutcome,
-};
-use crate::matching::{MatchKind, Mismatch, NotPrincipalMode, Prepared, match_statement};
+use crate::evaluation::{Evaluation, Grant, ResourcePolicyKind, SetOutcome, TypeOutcome};
+use crate::matching::{MatchKind, NotPrincipalMode, Prepared};
 use crate::message::{Denial, denial_message};
-use crate::policy_set::{KmsGrant, Policy, PolicySet, SetId, StatementRef};
+use crate::policy_set::{PolicySet, SetId};
 use crate::service_rules::{Step0, step0};
+use crate::sets::SetEval;
 
 /// Switches for the evaluator, with AWS's documented behaviour as default.
 #[derive(Clone, Copy, Debug)]
@@ -61,55 +60,6 @@ const TRUST_ACTIONS: &[&str] = &[
     "setcontext",
 ];
 
-/// A bit set of [`MatchKind`]s.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Kinds(u16);
-
-impl Kinds {
-    fn bit(k: MatchKind) -> u16 {
-        1 << (k as u16)
-    }
-    fn insert(&mut self, k: MatchKind) {
-        self.0 |= Kinds::bit(k);
-    }
-    fn has(self, k: MatchKind) -> bool {
-        self.0 & Kinds::bit(k) != 0
-    }
-    fn any(self) -> bool {
-        self.0 != 0
-    }
-}
-
-/// The evaluation of one policy type.
-#[derive(Clone, Copy, Debug)]
-struct SetEval {
-    outcome: SetOutcome,
-    /// Match kinds of the matching `Allow` statements.
-    kinds: Kinds,
-    level: Option<u16>,
-}
-
-impl SetEval {
-    const NOT_APPLICABLE: SetEval = SetEval::of(SetOutcome::NotApplicable);
-
-    const fn of(outcome: SetOutcome) -> SetEval {
-        SetEval {
-            outcome,
-            kinds: Kinds(0),
-            level: None,
-        }
-    }
-
-    fn is(self, o: SetOutcome) -> bool {
-        self.outcome == o
-    }
-
-    /// Does not stand in the way of an identity-derived grant.
-    fn passes(self) -> bool {
-        matches!(self.outcome, SetOutcome::NotApplicable | SetOutcome::Allow)
-    }
-}
-
 /// Evaluates one authorization check (spec §4.4).
 ///
 /// The request's context is used as given: call [`derive_context`](crate::derive_context)
@@ -135,14 +85,14 @@ pub fn authorize(req: &Request, set: &PolicySet, options: &EvalOptions) -> Evalu
     ev
 }
 
-struct Run<'a> {
-    req: &'a Request,
-    set: &'a PolicySet,
-    options: &'a EvalOptions,
-    prepared: Prepared<'a>,
-    ev: Evaluation,
+pub(crate) struct Run<'a> {
+    pub(crate) req: &'a Request,
+    pub(crate) set: &'a PolicySet,
+    pub(crate) options: &'a EvalOptions,
+    pub(crate) prepared: Prepared<'a>,
+    pub(crate) ev: Evaluation,
     /// Missing context keys, by lower-case name.
-    missing: BTreeMap<String, String>,
+    pub(crate) missing: BTreeMap<String, String>,
 }
 
 impl Run<'_> {
@@ -246,7 +196,7 @@ impl Run<'_> {
             };
         }
         let vpce = self.eval_endpoints();
-        let grant = self.matching_kms_grant();
+        let grant = crate::kms::matching_grant(self.req, self.set);
 
         self.ev.outcomes = vec![
             outcome(PolicyType::Scp, scp),
@@ -474,7 +424,7 @@ impl Run<'_> {
         ));
     }
 
-    fn note(&mut self, text: &str) {
+    pub(crate) fn note(&mut self, text: &str) {
         if !self.ev.notes.iter().any(|n| n == text) {
             self.ev.notes.push(text.to_owned());
         }
@@ -568,199 +518,6 @@ impl Run<'_> {
         }
         ResourcePolicyKind::Standard
     }
-
-    /// Evaluates a group of policies as one set (spec §4.2).
-    fn eval_policies(&mut self, set_id: SetId, policies: &[Policy]) -> SetEval {
-        let mut deny = false;
-        let mut kinds = Kinds::default();
-        let explain = self.options.explain;
-        for (pi, policy) in policies.iter().enumerate() {
-            let doc = &policy.document;
-            let reference = |statement: usize| StatementRef {
-                set: set_id,
-                policy: u32::try_from(pi).unwrap_or(u32::MAX),
-                statement: u32::try_from(statement).unwrap_or(u32::MAX),
-            };
-            // Only the statements that can match the request's service are examined; with
-            // `explain`, the others are recorded as not covering the action.
-            let mut next_unexamined = 0;
-            for i in doc.candidates(self.prepared.service_hash) {
-                if explain {
-                    for skipped in next_unexamined..i {
-                        self.ev
-                            .not_matched
-                            .push((reference(skipped), Mismatch::Action));
-                    }
-                    next_unexamined = i + 1;
-                }
-                let Some(stmt) = doc.statements.get(i) else {
-                    continue;
-                };
-                let r = reference(i);
-                let result = match_statement(stmt, doc.kind, &self.prepared);
-                // Statements that cover the action and resource are the relevant ones for
-                // missing context keys.
-                let relevant = !matches!(
-                    result,
-                    Err(Mismatch::Action
-                        | Mismatch::NotAction(_)
-                        | Mismatch::Resource
-                        | Mismatch::NotResource(_))
-                );
-                if explain && relevant {
-                    self.collect_missing_keys(stmt);
-                }
-                match result {
-                    Ok(k) => {
-                        self.ev.matched.push(StatementMatch {
-                            statement: r,
-                            effect: stmt.effect,
-                            kind: k,
-                        });
-                        match stmt.effect {
-                            Effect::Deny => deny = true,
-                            Effect::Allow => kinds.insert(k),
-                        }
-                    }
-                    Err(m) => {
-                        if explain {
-                            self.ev.not_matched.push((r, m));
-                        }
-                    }
-                }
-            }
-            if explain {
-                for skipped in next_unexamined..doc.statements.len() {
-                    self.ev
-                        .not_matched
-                        .push((reference(skipped), Mismatch::Action));
-                }
-            }
-        }
-        SetEval {
-            outcome: if deny {
-                SetOutcome::ExplicitDeny
-            } else if kinds.any() {
-                SetOutcome::Allow
-            } else {
-                SetOutcome::ImplicitDeny
-            },
-            kinds,
-            level: None,
-        }
-    }
-
-    /// SCPs and RCPs: every level must allow, a deny at any level denies (§4.1). With
-    /// `implied_allow`, `RCPFullAWSAccess` is attached at every level.
-    fn eval_levels(
-        &mut self,
-        levels: &[Vec<Policy>],
-        id: fn(u16) -> SetId,
-        implied_allow: bool,
-    ) -> SetEval {
-        let mut result = SetEval::of(SetOutcome::Allow);
-        if levels.is_empty() {
-            return SetEval::NOT_APPLICABLE;
-        }
-        let mut denied_at = None;
-        let mut unallowed_at = None;
-        for (i, level) in levels.iter().enumerate() {
-            let i = u16::try_from(i).unwrap_or(u16::MAX);
-            let r = self.eval_policies(id(i), level);
-            match r.outcome {
-                SetOutcome::ExplicitDeny => {
-                    denied_at.get_or_insert(i);
-                }
-                SetOutcome::ImplicitDeny | SetOutcome::NotApplicable if !implied_allow => {
-                    unallowed_at.get_or_insert(i);
-                }
-                _ => {}
-            }
-        }
-        if let Some(l) = denied_at {
-            result.outcome = SetOutcome::ExplicitDeny;
-            result.level = Some(l);
-        } else if let Some(l) = unallowed_at {
-            result.outcome = SetOutcome::ImplicitDeny;
-            result.level = Some(l);
-        }
-        result
-    }
-
-    /// Every VPC endpoint the request went through must allow (§4.4 step 1.7).
-    fn eval_endpoints(&mut self) -> SetEval {
-        let mut result = SetEval::NOT_APPLICABLE;
-        for (i, policy) in self.set.vpc_endpoints.iter().enumerate() {
-            let i = u16::try_from(i).unwrap_or(u16::MAX);
-            let r = self.eval_policies(SetId::VpcEndpoint(i), std::slice::from_ref(policy));
-            let worse = match (result.outcome, r.outcome) {
-                (SetOutcome::ExplicitDeny, _) => false,
-                (_, SetOutcome::ExplicitDeny) => true,
-                (SetOutcome::ImplicitDeny, _) => false,
-                (_, SetOutcome::ImplicitDeny) => true,
-                (SetOutcome::NotApplicable, _) => true,
-                _ => false,
-            };
-            if worse {
-                result = SetEval {
-                    level: Some(i),
-                    ..r
-                };
-            }
-        }
-        result
-    }
-
-    /// The first KMS grant that allows the request (spec §4.8.2).
-    fn matching_kms_grant(&self) -> Option<usize> {
-        let req = self.req;
-        if req.action.service() != "kms" {
-            return None;
-        }
-        req.resource
-            .arn()
-            .filter(|a| a.service == "kms" && a.resource_type() == "key")?;
-        self.set
-            .kms_grants
-            .iter()
-            .position(|g| grant_matches(g, req))
-    }
-
-    fn collect_missing_keys(&mut self, stmt: &Statement) {
-        let ctx = &self.req.context;
-        let mut add = |key: &str, lower: &str| {
-            if ctx.get_normalized(lower).is_none() {
-                self.missing
-                    .entry(lower.to_owned())
-                    .or_insert_with(|| key.to_owned());
-            }
-        };
-        for cond in &stmt.conditions {
-            add(&cond.key, &cond.key_lower);
-            for v in &cond.values {
-                if let iamwhy_policy::CompiledValue::Text(p)
-                | iamwhy_policy::CompiledValue::Bool(p) = &v.compiled
-                {
-                    for var in p.variables().filter(|v| v.default.is_none()) {
-                        add(&var.key, &var.key_lower);
-                    }
-                }
-            }
-        }
-        if let Some(resource) = &stmt.resource {
-            for item in &resource.items {
-                if let ResourceMatcher::Arn(p) = &item.matcher {
-                    for piece in p.resource().pieces() {
-                        if let Piece::Variable(var) = piece
-                            && var.default.is_none()
-                        {
-                            add(&var.key, &var.key_lower);
-                        }
-                    }
-                }
-            }
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -775,56 +532,4 @@ fn outcome(policy_type: PolicyType, s: SetEval) -> TypeOutcome {
         outcome: s.outcome,
         level: s.level,
     }
-}
-
-/// Whether a grant covers the request: grantee, operation and encryption-context constraints.
-fn grant_matches(g: &KmsGrant, req: &Request) -> bool {
-    if let Some(key) = &g.key_arn
-        && key != req.resource.as_str()
-    {
-        return false;
-    }
-    let op_ok = g
-        .operations
-        .iter()
-        .any(|op| op.eq_ignore_ascii_case(req.action.name()));
-    if !op_ok {
-        return false;
-    }
-    let principal = &req.principal;
-    let grantee_ok = match principal {
-        Principal::Service(s) => s.eq_ignore_ascii_case(&g.grantee),
-        Principal::RoleSession(s) => {
-            g.grantee == s.role.arn() || Some(g.grantee.clone()) == principal.requester_arn()
-        }
-        _ => principal.requester_arn().as_deref() == Some(g.grantee.as_str()),
-    };
-    if !grantee_ok {
-        return false;
-    }
-    // Encryption context of the request: keys `kms:EncryptionContext:<k>`.
-    const PREFIX: &str = "kms:encryptioncontext:";
-    let request_ec: Vec<(String, &str)> = req
-        .context
-        .iter()
-        .filter_map(|(k, v)| {
-            let lower = iamwhy_core::normalize_key(k);
-            let key = lower.strip_prefix(PREFIX)?.to_owned();
-            match v {
-                iamwhy_core::ContextValue::Single(s) => Some((key, s.as_str())),
-                iamwhy_core::ContextValue::Multi(_) => None,
-            }
-        })
-        .collect();
-    let has = |k: &str, v: &str| {
-        let k = iamwhy_core::normalize_key(k);
-        request_ec.iter().any(|(rk, rv)| *rk == k && *rv == v)
-    };
-    if !g.encryption_context_equals.is_empty()
-        && (request_ec.len() != g.encryption_context_equals.len()
-            || !g.encryption_context_equals.iter().all(|(k, v)| has(k, v)))
-    {
-        return false;
-    }
-    g.encryption_context_subset.iter().all(|(k, v)| has(k, v))
 }

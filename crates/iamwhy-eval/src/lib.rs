@@ -49,10 +49,12 @@ mod authorize;
 mod conditions;
 mod derive;
 mod evaluation;
+mod kms;
 mod matching;
 mod message;
 mod policy_set;
 mod service_rules;
+mod sets;
 
 pub use authorize::{EvalOptions, authorize};
 pub use derive::derive_context;

@@ -1,0 +1,287 @@
+//! Policies, Organizations levels, KMS grants, evaluator options and expectations of a
+//! scenario.
+
+use iamwhy_core::{DeniedBy, Diagnostic, SourceMap};
+use iamwhy_eval::{EvalOptions, KmsGrant, NotPrincipalMode, Policy};
+use iamwhy_policy::json::{self, JsonValue};
+use iamwhy_policy::{PolicyKind, parse_policy_value};
+
+use super::{EXPECT_KEYS, GRANT_KEYS, OPTION_KEYS, POLICY_WRAPPER_KEYS, Reader};
+use crate::scenario::{Expectation, ExpectedDecision};
+
+impl Reader {
+    pub(super) fn policy(
+        &mut self,
+        map: &mut SourceMap,
+        key: &str,
+        v: &JsonValue<'_>,
+        kind: PolicyKind,
+    ) -> Option<Policy> {
+        let (name, arn, doc_value) = match v {
+            JsonValue::Object(o) if o.properties.iter().any(|p| json::key(p) == "document") => {
+                self.check_keys(
+                    &format!("`{key}` entry"),
+                    &o.properties,
+                    POLICY_WRAPPER_KEYS,
+                );
+                let get = |k: &str| {
+                    o.properties
+                        .iter()
+                        .find(|p| json::key(p) == k)
+                        .map(|p| &p.value)
+                };
+                let name = get("name")
+                    .and_then(|n| self.string("name", n))
+                    .map(str::to_owned);
+                let arn = get("arn")
+                    .and_then(|n| self.string("arn", n))
+                    .map(str::to_owned);
+                (name, arn, get("document")?)
+            }
+            other => (None, None, other),
+        };
+        match parse_policy_value(map, self.source, doc_value, kind) {
+            Ok(document) => {
+                self.diagnostics.extend(document.warnings.iter().cloned());
+                let name = name
+                    .or_else(|| {
+                        arn.as_ref()
+                            .and_then(|a| a.rsplit('/').next().map(str::to_owned))
+                    })
+                    .unwrap_or_else(|| key.to_owned());
+                Some(Policy {
+                    name,
+                    arn,
+                    document,
+                })
+            }
+            Err(e) => {
+                self.diagnostics.extend(e);
+                None
+            }
+        }
+    }
+
+    pub(super) fn policy_list(
+        &mut self,
+        map: &mut SourceMap,
+        key: &str,
+        v: &JsonValue<'_>,
+        kind: PolicyKind,
+    ) -> Vec<Policy> {
+        let JsonValue::Array(a) = v else {
+            self.wrong_type(key, "a list of policies", v);
+            return Vec::new();
+        };
+        a.elements
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| self.policy(map, &format!("{key}[{i}]"), e, kind))
+            .collect()
+    }
+
+    pub(super) fn levels(
+        &mut self,
+        map: &mut SourceMap,
+        key: &str,
+        v: &JsonValue<'_>,
+        kind: PolicyKind,
+    ) -> Vec<Vec<Policy>> {
+        let JsonValue::Array(a) = v else {
+            self.wrong_type(
+                key,
+                "a list of levels (root first, account last), each a list of policies",
+                v,
+            );
+            return Vec::new();
+        };
+        a.elements
+            .iter()
+            .enumerate()
+            .map(|(i, level)| self.policy_list(map, &format!("{key}[{i}]"), level, kind))
+            .collect()
+    }
+
+    pub(super) fn grants(&mut self, v: &JsonValue<'_>) -> Vec<KmsGrant> {
+        let JsonValue::Array(a) = v else {
+            self.wrong_type("kms_grants", "a list of grants", v);
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, g) in a.elements.iter().enumerate() {
+            let JsonValue::Object(o) = g else {
+                self.wrong_type("kms_grants", "a list of grant objects", g);
+                continue;
+            };
+            self.check_keys("grant", &o.properties, GRANT_KEYS);
+            let get = |k: &str| {
+                o.properties
+                    .iter()
+                    .find(|p| json::key(p) == k)
+                    .map(|p| &p.value)
+            };
+            let mut grant = KmsGrant {
+                name: format!("kms_grants[{i}]"),
+                ..KmsGrant::default()
+            };
+            if let Some(n) = get("name").and_then(|n| self.string("name", n)) {
+                grant.name = n.to_owned();
+            }
+            grant.key_arn = get("key_arn")
+                .and_then(|n| self.string("key_arn", n))
+                .map(str::to_owned);
+            match get("grantee").and_then(|n| self.string("grantee", n)) {
+                Some(s) => grant.grantee = s.to_owned(),
+                None => {
+                    let span = self.span(g);
+                    self.error("a grant needs a `grantee`", span);
+                }
+            }
+            if let Some(ops) = get("operations") {
+                grant.operations = self
+                    .strings("operations", ops)
+                    .into_iter()
+                    .map(|(s, _)| s.trim_start_matches("kms:").to_owned())
+                    .collect();
+            }
+            if let Some(ec) = get("encryption_context_equals") {
+                grant.encryption_context_equals = self.string_map("encryption_context_equals", ec);
+            }
+            if let Some(ec) = get("encryption_context_subset") {
+                grant.encryption_context_subset = self.string_map("encryption_context_subset", ec);
+            }
+            out.push(grant);
+        }
+        out
+    }
+
+    pub(super) fn options(&mut self, v: &JsonValue<'_>) -> EvalOptions {
+        let mut options = EvalOptions::default();
+        let JsonValue::Object(o) = v else {
+            self.wrong_type("options", "an object", v);
+            return options;
+        };
+        self.check_keys("options", &o.properties, OPTION_KEYS);
+        for p in &o.properties {
+            match json::key(p) {
+                "not_principal" => match self.string("not_principal", &p.value) {
+                    Some("strict_chain") => options.not_principal = NotPrincipalMode::StrictChain,
+                    Some("any_entry") => options.not_principal = NotPrincipalMode::AnyEntry,
+                    Some(other) => {
+                        let span = self.span(&p.value);
+                        self.error(
+                            format!(
+                                "`not_principal` is `strict_chain` or `any_entry`, found `{other}`"
+                            ),
+                            span,
+                        );
+                    }
+                    None => {}
+                },
+                "trust_policy_respects_boundary" => {
+                    if let Some(b) = self.boolean("trust_policy_respects_boundary", &p.value) {
+                        options.trust_policy_respects_boundary = b;
+                    }
+                }
+                _ => {}
+            }
+        }
+        options
+    }
+
+    pub(super) fn expectation(&mut self, v: &JsonValue<'_>) -> Option<Expectation> {
+        let decision = |r: &mut Reader, v: &JsonValue<'_>| {
+            let text = r.string("expect", v)?;
+            let d = ExpectedDecision::parse(text);
+            if d.is_none() {
+                let span = r.span(v);
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        "scenario",
+                        format!("unknown expected decision `{text}`"),
+                        span,
+                    )
+                    .with_help("use `Allowed`, `ExplicitDeny`, `ImplicitDeny` or `Denied`"),
+                );
+            }
+            d
+        };
+        match v {
+            JsonValue::StringLit(_) => Some(Expectation {
+                decision: decision(self, v)?,
+                denied_by: None,
+                message: None,
+                deciding: Vec::new(),
+            }),
+            JsonValue::Object(o) => {
+                self.check_keys("expect", &o.properties, EXPECT_KEYS);
+                let get = |k: &str| {
+                    o.properties
+                        .iter()
+                        .find(|p| json::key(p) == k)
+                        .map(|p| &p.value)
+                };
+                let Some(d) = get("decision") else {
+                    let span = self.span(v);
+                    self.error("`expect` needs a `decision`", span);
+                    return None;
+                };
+                let decision = decision(self, d)?;
+                let denied_by = match get("denied_by") {
+                    None => None,
+                    Some(JsonValue::NullKeyword(_)) => Some(None),
+                    Some(x) => {
+                        let text = self.string("denied_by", x)?;
+                        match parse_denied_by(text) {
+                            Some(t) => Some(Some(t)),
+                            None => {
+                                let span = self.span(x);
+                                self.diagnostics.push(
+                                    Diagnostic::error("scenario", format!("unknown policy type `{text}`"), span)
+                                        .with_help("use identity, resource, permissions-boundary, session, scp, rcp, vpc-endpoint, service-rule or null"),
+                                );
+                                return None;
+                            }
+                        }
+                    }
+                };
+                let message = get("message")
+                    .and_then(|m| self.string("message", m))
+                    .map(str::to_owned);
+                let deciding = get("deciding")
+                    .map(|d| {
+                        self.strings("deciding", d)
+                            .into_iter()
+                            .map(|(s, _)| s.to_owned())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Some(Expectation {
+                    decision,
+                    denied_by,
+                    message,
+                    deciding,
+                })
+            }
+            other => {
+                self.wrong_type("expect", "a decision string or an object", other);
+                None
+            }
+        }
+    }
+}
+
+/// Parses a policy-type name as used in `denied_by`.
+pub(crate) fn parse_denied_by(text: &str) -> Option<DeniedBy> {
+    Some(match text {
+        "identity" => DeniedBy::Identity,
+        "resource" => DeniedBy::Resource,
+        "permissions-boundary" => DeniedBy::PermissionsBoundary,
+        "session" => DeniedBy::Session,
+        "scp" => DeniedBy::Scp,
+        "rcp" => DeniedBy::Rcp,
+        "vpc-endpoint" => DeniedBy::VpcEndpoint,
+        "service-rule" => DeniedBy::ServiceRule,
+        _ => return None,
+    })
+}
