@@ -108,6 +108,29 @@ pub fn key<'a>(prop: &'a ObjectProp<'_>) -> &'a str {
     prop.name.as_str()
 }
 
+/// The value of the member named `key` of an object's members.
+pub fn member<'v, 'a>(props: &'v [ObjectProp<'a>], key: &str) -> Option<&'v Value<'a>> {
+    props
+        .iter()
+        .find(|p| p.name.as_str() == key)
+        .map(|p| &p.value)
+}
+
+/// The text of a registered source, shared so that a parsed tree can borrow from it while the
+/// source map is extended; an error when the id is unknown.
+pub fn source_text(
+    map: &iamwhy_core::SourceMap,
+    source: SourceId,
+) -> Result<std::sync::Arc<str>, iamwhy_core::Diagnostics> {
+    map.text_arc(source).ok_or_else(|| {
+        iamwhy_core::Diagnostics::single(Diagnostic::error(
+            "unknown-source",
+            "unknown source",
+            Span::empty(source),
+        ))
+    })
+}
+
 /// "an object", "a string", ... for messages.
 pub fn describe(value: &Value<'_>) -> &'static str {
     match value {

@@ -34,13 +34,7 @@ pub fn parse_policy(
     source: SourceId,
     kind: PolicyKind,
 ) -> Result<PolicyDocument, Diagnostics> {
-    let Some(text) = map.text_arc(source) else {
-        return Err(Diagnostics::single(Diagnostic::error(
-            "json-syntax",
-            "unknown source",
-            Span::empty(source),
-        )));
-    };
+    let text = json::source_text(map, source)?;
     if json::looks_percent_encoded(&text) {
         let ident: Vec<u32> = (0..=u32::try_from(text.len()).unwrap_or(u32::MAX)).collect();
         return parse_percent_encoded(
@@ -146,13 +140,7 @@ fn parse_embedded(
     kind: PolicyKind,
 ) -> Result<PolicyDocument, Diagnostics> {
     let inner = map.add_embedded(parent, text, offsets);
-    let Some(inner_text) = map.text_arc(inner) else {
-        return Err(Diagnostics::single(Diagnostic::error(
-            "embedded-policy",
-            "unknown source",
-            Span::empty(parent),
-        )));
-    };
+    let inner_text = json::source_text(map, inner)?;
     let value = json::parse(inner, &inner_text).map_err(Diagnostics::single)?;
     if !matches!(value, Value::Object(_)) {
         return Err(Diagnostics::single(Diagnostic::error(

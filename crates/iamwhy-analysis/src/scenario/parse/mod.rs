@@ -95,13 +95,7 @@ pub fn parse_scenarios(
     source: SourceId,
     overrides: &Overrides,
 ) -> Result<(Vec<Scenario>, Vec<Diagnostic>), Diagnostics> {
-    let Some(text) = map.text_arc(source) else {
-        return Err(Diagnostics::single(Diagnostic::error(
-            "scenario",
-            "unknown source",
-            Span::empty(source),
-        )));
-    };
+    let text = json::source_text(map, source)?;
     let root = json::parse(source, &text).map_err(Diagnostics::single)?;
     let items: Vec<&JsonValue<'_>> = match &root {
         JsonValue::Object(_) => vec![&root],
@@ -277,12 +271,7 @@ impl Reader {
         let errors_before = self.error_count();
         self.check_keys("scenario", &obj.properties, SCENARIO_KEYS);
         let span = self.span(value);
-        let get = |k: &str| {
-            obj.properties
-                .iter()
-                .find(|p| json::key(p) == k)
-                .map(|p| &p.value)
-        };
+        let get = |k: &str| json::member(&obj.properties, k);
 
         let name = get("name")
             .and_then(|v| self.string("name", v))

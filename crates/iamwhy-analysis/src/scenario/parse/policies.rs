@@ -24,12 +24,7 @@ impl Reader {
                     &o.properties,
                     POLICY_WRAPPER_KEYS,
                 );
-                let get = |k: &str| {
-                    o.properties
-                        .iter()
-                        .find(|p| json::key(p) == k)
-                        .map(|p| &p.value)
-                };
+                let get = |k: &str| json::member(&o.properties, k);
                 let name = get("name")
                     .and_then(|n| self.string("name", n))
                     .map(str::to_owned);
@@ -114,12 +109,7 @@ impl Reader {
                 continue;
             };
             self.check_keys("grant", &o.properties, GRANT_KEYS);
-            let get = |k: &str| {
-                o.properties
-                    .iter()
-                    .find(|p| json::key(p) == k)
-                    .map(|p| &p.value)
-            };
+            let get = |k: &str| json::member(&o.properties, k);
             let mut grant = KmsGrant {
                 name: format!("kms_grants[{i}]"),
                 ..KmsGrant::default()
@@ -215,12 +205,7 @@ impl Reader {
             }),
             JsonValue::Object(o) => {
                 self.check_keys("expect", &o.properties, EXPECT_KEYS);
-                let get = |k: &str| {
-                    o.properties
-                        .iter()
-                        .find(|p| json::key(p) == k)
-                        .map(|p| &p.value)
-                };
+                let get = |k: &str| json::member(&o.properties, k);
                 let Some(d) = get("decision") else {
                     let span = self.span(v);
                     self.error("`expect` needs a `decision`", span);

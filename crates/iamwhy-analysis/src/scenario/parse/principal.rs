@@ -30,12 +30,7 @@ impl Reader {
             }
         };
         self.check_keys("principal", &obj.properties, PRINCIPAL_KEYS);
-        let get = |k: &str| {
-            obj.properties
-                .iter()
-                .find(|p| json::key(p) == k)
-                .map(|p| &p.value)
-        };
+        let get = |k: &str| json::member(&obj.properties, k);
         let mut principal = if let Some(s) = get("service") {
             self.string("service", s)
                 .map(|s| Principal::Service(s.to_owned()))
