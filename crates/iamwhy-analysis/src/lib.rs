@@ -28,6 +28,7 @@ mod result;
 mod scenario;
 mod simulate;
 mod testing;
+mod vocabulary;
 
 pub use result::{
     ExpectationResult, NotMatchedInfo, PolicyTypeOutcome, SimulationResult, StatementInfo,
@@ -37,3 +38,4 @@ pub use simulate::{build_result, check_expectation, simulate};
 pub use testing::{
     CaseFailure, CaseStatus, TestCase, TestReport, collect_files, read_source, run_tests,
 };
+pub use vocabulary::{UNKNOWN_ACTION, UnknownActions, policy_action_warnings, unknown_action};

@@ -49,6 +49,10 @@ pub(crate) enum Command {
     /// Policy unit tests: runs every scenario that has an `expect`, prints pass or fail,
     /// exits 1 if any fails.
     Test(TestArgs),
+    /// Looks up actions in the bundled service catalog: expands wildcards such as `s3:Get*`,
+    /// shows access level, resource types and condition keys, and with `--dependent` the
+    /// extra checks a call triggers in other services.
+    Actions(ActionsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -60,9 +64,18 @@ pub(crate) struct SimulateArgs {
     /// an account id, `anonymous`, or `service:NAME.amazonaws.com`.
     #[arg(long, value_name = "PRINCIPAL")]
     pub(crate) principal: Option<String>,
-    /// Replace the action (repeatable: one result per action).
+    /// Replace the action (repeatable: one result per action). A wildcard (`s3:*`,
+    /// `s3:Get*`) runs every matching action of the service catalog and prints a table.
     #[arg(long, value_name = "ACTION")]
     pub(crate) action: Vec<String>,
+    /// Run every action of a service ("Select All"), one table row each; same as
+    /// `--action 'SERVICE:*'` (repeatable).
+    #[arg(long, value_name = "PREFIX")]
+    pub(crate) service: Vec<String>,
+    /// Evaluate actions the bundled service catalog does not know (a warning instead of an
+    /// error).
+    #[arg(long)]
+    pub(crate) allow_unknown_actions: bool,
     /// Replace the resource: an ARN or `*` (repeatable: one result per resource).
     #[arg(long, value_name = "ARN")]
     pub(crate) resource: Vec<String>,
@@ -83,4 +96,17 @@ pub(crate) struct TestArgs {
     /// Scenario files or directories (searched recursively for `.json` files).
     #[arg(required = true, value_name = "FILE|DIR")]
     pub(crate) paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ActionsArgs {
+    /// Actions or wildcard patterns: `s3:GetObject`, `s3:Get*`, `s3:*Tagging`, `*`. Case
+    /// does not matter.
+    #[arg(required = true, value_name = "PATTERN")]
+    pub(crate) patterns: Vec<String>,
+    /// Show the hidden calls each action triggers: the extra authorization checks AWS makes
+    /// in other services (`kms:Decrypt` for S3 SSE-KMS, `iam:PassRole`, ...) and the
+    /// documented dependent actions.
+    #[arg(long)]
+    pub(crate) dependent: bool,
 }

@@ -35,6 +35,7 @@ fn main() -> ExitCode {
     let status = match &cli.command {
         Command::Simulate(args) => commands::simulate::run(args, &mut out),
         Command::Test(args) => commands::test::run(args, &mut out),
+        Command::Actions(args) => commands::actions::run(args, &mut out),
     };
     match out.finish() {
         Ok(()) => status.into(),

@@ -1,4 +1,5 @@
 //! One module per subcommand.
 
+pub(crate) mod actions;
 pub(crate) mod simulate;
 pub(crate) mod test;

@@ -1,13 +1,15 @@
 //! `iamwhy simulate --scenario FILE [overrides]`.
 
 use iamwhy_analysis::{
-    Expectation, ExpectedDecision, Overrides, parse_scenarios, read_source, simulate,
+    Expectation, ExpectedDecision, Overrides, UnknownActions, parse_scenarios, read_source,
+    simulate,
 };
+use iamwhy_catalog::Catalog;
 use iamwhy_core::{ContextValue, SourceMap};
 
 use crate::cli::{Format, SimulateArgs};
 use crate::exit::ExitStatus;
-use crate::render::{Output, Paint, simulation_text, to_json};
+use crate::render::{Output, Paint, select_all_rows, select_all_text, simulation_text, to_json};
 
 /// Parses `KEY=VALUE` or `KEY=v1,v2`.
 fn context_entry(text: &str) -> Result<(String, ContextValue), String> {
@@ -25,12 +27,45 @@ fn context_entry(text: &str) -> Result<(String, ContextValue), String> {
     Ok((key.trim().to_owned(), value))
 }
 
+/// The `--action` and `--service` arguments with wildcards expanded against the service
+/// catalog, and whether any was a wildcard ("Select All": print a table).
+fn expand_actions(args: &SimulateArgs) -> Result<(Vec<String>, bool), String> {
+    let catalog = Catalog::bundled();
+    let services = args.service.iter().map(|s| format!("{s}:*"));
+    let mut actions = Vec::new();
+    let mut select_all = false;
+    for pattern in args.action.iter().cloned().chain(services) {
+        if !pattern.contains(['*', '?']) {
+            actions.push(pattern);
+            continue;
+        }
+        select_all = true;
+        let found = catalog
+            .expand(&pattern)
+            .map_err(|e| format!("--action `{pattern}`: {e}"))?;
+        actions.extend(found.iter().map(|a| a.full_name()));
+    }
+    Ok((actions, select_all))
+}
+
 pub(crate) fn run(args: &SimulateArgs, out: &mut Output) -> ExitStatus {
     let mut map = SourceMap::new();
+    let (actions, select_all) = match expand_actions(args) {
+        Ok(a) => a,
+        Err(e) => {
+            out.error_line(&e);
+            return ExitStatus::Error;
+        }
+    };
     let mut overrides = Overrides {
         principal: args.principal.clone(),
-        actions: args.action.clone(),
+        actions,
         resources: args.resource.clone(),
+        unknown_actions: if args.allow_unknown_actions {
+            UnknownActions::Warn
+        } else {
+            UnknownActions::Error
+        },
         ..Overrides::default()
     };
     for c in &args.context {
@@ -86,6 +121,8 @@ pub(crate) fn run(args: &SimulateArgs, out: &mut Output) -> ExitStatus {
     out.diagnostics(&map, warnings.iter());
     let results: Vec<_> = scenarios.iter().flat_map(|s| simulate(s, &map)).collect();
     let text = match out.format {
+        Format::Json if select_all => to_json(&select_all_rows(&results)),
+        Format::Text if select_all => select_all_text(&results, &Paint(out.color)),
         Format::Json if results.len() == 1 => to_json(&results[0]),
         Format::Json => to_json(&results),
         Format::Text => simulation_text(&results, &Paint(out.color)),

@@ -2,6 +2,7 @@
 
 mod diagnostics;
 mod json;
+mod table;
 mod text;
 
 use std::io::Write;
@@ -12,6 +13,7 @@ use crate::cli::Format;
 
 pub(crate) use diagnostics::render_diagnostics;
 pub(crate) use json::to_json;
+pub(crate) use table::{select_all_rows, select_all_text};
 pub(crate) use text::{simulation_text, test_text};
 
 /// Where results and diagnostics go: results to stdout, diagnostics to stderr. The first

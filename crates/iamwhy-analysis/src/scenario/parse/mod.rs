@@ -15,6 +15,7 @@ use iamwhy_policy::{PolicyKind, edit_distance};
 use jsonc_parser::ast::ObjectProp;
 
 use super::{Expectation, Scenario};
+use crate::vocabulary::{UnknownActions, unknown_request_action};
 
 const SCENARIO_KEYS: &[&str] = &[
     "name",
@@ -85,6 +86,8 @@ pub struct Overrides {
     pub session_policies: Vec<SourceId>,
     /// Replaces the expectation.
     pub expect: Option<Expectation>,
+    /// How an action the service catalog does not know is reported.
+    pub unknown_actions: UnknownActions,
 }
 
 /// Parses a scenario file: one scenario object or an array of them. Returns the scenarios
@@ -299,15 +302,21 @@ impl Reader {
         };
 
         // Actions and resources.
-        let actions = self.requested("action", get("action"), &overrides.actions, span, |s| {
-            Action::parse(s).map_err(|e| e.to_string())
-        });
+        let actions = self.requested(
+            "action",
+            get("action"),
+            &overrides.actions,
+            span,
+            |s| Action::parse(s).map_err(|e| e.to_string()),
+            |text, sp| unknown_request_action(text, sp, overrides.unknown_actions),
+        );
         let resources = self.requested(
             "resource",
             get("resource"),
             &overrides.resources,
             span,
             |s| Resource::parse(s).map_err(|e| e.to_string()),
+            |_, _| None,
         );
 
         let resource_account = get("resource_account").and_then(|v| {
@@ -444,12 +453,22 @@ impl Reader {
         overridden: &[String],
         scenario_span: Span,
         parse: impl Fn(&str) -> Result<T, String>,
+        check: impl Fn(&str, Span) -> Option<Diagnostic>,
     ) -> Vec<T> {
         if !overridden.is_empty() {
             let mut out = Vec::new();
             for text in overridden {
                 match parse(text) {
-                    Ok(t) => out.push(t),
+                    Ok(t) => {
+                        if let Some(d) = check(text, scenario_span) {
+                            self.diagnostics.push(Diagnostic {
+                                span: None,
+                                message: format!("--{key}: {}", d.message),
+                                ..d
+                            });
+                        }
+                        out.push(t);
+                    }
                     Err(e) => self.diagnostics.push(Diagnostic {
                         span: None,
                         ..Diagnostic::error("scenario", format!("--{key}: {e}"), scenario_span)
@@ -470,7 +489,12 @@ impl Reader {
         items
             .into_iter()
             .filter_map(|(text, span)| match parse(text) {
-                Ok(t) => Some(t),
+                Ok(t) => {
+                    if let Some(d) = check(text, span) {
+                        self.diagnostics.push(d);
+                    }
+                    Some(t)
+                }
                 Err(e) => {
                     self.error(e, span);
                     None

@@ -1,10 +1,13 @@
 //! Policies, Organizations levels, KMS grants, evaluator options and expectations of a
 //! scenario.
 
+use iamwhy_catalog::Catalog;
 use iamwhy_core::{DeniedBy, Diagnostic, SourceMap};
 use iamwhy_eval::{EvalOptions, KmsGrant, NotPrincipalMode, Policy};
 use iamwhy_policy::json::{self, JsonValue};
-use iamwhy_policy::{PolicyKind, parse_policy_value};
+use iamwhy_policy::{PolicyKind, parse_policy, parse_policy_value};
+
+use crate::vocabulary::policy_action_warnings;
 
 use super::{EXPECT_KEYS, GRANT_KEYS, OPTION_KEYS, POLICY_WRAPPER_KEYS, Reader};
 use crate::scenario::{Expectation, ExpectedDecision};
@@ -17,6 +20,9 @@ impl Reader {
         v: &JsonValue<'_>,
         kind: PolicyKind,
     ) -> Option<Policy> {
+        if let Some(policy) = self.managed_policy(map, v, kind) {
+            return policy;
+        }
         let (name, arn, doc_value) = match v {
             JsonValue::Object(o) if o.properties.iter().any(|p| json::key(p) == "document") => {
                 self.check_keys(
@@ -38,6 +44,7 @@ impl Reader {
         match parse_policy_value(map, self.source, doc_value, kind) {
             Ok(document) => {
                 self.diagnostics.extend(document.warnings.iter().cloned());
+                self.diagnostics.extend(policy_action_warnings(&document));
                 let name = name
                     .or_else(|| {
                         arn.as_ref()
@@ -55,6 +62,67 @@ impl Reader {
                 None
             }
         }
+    }
+
+    /// An AWS managed policy named by its ARN alone — `"arn:aws:iam::aws:policy/NAME"` or
+    /// `{"arn": ...}` without a `document` — resolved from the bundled catalog. `None` when
+    /// `v` is not such a reference; `Some(None)` when it is one the catalog lacks (reported).
+    fn managed_policy(
+        &mut self,
+        map: &mut SourceMap,
+        v: &JsonValue<'_>,
+        kind: PolicyKind,
+    ) -> Option<Option<Policy>> {
+        let (arn, span) = match v {
+            JsonValue::StringLit(s) => (s.value.as_ref(), self.span(v)),
+            JsonValue::Object(o) if json::member(&o.properties, "document").is_none() => {
+                let value = json::member(&o.properties, "arn")?;
+                match value {
+                    JsonValue::StringLit(s) => (s.value.as_ref(), self.span(value)),
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        };
+        if !is_aws_managed_arn(arn) {
+            return None;
+        }
+        let catalog = Catalog::bundled();
+        let Some(managed) = catalog.managed_policy(arn) else {
+            let suggestions = catalog.suggest_managed_policies(arn);
+            let mut d = Diagnostic::error(
+                "scenario",
+                format!("`{arn}` is not an AWS managed policy of the bundled catalog"),
+                span,
+            );
+            if let Some(first) = suggestions.first() {
+                d = d.with_help(format!("did you mean `arn:aws:iam::aws:policy/{first}`?"));
+            }
+            self.diagnostics.push(d);
+            return Some(None);
+        };
+        let text = pretty_json(managed.document);
+        let source = map.add_file(
+            format!(
+                "[AWS managed policy {} {}]",
+                managed.name, managed.default_version
+            ),
+            text,
+        );
+        Some(match parse_policy(map, source, kind) {
+            Ok(document) => {
+                self.diagnostics.extend(document.warnings.iter().cloned());
+                Some(Policy {
+                    name: managed.name.to_owned(),
+                    arn: Some(managed.arn.to_owned()),
+                    document,
+                })
+            }
+            Err(e) => {
+                self.diagnostics.extend(e);
+                None
+            }
+        })
     }
 
     pub(super) fn policy_list(
@@ -269,4 +337,17 @@ pub(crate) fn parse_denied_by(text: &str) -> Option<DeniedBy> {
         "service-rule" => DeniedBy::ServiceRule,
         _ => return None,
     })
+}
+
+/// `arn:PARTITION:iam::aws:policy/...`: an AWS managed policy.
+fn is_aws_managed_arn(text: &str) -> bool {
+    text.starts_with("arn:") && text.contains(":iam::aws:policy/")
+}
+
+/// The document laid out one member per line, keys in their order, so that locations in
+/// explanations point at readable lines.
+fn pretty_json(text: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(text)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_else(|_| text.to_owned())
 }

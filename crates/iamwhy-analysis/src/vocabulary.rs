@@ -1,0 +1,122 @@
+//! Checks against the bundled service catalog: actions that do not exist, in requests and in
+//! policies.
+
+use iamwhy_catalog::{Catalog, ExpandError};
+use iamwhy_core::{Diagnostic, Severity, Span};
+use iamwhy_policy::{ActionMatcher, PolicyDocument};
+
+/// The diagnostic code of an action the catalog does not know.
+pub const UNKNOWN_ACTION: &str = "unknown-action";
+
+/// How an unknown action in a request is reported.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UnknownActions {
+    /// A warning: the request is still evaluated (`iamwhy test`, `--allow-unknown-actions`).
+    #[default]
+    Warn,
+    /// An error: nothing is evaluated (`iamwhy simulate`).
+    Error,
+}
+
+/// `None` when the catalog knows `action` (`service:Name`); else the message and its help.
+pub fn unknown_action(action: &str) -> Option<(String, Option<String>)> {
+    let catalog = Catalog::bundled();
+    if catalog.action(action).is_some() {
+        return None;
+    }
+    let suggestions = catalog.suggest_action(action);
+    let message = match action.split_once(':') {
+        Some((prefix, _)) if catalog.service(prefix).is_none() => {
+            format!("`{action}`: no AWS service has the prefix `{prefix}`")
+        }
+        _ => format!("`{action}` is not an action of the bundled service catalog"),
+    };
+    Some((message, did_you_mean(&suggestions)))
+}
+
+/// A diagnostic for a request's unknown action, at `span`.
+pub(crate) fn unknown_request_action(
+    action: &str,
+    span: Span,
+    severity: UnknownActions,
+) -> Option<Diagnostic> {
+    let (message, help) = unknown_action(action)?;
+    let mut d = Diagnostic::warning(UNKNOWN_ACTION, message, span);
+    if severity == UnknownActions::Error {
+        d.severity = Severity::Error;
+    }
+    d.help = Some(help.unwrap_or_else(|| {
+        "`iamwhy actions PATTERN` lists the actions the catalog knows; \
+         `--allow-unknown-actions` evaluates it anyway"
+            .to_owned()
+    }));
+    Some(d)
+}
+
+fn did_you_mean(suggestions: &[String]) -> Option<String> {
+    if suggestions.is_empty() {
+        return None;
+    }
+    let quoted: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
+    Some(format!("did you mean {}?", quoted.join(" or ")))
+}
+
+/// Warnings for `Action`/`NotAction` entries that name no real action: an unknown service, an
+/// unknown action, or a wildcard that matches nothing. In `NotAction` such an entry excludes
+/// nothing, so the statement covers every action — the warning says so.
+pub fn policy_action_warnings(doc: &PolicyDocument) -> Vec<Diagnostic> {
+    let catalog = Catalog::bundled();
+    let mut out = Vec::new();
+    for statement in &doc.statements {
+        let element = &statement.action;
+        let name = if element.negated {
+            "NotAction"
+        } else {
+            "Action"
+        };
+        for item in &element.items {
+            if !matches!(item.matcher, ActionMatcher::Service { .. }) {
+                continue;
+            }
+            let Err(e) = catalog.expand(&item.text) else {
+                continue;
+            };
+            let message = match &e {
+                ExpandError::UnknownService { prefix, .. } => {
+                    format!(
+                        "`{}` in `{name}`: no AWS service has the prefix `{prefix}`",
+                        item.text
+                    )
+                }
+                ExpandError::NoMatch { .. } if item.text.contains(['*', '?']) => {
+                    format!(
+                        "`{}` in `{name}` matches no action of the bundled service catalog",
+                        item.text
+                    )
+                }
+                _ => format!(
+                    "`{}` in `{name}` is not an action of the bundled service catalog",
+                    item.text
+                ),
+            };
+            let suggestions = match e {
+                ExpandError::UnknownService { suggestions, .. } => suggestions,
+                ExpandError::NoMatch { suggestions } => suggestions,
+                ExpandError::NoService => Vec::new(),
+            };
+            let mut help = did_you_mean(&suggestions).unwrap_or_default();
+            if element.negated {
+                if !help.is_empty() {
+                    help.push(' ');
+                }
+                help.push_str("an entry of `NotAction` that matches no action excludes nothing");
+            }
+            let mut d = Diagnostic::warning(UNKNOWN_ACTION, message, item.span);
+            if !help.is_empty() {
+                d.help = Some(help);
+            }
+            out.push(d);
+        }
+    }
+    out
+}

@@ -1,0 +1,112 @@
+//! Resource-type ARN formats (`arn:${Partition}:s3:::${BucketName}/${ObjectName}`) and which
+//! ARNs fit them.
+
+use iamwhy_policy::{CaseFold, Pattern, Variables, Wildcards};
+
+/// An ARN format of the Service Authorization Reference.
+///
+/// An ARN fits when its partition, service, region and account fields equal the format's
+/// fixed fields (a `${...}` field takes anything, empty included), and its resource part fits
+/// the format's resource part with each `${...}` standing for one or more characters (`/` and
+/// `:` included: object keys and log group names contain them). Several formats can fit one
+/// ARN (`arn:aws:s3:::b/k` fits both `${BucketName}` and `${BucketName}/${ObjectName}`); the
+/// one with the most fixed text is the resource's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArnFormat<'a> {
+    format: &'a str,
+}
+
+impl<'a> ArnFormat<'a> {
+    /// Wraps a format string.
+    pub fn new(format: &'a str) -> ArnFormat<'a> {
+        ArnFormat { format }
+    }
+
+    /// The format string.
+    pub fn as_str(&self) -> &'a str {
+        self.format
+    }
+
+    /// Whether `arn` fits the format.
+    pub fn fits(&self, arn: &str) -> bool {
+        self.specificity(arn).is_some()
+    }
+
+    /// `Some(n)` when `arn` fits, `n` counting the format's fixed characters (higher is more
+    /// specific); `None` when it does not fit.
+    pub fn specificity(&self, arn: &str) -> Option<usize> {
+        let mut format = self.format.splitn(6, ':');
+        let mut actual = arn.splitn(6, ':');
+        let mut fixed = 0;
+        for _ in 0..5 {
+            let (f, a) = (format.next()?, actual.next()?);
+            if f.contains("${") {
+                continue;
+            }
+            if f != a {
+                return None;
+            }
+            fixed += f.len();
+        }
+        let (f, a) = (format.next()?, actual.next()?);
+        let (glob, literal) = resource_glob(f);
+        Pattern::compile(&glob, Wildcards::Glob, Variables::Literal)
+            .matches_plain(a, CaseFold::Sensitive)
+            .then_some(fixed + literal)
+    }
+}
+
+/// The resource part as a glob (`${X}` → one or more characters) and its count of fixed
+/// characters.
+fn resource_glob(format: &str) -> (String, usize) {
+    let mut glob = String::with_capacity(format.len());
+    let mut literal = 0;
+    let mut rest = format;
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with("${")
+            && let Some(end) = rest.find('}')
+        {
+            glob.push_str("?*");
+            rest = rest.get(end + 1..).unwrap_or("");
+            continue;
+        }
+        glob.push(c);
+        literal += 1;
+        rest = rest.get(c.len_utf8()..).unwrap_or("");
+    }
+    (glob, literal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BUCKET: &str = "arn:${Partition}:s3:::${BucketName}";
+    const OBJECT: &str = "arn:${Partition}:s3:::${BucketName}/${ObjectName}";
+    const LOG_STREAM: &str = "arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}:log-stream:${LogStreamName}";
+
+    #[test]
+    fn s3_object_is_more_specific_than_bucket() {
+        let arn = "arn:aws:s3:::reports/2026/q3.csv";
+        let b = ArnFormat::new(BUCKET).specificity(arn).unwrap();
+        let o = ArnFormat::new(OBJECT).specificity(arn).unwrap();
+        assert!(o > b);
+        assert!(!ArnFormat::new(OBJECT).fits("arn:aws:s3:::reports"));
+        assert!(!ArnFormat::new(OBJECT).fits("arn:aws:s3:::reports/"));
+    }
+
+    #[test]
+    fn fixed_fields_must_match() {
+        assert!(!ArnFormat::new(BUCKET).fits("arn:aws:sqs:::reports"));
+        assert!(
+            ArnFormat::new(LOG_STREAM).fits(
+                "arn:aws:logs:us-east-1:111122223333:log-group:/aws/lambda/f:log-stream:2026/x"
+            )
+        );
+        assert!(
+            !ArnFormat::new(LOG_STREAM)
+                .fits("arn:aws:logs:us-east-1:111122223333:log-group:/aws/lambda/f")
+        );
+        assert!(!ArnFormat::new(BUCKET).fits("not-an-arn"));
+    }
+}
