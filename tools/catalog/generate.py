@@ -17,6 +17,10 @@ and hash), re-run, review the diff, and update the counts in
 crates/iamwhy-catalog/tests/counts.rs.
 
 Python 3.9+ standard library only; needs `npm` and `pip` on PATH.
+
+    python3 tools/catalog/generate.py --verify
+
+checks, offline, that the generated files are the ones SOURCES.json records (CI runs it).
 """
 
 from __future__ import annotations
@@ -234,7 +238,19 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def verify() -> None:
+    """Offline: the generated files are the ones SOURCES.json records (nobody edited them)."""
+    sources = json.loads((OUT / "SOURCES.json").read_text(encoding="utf-8"))
+    bad = [name for name, digest in sources["outputs"].items() if sha256(OUT / name) != digest]
+    if bad:
+        fail(f"{', '.join(bad)} differ from SOURCES.json: regenerate instead of editing by hand")
+    print("catalog data matches SOURCES.json")
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--verify"]:
+        verify()
+        return
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="iamwhy-catalog-") as tmp:
         work = Path(tmp)

@@ -1,5 +1,6 @@
 //! `iamwhy simulate`: evaluate a scenario for each of its actions and resources.
 
+use iamwhy_catalog::{Catalog, ResourceFact};
 use iamwhy_core::{Request, SourceMap};
 use iamwhy_eval::{EvalOptions, Evaluation, PolicySet, authorize, derive_context};
 use iamwhy_policy::{Effect, PrincipalEntryKind};
@@ -45,6 +46,7 @@ pub fn simulate(scenario: &Scenario, map: &SourceMap) -> Vec<SimulationResult> {
             let ev = authorize(&req, &scenario.policies, &options);
             let mut result = build_result(&scenario.name, &req, &ev, &scenario.policies, map);
             notes.append(&mut result.notes);
+            notes.extend(hidden_call_note(&result.action));
             result.notes = notes;
             if let Some(exp) = &scenario.expect {
                 result.expectation = Some(check_expectation(exp, &result));
@@ -53,6 +55,33 @@ pub fn simulate(scenario: &Scenario, map: &SourceMap) -> Vec<SimulationResult> {
         }
     }
     results
+}
+
+/// A reminder of the extra checks the call can trigger in other services (the service
+/// catalog's hidden-call table), which a single evaluation does not cover.
+fn hidden_call_note(action: &str) -> Option<String> {
+    let catalog = Catalog::bundled();
+    let checks = catalog.hidden_checks_for(action);
+    let rules = catalog.hidden_calls_for(action);
+    if checks.is_empty() {
+        return None;
+    }
+    let mut when: Vec<&str> = rules
+        .iter()
+        .map(|r| match r.resource_fact {
+            ResourceFact::KmsKey => "when the resource is encrypted with a KMS key",
+            ResourceFact::PassedRole => "when the request passes a role",
+            ResourceFact::None => "always",
+        })
+        .collect();
+    when.sort_unstable();
+    when.dedup();
+    let quoted: Vec<String> = checks.iter().map(|c| format!("`{c}`")).collect();
+    Some(format!(
+        "this call also needs {} ({}), checked separately; `iamwhy actions --dependent {action}` says when, on which resource and with which context",
+        quoted.join(", "),
+        when.join(", or ")
+    ))
 }
 
 /// Spec §1.3: S3 ARNs carry no account. Take it from a resource-policy statement naming an

@@ -1,7 +1,7 @@
 //! Checks against the bundled service catalog: actions that do not exist, in requests and in
 //! policies.
 
-use iamwhy_catalog::{Catalog, ExpandError};
+use iamwhy_catalog::{Catalog, ExpandError, did_you_mean};
 use iamwhy_core::{Diagnostic, Severity, Span};
 use iamwhy_policy::{ActionMatcher, PolicyDocument};
 
@@ -51,14 +51,6 @@ pub(crate) fn unknown_request_action(
             .to_owned()
     }));
     Some(d)
-}
-
-fn did_you_mean(suggestions: &[String]) -> Option<String> {
-    if suggestions.is_empty() {
-        return None;
-    }
-    let quoted: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
-    Some(format!("did you mean {}?", quoted.join(" or ")))
 }
 
 /// Warnings for `Action`/`NotAction` entries that name no real action: an unknown service, an

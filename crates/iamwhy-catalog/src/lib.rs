@@ -86,22 +86,34 @@ impl std::fmt::Display for ExpandError {
                 suggestions,
             } => {
                 write!(f, "no AWS service has the prefix `{prefix}`")?;
-                did_you_mean(f, suggestions)
+                append_did_you_mean(f, suggestions)
             }
             ExpandError::NoMatch { suggestions } => {
                 f.write_str("no action of the service matches")?;
-                did_you_mean(f, suggestions)
+                append_did_you_mean(f, suggestions)
             }
         }
     }
 }
 
-fn did_you_mean(f: &mut std::fmt::Formatter<'_>, suggestions: &[String]) -> std::fmt::Result {
+/// `did you mean `a` or `b`?`, or `None` without suggestions.
+pub fn did_you_mean(suggestions: &[String]) -> Option<String> {
     if suggestions.is_empty() {
-        return Ok(());
+        return None;
     }
     let quoted: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
-    write!(f, "; did you mean {}?", quoted.join(" or "))
+    Some(format!("did you mean {}?", quoted.join(" or ")))
+}
+
+/// Appends `; did you mean ...?` to an error message when there are suggestions.
+fn append_did_you_mean(
+    f: &mut std::fmt::Formatter<'_>,
+    suggestions: &[String],
+) -> std::fmt::Result {
+    match did_you_mean(suggestions) {
+        Some(text) => write!(f, "; {text}"),
+        None => Ok(()),
+    }
 }
 
 impl Catalog {
@@ -362,6 +374,18 @@ impl Catalog {
     pub fn hidden_calls(&self) -> &[HiddenCall] {
         self.hidden
             .get_or_init(|| hidden::parse(HIDDEN_CALLS).unwrap_or_default())
+    }
+
+    /// The actions the hidden-call rules of `action` check, sorted, each once.
+    pub fn hidden_checks_for(&self, action: &str) -> Vec<&str> {
+        let mut checks: Vec<&str> = self
+            .hidden_calls_for(action)
+            .into_iter()
+            .flat_map(|r| r.checks.iter().map(|c| c.action.as_str()))
+            .collect();
+        checks.sort_unstable();
+        checks.dedup();
+        checks
     }
 
     /// The hidden-call rules a call of `action` triggers (case-insensitive).

@@ -49,7 +49,7 @@ impl std::fmt::Display for ManagedPolicyError {
                     f,
                     "`{name}` is not an AWS managed policy of the bundled catalog"
                 )?;
-                crate::did_you_mean(f, suggestions)
+                crate::append_did_you_mean(f, suggestions)
             }
             ManagedPolicyError::VersionNotBundled {
                 name,

@@ -7,26 +7,13 @@
     reason = "test helpers: a failed spawn, parse or fixture is a failed test"
 )]
 
-use std::process::{Command, Output};
+mod common;
+
+use std::process::Output;
+
+use common::{fails_with, iamwhy, stderr, stdout};
 
 use iamwhy_catalog::Catalog;
-
-fn iamwhy(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iamwhy"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn json(o: &Output) -> serde_json::Value {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(o));
@@ -34,6 +21,14 @@ fn json(o: &Output) -> serde_json::Value {
 }
 
 const SELECT_ALL: &str = "tests/fixtures/s3-select-all.json";
+
+/// `iamwhy simulate --scenario SELECT_ALL ARGS` (global options may come among `ARGS`: clap
+/// accepts them anywhere).
+fn on_fixture(args: &[&str]) -> Output {
+    let mut all = vec!["simulate", "--scenario", SELECT_ALL];
+    all.extend_from_slice(args);
+    iamwhy(&all)
+}
 
 #[test]
 fn actions_lists_every_s3_get_action() {
@@ -82,23 +77,17 @@ fn actions_shows_one_action_in_full() {
 
 #[test]
 fn actions_unknown_pattern_is_a_clear_error() {
-    let o = iamwhy(&["actions", "s3:GetObjcet"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("did you mean `s3:GetObject`?"),
-        "{}",
-        stderr(&o)
+    fails_with(
+        &["actions", "s3:GetObjcet"],
+        2,
+        "did you mean `s3:GetObject`?",
     );
-    let o = iamwhy(&["actions", "s4:*"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("no AWS service has the prefix `s4`"),
-        "{}",
-        stderr(&o)
+    fails_with(
+        &["actions", "s4:*"],
+        2,
+        "no AWS service has the prefix `s4`",
     );
-    let o = iamwhy(&["actions", "GetObject"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("`service:Action`"), "{}", stderr(&o));
+    fails_with(&["actions", "GetObject"], 2, "`service:Action`");
 }
 
 #[test]
@@ -139,42 +128,18 @@ fn actions_dependent_shows_hidden_calls_with_sources() {
 /// "Select All": one row per S3 action, each consistent with a run of that action alone.
 #[test]
 fn select_all_rows_match_single_action_runs() {
-    let v = json(&iamwhy(&[
-        "--format",
-        "json",
-        "simulate",
-        "--scenario",
-        SELECT_ALL,
-        "--action",
-        "s3:*",
-    ]));
+    let v = json(&on_fixture(&["--format", "json", "--action", "s3:*"]));
     let rows = v.as_array().unwrap();
     assert_eq!(
         rows.len(),
         Catalog::bundled().service("s3").unwrap().actions.len()
     );
-    let by_service = json(&iamwhy(&[
-        "--format",
-        "json",
-        "simulate",
-        "--scenario",
-        SELECT_ALL,
-        "--service",
-        "s3",
-    ]));
+    let by_service = json(&on_fixture(&["--format", "json", "--service", "s3"]));
     assert_eq!(&by_service, &v);
     let mut seen = [0; 3];
     for row in rows {
         let action = row["action"].as_str().unwrap();
-        let single = json(&iamwhy(&[
-            "--format",
-            "json",
-            "simulate",
-            "--scenario",
-            SELECT_ALL,
-            "--action",
-            action,
-        ]));
+        let single = json(&on_fixture(&["--format", "json", "--action", action]));
         assert_eq!(row["decision"], single["decision"], "{action}");
         assert_eq!(row["denied_by"], single["denied_by"], "{action}");
         let deciding: Vec<String> = single["deciding_statements"]
@@ -201,13 +166,7 @@ fn select_all_rows_match_single_action_runs() {
 
 #[test]
 fn select_all_text_table() {
-    let o = iamwhy(&[
-        "simulate",
-        "--scenario",
-        SELECT_ALL,
-        "--action",
-        "s3:Delete*",
-    ]);
+    let o = on_fixture(&["--action", "s3:Delete*"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(text.contains("ACTION"), "{text}");
@@ -219,33 +178,20 @@ fn select_all_text_table() {
         row.contains("ExplicitDeny") && row.contains("Writer#NoDeletes"),
         "{row}"
     );
-    let o = iamwhy(&["simulate", "--scenario", SELECT_ALL, "--service", "s4"]);
+    let o = on_fixture(&["--service", "s4"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("did you mean `s3`?"), "{}", stderr(&o));
 }
 
 #[test]
 fn unknown_action_is_an_error_unless_allowed() {
-    let o = iamwhy(&[
-        "simulate",
-        "--scenario",
-        SELECT_ALL,
-        "--action",
-        "s3:GetObjcet",
-    ]);
+    let o = on_fixture(&["--action", "s3:GetObjcet"]);
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
     let err = stderr(&o);
     assert!(err.contains("`s3:GetObjcet` is not an action"), "{err}");
     assert!(err.contains("did you mean `s3:GetObject`?"), "{err}");
     assert!(stdout(&o).is_empty());
-    let o = iamwhy(&[
-        "simulate",
-        "--scenario",
-        SELECT_ALL,
-        "--action",
-        "s3:GetObjcet",
-        "--allow-unknown-actions",
-    ]);
+    let o = on_fixture(&["--action", "s3:GetObjcet", "--allow-unknown-actions"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // Evaluated as written: `s3:Get*` of AmazonS3ReadOnlyAccess matches the typo too.
     assert!(stdout(&o).starts_with("Allowed"), "{}", stdout(&o));
@@ -277,12 +223,9 @@ fn unknown_action_in_a_scenario_file_points_at_it() {
 
 #[test]
 fn managed_policy_by_arn_resolves_from_the_catalog() {
-    let v = json(&iamwhy(&[
+    let v = json(&on_fixture(&[
         "--format",
         "json",
-        "simulate",
-        "--scenario",
-        SELECT_ALL,
         "--action",
         "s3:GetObject",
     ]));

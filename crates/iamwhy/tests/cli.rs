@@ -8,30 +8,15 @@
 )]
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+
+use common::{iamwhy, stderr, stdout};
 
 fn fixture(name: &str) -> String {
     PathBuf::from("tests/fixtures")
         .join(name)
         .display()
         .to_string()
-}
-
-fn iamwhy(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iamwhy"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 #[test]
@@ -238,12 +223,7 @@ fn test_command_reports_pass_fail_and_summary() {
 
 #[test]
 fn test_command_passes_on_the_bundled_examples() {
-    let o = Command::new(env!("CARGO_BIN_EXE_iamwhy"))
-        .args(["test", "examples"])
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
+    let o = iamwhy(&["test", "../../examples"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains(" passed, 0 failed"));
 }

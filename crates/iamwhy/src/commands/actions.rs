@@ -197,13 +197,7 @@ fn detail_text(info: &ActionInfo<'_>, paint: &Paint) -> String {
         );
     }
     if !info.hidden_calls.is_empty() {
-        let mut checks: Vec<&str> = info
-            .hidden_calls
-            .iter()
-            .flat_map(|r| r.checks.iter().map(|c| c.action.as_str()))
-            .collect();
-        checks.sort_unstable();
-        checks.dedup();
+        let checks = Catalog::bundled().hidden_checks_for(&info.action);
         let _ = writeln!(
             out,
             "\n  hidden calls: {} ({})",
