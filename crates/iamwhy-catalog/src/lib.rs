@@ -96,7 +96,7 @@ impl std::fmt::Display for ExpandError {
     }
 }
 
-/// `did you mean `a` or `b`?`, or `None` without suggestions.
+/// "did you mean \`a\` or \`b\`?" for the suggestions, or `None` when there are none.
 pub fn did_you_mean(suggestions: &[String]) -> Option<String> {
     if suggestions.is_empty() {
         return None;
