@@ -167,7 +167,7 @@ impl Catalog {
         if pattern == "*" {
             return Ok(self.services().flat_map(|s| s.actions.iter()).collect());
         }
-        let Some((prefix, rest)) = pattern.split_once(':') else {
+        let Some((prefix, rest)) = pattern.split_once(':').filter(|(p, _)| !p.is_empty()) else {
             return Err(ExpandError::NoService);
         };
         let matcher = services::ActionGlob::new(pattern);
@@ -403,6 +403,9 @@ fn closest<T, I>(candidates: I, target: &str, name: impl Fn(&T) -> &str) -> Vec<
 where
     I: Iterator<Item = T>,
 {
+    if target.is_empty() {
+        return Vec::new();
+    }
     let limit = (target.chars().count() / 4).clamp(1, 3);
     let mut best: Vec<(usize, T)> = Vec::new();
     for c in candidates {

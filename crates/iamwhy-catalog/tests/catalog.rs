@@ -114,6 +114,8 @@ fn expansion() {
         Err(ExpandError::NoMatch { suggestions }) if suggestions == ["s3:GetObject"]
     ));
     assert_eq!(c.expand("GetObject").unwrap_err(), ExpandError::NoService);
+    assert_eq!(c.expand(":Get*").unwrap_err(), ExpandError::NoService);
+    assert!(c.suggest_action(":GetObject").is_empty());
 }
 
 #[test]
