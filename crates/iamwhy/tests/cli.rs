@@ -12,6 +12,15 @@ mod common;
 
 use common::{iamwhy, stderr, stdout};
 
+/// `iamwhy simulate --scenario tests/fixtures/kms-denied.json ARGS` (global options may come
+/// among `ARGS`).
+fn on_kms_fixture(args: &[&str]) -> std::process::Output {
+    let scenario = fixture("kms-denied.json");
+    let mut all = vec!["simulate", "--scenario", scenario.as_str()];
+    all.extend_from_slice(args);
+    iamwhy(&all)
+}
+
 fn fixture(name: &str) -> String {
     PathBuf::from("tests/fixtures")
         .join(name)
@@ -21,7 +30,7 @@ fn fixture(name: &str) -> String {
 
 #[test]
 fn simulate_text_explains_the_denial() {
-    let o = iamwhy(&["simulate", "--scenario", &fixture("kms-denied.json")]);
+    let o = on_kms_fixture(&[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     insta::assert_snapshot!(stdout(&o));
     assert!(stderr(&o).is_empty());
@@ -30,13 +39,7 @@ fn simulate_text_explains_the_denial() {
 
 #[test]
 fn simulate_json_has_the_documented_fields() {
-    let o = iamwhy(&[
-        "--format",
-        "json",
-        "simulate",
-        "--scenario",
-        &fixture("kms-denied.json"),
-    ]);
+    let o = on_kms_fixture(&["--format", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["decision"], "ImplicitDeny");
@@ -60,12 +63,9 @@ fn simulate_json_has_the_documented_fields() {
 
 #[test]
 fn several_actions_give_an_array_in_order() {
-    let o = iamwhy(&[
+    let o = on_kms_fixture(&[
         "--format",
         "json",
-        "simulate",
-        "--scenario",
-        &fixture("kms-denied.json"),
         "--action",
         "kms:Decrypt",
         "--action",
@@ -99,12 +99,9 @@ fn expect_flag_sets_the_exit_code() {
 
 #[test]
 fn overrides_principal_context_and_session_policy() {
-    let o = iamwhy(&[
+    let o = on_kms_fixture(&[
         "--format",
         "json",
-        "simulate",
-        "--scenario",
-        &fixture("kms-denied.json"),
         "--principal",
         "arn:aws:sts::111122223333:assumed-role/app/s1",
         "--action",
