@@ -23,6 +23,7 @@
 //! assert!(results[0].expectation.as_ref().unwrap().met);
 //! ```
 
+mod account;
 mod explain;
 mod result;
 mod scenario;
@@ -30,8 +31,13 @@ mod simulate;
 mod testing;
 mod vocabulary;
 
+pub use account::{
+    AccountQuery, AccountSimulation, SESSION_POLICY_ARNS_LIMIT, SESSION_POLICY_LIMIT,
+    packed_length, simulate_account,
+};
 pub use result::{
-    ExpectationResult, NotMatchedInfo, PolicyTypeOutcome, SimulationResult, StatementInfo,
+    ExpectationResult, HiddenCheckResult, NotMatchedInfo, PolicyTypeOutcome, SimulationResult,
+    StatementInfo,
 };
 pub use scenario::{Expectation, ExpectedDecision, Overrides, Scenario, parse_scenarios};
 pub use simulate::{build_result, check_expectation, simulate};

@@ -59,14 +59,31 @@ impl StatementInfo {
         let policy = set.policy(r)?;
         let stmt = set.statement(r)?;
         let loc = map.location(stmt.span);
-        let end = map.location(iamwhy_core::Span {
-            start: stmt.span.end.saturating_sub(1),
-            ..stmt.span
-        });
-        let last = end.line.min(loc.line + EXCERPT_LINES as u32 - 1);
-        let excerpt = (loc.line..=last)
+        // A statement decoded from a JSON string or URL-encoding (a bucket policy inside
+        // `get-bucket-policy` output) is quoted as decoded, numbered within the document;
+        // any other is quoted from its file.
+        let decoded = map.snippet(stmt.span) != map.snippet(loc.root);
+        let source = if decoded {
+            stmt.span.source
+        } else {
+            loc.root.source
+        };
+        let at = |offset: u32| {
+            if decoded {
+                map.line_column(source, offset).0
+            } else {
+                map.location(iamwhy_core::Span {
+                    start: offset,
+                    ..stmt.span
+                })
+                .line
+            }
+        };
+        let first = at(stmt.span.start);
+        let last = at(stmt.span.end.saturating_sub(1)).min(first + EXCERPT_LINES as u32 - 1);
+        let excerpt = (first..=last)
             .map(|l| {
-                let text = map.line_text(loc.root.source, l);
+                let text = map.line_text(source, l);
                 let text = if text.chars().count() > EXCERPT_WIDTH {
                     let cut: String = text.chars().take(EXCERPT_WIDTH).collect();
                     format!("{cut}…")
@@ -211,4 +228,42 @@ pub struct SimulationResult {
     /// The expectation, when the scenario has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expectation: Option<ExpectationResult>,
+    /// The decision of the whole operation — this request and every check it triggers in
+    /// other services — when hidden checks were evaluated (account snapshots).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation_decision: Option<Decision>,
+    /// The checks the call triggers in other services (hidden calls), each evaluated.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hidden_checks: Vec<HiddenCheckResult>,
+}
+
+impl SimulationResult {
+    /// The answer to "may this call succeed": the operation's decision when hidden checks
+    /// ran, else the request's.
+    pub fn final_decision(&self) -> Decision {
+        self.operation_decision.unwrap_or(self.decision)
+    }
+
+    /// The first hidden check that is denied.
+    pub fn failing_check(&self) -> Option<&HiddenCheckResult> {
+        self.hidden_checks
+            .iter()
+            .find(|c| c.result.decision != Decision::Allowed)
+    }
+}
+
+/// One extra check a call triggers in another service (the catalog's hidden-call table),
+/// evaluated.
+#[derive(Clone, Debug, Serialize)]
+pub struct HiddenCheckResult {
+    /// The rule of the hidden-call table, `s3-get-object-sse-kms`.
+    pub rule: String,
+    /// `forward-access-session`, `caller-permission` or `service-principal`.
+    pub mechanism: &'static str,
+    /// Why the check happens, in words.
+    pub why: String,
+    /// The AWS documentation page of the rule.
+    pub doc: String,
+    /// The check's own evaluation.
+    pub result: Box<SimulationResult>,
 }

@@ -192,6 +192,8 @@ pub fn build_result(
             .map(|(k, v)| (k.to_owned(), v.clone()))
             .collect(),
         expectation: None,
+        operation_decision: None,
+        hidden_checks: Vec::new(),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use iamwhy_core::{Diagnostic, Diagnostics, SourceMap, Span};
+use iamwhy_core::{Diagnostic, Diagnostics, SourceMap};
 use serde::Serialize;
 
 use crate::result::{SimulationResult, StatementInfo};
@@ -84,14 +84,10 @@ pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostics>) {
 }
 
 fn io_error(path: &Path, e: &std::io::Error) -> Diagnostics {
-    Diagnostics::single(Diagnostic {
-        span: None,
-        ..Diagnostic::error(
-            "io",
-            format!("cannot read `{}`: {e}", path.display()),
-            Span::empty(iamwhy_core::SourceId::DETACHED),
-        )
-    })
+    Diagnostics::single(Diagnostic::unplaced_error(
+        "io",
+        format!("cannot read `{}`: {e}", path.display()),
+    ))
 }
 
 fn walk(path: &Path, explicit: bool, files: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostics>) {

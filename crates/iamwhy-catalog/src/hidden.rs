@@ -15,6 +15,11 @@ pub struct HiddenCall {
     pub trigger: Vec<String>,
     /// When the rule applies, in words.
     pub when: String,
+    /// The request variant the rule covers when several rules share a trigger (`multipart
+    /// upload`, `CopyObject source`); `None` for the plain call. Variants are evaluated only
+    /// when asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     /// What must be known about the request's resource for the rule to apply.
     pub resource_fact: ResourceFact,
     /// Whose identity the extra checks run with.

@@ -37,7 +37,7 @@ pub use hidden::{
     HiddenCall, HiddenCheck, Mechanism, PLACEHOLDERS, ResourceFact, fill_placeholders,
 };
 pub use keys::{ConditionKey, KeyType, ScalarType, key_matches_template};
-pub use managed::{ManagedPolicy, ManagedPolicyError};
+pub use managed::{ManagedPolicy, ManagedPolicyError, is_aws_managed_policy_arn};
 pub use services::{Action, ActionResource, ResourceType, Service};
 
 const SERVICES: &str = include_str!("../data/services.tsv");

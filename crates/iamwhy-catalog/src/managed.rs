@@ -20,6 +20,30 @@ pub struct ManagedPolicy {
     pub document: &'static str,
 }
 
+/// Whether `text` is the ARN of an AWS managed policy, `arn:PARTITION:iam::aws:policy/...`.
+pub fn is_aws_managed_policy_arn(text: &str) -> bool {
+    text.starts_with("arn:") && text.contains(":iam::aws:policy/")
+}
+
+impl ManagedPolicy {
+    /// The name explanations use for the bundled document's text:
+    /// `[AWS managed policy AmazonS3FullAccess v2]`.
+    pub fn source_name(&self) -> String {
+        format!(
+            "[AWS managed policy {} {}]",
+            self.name, self.default_version
+        )
+    }
+
+    /// The document laid out one member per line, keys in their order, so that locations in
+    /// explanations point at readable lines.
+    pub fn pretty_document(&self) -> String {
+        serde_json::from_str::<serde_json::Value>(self.document)
+            .and_then(|v| serde_json::to_string_pretty(&v))
+            .unwrap_or_else(|_| self.document.to_owned())
+    }
+}
+
 /// Why a managed policy could not be returned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ManagedPolicyError {

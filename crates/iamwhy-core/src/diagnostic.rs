@@ -54,6 +54,25 @@ impl Diagnostic {
         }
     }
 
+    /// An error about a whole input (a file that cannot be read), with no place in it.
+    pub fn unplaced_error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            span: None,
+            help: None,
+        }
+    }
+
+    /// A warning about a whole input, with no place in it.
+    pub fn unplaced_warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::unplaced_error(code, message)
+        }
+    }
+
     /// Adds a help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());

@@ -131,6 +131,17 @@ impl SourceMap {
         })
     }
 
+    /// Registers the bytes `start..end` of `parent` as a source of their own (a policy
+    /// document inside a larger file), positions mapping back to `parent`. `None` when the
+    /// range is not inside the parent's text.
+    pub fn add_slice(&mut self, parent: SourceId, start: usize, end: usize) -> Option<SourceId> {
+        let text = self.text(parent).get(start..end)?.to_owned();
+        let offsets = (start..=end)
+            .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+            .collect();
+        Some(self.add_embedded(parent, text, offsets))
+    }
+
     fn push(&mut self, file: SourceFile) -> SourceId {
         let id = SourceId(u32::try_from(self.files.len()).unwrap_or(u32::MAX - 1));
         self.files.push(file);

@@ -44,8 +44,9 @@ pub(crate) enum Color {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Would this principal be allowed this action on this resource? Evaluates a scenario
-    /// file and explains the deciding statements.
-    Simulate(SimulateArgs),
+    /// file, or a request against an account snapshot (with the checks the call triggers in
+    /// other services and candidate policy changes), and explains the deciding statements.
+    Simulate(Box<SimulateArgs>),
     /// Policy unit tests: runs every scenario that has an `expect`, prints pass or fail,
     /// exits 1 if any fails.
     Test(TestArgs),
@@ -58,12 +59,26 @@ pub(crate) enum Command {
 #[derive(Debug, Args)]
 pub(crate) struct SimulateArgs {
     /// The scenario file (one scenario object or an array of them).
-    #[arg(long, value_name = "FILE")]
-    pub(crate) scenario: PathBuf,
-    /// Replace the principal: an IAM user, role, assumed-role, federated-user or root ARN,
-    /// an account id, `anonymous`, or `service:NAME.amazonaws.com`.
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "snapshot",
+        conflicts_with = "snapshot"
+    )]
+    pub(crate) scenario: Option<PathBuf>,
+    /// An account snapshot: a directory of AWS CLI outputs (docs/snapshot.md;
+    /// `scripts/snapshot.sh` takes one). Needs `--principal` and `--action`.
+    #[arg(long, value_name = "DIR", requires_all = ["principal", "action"])]
+    pub(crate) snapshot: Option<PathBuf>,
+    /// The principal (replaces the scenario's): an IAM user, role, assumed-role,
+    /// federated-user or root ARN, an account id, `anonymous`, or
+    /// `service:NAME.amazonaws.com`.
     #[arg(long, value_name = "PRINCIPAL")]
     pub(crate) principal: Option<String>,
+    /// With a federated-user principal: the IAM user that called GetFederationToken (its
+    /// policies apply).
+    #[arg(long, value_name = "USER_ARN", requires = "snapshot")]
+    pub(crate) parent_user: Option<String>,
     /// Replace the action (repeatable: one result per action). A wildcard (`s3:*`,
     /// `s3:Get*`) runs every matching action of the service catalog and prints a table.
     #[arg(long, value_name = "ACTION")]
@@ -83,8 +98,34 @@ pub(crate) struct SimulateArgs {
     #[arg(long, value_name = "KEY=VALUE")]
     pub(crate) context: Vec<String>,
     /// Add a session policy from a file (repeatable; evaluated as one set, as STS does).
+    /// With a snapshot, the principal must be a role (AssumeRole) or a federated user
+    /// (GetFederationToken), and the 2,048-character limit of STS is checked.
     #[arg(long, value_name = "FILE")]
     pub(crate) session_policy: Vec<PathBuf>,
+    /// Add a managed session policy by ARN (repeatable, at most 10; snapshot only).
+    #[arg(long, value_name = "ARN", requires = "snapshot")]
+    pub(crate) session_policy_arn: Vec<String>,
+    /// Do not evaluate the checks the call triggers in other services (snapshot only).
+    #[arg(long, requires = "snapshot")]
+    pub(crate) no_hidden_calls: bool,
+    /// Candidate change: evaluate as if policy NAME_OR_ARN of the principal (an inline
+    /// policy name, a managed policy ARN or name, or the boundary) had FILE's document
+    /// (repeatable; snapshot only).
+    #[arg(long, value_name = "NAME_OR_ARN=FILE", requires = "snapshot")]
+    pub(crate) replace_policy: Vec<String>,
+    /// Candidate change: add an identity-based policy to the principal (repeatable).
+    #[arg(long, value_name = "FILE", requires = "snapshot")]
+    pub(crate) add_policy: Vec<PathBuf>,
+    /// Candidate change: remove an identity-based policy of the principal (repeatable).
+    #[arg(long, value_name = "NAME_OR_ARN", requires = "snapshot")]
+    pub(crate) remove_policy: Vec<String>,
+    /// Candidate change: set the principal's permissions boundary.
+    #[arg(long, value_name = "FILE", requires = "snapshot")]
+    pub(crate) set_boundary: Option<PathBuf>,
+    /// Candidate change: set the resource-based policy of a resource (bucket, key, role
+    /// trust policy, queue, ...) (repeatable).
+    #[arg(long, value_name = "ARN=FILE", requires = "snapshot")]
+    pub(crate) set_resource_policy: Vec<String>,
     /// Expected decision: `Allowed`, `ExplicitDeny`, `ImplicitDeny` or `Denied`; exit 1
     /// when not met.
     #[arg(long, value_name = "DECISION")]

@@ -220,7 +220,7 @@ fn test_command_reports_pass_fail_and_summary() {
 
 #[test]
 fn test_command_passes_on_the_bundled_examples() {
-    let o = iamwhy(&["test", "../../examples"]);
+    let o = iamwhy(&["test", "../../examples/scenarios"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains(" passed, 0 failed"));
 }

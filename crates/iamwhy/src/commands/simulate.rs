@@ -1,15 +1,20 @@
 //! `iamwhy simulate --scenario FILE [overrides]`.
 
+use std::path::{Path, PathBuf};
+
 use iamwhy_analysis::{
-    Expectation, ExpectedDecision, Overrides, UnknownActions, parse_scenarios, read_source,
-    simulate,
+    AccountQuery, Expectation, ExpectedDecision, Overrides, SimulationResult, UNKNOWN_ACTION,
+    UnknownActions, parse_scenarios, read_source, simulate, simulate_account, unknown_action,
 };
 use iamwhy_catalog::Catalog;
-use iamwhy_core::{ContextValue, SourceMap};
+use iamwhy_core::{Action, ContextValue, Diagnostic, Diagnostics, Resource, SourceMap};
+use iamwhy_snapshot::Changes;
 
 use crate::cli::{Format, SimulateArgs};
 use crate::exit::ExitStatus;
-use crate::render::{Output, Paint, select_all_rows, select_all_text, simulation_text, to_json};
+use crate::render::{
+    Output, Paint, comparison_text, select_all_rows, select_all_text, simulation_text, to_json,
+};
 
 /// Parses `KEY=VALUE` or `KEY=v1,v2`.
 fn context_entry(text: &str) -> Result<(String, ContextValue), String> {
@@ -48,8 +53,48 @@ fn expand_actions(args: &SimulateArgs) -> Result<(Vec<String>, bool), String> {
     Ok((actions, select_all))
 }
 
+/// `--expect` as an expectation.
+fn expectation(args: &SimulateArgs) -> Result<Option<Expectation>, String> {
+    let Some(e) = &args.expect else {
+        return Ok(None);
+    };
+    match ExpectedDecision::parse(e) {
+        Some(decision) => Ok(Some(Expectation {
+            decision,
+            denied_by: None,
+            message: None,
+            deciding: Vec::new(),
+        })),
+        None => Err(format!(
+            "--expect `{e}`: expected `Allowed`, `ExplicitDeny`, `ImplicitDeny` or `Denied`"
+        )),
+    }
+}
+
+/// Exit 1 when an expectation is not met.
+fn status(results: &[SimulationResult]) -> ExitStatus {
+    let unmet = results
+        .iter()
+        .any(|r| r.expectation.as_ref().is_some_and(|e| !e.met));
+    if unmet {
+        ExitStatus::Negative
+    } else {
+        ExitStatus::Success
+    }
+}
+
+/// Results as text, a Select All table, or JSON.
+fn render(results: &[SimulationResult], select_all: bool, out: &Output) -> String {
+    match out.format {
+        Format::Json if select_all => to_json(&select_all_rows(results)),
+        Format::Text if select_all => select_all_text(results, &Paint(out.color)),
+        Format::Json if results.len() == 1 => to_json(&results[0]),
+        Format::Json => to_json(&results),
+        Format::Text => simulation_text(results, &Paint(out.color)),
+    }
+}
+
 pub(crate) fn run(args: &SimulateArgs, out: &mut Output) -> ExitStatus {
-    let mut map = SourceMap::new();
     let (actions, select_all) = match expand_actions(args) {
         Ok(a) => a,
         Err(e) => {
@@ -57,6 +102,24 @@ pub(crate) fn run(args: &SimulateArgs, out: &mut Output) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
+    match (&args.snapshot, &args.scenario) {
+        (Some(dir), _) => run_snapshot(args, dir, actions, select_all, out),
+        (None, Some(file)) => run_scenario(args, file, actions, select_all, out),
+        (None, None) => {
+            out.error_line("give `--scenario FILE` or `--snapshot DIR`");
+            ExitStatus::Error
+        }
+    }
+}
+
+fn run_scenario(
+    args: &SimulateArgs,
+    file: &Path,
+    actions: Vec<String>,
+    select_all: bool,
+    out: &mut Output,
+) -> ExitStatus {
+    let mut map = SourceMap::new();
     let mut overrides = Overrides {
         principal: args.principal.clone(),
         actions,
@@ -77,22 +140,11 @@ pub(crate) fn run(args: &SimulateArgs, out: &mut Output) -> ExitStatus {
             }
         }
     }
-    if let Some(e) = &args.expect {
-        match ExpectedDecision::parse(e) {
-            Some(decision) => {
-                overrides.expect = Some(Expectation {
-                    decision,
-                    denied_by: None,
-                    message: None,
-                    deciding: Vec::new(),
-                });
-            }
-            None => {
-                out.error_line(&format!(
-                    "--expect `{e}`: expected `Allowed`, `ExplicitDeny`, `ImplicitDeny` or `Denied`"
-                ));
-                return ExitStatus::Error;
-            }
+    match expectation(args) {
+        Ok(e) => overrides.expect = e,
+        Err(e) => {
+            out.error_line(&e);
+            return ExitStatus::Error;
         }
     }
     for path in &args.session_policy {
@@ -104,7 +156,7 @@ pub(crate) fn run(args: &SimulateArgs, out: &mut Output) -> ExitStatus {
             }
         }
     }
-    let source = match read_source(&mut map, &args.scenario) {
+    let source = match read_source(&mut map, file) {
         Ok(s) => s,
         Err(e) => {
             out.diagnostics(&map, e.iter());
@@ -120,22 +172,131 @@ pub(crate) fn run(args: &SimulateArgs, out: &mut Output) -> ExitStatus {
     };
     out.diagnostics(&map, warnings.iter());
     let results: Vec<_> = scenarios.iter().flat_map(|s| simulate(s, &map)).collect();
-    let text = match out.format {
-        Format::Json if select_all => to_json(&select_all_rows(&results)),
-        Format::Text if select_all => select_all_text(&results, &Paint(out.color)),
-        Format::Json if results.len() == 1 => to_json(&results[0]),
-        Format::Json => to_json(&results),
-        Format::Text => simulation_text(&results, &Paint(out.color)),
+    let text = render(&results, select_all, out);
+    out.result(&text);
+    status(&results)
+}
+
+/// Splits `LEFT=FILE`.
+fn key_and_file(flag: &str, text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((k, f)) if !k.trim().is_empty() && !f.trim().is_empty() => {
+            Ok((k.trim().to_owned(), PathBuf::from(f.trim())))
+        }
+        _ => Err(format!("{flag} `{text}`: expected `NAME_OR_ARN=FILE`")),
+    }
+}
+
+/// The snapshot question from the command line; `Err` holds the diagnostics to print.
+fn account_query(
+    args: &SimulateArgs,
+    map: &mut SourceMap,
+    actions: Vec<String>,
+) -> Result<AccountQuery, Diagnostics> {
+    let usage = |m: String| Diagnostics::single(Diagnostic::unplaced_error("usage", m));
+    let mut query = AccountQuery {
+        principal: args.principal.clone().unwrap_or_default(),
+        parent_user: args.parent_user.clone(),
+        hidden_calls: !args.no_hidden_calls,
+        session_policy_arns: args.session_policy_arn.clone(),
+        expect: expectation(args).map_err(usage)?,
+        ..AccountQuery::default()
+    };
+    let mut warnings = Vec::new();
+    for a in &actions {
+        let action = Action::parse(a).map_err(|e| usage(format!("--action `{a}`: {e}")))?;
+        if let Some((message, help)) = unknown_action(action.as_str()) {
+            let mut d = Diagnostic::unplaced_error(UNKNOWN_ACTION, message);
+            d.help =
+                help.or_else(|| Some("`--allow-unknown-actions` evaluates it anyway".to_owned()));
+            if args.allow_unknown_actions {
+                d.severity = iamwhy_core::Severity::Warning;
+                warnings.push(d);
+            } else {
+                return Err(Diagnostics::single(d));
+            }
+        }
+        query.actions.push(action);
+    }
+    let resources = if args.resource.is_empty() {
+        vec!["*".to_owned()]
+    } else {
+        args.resource.clone()
+    };
+    for r in &resources {
+        query
+            .resources
+            .push(Resource::parse(r).map_err(|e| usage(format!("--resource `{r}`: {e}")))?);
+    }
+    for c in &args.context {
+        query.context.push(context_entry(c).map_err(usage)?);
+    }
+    for path in &args.session_policy {
+        query.session_policies.push(read_source(map, path)?);
+    }
+    let mut changes = Changes::default();
+    for text in &args.replace_policy {
+        let (target, file) = key_and_file("--replace-policy", text).map_err(usage)?;
+        changes.replace.push((target, read_source(map, &file)?));
+    }
+    for path in &args.add_policy {
+        changes.add.push(read_source(map, path)?);
+    }
+    changes.remove.clone_from(&args.remove_policy);
+    if let Some(path) = &args.set_boundary {
+        changes.boundary = Some(read_source(map, path)?);
+    }
+    for text in &args.set_resource_policy {
+        let (arn, file) = key_and_file("--set-resource-policy", text).map_err(usage)?;
+        changes
+            .resource_policies
+            .push((arn, read_source(map, &file)?));
+    }
+    query.changes = changes;
+    if !warnings.is_empty() {
+        query.warnings = warnings;
+    }
+    Ok(query)
+}
+
+fn run_snapshot(
+    args: &SimulateArgs,
+    dir: &Path,
+    actions: Vec<String>,
+    select_all: bool,
+    out: &mut Output,
+) -> ExitStatus {
+    let mut map = SourceMap::new();
+    let snapshot = match iamwhy_snapshot::load(dir, &mut map) {
+        Ok(s) => s,
+        Err(e) => {
+            out.diagnostics(&map, e.iter());
+            return ExitStatus::Error;
+        }
+    };
+    out.diagnostics(&map, snapshot.warnings.iter());
+    let query = match account_query(args, &mut map, actions) {
+        Ok(q) => q,
+        Err(e) => {
+            out.diagnostics(&map, e.iter());
+            return ExitStatus::Error;
+        }
+    };
+    out.diagnostics(&map, query.warnings.iter());
+    let sim = match simulate_account(&snapshot, &mut map, &query) {
+        Ok(s) => s,
+        Err(e) => {
+            out.diagnostics(&map, e.iter());
+            return ExitStatus::Error;
+        }
+    };
+    let text = match (&sim.after, out.format) {
+        (None, _) => render(&sim.before, select_all, out),
+        (Some(_), Format::Json) => to_json(&sim),
+        (Some(_), Format::Text) => comparison_text(&sim, &Paint(out.color)),
     };
     out.result(&text);
-    let unmet = results
-        .iter()
-        .any(|r| r.expectation.as_ref().is_some_and(|e| !e.met));
-    if unmet {
-        ExitStatus::Negative
-    } else {
-        ExitStatus::Success
-    }
+    status(sim.answer())
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::cli::Format;
 pub(crate) use diagnostics::render_diagnostics;
 pub(crate) use json::to_json;
 pub(crate) use table::{select_all_rows, select_all_text};
-pub(crate) use text::{simulation_text, test_text};
+pub(crate) use text::{comparison_text, simulation_text, test_text};
 
 /// Where results and diagnostics go: results to stdout, diagnostics to stderr. The first
 /// write error is kept and reported once at the end.

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use iamwhy_analysis::{CaseStatus, SimulationResult, StatementInfo, TestReport};
+use iamwhy_analysis::{AccountSimulation, CaseStatus, SimulationResult, StatementInfo, TestReport};
 use iamwhy_core::{Decision, PolicyType};
 
 use super::Paint;
@@ -63,89 +63,203 @@ pub(crate) fn simulation_text(results: &[SimulationResult], paint: &Paint) -> St
         if i > 0 {
             out.push('\n');
         }
-        let on = if r.resource == "*" {
-            String::new()
+        let show_scenario = results.len() > 1 || r.scenario.contains('#');
+        result_block(&mut out, paint, r, show_scenario);
+    }
+    out
+}
+
+fn on_resource(r: &SimulationResult) -> String {
+    if r.resource == "*" {
+        String::new()
+    } else {
+        format!(" on {}", r.resource)
+    }
+}
+
+/// The operation's line per check: the request itself, then each hidden check.
+fn operation_lines(out: &mut String, paint: &Paint, r: &SimulationResult) {
+    let width = "ImplicitDeny".len();
+    let pad = |d: Decision| " ".repeat(width.saturating_sub(d.as_str().len()));
+    let _ = writeln!(
+        out,
+        "  checks:     {}{}  {}{}  {}",
+        decision(paint, r.decision),
+        pad(r.decision),
+        r.action,
+        on_resource(r),
+        paint.dim("(the request itself)")
+    );
+    let failing = r.failing_check().map(|c| c.rule.as_str());
+    for c in &r.hidden_checks {
+        let d = c.result.decision;
+        let mark = if failing == Some(c.rule.as_str()) && d != Decision::Allowed {
+            paint.red("  <- fails")
         } else {
-            format!(" on {}", r.resource)
+            String::new()
         };
         let _ = writeln!(
             out,
-            "{}  {}{on}",
-            decision(paint, r.decision),
-            paint.bold(&r.action),
+            "              {}{}  {}{}{mark}",
+            decision(paint, d),
+            pad(d),
+            c.result.action,
+            on_resource(&c.result),
         );
-        let _ = writeln!(out, "  principal:  {}", r.principal);
-        if results.len() > 1 || r.scenario.contains('#') {
-            let _ = writeln!(out, "  scenario:   {}", r.scenario);
-        }
-        if let Some(by) = r.denied_by {
-            let name = by
-                .policy_type()
-                .map_or("a service rule", |t| type_name(t, r.role_trust_policy));
-            let _ = writeln!(out, "  denied by:  {name}");
-        }
-        if let Some(m) = &r.message {
-            let _ = writeln!(out, "  AWS says:   {m}");
-        }
-        if let Some(exp) = &r.expectation {
-            if exp.met {
-                let _ = writeln!(
-                    out,
-                    "  expected:   {} {}",
-                    exp.expected,
-                    paint.green("(met)")
-                );
-            } else {
-                let _ = writeln!(
-                    out,
-                    "  expected:   {} {}",
-                    exp.expected,
-                    paint.red(&format!("(NOT met: {})", exp.failures.join("; ")))
-                );
-            }
-        }
-        let (title, list): (&str, &[StatementInfo]) = match r.decision {
-            Decision::Allowed => ("Allowing statements", &r.deciding_statements),
-            Decision::ExplicitDeny => ("Denying statements", &r.deciding_statements),
-            Decision::ImplicitDeny => ("Statements that apply", &r.matched_statements),
-        };
-        if !list.is_empty() {
-            let _ = writeln!(out, "\n{}", paint.bold(title));
-            for s in list {
-                statement(&mut out, paint, s, None);
-            }
-        }
-        if !r.near_misses.is_empty() {
+        let _ = writeln!(out, "              {}", paint.dim(&format!("  {}", c.why)));
+    }
+    if let Some(c) = r
+        .failing_check()
+        .filter(|_| r.decision == Decision::Allowed)
+    {
+        let _ = writeln!(
+            out,
+            "  {}",
+            paint.bold(&format!(
+                "{} alone is allowed, but the operation fails: {} on {} is {}",
+                r.action,
+                c.result.action,
+                c.result.resource,
+                match c.result.decision {
+                    Decision::ExplicitDeny => "explicitly denied",
+                    _ => "implicitly denied",
+                }
+            ))
+        );
+    }
+}
+
+fn result_block(out: &mut String, paint: &Paint, r: &SimulationResult, show_scenario: bool) {
+    let _ = writeln!(
+        out,
+        "{}  {}{}",
+        decision(paint, r.final_decision()),
+        paint.bold(&r.action),
+        on_resource(r),
+    );
+    let _ = writeln!(out, "  principal:  {}", r.principal);
+    if show_scenario {
+        let _ = writeln!(out, "  scenario:   {}", r.scenario);
+    }
+    if !r.hidden_checks.is_empty() {
+        operation_lines(out, paint, r);
+    }
+    request_details(out, paint, r);
+    for c in &r.hidden_checks {
+        let _ = writeln!(
+            out,
+            "\n{} {}  {}{}",
+            paint.bold("Hidden check:"),
+            decision(paint, c.result.decision),
+            paint.bold(&c.result.action),
+            on_resource(&c.result),
+        );
+        let _ = writeln!(out, "  why:        {}", c.why);
+        let _ = writeln!(out, "  rule:       {} ({})", c.rule, c.doc);
+        request_details(out, paint, &c.result);
+    }
+}
+
+/// Everything about one evaluated request below its headline.
+fn request_details(out: &mut String, paint: &Paint, r: &SimulationResult) {
+    if let Some(by) = r.denied_by {
+        let name = by
+            .policy_type()
+            .map_or("a service rule", |t| type_name(t, r.role_trust_policy));
+        let _ = writeln!(out, "  denied by:  {name}");
+    }
+    if let Some(m) = &r.message {
+        let _ = writeln!(out, "  AWS says:   {m}");
+    }
+    if let Some(exp) = &r.expectation {
+        if exp.met {
             let _ = writeln!(
                 out,
-                "\n{}",
-                paint.bold("Statements that cover the action but do not apply")
+                "  expected:   {} {}",
+                exp.expected,
+                paint.green("(met)")
             );
-            for n in &r.near_misses {
-                statement(&mut out, paint, &n.statement, Some(&n.reason));
-            }
-        }
-        if !r.reasons.is_empty() {
-            let _ = writeln!(out, "\n{}", paint.bold("Why"));
-            for reason in &r.reasons {
-                let _ = writeln!(out, "  - {reason}");
-            }
-        }
-        if !r.missing_context_keys.is_empty() {
+        } else {
             let _ = writeln!(
                 out,
-                "\n{} {}",
-                paint.bold("Context keys the policies test but the request lacks:"),
-                r.missing_context_keys.join(", ")
+                "  expected:   {} {}",
+                exp.expected,
+                paint.red(&format!("(NOT met: {})", exp.failures.join("; ")))
             );
-        }
-        if !r.notes.is_empty() {
-            let _ = writeln!(out, "\n{}", paint.bold("Notes"));
-            for n in &r.notes {
-                let _ = writeln!(out, "  - {n}");
-            }
         }
     }
+    let (title, list): (&str, &[StatementInfo]) = match r.decision {
+        Decision::Allowed => ("Allowing statements", &r.deciding_statements),
+        Decision::ExplicitDeny => ("Denying statements", &r.deciding_statements),
+        Decision::ImplicitDeny => ("Statements that apply", &r.matched_statements),
+    };
+    if !list.is_empty() {
+        let _ = writeln!(out, "\n{}", paint.bold(title));
+        for s in list {
+            statement(out, paint, s, None);
+        }
+    }
+    if !r.near_misses.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            paint.bold("Statements that cover the action but do not apply")
+        );
+        for n in &r.near_misses {
+            statement(out, paint, &n.statement, Some(&n.reason));
+        }
+    }
+    if !r.reasons.is_empty() {
+        let _ = writeln!(out, "\n{}", paint.bold("Why"));
+        for reason in &r.reasons {
+            let _ = writeln!(out, "  - {reason}");
+        }
+    }
+    if !r.missing_context_keys.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} {}",
+            paint.bold("Context keys the policies test but the request lacks:"),
+            r.missing_context_keys.join(", ")
+        );
+    }
+    if !r.notes.is_empty() {
+        let _ = writeln!(out, "\n{}", paint.bold("Notes"));
+        for n in &r.notes {
+            let _ = writeln!(out, "  - {n}");
+        }
+    }
+}
+
+/// Before and after candidate changes: one line per request, then the results with the
+/// changes in full.
+pub(crate) fn comparison_text(sim: &AccountSimulation, paint: &Paint) -> String {
+    let mut out = String::new();
+    let Some(after) = &sim.after else {
+        return simulation_text(&sim.before, paint);
+    };
+    let _ = writeln!(out, "{}", paint.bold("Candidate changes"));
+    for c in &sim.changes {
+        let _ = writeln!(out, "  - {c}");
+    }
+    let _ = writeln!(out, "\n{}", paint.bold("Before -> after"));
+    for (b, a) in sim.before.iter().zip(after) {
+        let changed = if b.final_decision() == a.final_decision() {
+            paint.dim("(unchanged)")
+        } else {
+            paint.bold("(changed)")
+        };
+        let _ = writeln!(
+            out,
+            "  {} -> {}  {}{}  {changed}",
+            decision(paint, b.final_decision()),
+            decision(paint, a.final_decision()),
+            a.action,
+            on_resource(a),
+        );
+    }
+    let _ = writeln!(out, "\n{}\n", paint.bold("With the changes"));
+    out.push_str(&simulation_text(after, paint));
     out
 }
 

@@ -84,7 +84,7 @@ impl Reader {
             }
             _ => return None,
         };
-        if !is_aws_managed_arn(arn) {
+        if !iamwhy_catalog::is_aws_managed_policy_arn(arn) {
             return None;
         }
         let catalog = Catalog::bundled();
@@ -101,14 +101,7 @@ impl Reader {
             self.diagnostics.push(d);
             return Some(None);
         };
-        let text = pretty_json(managed.document);
-        let source = map.add_file(
-            format!(
-                "[AWS managed policy {} {}]",
-                managed.name, managed.default_version
-            ),
-            text,
-        );
+        let source = map.add_file(managed.source_name(), managed.pretty_document());
         Some(match parse_policy(map, source, kind) {
             Ok(document) => {
                 self.diagnostics.extend(document.warnings.iter().cloned());
@@ -337,17 +330,4 @@ pub(crate) fn parse_denied_by(text: &str) -> Option<DeniedBy> {
         "service-rule" => DeniedBy::ServiceRule,
         _ => return None,
     })
-}
-
-/// `arn:PARTITION:iam::aws:policy/...`: an AWS managed policy.
-fn is_aws_managed_arn(text: &str) -> bool {
-    text.starts_with("arn:") && text.contains(":iam::aws:policy/")
-}
-
-/// The document laid out one member per line, keys in their order, so that locations in
-/// explanations point at readable lines.
-fn pretty_json(text: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(text)
-        .and_then(|v| serde_json::to_string_pretty(&v))
-        .unwrap_or_else(|_| text.to_owned())
 }

@@ -1,0 +1,904 @@
+//! From a snapshot to the policies of one request, gathered as AWS gathers them (spec §4.1):
+//! the principal's identity-based policies (a user's own, attached and group policies; a
+//! role's inline and attached), its permissions boundary, the SCPs of its account's path,
+//! the resource's policy and the RCPs of the resource account's path.
+
+use iamwhy_catalog::{Catalog, is_aws_managed_policy_arn};
+use iamwhy_core::{Diagnostic, Diagnostics, Principal, PrincipalFacts, SourceId, SourceMap, Span};
+use iamwhy_eval::{Policy, PolicySet};
+use iamwhy_policy::{PolicyKind, edit_distance, parse_policy};
+
+use crate::load::key_id_of;
+use crate::model::{
+    BucketEncryption, DocRef, InlinePolicy, OrgPolicyKind, Organization, Role, Snapshot, User,
+};
+
+/// A principal of the command line resolved against the snapshot.
+#[derive(Clone, Debug)]
+pub struct ResolvedPrincipal {
+    /// The principal, with the path and unique id the snapshot knows.
+    pub principal: Principal,
+    /// Its tags (principal tags), organization and unique id.
+    pub facts: PrincipalFacts,
+}
+
+/// A principal the snapshot does not hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrincipalError {
+    /// What is wrong.
+    pub message: String,
+    /// Principals of the snapshot with close names.
+    pub suggestions: Vec<String>,
+}
+
+/// Candidate changes evaluated as if they had been made (story 4). Each file is a source
+/// already registered in the source map; it is parsed as the kind of policy it replaces.
+#[derive(Clone, Debug, Default)]
+pub struct Changes {
+    /// `NAME_OR_ARN=FILE`: replace the document of an identity-based policy (inline policy
+    /// name or managed policy ARN or name) or of the boundary.
+    pub replace: Vec<(String, SourceId)>,
+    /// Add an identity-based policy to the principal.
+    pub add: Vec<SourceId>,
+    /// Remove an identity-based policy (name or ARN).
+    pub remove: Vec<String>,
+    /// Set (or replace) the permissions boundary.
+    pub boundary: Option<SourceId>,
+    /// `ARN=FILE`: set the resource-based policy of a resource (bucket, key, role trust
+    /// policy, queue, ...).
+    pub resource_policies: Vec<(String, SourceId)>,
+}
+
+impl Changes {
+    /// Whether nothing is changed.
+    pub fn is_empty(&self) -> bool {
+        self.replace.is_empty()
+            && self.add.is_empty()
+            && self.remove.is_empty()
+            && self.boundary.is_none()
+            && self.resource_policies.is_empty()
+    }
+}
+
+/// The principal's side of a request: policies that depend only on who asks.
+#[derive(Clone, Debug, Default)]
+pub struct PrincipalPolicies {
+    /// Identity-based policies.
+    pub identity: Vec<Policy>,
+    /// The permissions boundary.
+    pub boundary: Option<Policy>,
+    /// SCPs of the principal's account path; `None` when none apply or none are known.
+    pub scps: Option<Vec<Vec<Policy>>>,
+    /// What was assumed or left out, in words.
+    pub notes: Vec<String>,
+}
+
+/// The resource's side of a request.
+#[derive(Clone, Debug, Default)]
+pub struct ResourceSide {
+    /// The ARN whose policy applies (the bucket for an object, the key for an alias).
+    pub owner_arn: Option<String>,
+    /// The account owning the resource, when the snapshot or the ARN says.
+    pub account: Option<String>,
+    /// Its resource-based policy.
+    pub policy: Option<Policy>,
+    /// RCPs of the resource account's path.
+    pub rcps: Option<Vec<Vec<Policy>>>,
+    /// Grants on a KMS key.
+    pub kms_grants: Vec<iamwhy_eval::KmsGrant>,
+    /// What was assumed or left out.
+    pub notes: Vec<String>,
+}
+
+/// A KMS key that encrypts a resource, for the hidden checks of its calls.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyFact {
+    /// The key ARN (or alias ARN when the alias cannot be resolved).
+    pub arn: String,
+    /// Where the snapshot says so, in words.
+    pub origin: String,
+    /// Whether S3 Bucket Keys are on (the encryption context is then the bucket ARN).
+    pub bucket_key: bool,
+}
+
+const FULL_AWS_ACCESS: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Effect": "Allow",
+      "Action": "*",
+      "Resource": "*"
+    }
+  ]
+}"#;
+
+impl Snapshot {
+    /// The user with this ARN (or, when the ARN has no path or differs only in path, name).
+    pub fn user(&self, arn: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.arn == arn).or_else(|| {
+            let (account, name) = account_and_name(arn, "user")?;
+            self.users.iter().find(|u| {
+                u.name.eq_ignore_ascii_case(name) && u.arn.split(':').nth(4) == Some(account)
+            })
+        })
+    }
+
+    /// The role with this ARN (or this account and name: session ARNs carry no path).
+    pub fn role(&self, arn: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.arn == arn).or_else(|| {
+            let (account, name) = account_and_name(arn, "role")?;
+            self.role_by_name(account, name)
+        })
+    }
+
+    fn role_by_name(&self, account: &str, name: &str) -> Option<&Role> {
+        self.roles
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(name) && r.arn.split(':').nth(4) == Some(account))
+    }
+
+    /// Resolves `--principal` (and `--parent-user` for a federated user) against the
+    /// snapshot: users and roles must exist in it; roots, services and anonymous callers need
+    /// nothing.
+    pub fn resolve_principal(
+        &self,
+        text: &str,
+        parent_user: Option<&str>,
+    ) -> Result<ResolvedPrincipal, PrincipalError> {
+        let mut principal = Principal::parse(text).map_err(|e| PrincipalError {
+            message: e.to_string(),
+            suggestions: self.suggest_principals(text),
+        })?;
+        let mut facts = PrincipalFacts::default();
+        match &mut principal {
+            Principal::User(user) => {
+                let found = self.user(text).ok_or_else(|| self.missing("user", text))?;
+                user.path = found.path.clone();
+                user.name = found.name.clone();
+                user.unique_id = found.id.clone();
+                for (k, v) in &found.tags {
+                    facts.set_tag(k, v);
+                }
+            }
+            Principal::RoleSession(session) => {
+                let found = self
+                    .role_by_name(&session.role.account, &session.role.name)
+                    .ok_or_else(|| self.missing("role", &session.role.arn()))?;
+                session.role.path = found.path.clone();
+                session.role.name = found.name.clone();
+                session.role.unique_id = found.id.clone();
+                for (k, v) in &found.tags {
+                    facts.set_tag(k, v);
+                }
+            }
+            Principal::FederatedUser(fed) => {
+                let Some(parent) = parent_user else {
+                    return Err(PrincipalError {
+                        message: format!(
+                            "`{text}` is a federated-user session: its permissions are those of the IAM user that called GetFederationToken; give it with `--parent-user USER_ARN`"
+                        ),
+                        suggestions: Vec::new(),
+                    });
+                };
+                let found = self
+                    .user(parent)
+                    .ok_or_else(|| self.missing("user", parent))?;
+                if found.arn.split(':').nth(4) != Some(fed.account.as_str()) {
+                    return Err(PrincipalError {
+                        message: format!(
+                            "the parent user `{}` is not in account {} of the federated user",
+                            found.arn, fed.account
+                        ),
+                        suggestions: Vec::new(),
+                    });
+                }
+                fed.parent_user = match Principal::parse(&found.arn) {
+                    Ok(Principal::User(mut u)) => {
+                        u.unique_id = found.id.clone();
+                        Some(u)
+                    }
+                    _ => None,
+                };
+                for (k, v) in &found.tags {
+                    facts.set_tag(k, v);
+                }
+            }
+            Principal::Root(_)
+            | Principal::Service(_)
+            | Principal::IdentityProvider(_)
+            | Principal::Anonymous => {}
+        }
+        if parent_user.is_some() && !matches!(principal, Principal::FederatedUser(_)) {
+            return Err(PrincipalError {
+                message: "`--parent-user` goes with a federated-user principal (`arn:aws:sts::ACCOUNT:federated-user/NAME`)".to_owned(),
+                suggestions: Vec::new(),
+            });
+        }
+        if let (Some(org), Some(account)) = (&self.organization, principal.account()) {
+            facts.org_id.clone_from(&org.id);
+            if let Some(path) = org_path(org, account) {
+                facts.org_paths = vec![path];
+            }
+        }
+        Ok(ResolvedPrincipal { principal, facts })
+    }
+
+    fn missing(&self, kind: &str, arn: &str) -> PrincipalError {
+        let in_snapshot = self
+            .account
+            .as_deref()
+            .map(|a| format!(" (account {a})"))
+            .unwrap_or_default();
+        PrincipalError {
+            message: format!("the snapshot{in_snapshot} has no {kind} `{arn}`"),
+            suggestions: self.suggest_principals(arn),
+        }
+    }
+
+    /// Users and roles whose names are close to the last part of `text`.
+    pub fn suggest_principals(&self, text: &str) -> Vec<String> {
+        let wanted = text
+            .rsplit(['/', ':'])
+            .next()
+            .unwrap_or(text)
+            .to_ascii_lowercase();
+        let mut scored: Vec<(usize, &str)> = self
+            .users
+            .iter()
+            .map(|u| (u.name.as_str(), u.arn.as_str()))
+            .chain(self.roles.iter().map(|r| (r.name.as_str(), r.arn.as_str())))
+            .filter_map(|(name, arn)| {
+                let lower = name.to_ascii_lowercase();
+                let d = edit_distance(&lower, &wanted);
+                let close = d <= wanted.len().max(3) / 3 || lower.contains(&wanted);
+                (close && !wanted.is_empty()).then_some((d, arn))
+            })
+            .collect();
+        scored.sort_unstable();
+        scored
+            .into_iter()
+            .take(3)
+            .map(|(_, a)| a.to_owned())
+            .collect()
+    }
+
+    /// The policies that depend on the principal, with `changes` applied.
+    pub fn principal_policies(
+        &self,
+        map: &mut SourceMap,
+        who: &ResolvedPrincipal,
+        changes: &Changes,
+    ) -> Result<PrincipalPolicies, Diagnostics> {
+        let mut out = PrincipalPolicies::default();
+        let mut collect = |out: &mut PrincipalPolicies,
+                           owner: &str,
+                           inline: &[InlinePolicy],
+                           attached: &[String]|
+         -> Result<(), Diagnostics> {
+            for p in inline {
+                let document = parse_doc(map, p.document, PolicyKind::Identity)?;
+                out.identity
+                    .push(Policy::new(format!("{owner}: {}", p.name), document));
+            }
+            for arn in attached {
+                // A policy attached to the user and to one of its groups counts once.
+                if out.identity.iter().any(|p| p.arn.as_deref() == Some(arn)) {
+                    continue;
+                }
+                match self.managed_policy(map, arn, PolicyKind::Identity, &mut out.notes)? {
+                    Some(p) => out.identity.push(p),
+                    None => out.notes.push(format!(
+                        "{owner} has `{arn}` attached but the snapshot does not hold it; evaluated without it"
+                    )),
+                }
+            }
+            Ok(())
+        };
+        let mut boundary_arn = None;
+        match &who.principal {
+            Principal::User(u) => {
+                if let Some(user) = self.user(&u.arn()) {
+                    self.user_policies(&mut out, user, &mut collect)?;
+                    boundary_arn.clone_from(&user.boundary);
+                }
+            }
+            Principal::FederatedUser(f) => {
+                if let Some(user) = f.parent_user.as_ref().and_then(|p| self.user(&p.arn())) {
+                    self.user_policies(&mut out, user, &mut collect)?;
+                    boundary_arn.clone_from(&user.boundary);
+                }
+            }
+            Principal::RoleSession(s) => {
+                if let Some(role) = self.role(&s.role.arn()) {
+                    collect(
+                        &mut out,
+                        &format!("role {}", role.name),
+                        &role.inline,
+                        &role.attached,
+                    )?;
+                    boundary_arn.clone_from(&role.boundary);
+                }
+            }
+            Principal::Root(_)
+            | Principal::Service(_)
+            | Principal::IdentityProvider(_)
+            | Principal::Anonymous => {}
+        }
+        if let Some(arn) = boundary_arn {
+            out.boundary =
+                self.managed_policy(map, &arn, PolicyKind::PermissionsBoundary, &mut out.notes)?;
+            if out.boundary.is_none() {
+                out.notes.push(format!(
+                    "the permissions boundary `{arn}` is not in the snapshot; evaluated without a boundary"
+                ));
+            }
+        }
+        apply_identity_changes(map, &mut out, changes)?;
+        if let Some(account) = who.principal.account()
+            && who.principal.is_authenticated()
+            && !matches!(who.principal, Principal::Service(_))
+        {
+            out.scps = self.org_levels(map, account, OrgPolicyKind::Scp, &mut out.notes)?;
+        }
+        Ok(out)
+    }
+
+    fn user_policies(
+        &self,
+        out: &mut PrincipalPolicies,
+        user: &User,
+        collect: &mut impl FnMut(
+            &mut PrincipalPolicies,
+            &str,
+            &[InlinePolicy],
+            &[String],
+        ) -> Result<(), Diagnostics>,
+    ) -> Result<(), Diagnostics> {
+        collect(
+            out,
+            &format!("user {}", user.name),
+            &user.inline,
+            &user.attached,
+        )?;
+        for name in &user.groups {
+            match self.groups.iter().find(|g| g.name.eq_ignore_ascii_case(name)) {
+                Some(group) => collect(
+                    out,
+                    &format!("group {}", group.name),
+                    &group.inline,
+                    &group.attached,
+                )?,
+                None => out.notes.push(format!(
+                    "user {} is in group `{name}` but the snapshot does not hold the group; evaluated without its policies",
+                    user.name
+                )),
+            }
+        }
+        Ok(())
+    }
+
+    /// A managed policy: from the snapshot (its default version), else an AWS managed policy
+    /// from the bundled catalog; `None` when neither has it.
+    pub fn managed_policy(
+        &self,
+        map: &mut SourceMap,
+        arn: &str,
+        kind: PolicyKind,
+        notes: &mut Vec<String>,
+    ) -> Result<Option<Policy>, Diagnostics> {
+        if let Some(m) = self.managed.get(arn)
+            && let Some(doc) = m.document
+        {
+            let document = parse_doc(map, doc, kind)?;
+            return Ok(Some(Policy {
+                name: m.name.clone(),
+                arn: Some(m.arn.clone()),
+                document,
+            }));
+        }
+        if !is_aws_managed_policy_arn(arn) {
+            return Ok(None);
+        }
+        let Some(bundled) = Catalog::bundled().managed_policy(arn) else {
+            return Ok(None);
+        };
+        notes.push(format!(
+            "`{arn}` is not in the snapshot: used the bundled catalog's default version {}",
+            bundled.default_version
+        ));
+        let source = map.add_file(bundled.source_name(), bundled.pretty_document());
+        let document = parse_policy(map, source, kind)?;
+        Ok(Some(Policy {
+            name: bundled.name.to_owned(),
+            arn: Some(bundled.arn.to_owned()),
+            document,
+        }))
+    }
+
+    /// SCPs or RCPs of `account`'s path, root first; `None` when they do not apply (no
+    /// Organizations data, the type not enabled, the management account, or the account's
+    /// place unknown — the last one said in `notes`).
+    pub fn org_levels(
+        &self,
+        map: &mut SourceMap,
+        account: &str,
+        kind: OrgPolicyKind,
+        notes: &mut Vec<String>,
+    ) -> Result<Option<Vec<Vec<Policy>>>, Diagnostics> {
+        let Some(org) = &self.organization else {
+            return Ok(None);
+        };
+        if !org.is_enabled(kind) || org.management_account.as_deref() == Some(account) {
+            return Ok(None);
+        }
+        let label = match kind {
+            OrgPolicyKind::Scp => "SCPs",
+            OrgPolicyKind::Rcp => "RCPs",
+        };
+        let Some(path) = org.path_to(account) else {
+            notes.push(format!(
+                "the snapshot does not say where account {account} sits in the organization: {label} not evaluated"
+            ));
+            return Ok(None);
+        };
+        let policy_kind = match kind {
+            OrgPolicyKind::Scp => PolicyKind::Scp,
+            OrgPolicyKind::Rcp => PolicyKind::Rcp,
+        };
+        let mut levels = Vec::with_capacity(path.len());
+        for target in &path {
+            let mut level = Vec::new();
+            match org.attachments.get(&(target.clone(), kind)) {
+                Some(ids) => {
+                    for id in ids {
+                        match org.policies.get(id) {
+                            Some(p) => level.push(Policy {
+                                name: p.name.clone(),
+                                arn: p.arn.clone(),
+                                document: parse_doc(map, p.content, policy_kind)?,
+                            }),
+                            None if id == "p-FullAWSAccess" => {
+                                level.push(full_aws_access(map, policy_kind)?);
+                            }
+                            None => notes.push(format!(
+                                "{label}: policy `{id}` attached to `{target}` is not in the snapshot (`describe-policy`); evaluated without it"
+                            )),
+                        }
+                    }
+                }
+                None if kind == OrgPolicyKind::Scp => {
+                    notes.push(format!(
+                        "SCPs attached to `{target}` are not in the snapshot; assumed FullAWSAccess"
+                    ));
+                    level.push(full_aws_access(map, policy_kind)?);
+                }
+                // RCPFullAWSAccess is implied at every level.
+                None => {}
+            }
+            levels.push(level);
+        }
+        Ok(Some(levels))
+    }
+
+    /// The resource's side of a request on `resource` (an ARN or `*`), with `changes`.
+    pub fn resource_side(
+        &self,
+        map: &mut SourceMap,
+        resource: &str,
+        changes: &Changes,
+    ) -> Result<ResourceSide, Diagnostics> {
+        let mut side = ResourceSide::default();
+        let Some(found) = self.find_resource(resource) else {
+            side.account = arn_account(resource).map(str::to_owned);
+            if let Some(account) = side.account.clone() {
+                side.rcps = self.org_levels(map, &account, OrgPolicyKind::Rcp, &mut side.notes)?;
+            }
+            return Ok(side);
+        };
+        side.account.clone_from(&found.account);
+        side.kms_grants = found.grants;
+        let replacement = changes
+            .resource_policies
+            .iter()
+            .rev()
+            .find(|(arn, _)| *arn == found.owner_arn || arn == resource);
+        side.policy = match replacement {
+            Some((_, source)) => {
+                let document = parse_policy(map, *source, found.kind)?;
+                Some(Policy::new(
+                    format!("{} (candidate)", found.label),
+                    document,
+                ))
+            }
+            None => match found.document {
+                Some(doc) => Some(Policy::new(
+                    found.label.clone(),
+                    parse_doc(map, doc, found.kind)?,
+                )),
+                None => None,
+            },
+        };
+        if let Some(account) = side.account.clone() {
+            side.rcps = self.org_levels(map, &account, OrgPolicyKind::Rcp, &mut side.notes)?;
+        }
+        side.owner_arn = Some(found.owner_arn);
+        Ok(side)
+    }
+
+    /// The resource of the snapshot a request ARN refers to.
+    fn find_resource(&self, resource: &str) -> Option<FoundResource> {
+        let (service, rest) = arn_service(resource)?;
+        match service {
+            "s3" => {
+                let path = resource.split(":::").nth(1)?;
+                let bucket_name = path.split('/').next()?;
+                let bucket = self.buckets.get(bucket_name)?;
+                Some(FoundResource {
+                    owner_arn: format!("arn:aws:s3:::{bucket_name}"),
+                    account: self.account.clone(),
+                    label: format!("bucket policy of {bucket_name}"),
+                    kind: PolicyKind::Resource,
+                    document: bucket.policy,
+                    grants: Vec::new(),
+                })
+            }
+            "kms" => {
+                let key_arn = self.resolve_key(resource, None, None)?;
+                let key = self.keys.get(key_id_of(&key_arn))?;
+                Some(FoundResource {
+                    account: arn_account(&key_arn).map(str::to_owned),
+                    label: format!("key policy of {}", key.id),
+                    owner_arn: key_arn,
+                    kind: PolicyKind::KeyPolicy,
+                    document: key.policy,
+                    grants: key.grants.clone(),
+                })
+            }
+            "iam" if rest.starts_with("role/") => {
+                let role = self.role(resource)?;
+                Some(FoundResource {
+                    owner_arn: role.arn.clone(),
+                    account: arn_account(&role.arn).map(str::to_owned),
+                    label: format!("trust policy of role {}", role.name),
+                    kind: PolicyKind::TrustPolicy,
+                    document: role.trust,
+                    grants: Vec::new(),
+                })
+            }
+            _ => {
+                let p = self
+                    .resource_policies
+                    .iter()
+                    .find(|p| same_resource(&p.arn, resource))?;
+                Some(FoundResource {
+                    owner_arn: p.arn.clone(),
+                    account: arn_account(&p.arn).map(str::to_owned),
+                    label: format!("{} policy of {}", p.service, short_name(&p.arn)),
+                    kind: PolicyKind::Resource,
+                    document: p.document,
+                    grants: Vec::new(),
+                })
+            }
+        }
+    }
+
+    /// The key ARN a key id, key ARN, alias name (`alias/x`) or alias ARN refers to.
+    /// `region` and `account` complete a bare key id or alias the snapshot does not know.
+    pub fn resolve_key(
+        &self,
+        text: &str,
+        region: Option<&str>,
+        account: Option<&str>,
+    ) -> Option<String> {
+        let alias_name = if let Some(i) = text.find(":alias/") {
+            Some(text.get(i + 1..)?)
+        } else if text.starts_with("alias/") {
+            Some(text)
+        } else {
+            None
+        };
+        let key_id = match alias_name {
+            Some(name) => {
+                let alias = self.aliases.iter().find(|a| a.name == name);
+                match alias.and_then(|a| a.target_key_id.as_deref()) {
+                    Some(id) => id.to_owned(),
+                    None if text.starts_with("arn:") => return Some(text.to_owned()),
+                    None => {
+                        return Some(format!("arn:aws:kms:{}:{}:{name}", region?, account?));
+                    }
+                }
+            }
+            None => key_id_of(text).to_owned(),
+        };
+        if let Some(arn) = self.keys.get(&key_id).and_then(|k| k.arn.clone()) {
+            return Some(arn);
+        }
+        if text.starts_with("arn:") && alias_name.is_none() {
+            return Some(text.to_owned());
+        }
+        // A key the snapshot lacks: build its ARN from what the resource says.
+        let (region, account) = match text.starts_with("arn:") {
+            true => (
+                text.split(':').nth(3).map(str::to_owned),
+                arn_account(text).map(str::to_owned),
+            ),
+            false => (region.map(str::to_owned), account.map(str::to_owned)),
+        };
+        Some(format!("arn:aws:kms:{}:{}:key/{key_id}", region?, account?))
+    }
+
+    /// The KMS key that encrypts `resource` according to the snapshot: a bucket's default
+    /// encryption (`aws:kms` without a key means the AWS managed key `aws/s3`), or a queue's
+    /// or topic's `KmsMasterKeyId`.
+    pub fn kms_key_for(&self, resource: &str) -> Option<KeyFact> {
+        let (service, _) = arn_service(resource)?;
+        if service == "s3" {
+            let bucket_name = resource.split(":::").nth(1)?.split('/').next()?;
+            let bucket = self.buckets.get(bucket_name)?;
+            let BucketEncryption {
+                algorithm,
+                kms_key,
+                bucket_key,
+            } = bucket.encryption.as_ref()?;
+            if !algorithm.starts_with("aws:kms") {
+                return None;
+            }
+            let region = bucket.region.as_deref().or_else(|| {
+                kms_key
+                    .as_deref()
+                    .filter(|k| k.starts_with("arn:"))
+                    .and_then(|k| k.split(':').nth(3))
+            });
+            let named = kms_key.as_deref().unwrap_or("alias/aws/s3");
+            let arn = self.resolve_key(named, region, self.account.as_deref())?;
+            return Some(KeyFact {
+                arn,
+                origin: format!(
+                    "default encryption of bucket {bucket_name} ({algorithm}, key `{named}`)"
+                ),
+                bucket_key: *bucket_key,
+            });
+        }
+        let p = self
+            .resource_policies
+            .iter()
+            .find(|p| same_resource(&p.arn, resource))?;
+        let named = p.kms_key.as_deref()?;
+        let region = p.arn.split(':').nth(3);
+        let arn = self.resolve_key(named, region, arn_account(&p.arn))?;
+        Some(KeyFact {
+            arn,
+            origin: format!("`KmsMasterKeyId` of {}", short_name(&p.arn)),
+            bucket_key: false,
+        })
+    }
+
+    /// The region a resource lives in, from its ARN or (S3) its bucket location.
+    pub fn region_of(&self, resource: &str) -> Option<String> {
+        let region = resource.split(':').nth(3).filter(|r| !r.is_empty());
+        if let Some(r) = region {
+            return Some(r.to_owned());
+        }
+        let bucket_name = resource.split(":::").nth(1)?.split('/').next()?;
+        self.buckets.get(bucket_name)?.region.clone()
+    }
+
+    /// All the policies of one request, put together.
+    pub fn policy_set(
+        &self,
+        principal: &PrincipalPolicies,
+        resource: &ResourceSide,
+        session: Option<Vec<Policy>>,
+    ) -> PolicySet {
+        PolicySet {
+            identity: principal.identity.clone(),
+            permissions_boundary: principal.boundary.clone(),
+            session,
+            scps: principal.scps.clone(),
+            rcps: resource.rcps.clone(),
+            resource: resource.policy.clone(),
+            kms_grants: resource.kms_grants.clone(),
+            management_account: self
+                .organization
+                .as_ref()
+                .and_then(|o| o.management_account.clone()),
+            ..PolicySet::default()
+        }
+    }
+}
+
+struct FoundResource {
+    owner_arn: String,
+    account: Option<String>,
+    label: String,
+    kind: PolicyKind,
+    document: Option<DocRef>,
+    grants: Vec<iamwhy_eval::KmsGrant>,
+}
+
+/// Parses a policy document of a snapshot file.
+pub fn parse_doc(
+    map: &mut SourceMap,
+    doc: DocRef,
+    kind: PolicyKind,
+) -> Result<iamwhy_policy::PolicyDocument, Diagnostics> {
+    let source = map
+        .add_slice(doc.source, doc.start as usize, doc.end as usize)
+        .ok_or_else(|| {
+            Diagnostics::single(Diagnostic::error(
+                "snapshot-file",
+                "a policy document outside its file",
+                Span::empty(doc.source),
+            ))
+        })?;
+    parse_policy(map, source, kind)
+}
+
+fn full_aws_access(map: &mut SourceMap, kind: PolicyKind) -> Result<Policy, Diagnostics> {
+    let source = map.add_file("[FullAWSAccess, assumed]", FULL_AWS_ACCESS);
+    Ok(Policy {
+        name: "FullAWSAccess".to_owned(),
+        arn: Some(
+            "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess".to_owned(),
+        ),
+        document: parse_policy(map, source, kind)?,
+    })
+}
+
+fn apply_identity_changes(
+    map: &mut SourceMap,
+    out: &mut PrincipalPolicies,
+    changes: &Changes,
+) -> Result<(), Diagnostics> {
+    let names = |out: &PrincipalPolicies| -> Vec<String> {
+        out.identity
+            .iter()
+            .map(|p| p.label().to_owned())
+            .chain(out.boundary.iter().map(|p| p.label().to_owned()))
+            .collect()
+    };
+    for (target, source) in &changes.replace {
+        if let Some(p) = out.identity.iter_mut().find(|p| names_policy(p, target)) {
+            p.document = parse_policy(map, *source, PolicyKind::Identity)?;
+            p.name = format!("{} (candidate)", p.name);
+        } else if let Some(p) = out.boundary.as_mut().filter(|p| names_policy(p, target)) {
+            p.document = parse_policy(map, *source, PolicyKind::PermissionsBoundary)?;
+            p.name = format!("{} (candidate)", p.name);
+        } else {
+            return Err(not_a_policy_of("--replace-policy", target, &names(out)));
+        }
+    }
+    for target in &changes.remove {
+        let before = out.identity.len();
+        out.identity.retain(|p| !names_policy(p, target));
+        if out.identity.len() == before {
+            return Err(not_a_policy_of("--remove-policy", target, &names(out)));
+        }
+    }
+    for source in &changes.add {
+        let document = parse_policy(map, *source, PolicyKind::Identity)?;
+        let name = format!("candidate {}", map.name(*source));
+        out.identity.push(Policy::new(name, document));
+    }
+    if let Some(source) = changes.boundary {
+        let document = parse_policy(map, source, PolicyKind::PermissionsBoundary)?;
+        let name = format!("candidate boundary {}", map.name(source));
+        out.boundary = Some(Policy::new(name, document));
+    }
+    Ok(())
+}
+
+/// Whether `target` names the policy: its ARN, its managed name, or its inline name (with
+/// or without the `user alice: ` owner prefix).
+fn names_policy(p: &Policy, target: &str) -> bool {
+    p.arn.as_deref() == Some(target)
+        || p.name == target
+        || p.name.rsplit_once(": ").is_some_and(|(_, n)| n == target)
+}
+
+fn not_a_policy_of(flag: &str, target: &str, names: &[String]) -> Diagnostics {
+    let listed = if names.is_empty() {
+        "the principal has no identity-based policies".to_owned()
+    } else {
+        format!("its policies: {}", names.join(", "))
+    };
+    Diagnostics::single(
+        Diagnostic::unplaced_error(
+            "snapshot-change",
+            format!("{flag} `{target}`: not a policy of the principal"),
+        )
+        .with_help(listed),
+    )
+}
+
+/// `(account, name)` of an `iam` ARN of `kind` (`user`, `role`).
+fn account_and_name<'a>(arn: &'a str, kind: &str) -> Option<(&'a str, &'a str)> {
+    let mut parts = arn.splitn(6, ':');
+    let (_, _, _, _, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    let rest = resource.strip_prefix(kind)?.strip_prefix('/')?;
+    Some((account, rest.rsplit('/').next()?))
+}
+
+fn arn_service(arn: &str) -> Option<(&str, &str)> {
+    let mut parts = arn.splitn(6, ':');
+    if parts.next()? != "arn" {
+        return None;
+    }
+    let _partition = parts.next()?;
+    let service = parts.next()?;
+    let rest = parts.nth(2)?;
+    Some((service, rest))
+}
+
+fn arn_account(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
+/// The last part of an ARN, for labels.
+fn short_name(arn: &str) -> &str {
+    arn.rsplit([':', '/']).next().unwrap_or(arn)
+}
+
+/// Whether a stored resource ARN and a request ARN name the same resource: equal, a Lambda
+/// ARN with a version or alias qualifier, or a secret ARN without its 6-character suffix.
+fn same_resource(stored: &str, requested: &str) -> bool {
+    if stored == requested {
+        return true;
+    }
+    if let Some(rest) = requested.strip_prefix(stored) {
+        return rest.starts_with(':') && stored.contains(":function:");
+    }
+    stored
+        .strip_prefix(requested)
+        .is_some_and(|rest| rest.starts_with('-') && rest.len() == 7 && stored.contains(":secret:"))
+}
+
+/// `aws:PrincipalOrgPaths` of an account: `o-id/r-id/ou-…/` (the account itself is not
+/// part of it).
+fn org_path(org: &Organization, account: &str) -> Option<String> {
+    let id = org.id.as_deref()?;
+    let path = org.path_to(account)?;
+    let mut out = format!("{id}/");
+    for target in path.iter().take(path.len().saturating_sub(1)) {
+        out.push_str(target);
+        out.push('/');
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arn_helpers() {
+        assert_eq!(
+            account_and_name("arn:aws:iam::111122223333:user/a/b/alice", "user"),
+            Some(("111122223333", "alice"))
+        );
+        assert_eq!(
+            account_and_name("arn:aws:iam::111122223333:role/r", "user"),
+            None
+        );
+        assert!(same_resource(
+            "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-password-AbCdEf",
+            "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-password"
+        ));
+        assert!(same_resource(
+            "arn:aws:lambda:eu-west-1:111122223333:function:resize",
+            "arn:aws:lambda:eu-west-1:111122223333:function:resize:prod"
+        ));
+        assert!(!same_resource(
+            "arn:aws:sqs:eu-west-1:111122223333:orders",
+            "arn:aws:sqs:eu-west-1:111122223333:orders-dlq"
+        ));
+        assert_eq!(short_name("arn:aws:sqs:eu-west-1:1:orders"), "orders");
+    }
+}

@@ -1,0 +1,1144 @@
+//! Reading a snapshot directory: every `.json` file is recognised by its top-level keys
+//! (docs/snapshot.md has the table); the folder supplies the resource name only where the
+//! AWS output does not carry it (`s3/BUCKET/policy.json`, `kms/KEY_ID/key-policy.json`,
+//! `organizations/targets/ID/parents.json`).
+//!
+//! The files are parsed with serde, policy documents kept as byte ranges ([`DocRef`]) and
+//! parsed only when a question needs them, so that an account with thousands of roles and
+//! policies loads in well under a second.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use iamwhy_core::{Diagnostic, Diagnostics, SourceId, SourceMap, Span};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::model::{
+    Bucket, BucketEncryption, DocRef, Group, InlinePolicy, KmsAlias, KmsKey, ManagedPolicy,
+    OrgPolicy, OrgPolicyKind, Organization, PublicAccessBlock, ResourcePolicy, Role, Snapshot, Tag,
+    User,
+};
+
+/// The warning code of every problem met while loading.
+pub const SNAPSHOT_FILE: &str = "snapshot-file";
+
+/// Loads the snapshot in `dir`. Unreadable, malformed and unrecognised files become warnings
+/// in [`Snapshot::warnings`] and are skipped; only a `dir` that is not a readable directory
+/// is an error.
+pub fn load(dir: &Path, map: &mut SourceMap) -> Result<Snapshot, Diagnostics> {
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return Err(Diagnostics::single(
+                Diagnostic::unplaced_error(
+                    "snapshot",
+                    format!("`{}` is not a directory", dir.display()),
+                )
+                .with_help("a snapshot is a directory of AWS CLI outputs; see docs/snapshot.md"),
+            ));
+        }
+        Err(e) => {
+            return Err(Diagnostics::single(Diagnostic::unplaced_error(
+                "snapshot",
+                format!("cannot read snapshot `{}`: {e}", dir.display()),
+            )));
+        }
+    }
+    let mut loader = Loader {
+        map,
+        snapshot: Snapshot {
+            root: dir.to_path_buf(),
+            ..Snapshot::default()
+        },
+        caller_account: None,
+    };
+    let mut files = Vec::new();
+    walk(dir, &mut files, &mut loader.snapshot.warnings);
+    for path in files {
+        let rel = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
+        loader.file(&path, &rel);
+    }
+    let mut snapshot = loader.snapshot;
+    snapshot.account = loader.caller_account.or_else(|| single_account(&snapshot));
+    Ok(snapshot)
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, warnings: &mut Vec<Diagnostic>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            warnings.push(Diagnostic::unplaced_warning(
+                SNAPSHOT_FILE,
+                format!("cannot read directory `{}`: {e}; skipped", dir.display()),
+            ));
+            return;
+        }
+    };
+    let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    children.sort();
+    for child in children {
+        let name = child
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.starts_with('.') {
+            continue;
+        }
+        if child.is_dir() {
+            walk(&child, files, warnings);
+        } else if name.ends_with(".json") {
+            files.push(child);
+        } else if !is_documentation(&name) {
+            warnings.push(Diagnostic::unplaced_warning(
+                SNAPSHOT_FILE,
+                format!(
+                    "`{}` is not a `.json` AWS CLI output; skipped",
+                    child.display()
+                ),
+            ));
+        }
+    }
+}
+
+/// Notes people keep next to their data: not reported.
+fn is_documentation(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with("readme") || lower.ends_with(".md") || lower.ends_with(".txt")
+}
+
+/// The account all IAM entities belong to, when they agree.
+fn single_account(s: &Snapshot) -> Option<String> {
+    let mut accounts: Vec<&str> = s
+        .users
+        .iter()
+        .map(|u| u.arn.as_str())
+        .chain(s.roles.iter().map(|r| r.arn.as_str()))
+        .filter_map(|arn| arn.split(':').nth(4))
+        .collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    match accounts.as_slice() {
+        [one] => Some((*one).to_owned()),
+        _ => None,
+    }
+}
+
+struct Loader<'m> {
+    map: &'m mut SourceMap,
+    snapshot: Snapshot,
+    caller_account: Option<String>,
+}
+
+/// One file being read: its text, id and place in the snapshot.
+struct File<'t> {
+    source: SourceId,
+    text: &'t str,
+    rel: &'t Path,
+}
+
+impl File<'_> {
+    /// The name of the folder holding the file (`BUCKET` in `s3/BUCKET/policy.json`).
+    fn folder(&self) -> Option<String> {
+        self.rel
+            .parent()
+            .and_then(Path::file_name)
+            .map(|n| n.to_string_lossy().into_owned())
+    }
+
+    /// The folder two levels up (`s3` in `s3/BUCKET/policy.json`).
+    fn grandparent(&self) -> Option<String> {
+        self.rel
+            .parent()
+            .and_then(Path::parent)
+            .and_then(Path::file_name)
+            .map(|n| n.to_string_lossy().into_owned())
+    }
+
+    fn file_stem(&self) -> String {
+        self.rel
+            .file_stem()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default()
+    }
+
+    /// Where `raw` (borrowed from this file's text) sits.
+    fn doc_ref(&self, raw: &RawValue) -> DocRef {
+        let (start, end) = self.range(raw.get());
+        DocRef {
+            source: self.source,
+            start,
+            end,
+        }
+    }
+
+    fn range(&self, part: &str) -> (u32, u32) {
+        let start = (part.as_ptr() as usize)
+            .checked_sub(self.text.as_ptr() as usize)
+            .filter(|s| *s <= self.text.len())
+            .unwrap_or(0);
+        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        (to_u32(start), to_u32(start + part.len()))
+    }
+
+    /// Deserializes `raw` (a part of this file) as `T`; a serde error becomes a diagnostic
+    /// at the right line and column of the file.
+    fn read<'a, T: Deserialize<'a>>(&self, raw: &'a str) -> Result<T, Diagnostic> {
+        serde_json::from_str(raw).map_err(|e| self.serde_error(raw, &e))
+    }
+
+    fn serde_error(&self, part: &str, e: &serde_json::Error) -> Diagnostic {
+        let (base, _) = self.range(part);
+        let offset = base as usize + offset_of(part, e.line(), e.column());
+        let what = match e.classify() {
+            serde_json::error::Category::Io | serde_json::error::Category::Syntax => "invalid JSON",
+            serde_json::error::Category::Eof => "truncated JSON",
+            serde_json::error::Category::Data => "unexpected shape",
+        };
+        Diagnostic::warning(
+            SNAPSHOT_FILE,
+            format!("{what}: {}; file skipped", strip_position(&e.to_string())),
+            Span::new(self.source, offset, offset),
+        )
+    }
+
+    fn warning(&self, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::warning(SNAPSHOT_FILE, message, Span::new(self.source, 0, 0))
+    }
+}
+
+/// The byte offset of serde's 1-based `line` and `column`.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            return (offset + column.saturating_sub(1)).min(text.len());
+        }
+        offset += l.len();
+    }
+    text.len()
+}
+
+/// serde's messages end with " at line L column C": the diagnostic shows the place itself.
+fn strip_position(message: &str) -> &str {
+    message
+        .rfind(" at line ")
+        .map_or(message, |i| message.get(..i).unwrap_or(message))
+}
+
+type TopLevel<'a> = BTreeMap<String, &'a RawValue>;
+
+impl Loader<'_> {
+    fn file(&mut self, path: &Path, rel: &Path) {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                self.snapshot.warnings.push(Diagnostic::unplaced_warning(
+                    SNAPSHOT_FILE,
+                    format!("cannot read `{}`: {e}; skipped", path.display()),
+                ));
+                return;
+            }
+        };
+        let source = self.map.add_file(path.display().to_string(), text);
+        let Some(text) = self.map.text_arc(source) else {
+            return;
+        };
+        let file = File {
+            source,
+            text: &text,
+            rel,
+        };
+        let result = self.recognise(&file);
+        match result {
+            Ok(true) => self.snapshot.files_loaded += 1,
+            Ok(false) => {}
+            Err(d) => self.snapshot.warnings.push(d),
+        }
+    }
+
+    /// Reads a file into the snapshot. `Ok(false)` when it was skipped with a warning
+    /// already recorded.
+    fn recognise(&mut self, f: &File<'_>) -> Result<bool, Diagnostic> {
+        let top: TopLevel<'_> = match serde_json::from_str(f.text) {
+            Ok(t) => t,
+            Err(e) if e.classify() == serde_json::error::Category::Data => {
+                return Err(f.warning(
+                    "not an AWS CLI output iamwhy recognises: expected a JSON object; file skipped",
+                ));
+            }
+            Err(e) => return Err(f.serde_error(f.text, &e)),
+        };
+        let has = |k: &str| top.contains_key(k);
+        if has("UserDetailList") || has("GroupDetailList") || has("RoleDetailList") {
+            return self.auth_details(f, &top).map(|()| true);
+        }
+        if let Some(policies) = top.get("Policies") {
+            return self.policies_list(f, policies).map(|()| true);
+        }
+        if let Some(policy) = top.get("Policy") {
+            return self.policy_output(f, &top, policy).map(|()| true);
+        }
+        if has("Version") && has("Statement") {
+            return self.bare_policy(f).map(|()| true);
+        }
+        if let Some(v) = top.get("ServerSideEncryptionConfiguration") {
+            return self.bucket_encryption(f, v).map(|()| true);
+        }
+        if let Some(v) = top.get("PublicAccessBlockConfiguration") {
+            return self.public_access_block(f, v).map(|()| true);
+        }
+        if let Some(v) = top.get("LocationConstraint") {
+            return self.bucket_location(f, v).map(|()| true);
+        }
+        if let Some(v) = top.get("KeyMetadata") {
+            return self.describe_key(f, v).map(|()| true);
+        }
+        if let Some(v) = top.get("Grants") {
+            return self.grants(f, v).map(|()| true);
+        }
+        if let Some(v) = top.get("Aliases") {
+            return self.aliases(f, v).map(|()| true);
+        }
+        if let Some(v) = top.get("Parents") {
+            return self.parents(f, v).map(|()| true);
+        }
+        if let Some(v) = top.get("Roots") {
+            return self.roots(f, v).map(|()| true);
+        }
+        if let Some(v) = top.get("Organization") {
+            return self.organization(f, v).map(|()| true);
+        }
+        if let Some(v) = top.get("Attributes") {
+            return self.attributes(f, v).map(|()| true);
+        }
+        if let (Some(arn), Some(policy)) = (top.get("ARN"), top.get("ResourcePolicy")) {
+            return self.secret(f, arn, policy).map(|()| true);
+        }
+        if let (Some(account), true) = (top.get("Account"), has("Arn") && has("UserId")) {
+            let account: String = f.read(account.get())?;
+            self.caller_account = Some(account);
+            return Ok(true);
+        }
+        let mut keys: Vec<&str> = top.keys().map(String::as_str).take(4).collect();
+        if keys.is_empty() {
+            keys.push("none");
+        }
+        Err(f
+            .warning(format!(
+                "not an AWS CLI output iamwhy recognises (top-level keys: {}); file skipped",
+                keys.join(", ")
+            ))
+            .with_help("docs/snapshot.md lists the outputs a snapshot may hold"))
+    }
+
+    // ---- IAM ---------------------------------------------------------------------------
+
+    fn auth_details(&mut self, f: &File<'_>, top: &TopLevel<'_>) -> Result<(), Diagnostic> {
+        let list = |key: &str| top.get(key).map(|v| v.get());
+        let users: Vec<UserShape<'_>> =
+            list("UserDetailList").map_or(Ok(Vec::new()), |r| f.read(r))?;
+        let groups: Vec<GroupShape<'_>> =
+            list("GroupDetailList").map_or(Ok(Vec::new()), |r| f.read(r))?;
+        let roles: Vec<RoleShape<'_>> =
+            list("RoleDetailList").map_or(Ok(Vec::new()), |r| f.read(r))?;
+        let policies: Vec<PolicyShape<'_>> =
+            list("Policies").map_or(Ok(Vec::new()), |r| f.read(r))?;
+        for u in users {
+            if self.snapshot.users.iter().any(|x| x.arn == u.arn) {
+                self.snapshot
+                    .warnings
+                    .push(f.warning(format!("user `{}` appears twice; kept the first", u.arn)));
+                continue;
+            }
+            self.snapshot.users.push(User {
+                path: u.path.unwrap_or_else(|| "/".to_owned()),
+                name: u.user_name,
+                arn: u.arn,
+                id: u.user_id,
+                inline: inline(f, u.user_policy_list),
+                groups: u.group_list,
+                attached: u
+                    .attached_managed_policies
+                    .into_iter()
+                    .map(|a| a.policy_arn)
+                    .collect(),
+                boundary: u.permissions_boundary.map(|b| b.permissions_boundary_arn),
+                tags: tags(u.tags),
+            });
+        }
+        for g in groups {
+            if self.snapshot.groups.iter().any(|x| x.arn == g.arn) {
+                continue;
+            }
+            self.snapshot.groups.push(Group {
+                arn: g.arn,
+                name: g.group_name,
+                inline: inline(f, g.group_policy_list),
+                attached: g
+                    .attached_managed_policies
+                    .into_iter()
+                    .map(|a| a.policy_arn)
+                    .collect(),
+            });
+        }
+        for r in roles {
+            if self.snapshot.roles.iter().any(|x| x.arn == r.arn) {
+                self.snapshot
+                    .warnings
+                    .push(f.warning(format!("role `{}` appears twice; kept the first", r.arn)));
+                continue;
+            }
+            self.snapshot.roles.push(Role {
+                path: r.path.unwrap_or_else(|| "/".to_owned()),
+                name: r.role_name,
+                arn: r.arn,
+                id: r.role_id,
+                trust: r.assume_role_policy_document.map(|d| f.doc_ref(d)),
+                inline: inline(f, r.role_policy_list),
+                attached: r
+                    .attached_managed_policies
+                    .into_iter()
+                    .map(|a| a.policy_arn)
+                    .collect(),
+                boundary: r.permissions_boundary.map(|b| b.permissions_boundary_arn),
+                tags: tags(r.tags),
+                instance_profiles: r
+                    .instance_profile_list
+                    .into_iter()
+                    .map(|p| p.instance_profile_name)
+                    .collect(),
+            });
+        }
+        for p in policies {
+            self.managed_policy(f, p);
+        }
+        Ok(())
+    }
+
+    fn managed_policy(&mut self, f: &File<'_>, p: PolicyShape<'_>) {
+        let default = p
+            .policy_version_list
+            .iter()
+            .find(|v| v.is_default_version == Some(true))
+            .or_else(|| {
+                p.policy_version_list
+                    .iter()
+                    .find(|v| p.default_version_id.as_deref() == Some(v.version_id.as_str()))
+            });
+        let default_version = p
+            .default_version_id
+            .clone()
+            .or_else(|| default.map(|v| v.version_id.clone()))
+            .unwrap_or_default();
+        if default.is_none() {
+            self.snapshot.warnings.push(f.warning(format!(
+                "managed policy `{}` has no default version in this file; its document is unknown",
+                p.arn
+            )));
+        }
+        let document = default.and_then(|v| v.document).map(|d| f.doc_ref(d));
+        if let Some(existing) = self.snapshot.managed.get(&p.arn)
+            && existing.document.is_some()
+        {
+            return;
+        }
+        self.snapshot.managed.insert(
+            p.arn.clone(),
+            ManagedPolicy {
+                name: p.policy_name,
+                arn: p.arn,
+                default_version,
+                document,
+                versions: p.policy_version_list.len(),
+            },
+        );
+    }
+
+    /// `Policies`: a page of `get-account-authorization-details` holding only managed
+    /// policies, or `list-policies-for-target`.
+    fn policies_list(&mut self, f: &File<'_>, raw: &RawValue) -> Result<(), Diagnostic> {
+        let probe: Vec<BTreeMap<String, &RawValue>> = f.read(raw.get())?;
+        let is_org = match probe.first() {
+            Some(first) => first.contains_key("Type") && first.contains_key("Id"),
+            None => self.in_folder(f, "targets"),
+        };
+        if is_org {
+            return self.target_policies(f, raw);
+        }
+        let policies: Vec<PolicyShape<'_>> = f.read(raw.get())?;
+        for p in policies {
+            self.managed_policy(f, p);
+        }
+        Ok(())
+    }
+
+    // ---- Policies whose output does not name their resource ------------------------------
+
+    /// `{"Policy": ...}`: `describe-policy` (an object), a KMS key policy (with
+    /// `PolicyName`), a Lambda function policy (with `RevisionId`) or a bucket policy.
+    fn policy_output(
+        &mut self,
+        f: &File<'_>,
+        top: &TopLevel<'_>,
+        policy: &RawValue,
+    ) -> Result<(), Diagnostic> {
+        if policy.get().trim_start().starts_with('{') {
+            return self.describe_policy(f, policy);
+        }
+        let doc = f.doc_ref(policy);
+        if top.contains_key("RevisionId") {
+            return self.lambda_policy(f, policy, doc);
+        }
+        if top.contains_key("PolicyName") || self.in_folder(f, "kms") {
+            return self.key_policy(f, doc);
+        }
+        self.bucket_policy(f, doc)
+    }
+
+    /// A policy document saved as is: a bucket policy under `s3/BUCKET/` or a key policy
+    /// under `kms/KEY_ID/`.
+    fn bare_policy(&mut self, f: &File<'_>) -> Result<(), Diagnostic> {
+        let doc = DocRef {
+            source: f.source,
+            start: 0,
+            end: u32::try_from(f.text.len()).unwrap_or(u32::MAX),
+        };
+        if self.in_folder(f, "kms") {
+            return self.key_policy(f, doc);
+        }
+        if self.in_folder(f, "s3") {
+            return self.bucket_policy(f, doc);
+        }
+        Err(f.warning(
+            "a bare policy document names no resource: put a bucket policy in `s3/BUCKET/` or a key policy in `kms/KEY_ID/`; file skipped",
+        ))
+    }
+
+    /// Whether the file sits in `TOP/NAME/file.json` with `TOP` = `top`.
+    fn in_folder(&self, f: &File<'_>, top: &str) -> bool {
+        f.grandparent().as_deref() == Some(top)
+    }
+
+    fn bucket_name(&self, f: &File<'_>, what: &str) -> Result<String, Diagnostic> {
+        match (f.grandparent().as_deref(), f.folder()) {
+            (Some("s3"), Some(bucket)) => Ok(bucket),
+            _ => Err(f.warning(format!(
+                "{what} does not name its bucket: put it in `s3/BUCKET/`; file skipped"
+            ))),
+        }
+    }
+
+    fn bucket(&mut self, name: String) -> &mut Bucket {
+        self.snapshot
+            .buckets
+            .entry(name.clone())
+            .or_insert_with(|| Bucket {
+                name,
+                ..Bucket::default()
+            })
+    }
+
+    fn bucket_policy(&mut self, f: &File<'_>, doc: DocRef) -> Result<(), Diagnostic> {
+        let name = self.bucket_name(f, "a bucket policy (`get-bucket-policy`)")?;
+        self.bucket(name).policy = Some(doc);
+        Ok(())
+    }
+
+    fn bucket_encryption(&mut self, f: &File<'_>, raw: &RawValue) -> Result<(), Diagnostic> {
+        let name = self.bucket_name(f, "bucket encryption (`get-bucket-encryption`)")?;
+        let config: EncryptionShape = f.read(raw.get())?;
+        let rule = config.rules.into_iter().find_map(|r| {
+            r.apply_server_side_encryption_by_default
+                .map(|d| (d, r.bucket_key_enabled))
+        });
+        if let Some((d, bucket_key)) = rule {
+            self.bucket(name).encryption = Some(BucketEncryption {
+                algorithm: d.sse_algorithm,
+                kms_key: d.kms_master_key_id.filter(|k| !k.is_empty()),
+                bucket_key: bucket_key.unwrap_or(false),
+            });
+        }
+        Ok(())
+    }
+
+    fn public_access_block(&mut self, f: &File<'_>, raw: &RawValue) -> Result<(), Diagnostic> {
+        let c: PabShape = f.read(raw.get())?;
+        let block = PublicAccessBlock {
+            block_public_acls: c.block_public_acls.unwrap_or(false),
+            ignore_public_acls: c.ignore_public_acls.unwrap_or(false),
+            block_public_policy: c.block_public_policy.unwrap_or(false),
+            restrict_public_buckets: c.restrict_public_buckets.unwrap_or(false),
+        };
+        if self.in_folder(f, "s3") {
+            let name = self.bucket_name(f, "")?;
+            self.bucket(name).public_access_block = Some(block);
+        } else {
+            self.snapshot.account_public_access_block = Some(block);
+        }
+        Ok(())
+    }
+
+    fn bucket_location(&mut self, f: &File<'_>, raw: &RawValue) -> Result<(), Diagnostic> {
+        let name = self.bucket_name(f, "a bucket location (`get-bucket-location`)")?;
+        let location: Option<String> = f.read(raw.get())?;
+        // `get-bucket-location` prints `null` for us-east-1 and `EU` for the oldest
+        // eu-west-1 buckets (Amazon S3 API reference, GetBucketLocation).
+        let region = match location.as_deref() {
+            None | Some("") => "us-east-1".to_owned(),
+            Some("EU") => "eu-west-1".to_owned(),
+            Some(r) => r.to_owned(),
+        };
+        self.bucket(name).region = Some(region);
+        Ok(())
+    }
+
+    // ---- KMS ---------------------------------------------------------------------------
+
+    fn key(&mut self, id: String) -> &mut KmsKey {
+        self.snapshot
+            .keys
+            .entry(id.clone())
+            .or_insert_with(|| KmsKey {
+                id,
+                ..KmsKey::default()
+            })
+    }
+
+    fn key_policy(&mut self, f: &File<'_>, doc: DocRef) -> Result<(), Diagnostic> {
+        let id = match (f.grandparent().as_deref(), f.folder()) {
+            (Some("kms"), Some(id)) => id,
+            _ => {
+                return Err(f.warning(
+                    "a key policy (`get-key-policy`) does not name its key: put it in `kms/KEY_ID/`; file skipped",
+                ));
+            }
+        };
+        let id = key_id_of(&id).to_owned();
+        self.key(id).policy = Some(doc);
+        Ok(())
+    }
+
+    fn grants(&mut self, f: &File<'_>, raw: &RawValue) -> Result<(), Diagnostic> {
+        let list: Vec<GrantShape> = f.read(raw.get())?;
+        let folder = match (f.grandparent().as_deref(), f.folder()) {
+            (Some("kms"), Some(id)) => Some(key_id_of(&id).to_owned()),
+            _ => None,
+        };
+        for g in list {
+            let Some(id) = g
+                .key_id
+                .as_deref()
+                .map(|k| key_id_of(k).to_owned())
+                .or(folder.clone())
+            else {
+                return Err(f.warning(
+                    "a `list-grants` output without `KeyId`: put it in `kms/KEY_ID/`; file skipped",
+                ));
+            };
+            let constraints = g.constraints.unwrap_or_default();
+            let pairs = |m: Option<BTreeMap<String, String>>| -> Vec<(String, String)> {
+                m.unwrap_or_default().into_iter().collect()
+            };
+            self.key(id).grants.push(iamwhy_eval::KmsGrant {
+                name: g
+                    .name
+                    .filter(|n| !n.is_empty())
+                    .or(g.grant_id)
+                    .unwrap_or_default(),
+                key_arn: g.key_id.filter(|k| k.starts_with("arn:")),
+                grantee: g.grantee_principal.unwrap_or_default(),
+                operations: g.operations,
+                encryption_context_equals: pairs(constraints.encryption_context_equals),
+                encryption_context_subset: pairs(constraints.encryption_context_subset),
+            });
+        }
+        Ok(())
+    }
+
+    fn describe_key(&mut self, f: &File<'_>, raw: &RawValue) -> Result<(), Diagnostic> {
+        let m: KeyMetadataShape = f.read(raw.get())?;
+        let key = self.key(m.key_id);
+        key.arn = m.arn;
+        key.manager = m.key_manager;
+        key.state = m.key_state;
+        key.description = m.description.filter(|d| !d.is_empty());
+        Ok(())
+    }
+
+    fn aliases(&mut self, f: &File<'_>, raw: &RawValue) -> Result<(), Diagnostic> {
+        let list: Vec<AliasShape> = f.read(raw.get())?;
+        for a in list {
+            if !self.snapshot.aliases.iter().any(|x| x.name == a.alias_name) {
+                self.snapshot.aliases.push(KmsAlias {
+                    name: a.alias_name,
+                    arn: a.alias_arn,
+                    target_key_id: a.target_key_id,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    // ---- Organizations -----------------------------------------------------------------
+
+    fn org(&mut self) -> &mut Organization {
+        self.snapshot
+            .organization
+            .get_or_insert_with(Organization::default)
+    }
+
+    fn target(&self, f: &File<'_>, what: &str) -> Result<String, Diagnostic> {
+        match (f.grandparent().as_deref(), f.folder()) {
+            (Some("targets"), Some(id)) => Ok(id),
+            _ => Err(f.warning(format!(
+                "{what} does not name its target: put it in `organizations/targets/ID/`; file skipped"
+            ))),
+        }
+    }
+
+    fn parents(&mut self, f: &File<'_>, raw: &RawValue) -> Result<(), Diagnostic> {
+        let child = self.target(f, "`list-parents` output")?;
+        let list: Vec<ParentShape> = f.read(raw.get())?;
+        if let Some(p) = list.into_iter().next() {
+            let org = self.org();
+            if p.kind.as_deref() == Some("ROOT") && org.root.is_none() {
+                org.root = Some(p.id.clone());
+            }
+            org.parents.insert(child, p.id);
+        }
+        Ok(())
+    }
+
+    fn target_policies(&mut self, f: &File<'_>, raw: &RawValue) -> Result<(), Diagnostic> {
+        let target = self.target(f, "`list-policies-for-target` output")?;
+        let list: Vec<PolicySummaryShape> = f.read(raw.get())?;
+        let stem = f.file_stem();
+        let from_name = if stem.contains("rcp") || stem.contains("resource") {
+            Some(OrgPolicyKind::Rcp)
+        } else if stem.contains("scp") || stem.contains("service") {
+            Some(OrgPolicyKind::Scp)
+        } else {
+            None
+        };
+        let kind = list
+            .iter()
+            .find_map(|p| p.kind.as_deref().and_then(OrgPolicyKind::from_api))
+            .or(from_name);
+        let Some(kind) = kind else {
+            return Err(f.warning(
+                "an empty `list-policies-for-target` output does not say whether it lists SCPs or RCPs: name it `scps.json` or `rcps.json`; file skipped",
+            ));
+        };
+        let ids = list.into_iter().map(|p| p.id).collect();
+        self.org().attachments.insert((target, kind), ids);
+        Ok(())
+    }
+
+    fn describe_policy(&mut self, f: &File<'_>, raw: &RawValue) -> Result<(), Diagnostic> {
+        let p: DescribePolicyShape<'_> = f.read(raw.get())?;
+        let Some(kind) = p
+            .policy_summary
+            .kind
+            .as_deref()
+            .and_then(OrgPolicyKind::from_api)
+        else {
+            // Tag, backup and AI opt-out policies do not take part in authorization.
+            return Ok(());
+        };
+        let policy = OrgPolicy {
+            id: p.policy_summary.id.clone(),
+            arn: p.policy_summary.arn,
+            name: p
+                .policy_summary
+                .name
+                .unwrap_or_else(|| p.policy_summary.id.clone()),
+            kind,
+            aws_managed: p.policy_summary.aws_managed.unwrap_or(false),
+            content: f.doc_ref(p.content),
+        };
+        self.org().policies.insert(p.policy_summary.id, policy);
+        Ok(())
+    }
+
+    fn roots(&mut self, f: &File<'_>, raw: &RawValue) -> Result<(), Diagnostic> {
+        let roots: Vec<RootShape> = f.read(raw.get())?;
+        if let Some(root) = roots.into_iter().next() {
+            let enabled = root
+                .policy_types
+                .iter()
+                .filter(|t| t.status.as_deref() == Some("ENABLED"))
+                .filter_map(|t| OrgPolicyKind::from_api(&t.kind))
+                .collect();
+            let org = self.org();
+            org.root = Some(root.id);
+            org.enabled = Some(enabled);
+        }
+        Ok(())
+    }
+
+    fn organization(&mut self, f: &File<'_>, raw: &RawValue) -> Result<(), Diagnostic> {
+        let o: OrganizationShape = f.read(raw.get())?;
+        let org = self.org();
+        org.id = o.id;
+        org.management_account = o.master_account_id;
+        Ok(())
+    }
+
+    // ---- Other resource policies -------------------------------------------------------
+
+    fn attributes(&mut self, f: &File<'_>, raw: &RawValue) -> Result<(), Diagnostic> {
+        let a: AttributesShape<'_> = f.read(raw.get())?;
+        let (arn, service) = match (a.queue_arn, a.topic_arn) {
+            (Some(q), _) => (q, "sqs"),
+            (None, Some(t)) => (t, "sns"),
+            (None, None) => {
+                return Err(f.warning(
+                    "`Attributes` without `QueueArn` or `TopicArn`: ask for them (`--attribute-names Policy QueueArn`) so the policy names its resource; file skipped",
+                ));
+            }
+        };
+        self.resource_policy(ResourcePolicy {
+            arn,
+            service,
+            document: a.policy.map(|p| f.doc_ref(p)),
+            kms_key: a.kms_master_key_id.filter(|k| !k.is_empty()),
+        });
+        Ok(())
+    }
+
+    fn secret(
+        &mut self,
+        f: &File<'_>,
+        arn: &RawValue,
+        policy: &RawValue,
+    ) -> Result<(), Diagnostic> {
+        let arn: String = f.read(arn.get())?;
+        let document = (policy.get() != "null").then(|| f.doc_ref(policy));
+        self.resource_policy(ResourcePolicy {
+            arn,
+            service: "secretsmanager",
+            document,
+            kms_key: None,
+        });
+        Ok(())
+    }
+
+    fn lambda_policy(
+        &mut self,
+        f: &File<'_>,
+        raw: &RawValue,
+        doc: DocRef,
+    ) -> Result<(), Diagnostic> {
+        // `get-policy` does not name the function, but every statement Lambda writes has the
+        // function ARN as its `Resource`.
+        let text: String = f.read(raw.get())?;
+        let arn = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| {
+                let statements = v.get("Statement")?;
+                let first = statements
+                    .as_array()
+                    .and_then(|a| a.first())
+                    .unwrap_or(statements);
+                first.get("Resource")?.as_str().map(str::to_owned)
+            });
+        let Some(arn) = arn else {
+            return Err(f.warning(
+                "a Lambda function policy whose first statement has no `Resource`: cannot tell which function it belongs to; file skipped",
+            ));
+        };
+        self.resource_policy(ResourcePolicy {
+            arn,
+            service: "lambda",
+            document: Some(doc),
+            kms_key: None,
+        });
+        Ok(())
+    }
+
+    fn resource_policy(&mut self, p: ResourcePolicy) {
+        if !self
+            .snapshot
+            .resource_policies
+            .iter()
+            .any(|x| x.arn == p.arn)
+        {
+            self.snapshot.resource_policies.push(p);
+        }
+    }
+}
+
+/// `KEY_ID` of a folder named by key id or key ARN.
+pub(crate) fn key_id_of(text: &str) -> &str {
+    text.rsplit_once(":key/").map_or(text, |(_, id)| id)
+}
+
+fn inline(f: &File<'_>, list: Vec<InlineShape<'_>>) -> Vec<InlinePolicy> {
+    list.into_iter()
+        .map(|p| InlinePolicy {
+            name: p.policy_name,
+            document: f.doc_ref(p.policy_document),
+        })
+        .collect()
+}
+
+fn tags(list: Vec<TagShape>) -> Vec<Tag> {
+    list.into_iter().map(|t| (t.key, t.value)).collect()
+}
+
+// ---- Output shapes (AWS CLI reference; unknown fields are ignored) ----------------------
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct InlineShape<'a> {
+    policy_name: String,
+    #[serde(borrow)]
+    policy_document: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AttachedShape {
+    policy_arn: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct BoundaryShape {
+    permissions_boundary_arn: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TagShape {
+    key: String,
+    value: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UserShape<'a> {
+    path: Option<String>,
+    user_name: String,
+    user_id: Option<String>,
+    arn: String,
+    #[serde(default, borrow)]
+    user_policy_list: Vec<InlineShape<'a>>,
+    #[serde(default)]
+    group_list: Vec<String>,
+    #[serde(default)]
+    attached_managed_policies: Vec<AttachedShape>,
+    permissions_boundary: Option<BoundaryShape>,
+    #[serde(default)]
+    tags: Vec<TagShape>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GroupShape<'a> {
+    group_name: String,
+    arn: String,
+    #[serde(default, borrow)]
+    group_policy_list: Vec<InlineShape<'a>>,
+    #[serde(default)]
+    attached_managed_policies: Vec<AttachedShape>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct InstanceProfileShape {
+    instance_profile_name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RoleShape<'a> {
+    path: Option<String>,
+    role_name: String,
+    role_id: Option<String>,
+    arn: String,
+    #[serde(borrow)]
+    assume_role_policy_document: Option<&'a RawValue>,
+    #[serde(default)]
+    instance_profile_list: Vec<InstanceProfileShape>,
+    #[serde(default, borrow)]
+    role_policy_list: Vec<InlineShape<'a>>,
+    #[serde(default)]
+    attached_managed_policies: Vec<AttachedShape>,
+    permissions_boundary: Option<BoundaryShape>,
+    #[serde(default)]
+    tags: Vec<TagShape>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct VersionShape<'a> {
+    #[serde(borrow)]
+    document: Option<&'a RawValue>,
+    version_id: String,
+    is_default_version: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyShape<'a> {
+    policy_name: String,
+    arn: String,
+    default_version_id: Option<String>,
+    #[serde(default, borrow)]
+    policy_version_list: Vec<VersionShape<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct EncryptionShape {
+    #[serde(default)]
+    rules: Vec<EncryptionRuleShape>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct EncryptionRuleShape {
+    apply_server_side_encryption_by_default: Option<EncryptionDefaultShape>,
+    bucket_key_enabled: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct EncryptionDefaultShape {
+    #[serde(rename = "SSEAlgorithm")]
+    sse_algorithm: String,
+    #[serde(rename = "KMSMasterKeyID")]
+    kms_master_key_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PabShape {
+    block_public_acls: Option<bool>,
+    ignore_public_acls: Option<bool>,
+    block_public_policy: Option<bool>,
+    restrict_public_buckets: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct KeyMetadataShape {
+    key_id: String,
+    arn: Option<String>,
+    key_manager: Option<String>,
+    key_state: Option<String>,
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GrantShape {
+    key_id: Option<String>,
+    grant_id: Option<String>,
+    name: Option<String>,
+    grantee_principal: Option<String>,
+    #[serde(default)]
+    operations: Vec<String>,
+    constraints: Option<GrantConstraintsShape>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GrantConstraintsShape {
+    encryption_context_equals: Option<BTreeMap<String, String>>,
+    encryption_context_subset: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AliasShape {
+    alias_name: String,
+    alias_arn: Option<String>,
+    target_key_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ParentShape {
+    id: String,
+    #[serde(rename = "Type")]
+    kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicySummaryShape {
+    id: String,
+    arn: Option<String>,
+    name: Option<String>,
+    #[serde(rename = "Type")]
+    kind: Option<String>,
+    aws_managed: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribePolicyShape<'a> {
+    policy_summary: PolicySummaryShape,
+    #[serde(borrow)]
+    content: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyTypeShape {
+    #[serde(rename = "Type")]
+    kind: String,
+    status: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RootShape {
+    id: String,
+    #[serde(default)]
+    policy_types: Vec<PolicyTypeShape>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct OrganizationShape {
+    id: Option<String>,
+    master_account_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AttributesShape<'a> {
+    #[serde(borrow)]
+    policy: Option<&'a RawValue>,
+    queue_arn: Option<String>,
+    topic_arn: Option<String>,
+    kms_master_key_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_from_serde_positions() {
+        let text = "{\n  \"a\": 1,\n  \"b\": x\n}";
+        assert_eq!(offset_of(text, 3, 8), text.find('x').unwrap());
+        assert_eq!(offset_of(text, 9, 1), text.len());
+        assert_eq!(
+            strip_position("EOF while parsing at line 3 column 1"),
+            "EOF while parsing"
+        );
+    }
+
+    #[test]
+    fn key_ids() {
+        assert_eq!(
+            key_id_of("arn:aws:kms:us-east-1:111122223333:key/abc"),
+            "abc"
+        );
+        assert_eq!(key_id_of("abc"), "abc");
+    }
+}

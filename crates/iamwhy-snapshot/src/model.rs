@@ -1,0 +1,319 @@
+//! What a snapshot holds once loaded: IAM entities, managed policies, resources with their
+//! policies and facts, and the organization tree. Policy documents stay unparsed
+//! ([`DocRef`]) until a question needs them.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use iamwhy_core::{Diagnostic, SourceId};
+
+/// Where a policy document sits in a snapshot file: the byte range of its JSON value (an
+/// object, a JSON string holding the text, or the URL-encoded text the IAM API returns).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DocRef {
+    /// The file.
+    pub source: SourceId,
+    /// First byte of the value.
+    pub start: u32,
+    /// One past its last byte.
+    pub end: u32,
+}
+
+/// An inline policy of a user, group or role.
+#[derive(Clone, Debug)]
+pub struct InlinePolicy {
+    /// The policy name.
+    pub name: String,
+    /// The document.
+    pub document: DocRef,
+}
+
+/// A key and value of an IAM tag.
+pub type Tag = (String, String);
+
+/// An IAM user of `get-account-authorization-details`.
+#[derive(Clone, Debug)]
+pub struct User {
+    /// `arn:aws:iam::ACCOUNT:user/PATH/NAME`.
+    pub arn: String,
+    /// The user name.
+    pub name: String,
+    /// The path, `/` or `/a/b/`.
+    pub path: String,
+    /// The unique id (`AIDA…`).
+    pub id: Option<String>,
+    /// Inline policies.
+    pub inline: Vec<InlinePolicy>,
+    /// Names of the groups the user belongs to.
+    pub groups: Vec<String>,
+    /// ARNs of the attached managed policies.
+    pub attached: Vec<String>,
+    /// ARN of the permissions boundary.
+    pub boundary: Option<String>,
+    /// Tags (the principal tags of the user's requests).
+    pub tags: Vec<Tag>,
+}
+
+/// An IAM group.
+#[derive(Clone, Debug)]
+pub struct Group {
+    /// The group ARN.
+    pub arn: String,
+    /// The group name.
+    pub name: String,
+    /// Inline policies.
+    pub inline: Vec<InlinePolicy>,
+    /// ARNs of the attached managed policies.
+    pub attached: Vec<String>,
+}
+
+/// An IAM role.
+#[derive(Clone, Debug)]
+pub struct Role {
+    /// `arn:aws:iam::ACCOUNT:role/PATH/NAME`.
+    pub arn: String,
+    /// The role name.
+    pub name: String,
+    /// The path.
+    pub path: String,
+    /// The unique id (`AROA…`).
+    pub id: Option<String>,
+    /// The trust policy.
+    pub trust: Option<DocRef>,
+    /// Inline policies.
+    pub inline: Vec<InlinePolicy>,
+    /// ARNs of the attached managed policies.
+    pub attached: Vec<String>,
+    /// ARN of the permissions boundary.
+    pub boundary: Option<String>,
+    /// Tags (the principal tags of the role's sessions).
+    pub tags: Vec<Tag>,
+    /// Names of the instance profiles that hold the role.
+    pub instance_profiles: Vec<String>,
+}
+
+/// A managed policy (customer managed, or AWS managed and attached in the account).
+#[derive(Clone, Debug)]
+pub struct ManagedPolicy {
+    /// The policy ARN.
+    pub arn: String,
+    /// The policy name.
+    pub name: String,
+    /// The default version id, `v3`.
+    pub default_version: String,
+    /// The default version's document.
+    pub document: Option<DocRef>,
+    /// How many versions the snapshot holds.
+    pub versions: usize,
+}
+
+/// A bucket's default encryption (`get-bucket-encryption`, first rule).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BucketEncryption {
+    /// `AES256`, `aws:kms` or `aws:kms:dsse`.
+    pub algorithm: String,
+    /// `KMSMasterKeyID`: a key id, key ARN, alias name or alias ARN; `None` with `aws:kms`
+    /// means the AWS managed key `aws/s3`.
+    pub kms_key: Option<String>,
+    /// Whether S3 Bucket Keys are enabled (the encryption context is then the bucket ARN).
+    pub bucket_key: bool,
+}
+
+/// S3 Block Public Access settings (bucket or account).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PublicAccessBlock {
+    /// `BlockPublicAcls`.
+    pub block_public_acls: bool,
+    /// `IgnorePublicAcls`.
+    pub ignore_public_acls: bool,
+    /// `BlockPublicPolicy`.
+    pub block_public_policy: bool,
+    /// `RestrictPublicBuckets`.
+    pub restrict_public_buckets: bool,
+}
+
+/// An S3 bucket of the snapshot (`s3/BUCKET/`).
+#[derive(Clone, Debug, Default)]
+pub struct Bucket {
+    /// The bucket name.
+    pub name: String,
+    /// The bucket policy.
+    pub policy: Option<DocRef>,
+    /// Default encryption.
+    pub encryption: Option<BucketEncryption>,
+    /// Block Public Access of the bucket.
+    pub public_access_block: Option<PublicAccessBlock>,
+    /// The region (`get-bucket-location`; `us-east-1` when AWS prints `null`).
+    pub region: Option<String>,
+}
+
+/// A KMS key (`kms/KEY_ID/`).
+#[derive(Clone, Debug, Default)]
+pub struct KmsKey {
+    /// The key id (a UUID, or `mrk-…`).
+    pub id: String,
+    /// The key ARN (from `describe-key`).
+    pub arn: Option<String>,
+    /// The key policy.
+    pub policy: Option<DocRef>,
+    /// `AWS` or `CUSTOMER`.
+    pub manager: Option<String>,
+    /// `Enabled`, `Disabled`, `PendingDeletion`, ...
+    pub state: Option<String>,
+    /// The description.
+    pub description: Option<String>,
+    /// Grants on the key (`list-grants`).
+    pub grants: Vec<iamwhy_eval::KmsGrant>,
+}
+
+/// A KMS alias (`list-aliases`).
+#[derive(Clone, Debug)]
+pub struct KmsAlias {
+    /// `alias/NAME`.
+    pub name: String,
+    /// The alias ARN.
+    pub arn: Option<String>,
+    /// The key id it points to.
+    pub target_key_id: Option<String>,
+}
+
+/// Which kind of Organizations policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OrgPolicyKind {
+    /// A service control policy.
+    Scp,
+    /// A resource control policy.
+    Rcp,
+}
+
+impl OrgPolicyKind {
+    /// The Organizations API's name, `SERVICE_CONTROL_POLICY`.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            OrgPolicyKind::Scp => "SERVICE_CONTROL_POLICY",
+            OrgPolicyKind::Rcp => "RESOURCE_CONTROL_POLICY",
+        }
+    }
+
+    pub(crate) fn from_api(name: &str) -> Option<OrgPolicyKind> {
+        match name {
+            "SERVICE_CONTROL_POLICY" => Some(OrgPolicyKind::Scp),
+            "RESOURCE_CONTROL_POLICY" => Some(OrgPolicyKind::Rcp),
+            _ => None,
+        }
+    }
+}
+
+/// An Organizations policy (`describe-policy`).
+#[derive(Clone, Debug)]
+pub struct OrgPolicy {
+    /// `p-…`.
+    pub id: String,
+    /// The policy ARN.
+    pub arn: Option<String>,
+    /// The policy name.
+    pub name: String,
+    /// SCP or RCP.
+    pub kind: OrgPolicyKind,
+    /// Whether AWS manages it (`FullAWSAccess`, `RCPFullAWSAccess`).
+    pub aws_managed: bool,
+    /// The policy text.
+    pub content: DocRef,
+}
+
+/// The organization the snapshot's accounts belong to.
+#[derive(Clone, Debug, Default)]
+pub struct Organization {
+    /// `o-…`.
+    pub id: Option<String>,
+    /// The management account id.
+    pub management_account: Option<String>,
+    /// The root id, `r-…`.
+    pub root: Option<String>,
+    /// Policy types enabled at the root (`list-roots`); `None` when not known.
+    pub enabled: Option<Vec<OrgPolicyKind>>,
+    /// Child id (account or OU) → parent id (`list-parents`).
+    pub parents: BTreeMap<String, String>,
+    /// (target id, kind) → attached policy ids (`list-policies-for-target`).
+    pub attachments: BTreeMap<(String, OrgPolicyKind), Vec<String>>,
+    /// Policy id → policy.
+    pub policies: BTreeMap<String, OrgPolicy>,
+}
+
+impl Organization {
+    /// The path from the root to `target` (an account or OU id), root first and `target`
+    /// last; `None` when the snapshot does not know where `target` sits.
+    pub fn path_to(&self, target: &str) -> Option<Vec<String>> {
+        let mut path = vec![target.to_owned()];
+        let mut at = target;
+        while let Some(parent) = self.parents.get(at) {
+            if path.iter().any(|p| p == parent) || path.len() > 8 {
+                return None;
+            }
+            path.push(parent.clone());
+            at = parent;
+        }
+        if path.len() == 1 {
+            return None;
+        }
+        path.reverse();
+        Some(path)
+    }
+
+    /// Whether a policy type is enabled (unknown counts as enabled when policies of the type
+    /// are attached somewhere).
+    pub fn is_enabled(&self, kind: OrgPolicyKind) -> bool {
+        match &self.enabled {
+            Some(list) => list.contains(&kind),
+            None => self.attachments.keys().any(|(_, k)| *k == kind),
+        }
+    }
+}
+
+/// Another resource-based policy: SQS queue, SNS topic, Secrets Manager secret, Lambda
+/// function.
+#[derive(Clone, Debug)]
+pub struct ResourcePolicy {
+    /// The resource ARN.
+    pub arn: String,
+    /// The service prefix, `sqs`.
+    pub service: &'static str,
+    /// The policy (`None` when the resource has none).
+    pub document: Option<DocRef>,
+    /// The KMS key that encrypts the resource (`KmsMasterKeyId` of a queue or topic).
+    pub kms_key: Option<String>,
+}
+
+/// A loaded account snapshot.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// The directory it was loaded from.
+    pub root: PathBuf,
+    /// The account the snapshot was taken in (`get-caller-identity`, else the account of its
+    /// IAM entities when they agree).
+    pub account: Option<String>,
+    /// IAM users.
+    pub users: Vec<User>,
+    /// IAM groups.
+    pub groups: Vec<Group>,
+    /// IAM roles.
+    pub roles: Vec<Role>,
+    /// Managed policies by ARN.
+    pub managed: BTreeMap<String, ManagedPolicy>,
+    /// Buckets by name.
+    pub buckets: BTreeMap<String, Bucket>,
+    /// KMS keys by id.
+    pub keys: BTreeMap<String, KmsKey>,
+    /// KMS aliases.
+    pub aliases: Vec<KmsAlias>,
+    /// Account-level S3 Block Public Access.
+    pub account_public_access_block: Option<PublicAccessBlock>,
+    /// The organization, when the snapshot has Organizations data.
+    pub organization: Option<Organization>,
+    /// Other resource policies.
+    pub resource_policies: Vec<ResourcePolicy>,
+    /// Files recognised.
+    pub files_loaded: usize,
+    /// Problems met while loading (bad or unknown files, duplicates): each names its file.
+    pub warnings: Vec<Diagnostic>,
+}
