@@ -108,6 +108,7 @@ FAILED_LIST=""
 WORK=""          # scratch directory inside $OUT, removed on exit
 LAST_ERROR=""    # short reason of the last failed call
 QUIET_FAIL=0     # 1: fetch does not report a failure (the caller prints a note)
+FETCH_REQUIRE="" # a top-level key the output must have, else it is "nothing to fetch"
 
 cleanup() { if [ -n "$WORK" ]; then rm -rf "$WORK"; fi; }
 trap cleanup EXIT
@@ -146,6 +147,12 @@ fetch() {
     tmp="$WORK/out.$WRITTEN.$ABSENT.$FAILED"
     err="$WORK/err"
     if awsc "$@" --output json >"$tmp" 2>"$err" && [ -s "$tmp" ]; then
+        if [ -n "$FETCH_REQUIRE" ] && ! grep -q "\"$FETCH_REQUIRE\":" "$tmp"; then
+            rm -f "$tmp"
+            ABSENT=$((ABSENT + 1))
+            say "  none    $rel (no $FETCH_REQUIRE)"
+            return 1
+        fi
         mkdir -p "$(dirname "$OUT/$rel")"
         mv -f "$tmp" "$OUT/$rel"
         WRITTEN=$((WRITTEN + 1))
@@ -290,13 +297,14 @@ fi
 if skipped kms; then
     say "kms: skipped (--skip kms)"
 else
-    say "kms: aliases and keys"
+    say "kms: aliases, keys, key policies and grants"
     fetch kms/aliases.json -- kms list-aliases || true
     if list_text -- kms list-keys --query 'Keys[].KeyId'; then
         for k in $LIST; do
             fetch "kms/$k/describe-key.json" -- kms describe-key --key-id "$k" || true
             fetch "kms/$k/key-policy.json" -- \
                 kms get-key-policy --key-id "$k" --policy-name default || true
+            fetch "kms/$k/grants.json" -- kms list-grants --key-id "$k" || true
         done
     fi
 fi
@@ -394,8 +402,9 @@ else
     say "sqs: queue policies"
     if list_text -- sqs list-queues --query 'QueueUrls[]'; then
         for u in $LIST; do
-            fetch "$(unique_json sqs "${u##*/}")" -- \
-                sqs get-queue-attributes --queue-url "$u" --attribute-names Policy QueueArn || true
+            # KmsMasterKeyId: the key of a queue with SSE-KMS, for the hidden KMS checks.
+            fetch "$(unique_json sqs "${u##*/}")" -- sqs get-queue-attributes \
+                --queue-url "$u" --attribute-names Policy QueueArn KmsMasterKeyId || true
         done
     fi
 fi
@@ -419,15 +428,18 @@ if skipped secretsmanager; then
     say "secretsmanager: skipped (--skip secretsmanager)"
 else
     say "secretsmanager: secret resource policies"
-    # Secret names allow only letters, digits and /_+=.@- : no blanks.
-    if list_text -- secretsmanager list-secrets --query 'SecretList[].[Name,ARN]'; then
-        # shellcheck disable=SC2086 # split into name/ARN pairs on purpose
-        set -- $LIST
-        while [ $# -ge 2 ]; do
-            fetch "$(unique_json secretsmanager "$1")" -- \
-                secretsmanager get-resource-policy --secret-id "$2" || true
-            shift 2
+    # Only ARNs are listed (a secret may be named "None", which list_text
+    # drops); the file name is the secret name: the ARN after "secret:" less
+    # the "-" and six random characters Secrets Manager appends.
+    if list_text -- secretsmanager list-secrets --query 'SecretList[].ARN'; then
+        # A secret without a policy answers with ARN and Name only: no file.
+        FETCH_REQUIRE=ResourcePolicy
+        for a in $LIST; do
+            name=${a#*:secret:}
+            fetch "$(unique_json secretsmanager "${name%-??????}")" -- \
+                secretsmanager get-resource-policy --secret-id "$a" || true
         done
+        FETCH_REQUIRE=""
     fi
 fi
 

@@ -101,6 +101,9 @@ pub struct KeyFact {
     pub bucket_key: bool,
 }
 
+/// The note for a snapshot without Organizations data.
+const NO_ORGANIZATION: &str = "the snapshot has no Organizations data: SCPs and RCPs not evaluated (if the account is in an organization, add the `organizations/` outputs taken from the management account; docs/snapshot.md)";
+
 const FULL_AWS_ACCESS: &str = r#"{
   "Version": "2012-10-17",
   "Statement": [
@@ -426,6 +429,7 @@ impl Snapshot {
         notes: &mut Vec<String>,
     ) -> Result<Option<Vec<Vec<Policy>>>, Diagnostics> {
         let Some(org) = &self.organization else {
+            notes.push(NO_ORGANIZATION.to_owned());
             return Ok(None);
         };
         if !org.is_enabled(kind) || org.management_account.as_deref() == Some(account) {

@@ -31,7 +31,7 @@ mod model;
 pub use gather::{
     Changes, KeyFact, PrincipalError, PrincipalPolicies, ResolvedPrincipal, ResourceSide, parse_doc,
 };
-pub use load::{SNAPSHOT_FILE, load};
+pub use load::{SNAPSHOT_FILE, load, load_texts};
 pub use model::{
     Bucket, BucketEncryption, DocRef, Group, InlinePolicy, KmsAlias, KmsKey, ManagedPolicy,
     OrgPolicy, OrgPolicyKind, Organization, PublicAccessBlock, ResourcePolicy, Role, Snapshot, Tag,

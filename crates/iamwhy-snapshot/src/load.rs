@@ -45,23 +45,34 @@ pub fn load(dir: &Path, map: &mut SourceMap) -> Result<Snapshot, Diagnostics> {
             )));
         }
     }
-    let mut loader = Loader {
-        map,
-        snapshot: Snapshot {
-            root: dir.to_path_buf(),
-            ..Snapshot::default()
-        },
-        caller_account: None,
-    };
+    let mut loader = Loader::new(dir, map);
     let mut files = Vec::new();
     walk(dir, &mut files, &mut loader.snapshot.warnings);
     for path in files {
         let rel = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
-        loader.file(&path, &rel);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => loader.text(path.display().to_string(), &rel, text),
+            Err(e) => loader.snapshot.warnings.push(Diagnostic::unplaced_warning(
+                SNAPSHOT_FILE,
+                format!("cannot read `{}`: {e}; skipped", path.display()),
+            )),
+        }
     }
-    let mut snapshot = loader.snapshot;
-    snapshot.account = loader.caller_account.or_else(|| single_account(&snapshot));
-    Ok(snapshot)
+    Ok(loader.finish())
+}
+
+/// Loads a snapshot from files already in memory, each named by its path relative to the
+/// snapshot's root (tests, fuzzing, snapshots read from an archive).
+pub fn load_texts(
+    root: &Path,
+    files: impl IntoIterator<Item = (PathBuf, String)>,
+    map: &mut SourceMap,
+) -> Snapshot {
+    let mut loader = Loader::new(root, map);
+    for (rel, text) in files {
+        loader.text(root.join(&rel).display().to_string(), &rel, text);
+    }
+    loader.finish()
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>, warnings: &mut Vec<Diagnostic>) {
@@ -128,6 +139,8 @@ struct Loader<'m> {
     map: &'m mut SourceMap,
     snapshot: Snapshot,
     caller_account: Option<String>,
+    /// ARNs of the users, groups and roles read so far.
+    seen: std::collections::BTreeSet<String>,
 }
 
 /// One file being read: its text, id and place in the snapshot.
@@ -228,19 +241,30 @@ fn strip_position(message: &str) -> &str {
 
 type TopLevel<'a> = BTreeMap<String, &'a RawValue>;
 
-impl Loader<'_> {
-    fn file(&mut self, path: &Path, rel: &Path) {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) => {
-                self.snapshot.warnings.push(Diagnostic::unplaced_warning(
-                    SNAPSHOT_FILE,
-                    format!("cannot read `{}`: {e}; skipped", path.display()),
-                ));
-                return;
-            }
-        };
-        let source = self.map.add_file(path.display().to_string(), text);
+/// Reads the value of an output's identifying top-level key.
+type Reader<'m> = fn(&mut Loader<'m>, &File<'_>, &RawValue) -> Result<(), Diagnostic>;
+
+impl<'m> Loader<'m> {
+    fn new(root: &Path, map: &'m mut SourceMap) -> Loader<'m> {
+        Loader {
+            map,
+            snapshot: Snapshot {
+                root: root.to_path_buf(),
+                ..Snapshot::default()
+            },
+            caller_account: None,
+            seen: std::collections::BTreeSet::new(),
+        }
+    }
+
+    fn finish(self) -> Snapshot {
+        let mut snapshot = self.snapshot;
+        snapshot.account = self.caller_account.or_else(|| single_account(&snapshot));
+        snapshot
+    }
+
+    fn text(&mut self, name: String, rel: &Path, text: String) {
+        let source = self.map.add_file(name, text);
         let Some(text) = self.map.text_arc(source) else {
             return;
         };
@@ -249,17 +273,14 @@ impl Loader<'_> {
             text: &text,
             rel,
         };
-        let result = self.recognise(&file);
-        match result {
-            Ok(true) => self.snapshot.files_loaded += 1,
-            Ok(false) => {}
+        match self.recognise(&file) {
+            Ok(()) => self.snapshot.files_loaded += 1,
             Err(d) => self.snapshot.warnings.push(d),
         }
     }
 
-    /// Reads a file into the snapshot. `Ok(false)` when it was skipped with a warning
-    /// already recorded.
-    fn recognise(&mut self, f: &File<'_>) -> Result<bool, Diagnostic> {
+    /// Reads a file into the snapshot; `Err` is the warning that says why it was skipped.
+    fn recognise(&mut self, f: &File<'_>) -> Result<(), Diagnostic> {
         let top: TopLevel<'_> = match serde_json::from_str(f.text) {
             Ok(t) => t,
             Err(e) if e.classify() == serde_json::error::Category::Data => {
@@ -271,54 +292,42 @@ impl Loader<'_> {
         };
         let has = |k: &str| top.contains_key(k);
         if has("UserDetailList") || has("GroupDetailList") || has("RoleDetailList") {
-            return self.auth_details(f, &top).map(|()| true);
+            return self.auth_details(f, &top);
         }
         if let Some(policies) = top.get("Policies") {
-            return self.policies_list(f, policies).map(|()| true);
+            return self.policies_list(f, policies);
         }
         if let Some(policy) = top.get("Policy") {
-            return self.policy_output(f, &top, policy).map(|()| true);
+            return self.policy_output(f, &top, policy);
         }
         if has("Version") && has("Statement") {
-            return self.bare_policy(f).map(|()| true);
+            return self.bare_policy(f);
         }
-        if let Some(v) = top.get("ServerSideEncryptionConfiguration") {
-            return self.bucket_encryption(f, v).map(|()| true);
-        }
-        if let Some(v) = top.get("PublicAccessBlockConfiguration") {
-            return self.public_access_block(f, v).map(|()| true);
-        }
-        if let Some(v) = top.get("LocationConstraint") {
-            return self.bucket_location(f, v).map(|()| true);
-        }
-        if let Some(v) = top.get("KeyMetadata") {
-            return self.describe_key(f, v).map(|()| true);
-        }
-        if let Some(v) = top.get("Grants") {
-            return self.grants(f, v).map(|()| true);
-        }
-        if let Some(v) = top.get("Aliases") {
-            return self.aliases(f, v).map(|()| true);
-        }
-        if let Some(v) = top.get("Parents") {
-            return self.parents(f, v).map(|()| true);
-        }
-        if let Some(v) = top.get("Roots") {
-            return self.roots(f, v).map(|()| true);
-        }
-        if let Some(v) = top.get("Organization") {
-            return self.organization(f, v).map(|()| true);
-        }
-        if let Some(v) = top.get("Attributes") {
-            return self.attributes(f, v).map(|()| true);
+        // Outputs recognised by one top-level key, and how each is read.
+        let single_key: [(&str, Reader<'m>); 10] = [
+            ("ServerSideEncryptionConfiguration", Self::bucket_encryption),
+            ("PublicAccessBlockConfiguration", Self::public_access_block),
+            ("LocationConstraint", Self::bucket_location),
+            ("KeyMetadata", Self::describe_key),
+            ("Grants", Self::grants),
+            ("Aliases", Self::aliases),
+            ("Parents", Self::parents),
+            ("Roots", Self::roots),
+            ("Organization", Self::organization),
+            ("Attributes", Self::attributes),
+        ];
+        for (key, read) in single_key {
+            if let Some(v) = top.get(key) {
+                return read(self, f, v);
+            }
         }
         if let (Some(arn), Some(policy)) = (top.get("ARN"), top.get("ResourcePolicy")) {
-            return self.secret(f, arn, policy).map(|()| true);
+            return self.secret(f, arn, policy);
         }
         if let (Some(account), true) = (top.get("Account"), has("Arn") && has("UserId")) {
             let account: String = f.read(account.get())?;
             self.caller_account = Some(account);
-            return Ok(true);
+            return Ok(());
         }
         let mut keys: Vec<&str> = top.keys().map(String::as_str).take(4).collect();
         if keys.is_empty() {
@@ -345,7 +354,7 @@ impl Loader<'_> {
         let policies: Vec<PolicyShape<'_>> =
             list("Policies").map_or(Ok(Vec::new()), |r| f.read(r))?;
         for u in users {
-            if self.snapshot.users.iter().any(|x| x.arn == u.arn) {
+            if !self.seen.insert(u.arn.clone()) {
                 self.snapshot
                     .warnings
                     .push(f.warning(format!("user `{}` appears twice; kept the first", u.arn)));
@@ -368,7 +377,7 @@ impl Loader<'_> {
             });
         }
         for g in groups {
-            if self.snapshot.groups.iter().any(|x| x.arn == g.arn) {
+            if !self.seen.insert(g.arn.clone()) {
                 continue;
             }
             self.snapshot.groups.push(Group {
@@ -383,7 +392,7 @@ impl Loader<'_> {
             });
         }
         for r in roles {
-            if self.snapshot.roles.iter().any(|x| x.arn == r.arn) {
+            if !self.seen.insert(r.arn.clone()) {
                 self.snapshot
                     .warnings
                     .push(f.warning(format!("role `{}` appears twice; kept the first", r.arn)));
@@ -483,12 +492,12 @@ impl Loader<'_> {
         top: &TopLevel<'_>,
         policy: &RawValue,
     ) -> Result<(), Diagnostic> {
-        if policy.get().trim_start().starts_with('{') {
-            return self.describe_policy(f, policy);
-        }
         let doc = f.doc_ref(policy);
         if top.contains_key("RevisionId") {
             return self.lambda_policy(f, policy, doc);
+        }
+        if policy.get().trim_start().starts_with('{') {
+            return self.describe_policy(f, policy);
         }
         if top.contains_key("PolicyName") || self.in_folder(f, "kms") {
             return self.key_policy(f, doc);
@@ -831,8 +840,13 @@ impl Loader<'_> {
         doc: DocRef,
     ) -> Result<(), Diagnostic> {
         // `get-policy` does not name the function, but every statement Lambda writes has the
-        // function ARN as its `Resource`.
-        let text: String = f.read(raw.get())?;
+        // function ARN as its `Resource`. The CLI prints the policy as a JSON string; accept
+        // an object too.
+        let text: String = if raw.get().trim_start().starts_with('{') {
+            raw.get().to_owned()
+        } else {
+            f.read(raw.get())?
+        };
         let arn = serde_json::from_str::<serde_json::Value>(&text)
             .ok()
             .and_then(|v| {

@@ -45,6 +45,24 @@ fn startup(c: &mut Criterion) {
             ])
         })
     });
+    group.bench_function(
+        "simulate --snapshot, story 1 with its hidden kms:Decrypt",
+        |b| {
+            b.iter(|| {
+                run(&[
+                    "simulate",
+                    "--snapshot",
+                    "../../examples/snapshot",
+                    "--principal",
+                    "arn:aws:iam::111122223333:user/s3_full_access",
+                    "--action",
+                    "s3:GetObject",
+                    "--resource",
+                    "arn:aws:s3:::acme-reports/2026/q3.csv",
+                ])
+            })
+        },
+    );
     group.bench_function("actions s3:GetObject", |b| {
         b.iter(|| run(&["actions", "s3:GetObject"]))
     });

@@ -1,0 +1,331 @@
+//! `iamwhy simulate --snapshot` end to end on the bundled example snapshot
+//! (examples/snapshot): stories 1, 4 and 5 of product.md, hidden calls (spec §4.8.3),
+//! session policies and their size limit (spec §7.2), candidate changes, bad input.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test helpers: a failed spawn, parse or fixture is a failed test"
+)]
+
+mod common;
+
+use common::{fails_with, iamwhy, stderr, stdout};
+use serde_json::Value;
+
+const SNAPSHOT: &str = "../../examples/snapshot";
+const CANDIDATES: &str = "../../examples/candidates";
+const USER: &str = "arn:aws:iam::111122223333:user/s3_full_access";
+const OBJECT: &str = "arn:aws:s3:::acme-reports/2026/q3.csv";
+const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const BACKUP_KEY: &str =
+    "arn:aws:kms:us-east-1:111122223333:key/5555eeee-55ee-55ee-55ee-555555555555";
+
+/// `iamwhy simulate --snapshot examples/snapshot ARGS`.
+fn on_snapshot(args: &[&str]) -> std::process::Output {
+    let mut all = vec!["simulate", "--snapshot", SNAPSHOT];
+    all.extend_from_slice(args);
+    iamwhy(&all)
+}
+
+fn json(o: &std::process::Output) -> Value {
+    serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(o), stderr(o)))
+}
+
+fn candidate(name: &str) -> String {
+    format!("{CANDIDATES}/{name}")
+}
+
+#[test]
+fn story1_get_object_is_allowed_but_the_hidden_kms_decrypt_is_not() {
+    let o = on_snapshot(&[
+        "--principal",
+        USER,
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        OBJECT,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r = json(&o);
+    // The request alone: what AWS's Policy Simulator answers.
+    assert_eq!(r["decision"], "Allowed");
+    // The operation: S3 calls kms:Decrypt with the user's identity (forward access session).
+    assert_eq!(r["operation_decision"], "ImplicitDeny");
+    let check = &r["hidden_checks"][0];
+    assert_eq!(check["rule"], "s3-get-object-sse-kms");
+    assert_eq!(check["mechanism"], "forward-access-session");
+    let kms = &check["result"];
+    assert_eq!(kms["action"], "kms:Decrypt");
+    assert_eq!(kms["resource"], KEY);
+    assert_eq!(kms["decision"], "ImplicitDeny");
+    assert_eq!(kms["denied_by"], "identity");
+    // Spec §4.8.3: the context of the KMS call.
+    assert_eq!(
+        kms["context"]["kms:ViaService"],
+        "s3.us-east-1.amazonaws.com"
+    );
+    assert_eq!(kms["context"]["aws:ViaAWSService"], "true");
+    assert_eq!(kms["context"]["kms:CallerAccount"], "111122223333");
+    // The key policy only delegates to IAM.
+    let reasons = kms["reasons"].to_string();
+    assert!(
+        reasons.contains("only delegates to IAM policies"),
+        "{reasons}"
+    );
+}
+
+#[test]
+fn story1_text_names_the_failing_check() {
+    let o = on_snapshot(&[
+        "--principal",
+        USER,
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        OBJECT,
+    ]);
+    let text = stdout(&o);
+    assert!(text.starts_with("ImplicitDeny  s3:GetObject on"), "{text}");
+    assert!(text.contains("kms:Decrypt on arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab  <- fails"));
+    assert!(text.contains("s3:GetObject alone is allowed, but the operation fails: kms:Decrypt"));
+    assert!(text.contains("because no identity-based policy allows the kms:Decrypt action"));
+}
+
+#[test]
+fn story1_no_hidden_calls_answers_like_the_policy_simulator() {
+    let o = on_snapshot(&[
+        "--principal",
+        USER,
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        OBJECT,
+        "--no-hidden-calls",
+        "--format",
+        "json",
+    ]);
+    let r = json(&o);
+    assert_eq!(r["decision"], "Allowed");
+    assert!(r.get("operation_decision").is_none());
+}
+
+#[test]
+fn story1_fix_with_add_policy_turns_the_operation_to_allowed() {
+    let add = candidate("allow-kms-decrypt.json");
+    let o = on_snapshot(&[
+        "--principal",
+        USER,
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        OBJECT,
+        "--add-policy",
+        &add,
+        "--format",
+        "json",
+        "--expect",
+        "Allowed",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r = json(&o);
+    assert_eq!(r["before"][0]["operation_decision"], "ImplicitDeny");
+    assert_eq!(r["after"][0]["operation_decision"], "Allowed");
+    assert_eq!(r["after"][0]["expectation"]["met"], true);
+    let change = r["changes"][0].as_str().unwrap();
+    assert!(change.starts_with("add identity-based policy"), "{change}");
+
+    let text = stdout(&on_snapshot(&[
+        "--principal",
+        USER,
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        OBJECT,
+        "--add-policy",
+        &add,
+    ]));
+    assert!(
+        text.contains("ImplicitDeny -> Allowed  s3:GetObject"),
+        "{text}"
+    );
+}
+
+#[test]
+fn story4_session_policy_denies_put_object_for_an_admin_role() {
+    let o = on_snapshot(&[
+        "--principal",
+        "arn:aws:iam::111122223333:role/deploy-admin",
+        "--action",
+        "s3:PutObject",
+        "--resource",
+        "arn:aws:s3:::acme-reports/upload.csv",
+        "--session-policy",
+        &candidate("deny-s3-session.json"),
+        "--format",
+        "json",
+        "--expect",
+        "ExplicitDeny",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r = json(&o);
+    assert_eq!(r["decision"], "ExplicitDeny");
+    assert_eq!(r["denied_by"], "session");
+    assert!(
+        r["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("with an explicit deny in a session policy")
+    );
+}
+
+#[test]
+fn story4_oversized_session_policy_is_rejected_with_the_overflow() {
+    fails_with(
+        &[
+            "simulate",
+            "--snapshot",
+            SNAPSHOT,
+            "--principal",
+            "arn:aws:iam::111122223333:role/deploy-admin",
+            "--action",
+            "s3:PutObject",
+            "--session-policy",
+            &candidate("oversized-session-policy.json"),
+        ],
+        2,
+        "characters without whitespace: 950 over the 2048-character limit",
+    );
+}
+
+#[test]
+fn session_policies_need_a_role_or_federated_user() {
+    fails_with(
+        &[
+            "simulate",
+            "--snapshot",
+            SNAPSHOT,
+            "--principal",
+            USER,
+            "--action",
+            "s3:PutObject",
+            "--session-policy",
+            &candidate("deny-s3-session.json"),
+        ],
+        2,
+        "session policies apply to role sessions (AssumeRole) and federated users (GetFederationToken)",
+    );
+}
+
+#[test]
+fn story5_service_principal_is_locked_out_and_the_fix_lets_it_in_but_not_others() {
+    let locked = on_snapshot(&[
+        "--principal",
+        "service:backup-storage.amazonaws.com",
+        "--action",
+        "kms:Decrypt",
+        "--resource",
+        BACKUP_KEY,
+        "--format",
+        "json",
+    ]);
+    let r = json(&locked);
+    assert_eq!(r["decision"], "ExplicitDeny");
+    assert_eq!(r["denied_by"], "resource");
+    assert_eq!(r["deciding_statements"][0]["sid"], "DenyEveryoneButAdmins");
+
+    let fix = format!("{BACKUP_KEY}={}", candidate("backup-key-policy-fixed.json"));
+    let fixed = on_snapshot(&[
+        "--principal",
+        "service:backup-storage.amazonaws.com",
+        "--action",
+        "kms:Decrypt",
+        "--resource",
+        BACKUP_KEY,
+        "--set-resource-policy",
+        &fix,
+        "--format",
+        "json",
+    ]);
+    let r = json(&fixed);
+    assert_eq!(r["before"][0]["decision"], "ExplicitDeny");
+    assert_eq!(r["after"][0]["decision"], "Allowed");
+
+    let carol = on_snapshot(&[
+        "--principal",
+        "arn:aws:iam::111122223333:user/carol",
+        "--action",
+        "kms:Decrypt",
+        "--resource",
+        BACKUP_KEY,
+        "--set-resource-policy",
+        &fix,
+        "--format",
+        "json",
+    ]);
+    let r = json(&carol);
+    assert_eq!(r["after"][0]["decision"], "ExplicitDeny");
+    assert_eq!(r["after"][0]["denied_by"], "resource");
+}
+
+#[test]
+fn missing_principal_suggests_close_matches() {
+    fails_with(
+        &[
+            "simulate",
+            "--snapshot",
+            SNAPSHOT,
+            "--principal",
+            "arn:aws:iam::111122223333:user/s3-full-access",
+            "--action",
+            "s3:GetObject",
+        ],
+        2,
+        "did you mean `arn:aws:iam::111122223333:user/s3_full_access`?",
+    );
+}
+
+#[test]
+fn snapshot_flags_need_a_snapshot_and_a_principal() {
+    fails_with(
+        &[
+            "simulate",
+            "--snapshot",
+            SNAPSHOT,
+            "--action",
+            "s3:GetObject",
+        ],
+        2,
+        "--principal",
+    );
+    fails_with(
+        &[
+            "simulate",
+            "--snapshot",
+            "../../no/such/dir",
+            "--principal",
+            USER,
+            "--action",
+            "s3:GetObject",
+        ],
+        2,
+        "cannot read snapshot",
+    );
+    fails_with(
+        &[
+            "simulate",
+            "--snapshot",
+            SNAPSHOT,
+            "--principal",
+            USER,
+            "--action",
+            "s3:GetObject",
+            "--remove-policy",
+            "NotAttached",
+        ],
+        2,
+        "--remove-policy `NotAttached`: not a policy of the principal",
+    );
+}
