@@ -381,6 +381,15 @@ impl Check<'_> {
                 }
             }
         }
+        // Every real request has a Region; the snapshot knows the resource's.
+        if req.context.get("aws:RequestedRegion").is_none()
+            && let Some(region) = self.snapshot.region_of(resource.as_str())
+        {
+            notes.push(format!(
+                "aws:RequestedRegion = {region}, the resource's Region; `--context aws:RequestedRegion=REGION` to change"
+            ));
+            req.context.set("aws:RequestedRegion", region);
+        }
         derive_context(&mut req, self.now);
         let set = self
             .snapshot

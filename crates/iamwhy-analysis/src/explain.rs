@@ -208,7 +208,7 @@ pub(crate) fn reasons(req: &Request, ev: &Evaluation, set: &PolicySet) -> Vec<St
             if ev.outcome(t) == SetOutcome::Allow {
                 out.push(format!(
                     "{label} also allow{} it",
-                    if t == PolicyType::PermissionsBoundary {
+                    if matches!(t, PolicyType::PermissionsBoundary | PolicyType::Scp) {
                         "s"
                     } else {
                         ""

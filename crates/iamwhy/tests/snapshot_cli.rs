@@ -329,3 +329,81 @@ fn snapshot_flags_need_a_snapshot_and_a_principal() {
         "--remove-policy `NotAttached`: not a policy of the principal",
     );
 }
+
+/// The snapshot-crate fixture: a member account two OU levels below the root.
+const ORG_MEMBER: &str = "../iamwhy-snapshot/tests/fixtures/org-member";
+
+fn on_org_member(args: &[&str]) -> Value {
+    let mut all = vec!["simulate", "--snapshot", ORG_MEMBER, "--format", "json"];
+    all.extend_from_slice(args);
+    let o = iamwhy(&all);
+    // The fixture holds a truncated and a foreign file: warned about, never fatal.
+    assert!(stderr(&o).contains("junk/truncated.json"), "{}", stderr(&o));
+    json(&o)
+}
+
+#[test]
+fn scp_of_an_ou_two_levels_up_denies_outside_approved_regions() {
+    let alice = "arn:aws:iam::111122223333:user/engineering/alice";
+    // Spec §4.4: SCPs level by level; the region guardrail sits on the Engineering OU.
+    let r = on_org_member(&[
+        "--principal",
+        alice,
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::team-data/a.csv",
+        "--context",
+        "aws:RequestedRegion=ap-south-1",
+        "--no-hidden-calls",
+    ]);
+    assert_eq!(r["decision"], "ExplicitDeny");
+    assert_eq!(r["denied_by"], "scp");
+    assert_eq!(r["deciding_statements"][0]["level"], 1);
+    // Without --context the Region is the bucket's (eu-west-1), which the SCP allows.
+    let r = on_org_member(&[
+        "--principal",
+        alice,
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::team-data/a.csv",
+        "--no-hidden-calls",
+    ]);
+    assert_eq!(r["decision"], "Allowed", "{r:#}");
+    assert_eq!(r["context"]["aws:RequestedRegion"], "eu-west-1");
+}
+
+#[test]
+fn federated_user_has_no_permissions_without_session_policies() {
+    // Spec §7.3: GetFederationToken without a session policy grants nothing.
+    let fed = "arn:aws:sts::111122223333:federated-user/contractor";
+    let base = [
+        "--principal",
+        fed,
+        "--parent-user",
+        "arn:aws:iam::111122223333:user/bob",
+        "--action",
+        "sqs:SendMessage",
+        "--resource",
+        "arn:aws:sqs:eu-west-1:111122223333:orders",
+        "--no-hidden-calls",
+    ];
+    let r = on_org_member(&base);
+    assert_eq!(r["decision"], "ImplicitDeny");
+    let notes = r["notes"].to_string();
+    assert!(
+        notes.contains("federated-user session created without session policies"),
+        "{notes}"
+    );
+    // With a session policy (here an AWS managed one by ARN) the parent's s3:* applies.
+    let mut with = base.to_vec();
+    with.extend([
+        "--session-policy-arn",
+        "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+    ]);
+    with[5] = "s3:GetObject";
+    with[7] = "arn:aws:s3:::team-data/a.csv";
+    let r = on_org_member(&with);
+    assert_eq!(r["decision"], "Allowed", "{r:#}");
+}
