@@ -354,10 +354,7 @@ impl<'m> Loader<'m> {
         let policies: Vec<PolicyShape<'_>> =
             list("Policies").map_or(Ok(Vec::new()), |r| f.read(r))?;
         for u in users {
-            if !self.seen.insert(u.arn.clone()) {
-                self.snapshot
-                    .warnings
-                    .push(f.warning(format!("user `{}` appears twice; kept the first", u.arn)));
+            if !self.first_time(f, "user", &u.arn) {
                 continue;
             }
             self.snapshot.users.push(User {
@@ -367,35 +364,24 @@ impl<'m> Loader<'m> {
                 id: u.user_id,
                 inline: inline(f, u.user_policy_list),
                 groups: u.group_list,
-                attached: u
-                    .attached_managed_policies
-                    .into_iter()
-                    .map(|a| a.policy_arn)
-                    .collect(),
+                attached: arns(u.attached_managed_policies),
                 boundary: u.permissions_boundary.map(|b| b.permissions_boundary_arn),
                 tags: tags(u.tags),
             });
         }
         for g in groups {
-            if !self.seen.insert(g.arn.clone()) {
+            if !self.first_time(f, "group", &g.arn) {
                 continue;
             }
             self.snapshot.groups.push(Group {
                 arn: g.arn,
                 name: g.group_name,
                 inline: inline(f, g.group_policy_list),
-                attached: g
-                    .attached_managed_policies
-                    .into_iter()
-                    .map(|a| a.policy_arn)
-                    .collect(),
+                attached: arns(g.attached_managed_policies),
             });
         }
         for r in roles {
-            if !self.seen.insert(r.arn.clone()) {
-                self.snapshot
-                    .warnings
-                    .push(f.warning(format!("role `{}` appears twice; kept the first", r.arn)));
+            if !self.first_time(f, "role", &r.arn) {
                 continue;
             }
             self.snapshot.roles.push(Role {
@@ -405,11 +391,7 @@ impl<'m> Loader<'m> {
                 id: r.role_id,
                 trust: r.assume_role_policy_document.map(|d| f.doc_ref(d)),
                 inline: inline(f, r.role_policy_list),
-                attached: r
-                    .attached_managed_policies
-                    .into_iter()
-                    .map(|a| a.policy_arn)
-                    .collect(),
+                attached: arns(r.attached_managed_policies),
                 boundary: r.permissions_boundary.map(|b| b.permissions_boundary_arn),
                 tags: tags(r.tags),
                 instance_profiles: r
@@ -423,6 +405,17 @@ impl<'m> Loader<'m> {
             self.managed_policy(f, p);
         }
         Ok(())
+    }
+
+    /// Records an entity's ARN; `false` (with a warning) when the snapshot already has it.
+    fn first_time(&mut self, f: &File<'_>, kind: &str, arn: &str) -> bool {
+        if self.seen.insert(arn.to_owned()) {
+            return true;
+        }
+        self.snapshot
+            .warnings
+            .push(f.warning(format!("{kind} `{arn}` appears twice; kept the first")));
+        false
     }
 
     fn managed_policy(&mut self, f: &File<'_>, p: PolicyShape<'_>) {
@@ -895,6 +888,10 @@ fn inline(f: &File<'_>, list: Vec<InlineShape<'_>>) -> Vec<InlinePolicy> {
             document: f.doc_ref(p.policy_document),
         })
         .collect()
+}
+
+fn arns(list: Vec<AttachedShape>) -> Vec<String> {
+    list.into_iter().map(|a| a.policy_arn).collect()
 }
 
 fn tags(list: Vec<TagShape>) -> Vec<Tag> {

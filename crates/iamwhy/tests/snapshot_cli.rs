@@ -32,24 +32,29 @@ fn json(o: &std::process::Output) -> Value {
     serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(o), stderr(o)))
 }
 
+/// `simulate --snapshot examples/snapshot --format json` for one request, plus `extra`.
+fn request(principal: &str, action: &str, resource: &str, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "--principal",
+        principal,
+        "--action",
+        action,
+        "--resource",
+        resource,
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    json(&on_snapshot(&args))
+}
+
 fn candidate(name: &str) -> String {
     format!("{CANDIDATES}/{name}")
 }
 
 #[test]
 fn story1_get_object_is_allowed_but_the_hidden_kms_decrypt_is_not() {
-    let o = on_snapshot(&[
-        "--principal",
-        USER,
-        "--action",
-        "s3:GetObject",
-        "--resource",
-        OBJECT,
-        "--format",
-        "json",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let r = json(&o);
+    let r = request(USER, "s3:GetObject", OBJECT, &[]);
     // The request alone: what AWS's Policy Simulator answers.
     assert_eq!(r["decision"], "Allowed");
     // The operation: S3 calls kms:Decrypt with the user's identity (forward access session).
@@ -96,18 +101,7 @@ fn story1_text_names_the_failing_check() {
 
 #[test]
 fn story1_no_hidden_calls_answers_like_the_policy_simulator() {
-    let o = on_snapshot(&[
-        "--principal",
-        USER,
-        "--action",
-        "s3:GetObject",
-        "--resource",
-        OBJECT,
-        "--no-hidden-calls",
-        "--format",
-        "json",
-    ]);
-    let r = json(&o);
+    let r = request(USER, "s3:GetObject", OBJECT, &["--no-hidden-calls"]);
     assert_eq!(r["decision"], "Allowed");
     assert!(r.get("operation_decision").is_none());
 }
@@ -221,51 +215,29 @@ fn session_policies_need_a_role_or_federated_user() {
 
 #[test]
 fn story5_service_principal_is_locked_out_and_the_fix_lets_it_in_but_not_others() {
-    let locked = on_snapshot(&[
-        "--principal",
-        "service:backup-storage.amazonaws.com",
-        "--action",
-        "kms:Decrypt",
-        "--resource",
-        BACKUP_KEY,
-        "--format",
-        "json",
-    ]);
-    let r = json(&locked);
+    let backup = "service:backup-storage.amazonaws.com";
+    let r = request(backup, "kms:Decrypt", BACKUP_KEY, &[]);
     assert_eq!(r["decision"], "ExplicitDeny");
     assert_eq!(r["denied_by"], "resource");
     assert_eq!(r["deciding_statements"][0]["sid"], "DenyEveryoneButAdmins");
 
     let fix = format!("{BACKUP_KEY}={}", candidate("backup-key-policy-fixed.json"));
-    let fixed = on_snapshot(&[
-        "--principal",
-        "service:backup-storage.amazonaws.com",
-        "--action",
+    let r = request(
+        backup,
         "kms:Decrypt",
-        "--resource",
         BACKUP_KEY,
-        "--set-resource-policy",
-        &fix,
-        "--format",
-        "json",
-    ]);
-    let r = json(&fixed);
+        &["--set-resource-policy", &fix],
+    );
     assert_eq!(r["before"][0]["decision"], "ExplicitDeny");
     assert_eq!(r["after"][0]["decision"], "Allowed");
 
-    let carol = on_snapshot(&[
-        "--principal",
-        "arn:aws:iam::111122223333:user/carol",
-        "--action",
+    let carol = "arn:aws:iam::111122223333:user/carol";
+    let r = request(
+        carol,
         "kms:Decrypt",
-        "--resource",
         BACKUP_KEY,
-        "--set-resource-policy",
-        &fix,
-        "--format",
-        "json",
-    ]);
-    let r = json(&carol);
+        &["--set-resource-policy", &fix],
+    );
     assert_eq!(r["after"][0]["decision"], "ExplicitDeny");
     assert_eq!(r["after"][0]["denied_by"], "resource");
 }
