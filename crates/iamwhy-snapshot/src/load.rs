@@ -168,6 +168,29 @@ impl File<'_> {
             .map(|n| n.to_string_lossy().into_owned())
     }
 
+    /// The resource name a folder gives: `NAME` of `TOP/NAME/file.json`.
+    fn named_in(&self, top: &str) -> Option<String> {
+        (self.grandparent().as_deref() == Some(top))
+            .then(|| self.folder())
+            .flatten()
+    }
+
+    /// [`File::named_in`], or a warning that `what` does not name its `kind` and where to
+    /// put it.
+    fn require_named_in(
+        &self,
+        top: &str,
+        what: &str,
+        kind: &str,
+        place: &str,
+    ) -> Result<String, Diagnostic> {
+        self.named_in(top).ok_or_else(|| {
+            self.warning(format!(
+                "{what} does not name its {kind}: put it in `{place}`; file skipped"
+            ))
+        })
+    }
+
     fn file_stem(&self) -> String {
         self.rel
             .file_stem()
@@ -519,16 +542,11 @@ impl<'m> Loader<'m> {
 
     /// Whether the file sits in `TOP/NAME/file.json` with `TOP` = `top`.
     fn in_folder(&self, f: &File<'_>, top: &str) -> bool {
-        f.grandparent().as_deref() == Some(top)
+        f.named_in(top).is_some()
     }
 
     fn bucket_name(&self, f: &File<'_>, what: &str) -> Result<String, Diagnostic> {
-        match (f.grandparent().as_deref(), f.folder()) {
-            (Some("s3"), Some(bucket)) => Ok(bucket),
-            _ => Err(f.warning(format!(
-                "{what} does not name its bucket: put it in `s3/BUCKET/`; file skipped"
-            ))),
-        }
+        f.require_named_in("s3", what, "bucket", "s3/BUCKET/")
     }
 
     fn bucket(&mut self, name: String) -> &mut Bucket {
@@ -608,14 +626,12 @@ impl<'m> Loader<'m> {
     }
 
     fn key_policy(&mut self, f: &File<'_>, doc: DocRef) -> Result<(), Diagnostic> {
-        let id = match (f.grandparent().as_deref(), f.folder()) {
-            (Some("kms"), Some(id)) => id,
-            _ => {
-                return Err(f.warning(
-                    "a key policy (`get-key-policy`) does not name its key: put it in `kms/KEY_ID/`; file skipped",
-                ));
-            }
-        };
+        let id = f.require_named_in(
+            "kms",
+            "a key policy (`get-key-policy`)",
+            "key",
+            "kms/KEY_ID/",
+        )?;
         let id = key_id_of(&id).to_owned();
         self.key(id).policy = Some(doc);
         Ok(())
@@ -623,10 +639,7 @@ impl<'m> Loader<'m> {
 
     fn grants(&mut self, f: &File<'_>, raw: &RawValue) -> Result<(), Diagnostic> {
         let list: Vec<GrantShape> = f.read(raw.get())?;
-        let folder = match (f.grandparent().as_deref(), f.folder()) {
-            (Some("kms"), Some(id)) => Some(key_id_of(&id).to_owned()),
-            _ => None,
-        };
+        let folder = f.named_in("kms").map(|id| key_id_of(&id).to_owned());
         for g in list {
             let Some(id) = g
                 .key_id
@@ -691,12 +704,7 @@ impl<'m> Loader<'m> {
     }
 
     fn target(&self, f: &File<'_>, what: &str) -> Result<String, Diagnostic> {
-        match (f.grandparent().as_deref(), f.folder()) {
-            (Some("targets"), Some(id)) => Ok(id),
-            _ => Err(f.warning(format!(
-                "{what} does not name its target: put it in `organizations/targets/ID/`; file skipped"
-            ))),
-        }
+        f.require_named_in("targets", what, "target", "organizations/targets/ID/")
     }
 
     fn parents(&mut self, f: &File<'_>, raw: &RawValue) -> Result<(), Diagnostic> {

@@ -48,6 +48,20 @@ fn request(principal: &str, action: &str, resource: &str, extra: &[&str]) -> Val
     json(&on_snapshot(&args))
 }
 
+/// Story 1's request (`s3:GetObject` of the SSE-KMS object by `s3_full_access`) plus `extra`.
+fn story1(extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "--principal",
+        USER,
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        OBJECT,
+    ];
+    args.extend_from_slice(extra);
+    on_snapshot(&args)
+}
+
 fn candidate(name: &str) -> String {
     format!("{CANDIDATES}/{name}")
 }
@@ -84,15 +98,7 @@ fn story1_get_object_is_allowed_but_the_hidden_kms_decrypt_is_not() {
 
 #[test]
 fn story1_text_names_the_failing_check() {
-    let o = on_snapshot(&[
-        "--principal",
-        USER,
-        "--action",
-        "s3:GetObject",
-        "--resource",
-        OBJECT,
-    ]);
-    let text = stdout(&o);
+    let text = stdout(&story1(&[]));
     assert!(text.starts_with("ImplicitDeny  s3:GetObject on"), "{text}");
     assert!(text.contains("kms:Decrypt on arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab  <- fails"));
     assert!(text.contains("s3:GetObject alone is allowed, but the operation fails: kms:Decrypt"));
@@ -109,13 +115,7 @@ fn story1_no_hidden_calls_answers_like_the_policy_simulator() {
 #[test]
 fn story1_fix_with_add_policy_turns_the_operation_to_allowed() {
     let add = candidate("allow-kms-decrypt.json");
-    let o = on_snapshot(&[
-        "--principal",
-        USER,
-        "--action",
-        "s3:GetObject",
-        "--resource",
-        OBJECT,
+    let o = story1(&[
         "--add-policy",
         &add,
         "--format",
@@ -131,16 +131,7 @@ fn story1_fix_with_add_policy_turns_the_operation_to_allowed() {
     let change = r["changes"][0].as_str().unwrap();
     assert!(change.starts_with("add identity-based policy"), "{change}");
 
-    let text = stdout(&on_snapshot(&[
-        "--principal",
-        USER,
-        "--action",
-        "s3:GetObject",
-        "--resource",
-        OBJECT,
-        "--add-policy",
-        &add,
-    ]));
+    let text = stdout(&story1(&["--add-policy", &add]));
     assert!(
         text.contains("ImplicitDeny -> Allowed  s3:GetObject"),
         "{text}"
