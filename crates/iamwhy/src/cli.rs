@@ -11,9 +11,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "iamwhy", version, about, long_about)]
 pub(crate) struct Cli {
-    /// Output format: `text` for people, `json` for programs (stable, see docs/output.md).
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
-    pub(crate) format: Format,
+    /// Output format: `text` for people, `json` for programs (stable, see docs/output.md),
+    /// `csv` for spreadsheets (`trail denied` only).
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
+    pub(crate) format: FormatArg,
     /// When to colour text output (`NO_COLOR` is honoured with `auto`).
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     pub(crate) color: Color,
@@ -21,8 +22,19 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
-/// Output format.
+/// Output format as given on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FormatArg {
+    /// Text for people.
+    Text,
+    /// JSON for programs.
+    Json,
+    /// CSV (`trail denied` only).
+    Csv,
+}
+
+/// Output format of results and diagnostics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Format {
     /// Text for people.
     Text,
@@ -54,6 +66,84 @@ pub(crate) enum Command {
     /// shows access level, resource types and condition keys, and with `--dependent` the
     /// extra checks a call triggers in other services.
     Actions(ActionsArgs),
+    /// Reads CloudTrail logs (S3 trail files plain or gzip, lookup-events output, JSON Lines,
+    /// arrays, single records, the console's JSON and CSV downloads; directories are read
+    /// recursively, `-` is stdin): lists denied calls, or the calls around a failure.
+    #[command(subcommand)]
+    Trail(TrailCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TrailCommand {
+    /// Lists denied calls (AccessDenied, UnauthorizedOperation, ...) with the structured
+    /// denial AWS's message gives: action, resource, explicit or implicit, policy type.
+    Denied(Box<DeniedArgs>),
+    /// Shows one identity's calls around a moment, with the calls AWS services made on its
+    /// behalf grouped under the call that triggered them, denials marked.
+    Timeline(Box<TimelineArgs>),
+}
+
+/// Options every `trail` command shares.
+#[derive(Debug, Args)]
+pub(crate) struct TrailInput {
+    /// Log files or directories (read recursively); `-` reads stdin.
+    #[arg(required = true, value_name = "PATH")]
+    pub(crate) paths: Vec<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) jobs: usize,
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub(crate) no_progress: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DeniedArgs {
+    #[command(flatten)]
+    pub(crate) input: TrailInput,
+    /// Only calls of this identity: an ARN or a glob (`*`, `?`), matched against the
+    /// identity's ARN, the role behind a role session, and the user or role name.
+    #[arg(long, value_name = "ARN|GLOB")]
+    pub(crate) principal: Option<String>,
+    /// Only calls at or after this time: ISO 8601 (`2026-11-20T10:00:00Z`) or a duration
+    /// ago (`90s`, `30m`, `2h`, `7d`, `1w`).
+    #[arg(long, value_name = "TIME")]
+    pub(crate) since: Option<String>,
+    /// Only calls at or before this time (same forms as `--since`).
+    #[arg(long, value_name = "TIME")]
+    pub(crate) until: Option<String>,
+    /// Only calls to this service (`s3` or `s3.amazonaws.com`); repeatable.
+    #[arg(long, value_name = "SERVICE")]
+    pub(crate) service: Vec<String>,
+    /// Only calls of this action, a glob such as `s3:Get*`; repeatable.
+    #[arg(long, value_name = "ACTION")]
+    pub(crate) action: Vec<String>,
+    /// Only this error code (`AccessDenied`, `Client.UnauthorizedOperation`, ...);
+    /// repeatable.
+    #[arg(long, value_name = "CODE")]
+    pub(crate) error_code: Vec<String>,
+    /// Only calls by or to this account; repeatable.
+    #[arg(long, value_name = "ACCOUNT")]
+    pub(crate) account: Vec<String>,
+    /// Only calls in this region; repeatable.
+    #[arg(long, value_name = "REGION")]
+    pub(crate) region: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TimelineArgs {
+    #[command(flatten)]
+    pub(crate) input: TrailInput,
+    /// The identity: an ARN or a glob, as for `trail denied --principal`.
+    #[arg(long, value_name = "ARN|GLOB")]
+    pub(crate) principal: String,
+    /// The moment to centre on (ISO 8601 or a duration ago); default: the identity's
+    /// latest denial.
+    #[arg(long, value_name = "TIME")]
+    pub(crate) around: Option<String>,
+    /// How far either side of `--around` to look: `90s`, `5m`, `1h`, ...
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub(crate) window: String,
 }
 
 #[derive(Debug, Args)]

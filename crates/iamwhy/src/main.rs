@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Color, Command};
+use crate::cli::{Cli, Color, Command, Format, FormatArg, TrailCommand};
 use crate::exit::ExitStatus;
 use crate::render::Output;
 
@@ -31,11 +31,22 @@ fn main() -> ExitCode {
                 && std::io::stdout().is_terminal()
         }
     };
-    let mut out = Output::new(cli.format, color);
+    let format = match cli.format {
+        FormatArg::Text => Format::Text,
+        FormatArg::Json | FormatArg::Csv => Format::Json,
+    };
+    let mut out = Output::new(format, color);
+    let csv = cli.format == FormatArg::Csv;
     let status = match &cli.command {
+        Command::Trail(TrailCommand::Denied(args)) => commands::trail::denied(args, csv, &mut out),
+        _ if csv => {
+            out.error_line("`--format csv` is only for `iamwhy trail denied`");
+            ExitStatus::Error
+        }
         Command::Simulate(args) => commands::simulate::run(args, &mut out),
         Command::Test(args) => commands::test::run(args, &mut out),
         Command::Actions(args) => commands::actions::run(args, &mut out),
+        Command::Trail(TrailCommand::Timeline(args)) => commands::trail::timeline(args, &mut out),
     };
     match out.finish() {
         Ok(()) => status.into(),

@@ -3,3 +3,4 @@
 pub(crate) mod actions;
 pub(crate) mod simulate;
 pub(crate) mod test;
+pub(crate) mod trail;

@@ -4,6 +4,7 @@ mod diagnostics;
 mod json;
 mod table;
 mod text;
+mod trail;
 
 use std::io::Write;
 
@@ -15,6 +16,7 @@ pub(crate) use diagnostics::render_diagnostics;
 pub(crate) use json::to_json;
 pub(crate) use table::{select_all_rows, select_all_text};
 pub(crate) use text::{comparison_text, simulation_text, test_text};
+pub(crate) use trail::{denied_table, scan_summary, timeline_text};
 
 /// Where results and diagnostics go: results to stdout, diagnostics to stderr. The first
 /// write error is kept and reported once at the end.
@@ -75,6 +77,32 @@ impl Output {
             ),
         };
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+
+    /// Writes a warning line (no location) to stderr.
+    pub(crate) fn warning_line(&mut self, message: &str) {
+        let text = match self.format {
+            Format::Text => format!("warning: {}\n", sanitize(message, false)),
+            Format::Json => format!(
+                "{}\n",
+                serde_json::json!({"severity": "warning", "message": message})
+            ),
+        };
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+
+    /// Writes text for people to stderr (a summary next to machine output on stdout).
+    pub(crate) fn note(&mut self, text: &str) {
+        let _ = std::io::stderr()
+            .lock()
+            .write_all(sanitize(text, false).as_bytes());
+    }
+
+    /// Keeps a write error from a writer of the command's own, to report at the end.
+    pub(crate) fn keep_error(&mut self, e: std::io::Error) {
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
     }
 
     pub(crate) fn finish(self) -> std::io::Result<()> {

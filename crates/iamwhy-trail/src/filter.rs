@@ -1,0 +1,217 @@
+//! Filters of `iamwhy trail denied` and the principal match of `trail timeline`.
+
+use iamwhy_core::time::{Instant, parse_date};
+use iamwhy_policy::{CaseFold, Pattern, Piece, Variables, Wildcards};
+
+use crate::event::Event;
+use crate::message::DenialMessage;
+
+/// Who made a call: an ARN or a glob, matched against the identity's ARN, the role behind
+/// a role session, and the user or role name. Case matters, as in ARNs; the pre-filter
+/// relies on it.
+#[derive(Clone, Debug)]
+pub struct PrincipalFilter {
+    text: String,
+    pattern: Pattern,
+}
+
+impl PrincipalFilter {
+    /// Compiles `text` (`*` and `?` are wildcards).
+    pub fn new(text: &str) -> PrincipalFilter {
+        PrincipalFilter {
+            text: text.to_owned(),
+            pattern: Pattern::compile(text, Wildcards::Glob, Variables::Literal),
+        }
+    }
+
+    /// The filter as given.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    fn hit(&self, candidate: Option<&str>) -> bool {
+        candidate.is_some_and(|c| self.pattern.matches_plain(c, CaseFold::Sensitive))
+    }
+
+    /// Whether the event's identity matches: its ARN, its session issuer's ARN or name, its
+    /// user name, or (for events without an identity ARN) the principal of its message.
+    pub fn matches(&self, event: &Event, message: Option<&DenialMessage>) -> bool {
+        let id = &event.user_identity;
+        let issuer = id
+            .session_context
+            .as_ref()
+            .and_then(|s| s.session_issuer.as_ref());
+        self.hit(id.arn.as_deref())
+            || self.hit(id.user_name.as_deref())
+            || self.hit(issuer.and_then(|i| i.arn.as_deref()))
+            || self.hit(issuer.and_then(|i| i.user_name.as_deref()))
+            || self.hit(message.and_then(|m| m.principal.as_deref()))
+    }
+
+    /// A byte string every record of a matching identity contains, for the pre-filter: the
+    /// longest literal run of the pattern, when it is long enough to be selective.
+    pub fn needle(&self) -> Option<Vec<u8>> {
+        self.pattern
+            .pieces()
+            .iter()
+            .filter_map(|p| match p {
+                Piece::Literal(s) => Some(s.as_ref()),
+                _ => None,
+            })
+            .max_by_key(|s| s.len())
+            .filter(|s| s.len() >= 3 && s.is_ascii())
+            .map(|s| s.as_bytes().to_vec())
+    }
+}
+
+/// The filters of `trail denied`; an empty list or `None` lets everything through.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// `--principal`.
+    pub principal: Option<PrincipalFilter>,
+    /// `--since` (inclusive).
+    pub since: Option<Instant>,
+    /// `--until` (inclusive).
+    pub until: Option<Instant>,
+    /// `--service`: service prefixes (`s3`) or event sources (`s3.amazonaws.com`).
+    pub services: Vec<String>,
+    /// `--action`: action globs, matched against the message's action and
+    /// `service:EventName`.
+    pub actions: Vec<Pattern>,
+    /// `--error-code`.
+    pub error_codes: Vec<String>,
+    /// `--account`: the caller's or the receiving account.
+    pub accounts: Vec<String>,
+    /// `--region`.
+    pub regions: Vec<String>,
+}
+
+impl Filter {
+    /// Adds an action glob.
+    pub fn add_action(&mut self, glob: &str) {
+        self.actions
+            .push(Pattern::compile(glob, Wildcards::Glob, Variables::Literal));
+    }
+
+    /// Whether the event (with its parsed message) passes every filter.
+    pub fn matches(&self, e: &Event, m: &DenialMessage) -> bool {
+        if self.since.is_some_and(|t| e.time < t) || self.until.is_some_and(|t| e.time > t) {
+            return false;
+        }
+        if let Some(p) = &self.principal
+            && !p.matches(e, Some(m))
+        {
+            return false;
+        }
+        let any = |list: &[String], value: Option<&str>| {
+            list.is_empty() || value.is_some_and(|v| list.iter().any(|x| x.eq_ignore_ascii_case(v)))
+        };
+        if !self.services.is_empty() {
+            let service = e.service();
+            let hit = self.services.iter().any(|s| {
+                s.eq_ignore_ascii_case(service) || s.eq_ignore_ascii_case(&e.event_source)
+            });
+            if !hit {
+                return false;
+            }
+        }
+        if !self.actions.is_empty() {
+            let label = e.action_label();
+            let hit = self.actions.iter().any(|p| {
+                p.matches_plain(&label, CaseFold::Ascii)
+                    || m.action
+                        .as_deref()
+                        .is_some_and(|a| p.matches_plain(a, CaseFold::Ascii))
+            });
+            if !hit {
+                return false;
+            }
+        }
+        if !any(&self.error_codes, e.error_code.as_deref())
+            || !any(&self.regions, Some(&e.aws_region))
+        {
+            return false;
+        }
+        if !self.accounts.is_empty() {
+            let message_account = m.principal.as_deref().and_then(account_of_arn);
+            let hit = [
+                e.user_identity.account_id.as_deref(),
+                e.recipient_account_id.as_deref(),
+                message_account,
+            ]
+            .into_iter()
+            .flatten()
+            .any(|a| self.accounts.iter().any(|x| x == a));
+            if !hit {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// The account field of an ARN, when it has one.
+fn account_of_arn(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
+/// Parses `--since`/`--until`/`--around`: an ISO 8601 (RFC 3339) time, epoch seconds, or a
+/// time relative to `now` such as `90s`, `30m`, `2h`, `7d`, `1w` (meaning that long ago).
+pub fn parse_time(text: &str, now: Instant) -> Result<Instant, String> {
+    if let Some(d) = parse_duration(text) {
+        return Ok(Instant {
+            secs: now.secs - d,
+            nanos: now.nanos,
+        });
+    }
+    parse_date(text).ok_or_else(|| {
+        format!(
+            "`{text}` is not a time: expected ISO 8601 such as `2026-11-20T10:05:00Z`, or a duration ago such as `2h`, `30m`, `7d`"
+        )
+    })
+}
+
+/// `90s`, `5m`, `2h`, `7d`, `1w` → seconds. `None` if `text` is not such a duration.
+pub fn parse_duration(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let unit = text.chars().last()?;
+    let number: i64 = text[..text.len() - unit.len_utf8()].parse().ok()?;
+    let scale = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        'w' => 604_800,
+        _ => return None,
+    };
+    (number >= 0).then(|| number.saturating_mul(scale))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_times() {
+        let now = Instant {
+            secs: 1_000_000,
+            nanos: 0,
+        };
+        assert_eq!(parse_time("2h", now).map(|t| t.secs), Ok(1_000_000 - 7200));
+        assert_eq!(parse_duration("5m"), Some(300));
+        assert_eq!(parse_duration("5x"), None);
+        assert_eq!(parse_duration("-5m"), None);
+        assert_eq!(
+            parse_time("1970-01-02T00:00:00+01:00", now).map(|t| t.secs),
+            Ok(86_400 - 3600)
+        );
+        assert!(parse_time("yesterday", now).is_err());
+    }
+
+    #[test]
+    fn needles_are_the_longest_literal() {
+        let p = PrincipalFilter::new("arn:aws:iam::*:role/deploy-*");
+        assert_eq!(p.needle().as_deref(), Some(&b":role/deploy-"[..]));
+        assert_eq!(PrincipalFilter::new("*a*").needle(), None);
+    }
+}

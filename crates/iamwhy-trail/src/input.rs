@@ -1,0 +1,361 @@
+//! Finding and opening log files: paths, directories (recursive), `-` for stdin, gzip by its
+//! magic bytes, and the S3 layout's digest and Insights files skipped.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use flate2::read::MultiGzDecoder;
+
+/// Where a log comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A file.
+    File(PathBuf),
+    /// Standard input.
+    Stdin,
+}
+
+/// One input to read.
+#[derive(Clone, Debug)]
+pub struct Input {
+    /// The file or stdin.
+    pub source: Source,
+    /// Its size on disk (compressed), 0 for stdin.
+    pub size: u64,
+}
+
+impl Input {
+    /// The name used in messages: the path as given, or `<stdin>`.
+    pub fn name(&self) -> String {
+        match &self.source {
+            Source::File(p) => p.display().to_string(),
+            Source::Stdin => "<stdin>".to_owned(),
+        }
+    }
+}
+
+/// What [`collect_inputs`] found.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// Files to read, in a stable order (sorted paths within each argument).
+    pub files: Vec<Input>,
+    /// Digest files of the S3 layout, skipped (they hold hashes, not events).
+    pub digest_files: u64,
+    /// Insights files of the S3 layout, skipped (they hold anomalies, not calls).
+    pub insight_files: u64,
+    /// Files in directories whose names are not log names (`.json`, `.gz`, …), skipped.
+    pub other_files: u64,
+    /// Paths that could not be read: (path, reason).
+    pub unreadable: Vec<(String, String)>,
+}
+
+/// Extensions a directory walk reads. A file named on the command line is always read.
+const LOG_EXTENSIONS: &[&str] = &["json", "jsonl", "ndjson", "gz", "csv", "log"];
+
+/// How the S3 layout names the folders of digest and Insights files
+/// (<https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-find-log-files.html>).
+fn special_kind(path: &Path) -> Option<&'static str> {
+    let text = path.to_string_lossy();
+    if text.contains("CloudTrail-Digest") {
+        Some("digest")
+    } else if text.contains("CloudTrail-Insight") {
+        Some("insight")
+    } else {
+        None
+    }
+}
+
+/// Expands the command-line paths: files as given, directories recursively, `-` as stdin.
+pub fn collect_inputs(paths: &[String]) -> Inputs {
+    let mut out = Inputs::default();
+    for p in paths {
+        if p == "-" {
+            out.files.push(Input {
+                source: Source::Stdin,
+                size: 0,
+            });
+            continue;
+        }
+        let path = PathBuf::from(p);
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => walk(&path, &mut out, 0),
+            Ok(m) => add_file(path, m.len(), &mut out),
+            Err(e) => out.unreadable.push((p.clone(), e.to_string())),
+        }
+    }
+    out
+}
+
+fn add_file(path: PathBuf, size: u64, out: &mut Inputs) {
+    match special_kind(&path) {
+        Some("digest") => out.digest_files += 1,
+        Some(_) => out.insight_files += 1,
+        None => out.files.push(Input {
+            source: Source::File(path),
+            size,
+        }),
+    }
+}
+
+/// Symbolic links are followed; the depth limit stops loops.
+fn walk(dir: &Path, out: &mut Inputs, depth: usize) {
+    if depth > 64 {
+        out.unreadable.push((
+            dir.display().to_string(),
+            "directories nested deeper than 64 levels (a symbolic-link loop?)".to_owned(),
+        ));
+        return;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            out.unreadable
+                .push((dir.display().to_string(), e.to_string()));
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden {
+            continue;
+        }
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => walk(&path, out, depth + 1),
+            Ok(m) => {
+                let log_like = path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| LOG_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)));
+                if log_like {
+                    add_file(path, m.len(), out);
+                } else {
+                    out.other_files += 1;
+                }
+            }
+            Err(e) => out
+                .unreadable
+                .push((path.display().to_string(), e.to_string())),
+        }
+    }
+}
+
+/// Counts the bytes read from disk, for the progress bar.
+struct Counting<R> {
+    inner: R,
+    counter: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// What the first bytes of a (decompressed) input say it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// JSON in any of the shapes the splitter reads.
+    Json,
+    /// The console's CSV download.
+    ConsoleCsv,
+    /// Something else.
+    Unknown,
+}
+
+/// An opened input: the bytes already read while sniffing, and the rest of the stream.
+pub struct Opened {
+    /// What the input looks like.
+    pub format: Format,
+    /// Whether it was gzip-compressed.
+    pub gzip: bool,
+    /// The decompressed bytes read while sniffing; they come first.
+    pub prefix: Vec<u8>,
+    /// The rest of the decompressed stream.
+    pub rest: Box<dyn Read + Send>,
+}
+
+/// How many decompressed bytes are read to recognise a format.
+const SNIFF: usize = 4096;
+
+/// Gzip files whose content is at most this large are inflated in one call with libdeflate,
+/// which is about twice as fast as a streaming inflater; larger ones (and any file libdeflate
+/// refuses, such as a truncated or multi-member one) stream through flate2. CloudTrail's own
+/// files are a few megabytes, so memory stays bounded by workers × this limit.
+pub const WHOLE_GZIP_LIMIT: u64 = 32 * 1024 * 1024;
+
+/// Buffers a worker keeps from file to file, so that reading many small files does not
+/// allocate (and fault in) fresh memory for each.
+#[derive(Default)]
+pub struct Buffers {
+    compressed: Vec<u8>,
+    plain: Vec<u8>,
+    inflater: Option<libdeflater::Decompressor>,
+}
+
+impl Buffers {
+    /// Takes back a buffer handed out in an [`Opened`] (see `Splitter::into_buffer`).
+    pub fn give_back(&mut self, mut buffer: Vec<u8>) {
+        buffer.clear();
+        if self.compressed.capacity() == 0 {
+            self.compressed = buffer;
+        } else if self.plain.capacity() < buffer.capacity() {
+            self.plain = buffer;
+        }
+    }
+
+    /// Inflates the whole single-member gzip file in `compressed` when its trailer promises
+    /// at most [`WHOLE_GZIP_LIMIT`] bytes; `None` when it cannot (the caller then streams).
+    fn inflate_whole(&mut self) -> Option<Vec<u8>> {
+        let data = &self.compressed;
+        let trailer: [u8; 4] = data.get(data.len().checked_sub(4)?..)?.try_into().ok()?;
+        let size = u32::from_le_bytes(trailer);
+        if u64::from(size) > WHOLE_GZIP_LIMIT {
+            return None;
+        }
+        let mut out = std::mem::take(&mut self.plain);
+        out.clear();
+        out.resize(usize::try_from(size).ok()?, 0);
+        let inflater = self
+            .inflater
+            .get_or_insert_with(libdeflater::Decompressor::new);
+        match inflater.gzip_decompress(data, &mut out) {
+            Ok(n) if n == out.len() => Some(out),
+            _ => {
+                self.plain = out;
+                None
+            }
+        }
+    }
+}
+
+/// Opens an input, decompressing gzip (recognised by its magic bytes, whatever the name),
+/// and sniffs its format. `buffers` lends the memory; give it back when done.
+pub fn open(input: &Input, counter: &Arc<AtomicU64>, buffers: &mut Buffers) -> io::Result<Opened> {
+    if let Source::File(path) = &input.source
+        && input.size <= WHOLE_GZIP_LIMIT
+    {
+        buffers.compressed.clear();
+        File::open(path)?.read_to_end(&mut buffers.compressed)?;
+        let read = buffers.compressed.len() as u64;
+        counter.fetch_add(read, Ordering::Relaxed);
+        if !buffers.compressed.starts_with(&[0x1f, 0x8b]) {
+            let data = std::mem::take(&mut buffers.compressed);
+            return Ok(Opened {
+                format: sniff(&data),
+                gzip: false,
+                prefix: data,
+                rest: Box::new(io::empty()),
+            });
+        }
+        if let Some(plain) = buffers.inflate_whole() {
+            return Ok(Opened {
+                format: sniff(&plain),
+                gzip: true,
+                prefix: plain,
+                rest: Box::new(io::empty()),
+            });
+        }
+        counter.fetch_sub(read, Ordering::Relaxed);
+    }
+    let raw: Box<dyn Read + Send> = match &input.source {
+        Source::File(p) => Box::new(File::open(p)?),
+        Source::Stdin => Box::new(io::stdin()),
+    };
+    let mut raw = Counting {
+        inner: raw,
+        counter: Arc::clone(counter),
+    };
+    let mut magic = Vec::with_capacity(2);
+    fill(&mut raw, &mut magic, 2)?;
+    let gzip = magic.starts_with(&[0x1f, 0x8b]);
+    let chained = io::Cursor::new(magic).chain(raw);
+    let mut rest: Box<dyn Read + Send> = if gzip {
+        Box::new(MultiGzDecoder::new(BufReader::with_capacity(
+            128 * 1024,
+            chained,
+        )))
+    } else {
+        Box::new(chained)
+    };
+    let mut prefix = Vec::with_capacity(SNIFF);
+    fill(&mut rest, &mut prefix, SNIFF)?;
+    Ok(Opened {
+        format: sniff(&prefix),
+        gzip,
+        prefix,
+        rest,
+    })
+}
+
+/// Reads until `buf` holds `want` bytes or the input ends.
+fn fill(r: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> io::Result<()> {
+    let mut chunk = [0u8; 4096];
+    while buf.len() < want {
+        let n = match r.read(&mut chunk[..(want - buf.len()).min(4096)]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Ok(())
+}
+
+/// JSON starts with `{` or `[` (after white space and a byte order mark); the console CSV
+/// starts with its header row.
+fn sniff(prefix: &[u8]) -> Format {
+    let body = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{' | b'[') => Format::Json,
+        Some(_) => {
+            let line = body.split(|&b| b == b'\n').next().unwrap_or_default();
+            let line = String::from_utf8_lossy(line);
+            if line.contains("Event time") && line.contains("Event name") {
+                Format::ConsoleCsv
+            } else {
+                Format::Unknown
+            }
+        }
+        None => Format::Json, // empty: nothing to read, nothing wrong
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffing() {
+        assert_eq!(sniff(b"  {\"Records\""), Format::Json);
+        assert_eq!(sniff(b"\xEF\xBB\xBF["), Format::Json);
+        assert_eq!(
+            sniff(b"User name,AWS access key,Event time,Event source,Event name\n"),
+            Format::ConsoleCsv
+        );
+        assert_eq!(sniff(b"hello"), Format::Unknown);
+    }
+
+    #[test]
+    fn digest_and_insight_folders_are_recognised() {
+        let d = Path::new("AWSLogs/1/CloudTrail-Digest/us-east-1/2026/01/01/x.json.gz");
+        assert_eq!(special_kind(d), Some("digest"));
+        let i = Path::new("AWSLogs/1/CloudTrail-Insight/us-east-1/2026/01/01/x.json.gz");
+        assert_eq!(special_kind(i), Some("insight"));
+        assert_eq!(
+            special_kind(Path::new("AWSLogs/1/CloudTrail/x.json.gz")),
+            None
+        );
+    }
+}

@@ -1,0 +1,496 @@
+//! The parallel scan: files are read by a pool of workers in input order, records are
+//! found by the [`Splitter`](crate::split), a cheap byte-level pre-filter decides
+//! which records need a full parse, and results reach the caller in input order.
+//!
+//! Memory stays bounded: each worker holds one chunk and one record, and workers never run
+//! more than [`WINDOW`] files ahead of the oldest file still being read, so the results
+//! waiting to be emitted are bounded too.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, mpsc};
+
+use memchr::memmem::Finder;
+use serde::Deserialize;
+
+use crate::codes::is_denial_code;
+use crate::console_csv;
+use crate::event::Event;
+use crate::input::{Buffers, Format, Input, Inputs, open};
+use crate::split::{Item, Splitter, Wrapper};
+
+/// How far ahead of the oldest unfinished file the workers may read.
+pub const WINDOW: usize = 64;
+
+/// Which records deserve a full parse.
+pub enum Prefilter {
+    /// Records with an `errorCode` whose value is a denial code.
+    Denials,
+    /// Records that contain at least one of these byte strings (a principal's ARN, say).
+    Contains(Vec<Vec<u8>>),
+    /// Every record.
+    All,
+}
+
+/// Where a record came from.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    /// The file (or `<stdin>`).
+    pub file: Arc<str>,
+    /// Line (1-based) of the record in the decompressed input.
+    pub line: u64,
+    /// Column (1-based, in bytes) of the record's first byte.
+    pub column: u64,
+    /// Byte offset of the record in the decompressed input.
+    pub offset: u64,
+}
+
+impl Origin {
+    /// (line, column, offset), as a [`Problem`] locates itself.
+    fn at(&self) -> Option<(u64, u64, u64)> {
+        Some((self.line, self.column, self.offset))
+    }
+}
+
+/// A problem with one input, reported once however often it recurs in the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The file.
+    pub file: String,
+    /// Where in the decompressed file: (line, column, byte offset).
+    pub at: Option<(u64, u64, u64)>,
+    /// What was wrong.
+    pub message: String,
+    /// How many more problems the same file had.
+    pub more: u64,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some((line, column, offset)) = self.at {
+            write!(f, ":{line}:{column} (byte {offset})")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if self.more > 0 {
+            write!(f, " (and {} more problem(s) in this file)", self.more)?;
+        }
+        Ok(())
+    }
+}
+
+/// What a scan saw.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    /// Files read (fully or in part).
+    pub files: u64,
+    /// Files skipped entirely: unreadable or not a log.
+    pub files_skipped: u64,
+    /// Digest files skipped.
+    pub digest_files: u64,
+    /// Insights files and records skipped.
+    pub insights: u64,
+    /// Files in directories that do not look like logs, not read.
+    pub other_files: u64,
+    /// Console CSV files read (their events have no message and no principal ARN).
+    pub csv_files: u64,
+    /// Decompressed bytes read.
+    pub bytes: u64,
+    /// Events seen.
+    pub events: u64,
+    /// Events that got a full parse.
+    pub parsed: u64,
+    /// Records skipped as malformed.
+    pub malformed: u64,
+    /// Selected events skipped because an event with the same `eventID` came first.
+    pub duplicates: u64,
+    /// One entry per file with problems.
+    pub problems: Vec<Problem>,
+}
+
+impl Stats {
+    fn add(&mut self, o: Stats) {
+        self.files += o.files;
+        self.files_skipped += o.files_skipped;
+        self.digest_files += o.digest_files;
+        self.insights += o.insights;
+        self.other_files += o.other_files;
+        self.csv_files += o.csv_files;
+        self.bytes += o.bytes;
+        self.events += o.events;
+        self.parsed += o.parsed;
+        self.malformed += o.malformed;
+        self.duplicates += o.duplicates;
+        self.problems.extend(o.problems);
+    }
+
+    /// Whether no input could be read at all (exit code 2).
+    pub fn nothing_read(&self) -> bool {
+        self.files == 0
+    }
+}
+
+/// A scan's settings.
+pub struct Scan {
+    /// Which records get a full parse.
+    pub prefilter: Prefilter,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    /// Compressed bytes read so far, for a progress bar.
+    pub progress: Arc<AtomicU64>,
+}
+
+/// Byte patterns compiled once per scan.
+struct Patterns {
+    error_code: Finder<'static>,
+    event_time: Finder<'static>,
+    logstash_time: Finder<'static>,
+    digest: Finder<'static>,
+    lookup: Finder<'static>,
+    contains: Vec<Finder<'static>>,
+}
+
+impl Patterns {
+    fn new(prefilter: &Prefilter) -> Patterns {
+        let contains = match prefilter {
+            Prefilter::Contains(needles) => needles
+                .iter()
+                .map(|n| Finder::new(n.as_slice()).into_owned())
+                .collect(),
+            _ => Vec::new(),
+        };
+        Patterns {
+            error_code: Finder::new(b"\"errorCode\"").into_owned(),
+            event_time: Finder::new(b"\"eventTime\"").into_owned(),
+            logstash_time: Finder::new(b"\"@timestamp\"").into_owned(),
+            digest: Finder::new(b"\"digestStartTime\"").into_owned(),
+            lookup: Finder::new(b"\"CloudTrailEvent\"").into_owned(),
+            contains,
+        }
+    }
+
+    /// Whether some `"errorCode"` of the record has a denial code as its value.
+    fn may_be_denial(&self, record: &[u8]) -> bool {
+        self.error_code.find_iter(record).any(|at| {
+            let rest = &record[at + b"\"errorCode\"".len()..];
+            let rest = trim_start(rest);
+            let Some(rest) = rest.strip_prefix(b":") else {
+                return false;
+            };
+            let Some(rest) = trim_start(rest).strip_prefix(b"\"") else {
+                return false;
+            };
+            let end = memchr::memchr(b'"', rest).unwrap_or(rest.len());
+            std::str::from_utf8(&rest[..end]).is_ok_and(is_denial_code)
+        })
+    }
+}
+
+fn trim_start(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    &b[n..]
+}
+
+/// What one file produced.
+struct FileResult<T> {
+    selected: Vec<(Option<String>, T)>,
+    stats: Stats,
+}
+
+/// Per-file state while reading.
+struct FileScan<'a, T, F> {
+    patterns: &'a Patterns,
+    prefilter: &'a Prefilter,
+    select: &'a F,
+    file: Arc<str>,
+    out: FileResult<T>,
+}
+
+impl<T, F: Fn(Event, &Origin) -> Option<T>> FileScan<'_, T, F> {
+    fn problem(&mut self, at: Option<(u64, u64, u64)>, message: String) {
+        match self.out.stats.problems.last_mut() {
+            Some(p) => p.more += 1,
+            None => self.out.stats.problems.push(Problem {
+                file: self.file.to_string(),
+                at,
+                message,
+                more: 0,
+            }),
+        }
+    }
+
+    fn wanted(&self, record: &[u8]) -> bool {
+        match self.prefilter {
+            Prefilter::Denials => self.patterns.may_be_denial(record),
+            Prefilter::Contains(_) => self
+                .patterns
+                .contains
+                .iter()
+                .any(|f| f.find(record).is_some()),
+            Prefilter::All => true,
+        }
+    }
+
+    /// A lookup-events entry: the record is the JSON string `CloudTrailEvent`.
+    fn lookup_entry(&mut self, entry: &[u8], origin: Origin) {
+        #[derive(Deserialize)]
+        struct Entry {
+            #[serde(rename = "CloudTrailEvent")]
+            cloudtrail_event: Option<String>,
+        }
+        match serde_json::from_slice::<Entry>(entry) {
+            Ok(Entry {
+                cloudtrail_event: Some(text),
+            }) => self.record(text.as_bytes(), origin),
+            Ok(Entry {
+                cloudtrail_event: None,
+            }) => {
+                self.out.stats.malformed += 1;
+                let at = origin.at();
+                self.problem(at, "a lookup-events entry without `CloudTrailEvent`".into());
+            }
+            Err(e) => {
+                self.out.stats.malformed += 1;
+                let at = origin.at();
+                self.problem(at, format!("a lookup-events entry is not valid JSON: {e}"));
+            }
+        }
+    }
+
+    /// One record: pre-filter, then (for the few that pass) a full parse.
+    fn record(&mut self, record: &[u8], origin: Origin) {
+        let at = origin.at();
+        if !self.wanted(record) {
+            if self.patterns.event_time.find(record).is_some()
+                || self.patterns.logstash_time.find(record).is_some()
+            {
+                self.out.stats.events += 1;
+            } else if self.patterns.digest.find(record).is_some() {
+                self.out.stats.digest_files += 1;
+            } else {
+                self.out.stats.malformed += 1;
+                self.problem(at, "a record without `eventTime` skipped".into());
+            }
+            return;
+        }
+        self.out.stats.parsed += 1;
+        match Event::from_json(record) {
+            Ok(event) => {
+                if event.event_type.as_deref() == Some("AwsCloudTrailInsight") {
+                    self.out.stats.insights += 1;
+                    return;
+                }
+                self.out.stats.events += 1;
+                let id = event.event_id.clone();
+                if let Some(t) = (self.select)(event, &origin) {
+                    self.out.selected.push((id, t));
+                }
+            }
+            Err(_) if self.patterns.digest.find(record).is_some() => {
+                self.out.stats.digest_files += 1;
+            }
+            Err(message) => {
+                self.out.stats.malformed += 1;
+                self.problem(at, format!("record skipped: {message}"));
+            }
+        }
+    }
+}
+
+fn scan_file<T, F>(
+    input: &Input,
+    scan: &Scan,
+    patterns: &Patterns,
+    select: &F,
+    buffers: &mut Buffers,
+) -> FileResult<T>
+where
+    F: Fn(Event, &Origin) -> Option<T>,
+{
+    let file: Arc<str> = Arc::from(input.name());
+    let mut fs = FileScan {
+        patterns,
+        prefilter: &scan.prefilter,
+        select,
+        file: Arc::clone(&file),
+        out: FileResult {
+            selected: Vec::new(),
+            stats: Stats::default(),
+        },
+    };
+    let opened = match open(input, &scan.progress, buffers) {
+        Ok(o) => o,
+        Err(e) => {
+            fs.out.stats.files_skipped += 1;
+            fs.problem(None, format!("cannot read: {e}"));
+            return fs.out;
+        }
+    };
+    match opened.format {
+        Format::Unknown => {
+            fs.out.stats.files_skipped += 1;
+            fs.problem(
+                None,
+                "not a CloudTrail log: expected JSON (records, `{\"Records\": [...]}`, lookup-events output) or the console's CSV download".into(),
+            );
+        }
+        Format::ConsoleCsv => {
+            fs.out.stats.files += 1;
+            fs.out.stats.csv_files += 1;
+            let mut reader = std::io::Read::chain(std::io::Cursor::new(opened.prefix), opened.rest);
+            let bytes = console_csv::read(&mut reader, &file, &mut |e, origin| match e {
+                Ok(event) => {
+                    fs.out.stats.events += 1;
+                    fs.out.stats.parsed += 1;
+                    let id = event.event_id.clone();
+                    if let Some(t) = (fs.select)(event, &origin) {
+                        fs.out.selected.push((id, t));
+                    }
+                }
+                Err(message) => {
+                    fs.out.stats.malformed += 1;
+                    fs.problem(origin.at(), message);
+                }
+            });
+            fs.out.stats.bytes += bytes;
+        }
+        Format::Json => {
+            fs.out.stats.files += 1;
+            let mut splitter = Splitter::new(opened.prefix, opened.rest);
+            while let Some(item) = splitter.next_item() {
+                match item {
+                    Item::Record {
+                        bytes,
+                        offset,
+                        wrapper,
+                        line,
+                        column,
+                    } => {
+                        let origin = Origin {
+                            file: Arc::clone(&file),
+                            line,
+                            column,
+                            offset,
+                        };
+                        let lookup = wrapper == Wrapper::Events
+                            || (wrapper == Wrapper::None
+                                && !bytes.starts_with(b"{\"eventVersion\"")
+                                && patterns.lookup.find(bytes).is_some());
+                        if lookup {
+                            fs.lookup_entry(bytes, origin);
+                        } else {
+                            fs.record(bytes, origin);
+                        }
+                    }
+                    Item::Malformed {
+                        offset,
+                        line,
+                        column,
+                        message,
+                    } => {
+                        fs.out.stats.malformed += 1;
+                        fs.problem(Some((line, column, offset)), message);
+                    }
+                }
+            }
+            fs.out.stats.bytes += splitter.consumed();
+            buffers.give_back(splitter.into_buffer());
+        }
+    }
+    fs.out
+}
+
+/// Shared state of the workers: the index of the oldest file not yet emitted.
+struct Head {
+    emitted: Mutex<usize>,
+    moved: Condvar,
+}
+
+/// Scans `inputs`, calling `select` on every event that passes the pre-filter (in parallel)
+/// and `emit` on every selected value (in input order, events with an `eventID` seen
+/// before dropped and counted). Returns what the scan saw.
+pub fn scan<T, F, E>(inputs: &Inputs, scan: &Scan, select: F, mut emit: E) -> Stats
+where
+    T: Send,
+    F: Fn(Event, &Origin) -> Option<T> + Sync,
+    E: FnMut(T),
+{
+    let patterns = Patterns::new(&scan.prefilter);
+    let mut stats = Stats {
+        digest_files: inputs.digest_files,
+        insights: inputs.insight_files,
+        other_files: inputs.other_files,
+        files_skipped: inputs.unreadable.len() as u64,
+        problems: inputs
+            .unreadable
+            .iter()
+            .map(|(file, reason)| Problem {
+                file: file.clone(),
+                at: None,
+                message: format!("cannot read: {reason}"),
+                more: 0,
+            })
+            .collect(),
+        ..Stats::default()
+    };
+    let files = &inputs.files;
+    let threads = match scan.threads {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    }
+    .min(files.len().max(1));
+    let next = AtomicUsize::new(0);
+    let head = Head {
+        emitted: Mutex::new(0),
+        moved: Condvar::new(),
+    };
+    let mut seen: HashSet<String> = HashSet::new();
+    let (tx, rx) = mpsc::channel::<(usize, FileResult<T>)>();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (next, head, patterns, select) = (&next, &head, &patterns, &select);
+            s.spawn(move || {
+                let mut buffers = Buffers::default();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(input) = files.get(i) else { break };
+                    let mut emitted = head.emitted.lock().unwrap_or_else(PoisonError::into_inner);
+                    while i >= *emitted + WINDOW {
+                        emitted = head
+                            .moved
+                            .wait(emitted)
+                            .unwrap_or_else(PoisonError::into_inner);
+                    }
+                    drop(emitted);
+                    let result = scan_file(input, scan, patterns, select, &mut buffers);
+                    if tx.send((i, result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting: BTreeMap<usize, FileResult<T>> = BTreeMap::new();
+        let mut next_out = 0;
+        for (i, result) in rx {
+            waiting.insert(i, result);
+            while let Some(result) = waiting.remove(&next_out) {
+                stats.add(result.stats);
+                for (id, t) in result.selected {
+                    if let Some(id) = id
+                        && !seen.insert(id)
+                    {
+                        stats.duplicates += 1;
+                        continue;
+                    }
+                    emit(t);
+                }
+                next_out += 1;
+                *head.emitted.lock().unwrap_or_else(PoisonError::into_inner) = next_out;
+                head.moved.notify_all();
+            }
+        }
+    });
+    stats
+}

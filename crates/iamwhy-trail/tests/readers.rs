@@ -1,0 +1,348 @@
+//! Every reader on real samples (`fixtures/real/`, copied by
+//! `tools/fixtures/copy_cloudtrail_samples.sh`, see its ATTRIBUTION.md) and on synthetic files
+//! for the shapes without a public sample (`fixtures/synthetic/`, written by
+//! `tools/fixtures/make_trail_fixtures.py`; `.expected.json` holds the facts asserted here).
+
+#![allow(clippy::unwrap_used, clippy::panic, reason = "tests fail loudly")]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use iamwhy_core::PolicyType;
+use iamwhy_trail::filter::PrincipalFilter;
+use iamwhy_trail::input::collect_inputs;
+use iamwhy_trail::timeline;
+use iamwhy_trail::{DenyKind, Event, MessageForm, Origin, Prefilter, Scan, Stats, scan};
+use serde_json::Value;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn settings(prefilter: Prefilter) -> Scan {
+    Scan {
+        prefilter,
+        threads: 2,
+        progress: Arc::new(AtomicU64::new(0)),
+    }
+}
+
+/// Every event of the paths that passes the pre-filter, with the scan's statistics.
+fn read(paths: &[PathBuf], prefilter: Prefilter) -> (Vec<(Event, Origin)>, Stats) {
+    let args: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let inputs = collect_inputs(&args);
+    let mut events = Vec::new();
+    let stats = scan(
+        &inputs,
+        &settings(prefilter),
+        |e, o| Some((e, o.clone())),
+        |pair| events.push(pair),
+    );
+    (events, stats)
+}
+
+fn denials(paths: &[PathBuf]) -> (Vec<Event>, Stats) {
+    let (events, stats) = read(paths, Prefilter::Denials);
+    let denied = events
+        .into_iter()
+        .map(|(e, _)| e)
+        .filter(Event::is_denied)
+        .collect();
+    (denied, stats)
+}
+
+fn expected() -> Value {
+    let text = std::fs::read_to_string(fixtures().join("synthetic/.expected.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn real_samples_read_completely() {
+    let real = fixtures().join("real");
+    for (dir, records) in [
+        ("stratus-red-team-detonation-logs", 310),
+        ("otrf-security-datasets", 103),
+        ("plaso-lookup-events", 6),
+        ("awsdocs-examples", 27),
+    ] {
+        let (events, stats) = read(&[real.join(dir)], Prefilter::All);
+        assert_eq!(stats.events, records as u64, "{dir}");
+        // The documentation's examples reuse five eventIDs: each is kept once.
+        let reused = if dir == "awsdocs-examples" { 5 } else { 0 };
+        assert_eq!(stats.duplicates, reused, "{dir}");
+        assert_eq!(events.len() as u64, records as u64 - reused, "{dir}");
+        assert_eq!(stats.malformed, 0, "{dir}: {:?}", stats.problems);
+        assert!(stats.problems.is_empty(), "{dir}: {:?}", stats.problems);
+    }
+}
+
+#[test]
+fn spec_5_stratus_denials_are_all_found_and_parsed() {
+    let (denied, stats) = denials(&[fixtures().join("real/stratus-red-team-detonation-logs")]);
+    assert_eq!(denied.len(), 51);
+    assert_eq!(stats.events, 310);
+    let mut implicit_identity = 0;
+    let mut legacy = 0;
+    let mut encoded = 0;
+    for e in &denied {
+        let m = e.denial();
+        assert_eq!(m.form, MessageForm::Standard, "{:?}", e.error_message);
+        assert!(m.principal.is_some() && m.action.is_some(), "{m:?}");
+        if m.encoded_message.is_some() {
+            encoded += 1;
+        }
+        match (m.deny_kind, m.policy_type) {
+            (DenyKind::Implicit, Some(PolicyType::Identity)) => implicit_identity += 1,
+            // Old STS AssumeRole messages have no context clause (spec §5.4).
+            (DenyKind::Unknown, None) => {
+                assert_eq!(m.action.as_deref(), Some("sts:AssumeRole"));
+                legacy += 1;
+            }
+            other => panic!("unexpected {other:?} in {:?}", e.error_message),
+        }
+    }
+    assert_eq!((implicit_identity, legacy, encoded), (47, 4, 46));
+}
+
+#[test]
+fn lookup_events_of_plaso_are_unwrapped() {
+    let (events, _) = read(
+        &[fixtures().join("real/plaso-lookup-events")],
+        Prefilter::All,
+    );
+    assert!(events.iter().all(|(e, _)| !e.event_source.is_empty()));
+    assert!(
+        events
+            .iter()
+            .any(|(e, _)| e.event_name == "DescribeInstances")
+    );
+}
+
+/// Each synthetic file alone: its records and its denials, as `.expected.json` says.
+#[test]
+fn every_shape_reads_its_records_and_denials() {
+    let exp = expected();
+    let base = fixtures().join("synthetic");
+    for f in exp["files"].as_array().unwrap() {
+        if f["count"] != Value::Bool(true) {
+            continue;
+        }
+        let path = base.join(f["path"].as_str().unwrap());
+        let records = f["records"].as_u64().unwrap();
+        let want_denials = f["denials"].as_u64().unwrap();
+        let (all, stats) = read(std::slice::from_ref(&path), Prefilter::All);
+        if f["skip"] == Value::Bool(true) {
+            assert!(all.is_empty(), "{path:?}");
+            assert_eq!(stats.digest_files + stats.insights, 1, "{path:?}");
+            continue;
+        }
+        assert_eq!(all.len() as u64, records, "{path:?}: {:?}", stats.problems);
+        assert!(stats.problems.is_empty(), "{path:?}: {:?}", stats.problems);
+        let (denied, _) = denials(std::slice::from_ref(&path));
+        assert_eq!(denied.len() as u64, want_denials, "{path:?}");
+    }
+}
+
+#[test]
+fn a_directory_is_read_recursively_skipping_digest_and_insight_files() {
+    let exp = expected();
+    let base = fixtures().join("synthetic");
+    let (events, stats) = read(
+        &[
+            base.join("s3-layout"),
+            base.join("lookup-events.json"),
+            base.join("jsonl.jsonl"),
+        ],
+        Prefilter::All,
+    );
+    assert_eq!(stats.digest_files, 1);
+    assert_eq!(stats.insights, 1);
+    let want: u64 = exp["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            let p = f["path"].as_str().unwrap();
+            p.starts_with("s3-layout") || p == "lookup-events.json" || p == "jsonl.jsonl"
+        })
+        .map(|f| f["records"].as_u64().unwrap())
+        .sum();
+    assert_eq!(events.len() as u64, want);
+}
+
+fn policy_type(name: &str) -> (Option<PolicyType>, bool) {
+    match name {
+        "SCP" => (Some(PolicyType::Scp), false),
+        "RCP" => (Some(PolicyType::Rcp), false),
+        "Identity" => (Some(PolicyType::Identity), false),
+        "Resource" => (Some(PolicyType::Resource), false),
+        "Boundary" => (Some(PolicyType::PermissionsBoundary), false),
+        "Session" => (Some(PolicyType::Session), false),
+        "Vpce" => (Some(PolicyType::VpcEndpoint), false),
+        "RoleTrust" => (Some(PolicyType::Resource), true),
+        other => panic!("unknown policy type {other}"),
+    }
+}
+
+fn kind(name: &str) -> DenyKind {
+    match name {
+        "explicit" => DenyKind::Explicit,
+        "implicit" => DenyKind::Implicit,
+        _ => DenyKind::Unknown,
+    }
+}
+
+/// Spec §5.2–§5.5: every policy-type phrase, explicit and implicit, the policy-ARN suffix,
+/// `transitively through`, quoted S3 resources, EC2's encoded message, SNS, legacy forms.
+#[test]
+fn spec_5_every_message_form_parses_as_expected() {
+    let exp = expected();
+    let (events, _) = read(
+        &[fixtures().join("synthetic/messages.json")],
+        Prefilter::All,
+    );
+    let messages = exp["messages"].as_array().unwrap();
+    assert!(messages.len() >= 29);
+    for want in messages {
+        let id = want["eventID"].as_str().unwrap();
+        let (e, _) = events
+            .iter()
+            .find(|(e, _)| e.event_id.as_deref() == Some(id))
+            .unwrap_or_else(|| panic!("no event {id}"));
+        let m = e.denial();
+        let case = want["id"].as_str().unwrap();
+        let opt = |v: &Value| v.as_str().map(str::to_owned);
+        assert_eq!(m.principal, opt(&want["principal"]), "{case}");
+        assert_eq!(m.action, opt(&want["action"]), "{case}");
+        assert_eq!(m.resource, opt(&want["resource"]), "{case}");
+        assert_eq!(
+            m.deny_kind,
+            kind(want["deny_kind"].as_str().unwrap()),
+            "{case}"
+        );
+        let (t, trust) = want["policy_type"]
+            .as_str()
+            .map_or((None, false), policy_type);
+        assert_eq!((m.policy_type, m.role_trust), (t, trust), "{case}");
+        assert_eq!(
+            m.via,
+            want["via"].as_str().and_then(|v| policy_type(v).0),
+            "{case}"
+        );
+        assert_eq!(m.policy_arn, opt(&want["policy_arn"]), "{case}");
+        assert_eq!(
+            m.encoded_message.is_some(),
+            want["encoded_message"] == Value::Bool(true),
+            "{case}"
+        );
+    }
+}
+
+/// The structured denial of every denial in the other synthetic files.
+#[test]
+fn denials_of_every_shape_carry_the_structured_message() {
+    let exp = expected();
+    let base = fixtures().join("synthetic");
+    for want in exp["denials"].as_array().unwrap() {
+        let file = want["file"].as_str().unwrap();
+        if file.starts_with("corrupt/") {
+            continue;
+        }
+        let (denied, _) = denials(&[base.join(file)]);
+        let id = want["eventID"].as_str();
+        let e = denied
+            .iter()
+            .find(|e| e.event_id.as_deref() == id)
+            .unwrap_or_else(|| panic!("{file}: no denial {id:?}"));
+        let m = e.denial();
+        let case = format!("{file} {id:?}");
+        assert_eq!(m.deny_kind, kind(want["kind"].as_str().unwrap()), "{case}");
+        let t = want["type"].as_str().and_then(|t| policy_type(t).0);
+        assert_eq!(m.policy_type, t, "{case}");
+        assert_eq!(m.action.as_deref(), want["action"].as_str(), "{case}");
+    }
+}
+
+#[test]
+fn corrupt_input_is_reported_and_skipped() {
+    let exp = expected();
+    let corrupt = fixtures().join("synthetic/corrupt");
+    // A truncated gzip: the complete records before the cut are read, the cut reported.
+    let (events, stats) = read(&[corrupt.join("truncated.json.gz")], Prefilter::All);
+    assert_eq!(
+        events.len() as u64,
+        exp["corrupt"]["truncated_complete"].as_u64().unwrap()
+    );
+    assert_eq!(stats.problems.len(), 1);
+    assert!(stats.problems[0].to_string().contains("truncated.json.gz"));
+    // Not JSON: skipped as a whole, named.
+    let (events, stats) = read(&[corrupt.join("not-json.json")], Prefilter::All);
+    assert!(events.is_empty());
+    assert_eq!((stats.files, stats.files_skipped), (0, 1));
+    assert!(stats.nothing_read());
+    // A record without eventTime: counted, reported with its line, the others read.
+    let (events, stats) = read(&[corrupt.join("missing-eventtime.json")], Prefilter::All);
+    assert_eq!((events.len(), stats.malformed), (2, 1));
+    let p = stats.problems[0].to_string();
+    assert!(
+        p.contains("eventTime") && p.contains("missing-eventtime.json:"),
+        "{p}"
+    );
+    // The same with the denial pre-filter (the record is a denial).
+    let (denied, stats) = denials(&[corrupt.join("missing-eventtime.json")]);
+    assert_eq!((denied.len(), stats.malformed), (0, 1));
+    // A broken JSON Lines record: the lines after it are still read.
+    let (events, stats) = read(&[corrupt.join("bad-record.jsonl")], Prefilter::All);
+    assert_eq!((events.len(), stats.malformed), (4, 1));
+    assert!(
+        stats.problems[0]
+            .to_string()
+            .contains("bad-record.jsonl:3:1")
+    );
+}
+
+#[test]
+fn duplicate_event_ids_are_reported_once() {
+    let corrupt = fixtures().join("synthetic/corrupt");
+    let (denied, stats) = denials(&[
+        corrupt.join("duplicates.json"),
+        corrupt.join("duplicates-again.json"),
+    ]);
+    let mut ids: Vec<_> = denied.iter().filter_map(|e| e.event_id.clone()).collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "no event twice");
+    assert_eq!(stats.duplicates, 2);
+    assert_eq!(denied.len(), 2);
+}
+
+/// Story 1: the user's GetObject and the kms:Decrypt S3 made for it, both denied, grouped.
+#[test]
+fn story_1_timeline_groups_the_hidden_decrypt_under_get_object() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/trail");
+    let principal = PrincipalFilter::new("arn:aws:iam::111122223333:user/s3_full_access");
+    let (events, _) = read(&[example], Prefilter::All);
+    let mine: Vec<_> = events
+        .into_iter()
+        .filter(|(e, _)| principal.matches(e, None))
+        .collect();
+    let calls = timeline::build(mine, &principal);
+    let denied_get = calls
+        .iter()
+        .find(|c| c.event.event_name == "GetObject" && c.event.is_denied())
+        .unwrap();
+    assert_eq!(denied_get.on_behalf.len(), 1);
+    let (decrypt, _) = &denied_get.on_behalf[0];
+    assert_eq!(decrypt.action_label(), "kms:Decrypt");
+    assert!(decrypt.is_denied());
+    assert_eq!(decrypt.invoking_service(), Some("s3.amazonaws.com"));
+    // The earlier successful pair is grouped too, and no service call stands alone.
+    let ok_get = calls
+        .iter()
+        .find(|c| c.event.event_name == "GetObject" && !c.event.is_denied())
+        .unwrap();
+    assert_eq!(ok_get.on_behalf.len(), 1);
+    assert!(calls.iter().all(|c| c.event.invoking_service().is_none()));
+}

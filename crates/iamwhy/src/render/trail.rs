@@ -1,0 +1,225 @@
+//! Text for `trail denied` and `trail timeline`.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use iamwhy_core::time::Instant;
+use iamwhy_trail::timeline::Call;
+use iamwhy_trail::{Event, Stats};
+
+use super::Paint;
+use crate::commands::trail::Denied;
+
+/// Columns wider than this are not padded further (the text itself is never cut).
+const MAX_WIDTH: usize = 64;
+
+/// Pads `cells` into aligned columns; the last column is not padded.
+fn table(header: &[&str], rows: &[Vec<String>], paint: &Paint) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count()).min(MAX_WIDTH);
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut l = String::new();
+        for (i, (cell, w)) in cells.zip(&widths).enumerate() {
+            if i + 1 == widths.len() {
+                l.push_str(cell);
+            } else {
+                let _ = write!(l, "{cell:<w$}  ");
+            }
+        }
+        l.trim_end().to_owned()
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", paint.bold(&line(&mut header.iter().copied())));
+    for row in rows {
+        let _ = writeln!(out, "{}", line(&mut row.iter().map(String::as_str)));
+    }
+    out
+}
+
+/// The table of `trail denied`: time, principal, action, resource, deny kind, policy type.
+pub(crate) fn denied_table(rows: &[Denied], paint: &Paint) -> String {
+    if rows.is_empty() {
+        return "No denied calls found.\n".to_owned();
+    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|d| {
+            vec![
+                d.event.event_time.clone(),
+                d.principal.clone(),
+                d.action.clone(),
+                d.resource.clone().unwrap_or_else(|| "-".to_owned()),
+                d.denial.deny_kind.as_str().to_owned(),
+                d.denial
+                    .policy_label()
+                    .map_or_else(|| "-".to_owned(), str::to_owned),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "TIME",
+            "PRINCIPAL",
+            "ACTION",
+            "RESOURCE",
+            "DENY",
+            "POLICY TYPE",
+        ],
+        &cells,
+        paint,
+    )
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+/// The summary after a scan: what was read, what was found, what was skipped.
+pub(crate) fn scan_summary(
+    stats: &Stats,
+    found: &[String],
+    elapsed: Duration,
+    paint: &Paint,
+) -> String {
+    let secs = elapsed.as_secs_f64();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n{} {} file(s), {} event(s), {} of JSON in {:.2} s ({}/s)",
+        paint.bold("Scanned"),
+        stats.files,
+        stats.events,
+        megabytes(stats.bytes),
+        secs,
+        megabytes((stats.bytes as f64 / secs.max(1e-9)) as u64),
+    );
+    if let Some((first, rest)) = found.split_first() {
+        let _ = write!(out, "{} {first}", paint.bold("Found"));
+        if !rest.is_empty() {
+            let _ = write!(out, ": {}", rest.join(", "));
+        }
+        out.push('\n');
+    }
+    let mut skipped = Vec::new();
+    let mut add = |n: u64, what: &str| {
+        if n > 0 {
+            skipped.push(format!("{n} {what}"));
+        }
+    };
+    add(stats.files_skipped, "unreadable or non-log file(s)");
+    add(stats.malformed, "malformed record(s)");
+    add(stats.duplicates, "duplicate event(s) (same eventID)");
+    add(stats.digest_files, "digest file(s)");
+    add(stats.insights, "Insights file(s) or record(s)");
+    if !skipped.is_empty() {
+        let _ = writeln!(out, "{} {}", paint.bold("Skipped"), skipped.join(", "));
+    }
+    if stats.csv_files > 0 {
+        let _ = writeln!(
+            out,
+            "{}",
+            paint.dim(&format!(
+                "{} console CSV file(s): they carry no error message, no principal ARN and no request parameters, so deny kind, policy type and resource come only from the other columns.",
+                stats.csv_files
+            ))
+        );
+    }
+    out
+}
+
+fn result_label(e: &Event, paint: &Paint) -> String {
+    if !e.is_denied() {
+        return match &e.error_code {
+            Some(code) => paint.yellow(&format!("error {code}")),
+            None => paint.green("ok"),
+        };
+    }
+    let d = e.denial();
+    let mut s = format!("DENIED {}", e.error_code.as_deref().unwrap_or(""));
+    match d.policy_label() {
+        Some(t) => {
+            let _ = write!(s, " ({} deny, {t})", d.deny_kind.as_str());
+        }
+        None if e.error_message.is_some() => {
+            let _ = write!(s, " (the message names no policy type)");
+        }
+        None => {}
+    }
+    paint.red(&s)
+}
+
+fn call_line(e: &Event, paint: &Paint) -> (String, String, String, String) {
+    let mut call = e.action_label();
+    if let Some(by) = e.invoking_service() {
+        let _ = write!(call, " by {by}");
+    }
+    let resource = e
+        .denial()
+        .resource
+        .filter(|_| e.is_denied())
+        .or_else(|| e.first_resource().map(str::to_owned))
+        .unwrap_or_else(|| "-".to_owned());
+    (e.event_time.clone(), call, resource, result_label(e, paint))
+}
+
+/// The timeline for people.
+pub(crate) fn timeline_text(
+    calls: &[Call],
+    principal: &str,
+    around: Instant,
+    window: &str,
+    latest: Option<&str>,
+    paint: &Paint,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} {principal}", paint.bold("Timeline of"));
+    let centre = match latest {
+        Some(action) => format!("centred on its latest denial ({action})"),
+        None => "centred on --around".to_owned(),
+    };
+    let _ = writeln!(out, "  {} ± {window}, {centre}\n", around.to_iso8601());
+    if calls.is_empty() {
+        out.push_str("No calls of this identity in the window.\n");
+        return out;
+    }
+    let mut rows = Vec::new();
+    for c in calls {
+        let (t, call, resource, result) = call_line(&c.event, paint);
+        rows.push(vec![t, call, resource, result]);
+        for (child, _) in &c.on_behalf {
+            let (t, call, resource, result) = call_line(child, paint);
+            rows.push(vec![format!("  └ {t}"), call, resource, result]);
+        }
+    }
+    out.push_str(&table(
+        &["TIME", "CALL", "RESOURCE", "RESULT"],
+        &rows,
+        paint,
+    ));
+    for c in calls {
+        for (child, _) in &c.on_behalf {
+            if child.is_denied() {
+                let by = child.invoking_service().unwrap_or("an AWS service");
+                let _ = writeln!(
+                    out,
+                    "\n{} {by} called {} on {} on this identity's behalf while serving {} at {}, and was denied{}.",
+                    paint.yellow("Note:"),
+                    child.action_label(),
+                    child.first_resource().unwrap_or("its resource"),
+                    c.event.action_label(),
+                    c.event.event_time,
+                    if c.event.is_denied() {
+                        format!(": that is why {} failed", c.event.event_name)
+                    } else {
+                        String::new()
+                    },
+                );
+            }
+        }
+    }
+    out
+}

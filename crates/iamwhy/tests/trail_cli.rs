@@ -1,0 +1,269 @@
+//! `iamwhy trail denied` and `iamwhy trail timeline` end to end: the bundled story-1 logs
+//! (examples/trail), the real Stratus samples, every output format and filter, stdin, and
+//! bad input.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test helpers: a failed spawn, parse or fixture is a failed test"
+)]
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use common::{fails_with, iamwhy, stderr, stdout};
+use serde_json::Value;
+
+const EXAMPLE: &str = "../../examples/trail";
+const STRATUS: &str = "../iamwhy-trail/tests/fixtures/real/stratus-red-team-detonation-logs";
+const SYNTHETIC: &str = "../iamwhy-trail/tests/fixtures/synthetic";
+const USER: &str = "arn:aws:iam::111122223333:user/s3_full_access";
+
+fn json_lines(o: &std::process::Output) -> Vec<Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn denied(args: &[&str]) -> Vec<Value> {
+    let mut all = vec!["--format", "json", "trail", "denied"];
+    all.extend_from_slice(args);
+    let o = iamwhy(&all);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    json_lines(&o)
+}
+
+#[test]
+fn story_1_denials_as_a_table() {
+    let o = iamwhy(&["trail", "denied", EXAMPLE]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("TIME") && text.contains("POLICY TYPE"),
+        "{text}"
+    );
+    assert!(
+        text.contains("kms:Decrypt") && text.contains("resource-based"),
+        "{text}"
+    );
+    assert!(text.contains("s3:GetObject"), "{text}");
+    assert!(text.contains("Found 2 denial(s)"), "{text}");
+}
+
+#[test]
+fn json_lines_carry_the_structured_denial_and_mask_access_keys() {
+    let rows = denied(&[EXAMPLE]);
+    assert_eq!(rows.len(), 2);
+    let decrypt = rows.iter().find(|r| r["action"] == "kms:Decrypt").unwrap();
+    assert_eq!(decrypt["denial"]["deny_kind"], "implicit");
+    assert_eq!(decrypt["denial"]["policy_type"], "resource");
+    assert_eq!(decrypt["principal"], USER);
+    assert_eq!(decrypt["user_identity"]["invoked_by"], "s3.amazonaws.com");
+    let key = decrypt["user_identity"]["access_key_id"].as_str().unwrap();
+    assert!(key.contains('…') && key.len() < 16, "{key}");
+    let get = rows.iter().find(|r| r["action"] == "s3:GetObject").unwrap();
+    assert_eq!(get["denial"]["form"], "plain-access-denied");
+    assert_eq!(get["denial"]["deny_kind"], "unknown");
+    assert!(
+        get["source"]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with(".json.gz")
+    );
+}
+
+#[test]
+fn stratus_denials_all_listed_and_filters_narrow_them() {
+    assert_eq!(denied(&[STRATUS]).len(), 51);
+    let ec2 = denied(&[STRATUS, "--service", "ec2"]);
+    assert_eq!(ec2.len(), 46);
+    assert_eq!(
+        denied(&[STRATUS, "--error-code", "Client.UnauthorizedOperation"]).len(),
+        46
+    );
+    let assume = denied(&[STRATUS, "--action", "sts:Assume*"]);
+    assert_eq!(assume.len(), 4);
+    let by_user = denied(&[STRATUS, "--principal", "christophe"]);
+    assert!(!by_user.is_empty() && by_user.len() < 51);
+    let by_glob = denied(&[
+        STRATUS,
+        "--principal",
+        "arn:aws:sts::*:assumed-role/stratus-red-team-get-usr-data-role/*",
+    ]);
+    assert!(
+        by_glob
+            .iter()
+            .all(|r| r["principal"].as_str().unwrap().contains("get-usr-data"))
+    );
+    assert!(!by_glob.is_empty());
+    // Time windows: all of them fall on 2024-07-30 .. 2024-08-02.
+    assert_eq!(
+        denied(&[STRATUS, "--until", "2024-07-01T00:00:00Z"]).len(),
+        0
+    );
+    assert_eq!(
+        denied(&[STRATUS, "--since", "2024-07-01T00:00:00Z"]).len(),
+        51
+    );
+    // `--since 2h` is relative to now: long after these logs, so nothing.
+    assert_eq!(denied(&[STRATUS, "--since", "2h"]).len(), 0);
+}
+
+#[test]
+fn csv_output_has_a_header_and_one_row_per_denial() {
+    let o = iamwhy(&["--format", "csv", "trail", "denied", EXAMPLE]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    let mut lines = text.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("time,principal,action,resource,deny_kind")
+    );
+    assert_eq!(lines.count(), 2);
+    // The summary goes to stderr, so that stdout stays machine-readable.
+    assert!(stderr(&o).contains("Found 2 denial(s)"));
+    fails_with(
+        &["--format", "csv", "actions", "s3:GetObject"],
+        2,
+        "only for",
+    );
+}
+
+#[test]
+fn stdin_is_read_with_a_dash() {
+    let file = format!("{SYNTHETIC}/jsonl.jsonl");
+    let data = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iamwhy"))
+        .args(["--format", "json", "trail", "denied", "-"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&data).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = json_lines(&o);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["source"]["file"], "<stdin>");
+}
+
+#[test]
+fn bad_input_is_reported_and_the_rest_still_read() {
+    let o = iamwhy(&["trail", "denied", &format!("{SYNTHETIC}/corrupt"), EXAMPLE]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("truncated.json.gz"), "{err}");
+    assert!(
+        err.contains("not-json.json") && err.contains("not a CloudTrail log"),
+        "{err}"
+    );
+    assert!(
+        err.contains("missing-eventtime.json") && err.contains("eventTime"),
+        "{err}"
+    );
+    assert!(err.contains("bad-record.jsonl:3:1"), "{err}");
+    assert!(stdout(&o).contains("kms:Decrypt"));
+    // Nothing readable at all: exit 2.
+    fails_with(
+        &[
+            "trail",
+            "denied",
+            &format!("{SYNTHETIC}/corrupt/not-json.json"),
+        ],
+        2,
+        "no log could be read",
+    );
+    fails_with(&["trail", "denied", "no/such/dir"], 2, "cannot read");
+    fails_with(
+        &["trail", "denied", EXAMPLE, "--since", "yesterday"],
+        2,
+        "not a time",
+    );
+}
+
+#[test]
+fn story_1_timeline_groups_the_decrypt_under_the_get_object() {
+    let o = iamwhy(&["trail", "timeline", EXAMPLE, "--principal", USER]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("centred on its latest denial (s3:GetObject)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("└") && text.contains("kms:Decrypt by s3.amazonaws.com"),
+        "{text}"
+    );
+    assert!(text.contains("that is why GetObject failed"), "{text}");
+    let o = iamwhy(&[
+        "--format",
+        "json",
+        "trail",
+        "timeline",
+        EXAMPLE,
+        "--principal",
+        USER,
+    ]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let calls = v["calls"].as_array().unwrap();
+    let get = calls
+        .iter()
+        .find(|c| c["event_name"] == "GetObject" && c["denied"] == true)
+        .unwrap();
+    assert_eq!(get["on_behalf"][0]["event_name"], "Decrypt");
+    assert_eq!(get["on_behalf"][0]["denied"], true);
+    assert_eq!(
+        get["on_behalf"][0]["denial"]["resource"],
+        "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    );
+}
+
+#[test]
+fn timeline_around_a_time_and_with_nothing_denied() {
+    let o = iamwhy(&[
+        "trail",
+        "timeline",
+        EXAMPLE,
+        "--principal",
+        USER,
+        "--around",
+        "2026-11-20T10:04:30Z",
+        "--window",
+        "30s",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("acme-shared/handbook.pdf"), "{text}");
+    assert!(!text.contains("revenue.csv"), "{text}");
+    fails_with(
+        &[
+            "trail",
+            "timeline",
+            EXAMPLE,
+            "--principal",
+            "arn:aws:iam::111122223333:user/carol",
+        ],
+        1,
+        "no denied call",
+    );
+    fails_with(
+        &[
+            "trail",
+            "timeline",
+            EXAMPLE,
+            "--principal",
+            USER,
+            "--window",
+            "soon",
+        ],
+        2,
+        "not a duration",
+    );
+}
