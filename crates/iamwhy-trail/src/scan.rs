@@ -191,14 +191,37 @@ fn trim_start(b: &[u8]) -> &[u8] {
     &b[n..]
 }
 
-/// What one file produced.
+/// Selected values with their `eventID`s, in file order.
+type Batch<T> = Vec<(Option<String>, T)>;
+
+/// How many selected values a worker gathers before handing them on: the file being emitted
+/// streams, so that one huge file holds at most this many in memory.
+const BATCH: usize = 256;
+
+/// What one file produced (what was not already sent in batches).
 struct FileResult<T> {
-    selected: Vec<(Option<String>, T)>,
+    selected: Batch<T>,
     stats: Stats,
+}
+
+/// What workers tell the collector.
+enum Msg<T> {
+    /// Some selected values of file `.0`, more to come.
+    Part(usize, Batch<T>),
+    /// File `.0` is done.
+    Done(usize, FileResult<T>),
+}
+
+/// A file's values and statistics waiting for their turn.
+struct Pending<T> {
+    parts: Vec<Batch<T>>,
+    done: Option<Stats>,
 }
 
 /// Per-file state while reading.
 struct FileScan<'a, T, F> {
+    index: usize,
+    tx: &'a mpsc::Sender<Msg<T>>,
     patterns: &'a Patterns,
     prefilter: &'a Prefilter,
     select: &'a F,
@@ -207,6 +230,15 @@ struct FileScan<'a, T, F> {
 }
 
 impl<T, F: Fn(Event, &Origin) -> Option<T>> FileScan<'_, T, F> {
+    fn keep(&mut self, id: Option<String>, t: T) {
+        self.out.selected.push((id, t));
+        if self.out.selected.len() >= BATCH {
+            let batch = std::mem::take(&mut self.out.selected);
+            // A closed channel means the collector is gone; nothing is left to do.
+            let _ = self.tx.send(Msg::Part(self.index, batch));
+        }
+    }
+
     fn problem(&mut self, at: Option<(u64, u64, u64)>, message: String) {
         match self.out.stats.problems.last_mut() {
             Some(p) => p.more += 1,
@@ -283,7 +315,7 @@ impl<T, F: Fn(Event, &Origin) -> Option<T>> FileScan<'_, T, F> {
                 self.out.stats.events += 1;
                 let id = event.event_id.clone();
                 if let Some(t) = (self.select)(event, &origin) {
-                    self.out.selected.push((id, t));
+                    self.keep(id, t);
                 }
             }
             Err(_) if self.patterns.digest.find(record).is_some() => {
@@ -297,7 +329,13 @@ impl<T, F: Fn(Event, &Origin) -> Option<T>> FileScan<'_, T, F> {
     }
 }
 
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the worker's context, passed once per file"
+)]
 fn scan_file<T, F>(
+    index: usize,
+    tx: &mpsc::Sender<Msg<T>>,
     input: &Input,
     scan: &Scan,
     patterns: &Patterns,
@@ -309,6 +347,8 @@ where
 {
     let file: Arc<str> = Arc::from(input.name());
     let mut fs = FileScan {
+        index,
+        tx,
         patterns,
         prefilter: &scan.prefilter,
         select,
@@ -344,7 +384,7 @@ where
                     fs.out.stats.parsed += 1;
                     let id = event.event_id.clone();
                     if let Some(t) = (fs.select)(event, &origin) {
-                        fs.out.selected.push((id, t));
+                        fs.keep(id, t);
                     }
                 }
                 Err(message) => {
@@ -445,7 +485,18 @@ where
         moved: Condvar::new(),
     };
     let mut seen: HashSet<String> = HashSet::new();
-    let (tx, rx) = mpsc::channel::<(usize, FileResult<T>)>();
+    let mut deliver = |batch: Batch<T>, duplicates: &mut u64| {
+        for (id, t) in batch {
+            if let Some(id) = id
+                && !seen.insert(id)
+            {
+                *duplicates += 1;
+                continue;
+            }
+            emit(t);
+        }
+    };
+    let (tx, rx) = mpsc::channel::<Msg<T>>();
     std::thread::scope(|s| {
         for _ in 0..threads {
             let tx = tx.clone();
@@ -463,29 +514,39 @@ where
                             .unwrap_or_else(PoisonError::into_inner);
                     }
                     drop(emitted);
-                    let result = scan_file(input, scan, patterns, select, &mut buffers);
-                    if tx.send((i, result)).is_err() {
+                    let result = scan_file(i, &tx, input, scan, patterns, select, &mut buffers);
+                    if tx.send(Msg::Done(i, result)).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(tx);
-        let mut waiting: BTreeMap<usize, FileResult<T>> = BTreeMap::new();
+        let mut waiting: BTreeMap<usize, Pending<T>> = BTreeMap::new();
         let mut next_out = 0;
-        for (i, result) in rx {
-            waiting.insert(i, result);
-            while let Some(result) = waiting.remove(&next_out) {
-                stats.add(result.stats);
-                for (id, t) in result.selected {
-                    if let Some(id) = id
-                        && !seen.insert(id)
-                    {
-                        stats.duplicates += 1;
-                        continue;
-                    }
-                    emit(t);
+        for msg in rx {
+            let (i, batch, done) = match msg {
+                Msg::Part(i, batch) => (i, batch, None),
+                Msg::Done(i, result) => (i, result.selected, Some(result.stats)),
+            };
+            let p = waiting.entry(i).or_insert_with(|| Pending {
+                parts: Vec::new(),
+                done: None,
+            });
+            if i == next_out {
+                // The file being emitted streams straight through.
+                deliver(batch, &mut stats.duplicates);
+            } else {
+                p.parts.push(batch);
+            }
+            p.done = p.done.take().or(done);
+            while let Some(p) = waiting.get_mut(&next_out) {
+                for batch in std::mem::take(&mut p.parts) {
+                    deliver(batch, &mut stats.duplicates);
                 }
+                let Some(done) = p.done.take() else { break };
+                stats.add(done);
+                waiting.remove(&next_out);
                 next_out += 1;
                 *head.emitted.lock().unwrap_or_else(PoisonError::into_inner) = next_out;
                 head.moved.notify_all();

@@ -346,3 +346,37 @@ fn story_1_timeline_groups_the_hidden_decrypt_under_get_object() {
     assert_eq!(ok_get.on_behalf.len(), 1);
     assert!(calls.iter().all(|c| c.event.invoking_service().is_none()));
 }
+
+/// A file with more denials than one batch streams them in file order, and the files come
+/// out in input order whatever the worker count.
+#[test]
+fn results_come_in_input_order_across_batches_and_workers() {
+    let dir = std::env::temp_dir().join(format!("iamwhy-trail-order-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (f, n) in [("a.jsonl", 1000), ("b.jsonl", 3), ("c.jsonl", 700)] {
+        let text: String = (0..n)
+            .map(|i| {
+                format!(
+                    "{{\"eventTime\":\"2026-11-20T10:00:00Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"eventID\":\"{f}-{i}\",\"errorCode\":\"AccessDenied\"}}\n"
+                )
+            })
+            .collect();
+        std::fs::write(dir.join(f), text).unwrap();
+    }
+    let inputs = collect_inputs(&[dir.display().to_string()]);
+    for threads in [1, 2, 3] {
+        let mut ids = Vec::new();
+        let settings = Scan {
+            prefilter: Prefilter::Denials,
+            threads,
+            progress: Arc::new(AtomicU64::new(0)),
+        };
+        scan(&inputs, &settings, |e, _| e.event_id, |id| ids.push(id));
+        let want: Vec<String> = [("a.jsonl", 1000), ("b.jsonl", 3), ("c.jsonl", 700)]
+            .iter()
+            .flat_map(|(f, n)| (0..*n).map(move |i| format!("{f}-{i}")))
+            .collect();
+        assert_eq!(ids, want, "{threads} worker(s)");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -91,10 +91,12 @@ impl Progress {
                 while !done.load(Ordering::Relaxed) {
                     std::thread::sleep(Duration::from_millis(100));
                     if bar.is_none() && started.elapsed() >= Duration::from_secs(1) {
+                        // Starting at the bytes already read keeps the rate honest.
                         let b = indicatif::ProgressBar::with_draw_target(
                             Some(total),
                             indicatif::ProgressDrawTarget::stderr(),
-                        );
+                        )
+                        .with_position(counter.load(Ordering::Relaxed));
                         if let Ok(style) = indicatif::ProgressStyle::with_template(
                             "{spinner} reading logs {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
                         ) {
