@@ -444,7 +444,7 @@ mod tests {
         let e = Event::from_json(
             br#"{"eventTime":"2026-11-20T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","readOnly":"true","resources":null,"userIdentity":{"type":"IAMUser","accessKeyId":"AKIAIOSFODNN7EXAMPLE","sessionContext":{"attributes":{"mfaAuthenticated":"false"}}}}"#,
         );
-        let e = e.ok().unwrap_or_else(|| unreachable!());
+        let e = e.unwrap();
         assert_eq!(e.read_only, Some(true));
         assert_eq!(
             e.user_identity

@@ -175,8 +175,6 @@ pub enum Format {
 pub struct Opened {
     /// What the input looks like.
     pub format: Format,
-    /// Whether it was gzip-compressed.
-    pub gzip: bool,
     /// The decompressed bytes read while sniffing; they come first.
     pub prefix: Vec<u8>,
     /// The rest of the decompressed stream.
@@ -251,7 +249,6 @@ pub fn open(input: &Input, counter: &Arc<AtomicU64>, buffers: &mut Buffers) -> i
             let data = std::mem::take(&mut buffers.compressed);
             return Ok(Opened {
                 format: sniff(&data),
-                gzip: false,
                 prefix: data,
                 rest: Box::new(io::empty()),
             });
@@ -259,7 +256,6 @@ pub fn open(input: &Input, counter: &Arc<AtomicU64>, buffers: &mut Buffers) -> i
         if let Some(plain) = buffers.inflate_whole() {
             return Ok(Opened {
                 format: sniff(&plain),
-                gzip: true,
                 prefix: plain,
                 rest: Box::new(io::empty()),
             });
@@ -290,7 +286,6 @@ pub fn open(input: &Input, counter: &Arc<AtomicU64>, buffers: &mut Buffers) -> i
     fill(&mut rest, &mut prefix, SNIFF)?;
     Ok(Opened {
         format: sniff(&prefix),
-        gzip,
         prefix,
         rest,
     })
