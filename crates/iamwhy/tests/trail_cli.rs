@@ -46,7 +46,7 @@ fn story_1_denials_as_a_table() {
         "{text}"
     );
     assert!(
-        text.contains("kms:Decrypt") && text.contains("resource-based"),
+        text.contains("kms:Decrypt") && text.contains("identity-based"),
         "{text}"
     );
     assert!(text.contains("s3:GetObject"), "{text}");
@@ -59,7 +59,7 @@ fn json_lines_carry_the_structured_denial_and_mask_access_keys() {
     assert_eq!(rows.len(), 2);
     let decrypt = rows.iter().find(|r| r["action"] == "kms:Decrypt").unwrap();
     assert_eq!(decrypt["denial"]["deny_kind"], "implicit");
-    assert_eq!(decrypt["denial"]["policy_type"], "resource");
+    assert_eq!(decrypt["denial"]["policy_type"], "identity");
     assert_eq!(decrypt["principal"], USER);
     assert_eq!(decrypt["user_identity"]["invoked_by"], "s3.amazonaws.com");
     let key = decrypt["user_identity"]["access_key_id"].as_str().unwrap();
