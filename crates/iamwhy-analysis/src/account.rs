@@ -11,7 +11,9 @@ use iamwhy_core::{
 };
 use iamwhy_eval::{EvalOptions, Policy, authorize, derive_context};
 use iamwhy_policy::PolicyKind;
-use iamwhy_snapshot::{Changes, KeyFact, PrincipalPolicies, ResolvedPrincipal, Snapshot};
+use iamwhy_snapshot::{
+    Changes, KeyFact, PrincipalPolicies, ResolvedPrincipal, ResourceSide, Snapshot,
+};
 use serde::Serialize;
 
 use crate::result::{HiddenCheckResult, SimulationResult};
@@ -151,6 +153,9 @@ fn describe_changes(map: &SourceMap, c: &Changes) -> Vec<String> {
             map.name(*source)
         ));
     }
+    for (id, source) in &c.org_policies {
+        out.push(format!("set the content of {id} to {}", map.name(*source)));
+    }
     out
 }
 
@@ -213,14 +218,7 @@ fn session_policies(
             "AssumeRole and GetFederationToken reject this with PackedPolicyTooLarge/ValidationError; shorten the policy, or move statements to the role's own policies",
         );
     }
-    let mut policies = Vec::new();
-    for source in &query.session_policies {
-        let document = iamwhy_policy::parse_policy(map, *source, PolicyKind::Session)?;
-        policies.push(Policy::new(
-            format!("session policy {}", map.name(*source)),
-            document,
-        ));
-    }
+    let mut policies = session_policy_set(map, &query.session_policies)?;
     for arn in &query.session_policy_arns {
         match snapshot.managed_policy(map, arn, PolicyKind::Session, notes)? {
             Some(p) => policies.push(p),
@@ -235,6 +233,72 @@ fn session_policies(
         }
     }
     Ok(Some(policies))
+}
+
+/// Inline session policies (`--session-policy` files) parsed as one set, as STS takes them;
+/// more than [`SESSION_POLICY_LIMIT`] characters without whitespace is an error.
+pub fn session_policy_set(
+    map: &mut SourceMap,
+    sources: &[SourceId],
+) -> Result<Vec<Policy>, Diagnostics> {
+    let size: usize = sources.iter().map(|s| packed_length(map.text(*s))).sum();
+    if size > SESSION_POLICY_LIMIT {
+        return Err(Diagnostics::single(
+            Diagnostic::unplaced_error(
+                "session-policy",
+                format!(
+                    "the session policies are {size} characters without whitespace: {} over the {SESSION_POLICY_LIMIT}-character limit of STS",
+                    size - SESSION_POLICY_LIMIT
+                ),
+            )
+            .with_help("AssumeRole and GetFederationToken reject this with PackedPolicyTooLarge; shorten the policy".to_owned()),
+        ));
+    }
+    let mut policies = Vec::with_capacity(sources.len());
+    for source in sources {
+        let document = iamwhy_policy::parse_policy(map, *source, PolicyKind::Session)?;
+        policies.push(Policy::new(
+            format!("session policy {}", map.name(*source)),
+            document,
+        ));
+    }
+    Ok(policies)
+}
+
+/// Completes a request the way every real request is: the resource account (from the
+/// snapshot, else the principal's account for an ARN without one), `aws:RequestedRegion` (the
+/// resource's Region when not given), and the derived global keys (spec §1.4). What was
+/// assumed goes to `notes`.
+pub fn complete_request(
+    snapshot: &Snapshot,
+    side: &ResourceSide,
+    req: &mut Request,
+    now: Instant,
+    notes: &mut Vec<String>,
+) {
+    if req.effective_resource_account().is_none() && !req.resource.is_any() {
+        match &side.account {
+            Some(a) => req.resource_account = Some(a.clone()),
+            None => {
+                if let Some(a) = req.principal.account() {
+                    notes.push(format!(
+                        "the resource is not in the snapshot and its ARN names no account; assumed account {a}"
+                    ));
+                    req.resource_account = Some(a.to_owned());
+                }
+            }
+        }
+    }
+    // Every real request has a Region; the snapshot knows the resource's.
+    if req.context.get("aws:RequestedRegion").is_none()
+        && let Some(region) = snapshot.region_of(req.resource.as_str())
+    {
+        notes.push(format!(
+            "aws:RequestedRegion = {region}, the resource's Region; `--context aws:RequestedRegion=REGION` to change"
+        ));
+        req.context.set("aws:RequestedRegion", region);
+    }
+    derive_context(req, now);
 }
 
 /// The length of a policy text with the whitespace outside strings removed.
@@ -368,29 +432,7 @@ impl Check<'_> {
             resource_account: None,
             context,
         };
-        if req.effective_resource_account().is_none() && !resource.is_any() {
-            match &side.account {
-                Some(a) => req.resource_account = Some(a.clone()),
-                None => {
-                    if let Some(a) = req.principal.account() {
-                        notes.push(format!(
-                            "the resource is not in the snapshot and its ARN names no account; assumed account {a}"
-                        ));
-                        req.resource_account = Some(a.to_owned());
-                    }
-                }
-            }
-        }
-        // Every real request has a Region; the snapshot knows the resource's.
-        if req.context.get("aws:RequestedRegion").is_none()
-            && let Some(region) = self.snapshot.region_of(resource.as_str())
-        {
-            notes.push(format!(
-                "aws:RequestedRegion = {region}, the resource's Region; `--context aws:RequestedRegion=REGION` to change"
-            ));
-            req.context.set("aws:RequestedRegion", region);
-        }
-        derive_context(&mut req, self.now);
+        complete_request(self.snapshot, &side, &mut req, self.now, &mut notes);
         let set = self
             .snapshot
             .policy_set(self.principal_side, &side, self.session.clone());

@@ -46,6 +46,10 @@ pub struct StatementInfo {
     /// The statement's lines, numbered, for text output.
     #[serde(skip)]
     pub excerpt: Vec<(u32, String)>,
+    /// The whole policy document the statement belongs to (its text is
+    /// `SourceMap::snippet(document)`), for proposing edits to it.
+    #[serde(skip)]
+    pub document: iamwhy_core::Span,
 }
 
 impl StatementInfo {
@@ -113,6 +117,7 @@ impl StatementInfo {
             line: loc.line,
             column: loc.column,
             excerpt,
+            document: policy.document.span,
         })
     }
 

@@ -47,6 +47,11 @@ pub struct Changes {
     /// `ARN=FILE`: set the resource-based policy of a resource (bucket, key, role trust
     /// policy, queue, ...).
     pub resource_policies: Vec<(String, SourceId)>,
+    /// `ID_OR_ARN=FILE`: replace the content of an SCP or RCP (`p-…`, its ARN or its name).
+    pub org_policies: Vec<(String, SourceId)>,
+    /// Apply `replace` and `remove` only to principals that hold the named policy, instead
+    /// of failing for the others (replaying many principals' calls).
+    pub lenient: bool,
 }
 
 impl Changes {
@@ -57,6 +62,7 @@ impl Changes {
             && self.remove.is_empty()
             && self.boundary.is_none()
             && self.resource_policies.is_empty()
+            && self.org_policies.is_empty()
     }
 }
 
@@ -341,7 +347,7 @@ impl Snapshot {
             && who.principal.is_authenticated()
             && !matches!(who.principal, Principal::Service(_))
         {
-            out.scps = self.org_levels(map, account, OrgPolicyKind::Scp, &mut out.notes)?;
+            out.scps = self.levels(map, account, OrgPolicyKind::Scp, changes, &mut out.notes)?;
         }
         Ok(out)
     }
@@ -428,6 +434,18 @@ impl Snapshot {
         kind: OrgPolicyKind,
         notes: &mut Vec<String>,
     ) -> Result<Option<Vec<Vec<Policy>>>, Diagnostics> {
+        self.levels(map, account, kind, &Changes::default(), notes)
+    }
+
+    /// [`Snapshot::org_levels`] with the candidate SCP and RCP contents of `changes`.
+    fn levels(
+        &self,
+        map: &mut SourceMap,
+        account: &str,
+        kind: OrgPolicyKind,
+        changes: &Changes,
+        notes: &mut Vec<String>,
+    ) -> Result<Option<Vec<Vec<Policy>>>, Diagnostics> {
         let Some(org) = &self.organization else {
             notes.push(NO_ORGANIZATION.to_owned());
             return Ok(None);
@@ -455,16 +473,27 @@ impl Snapshot {
             match org.attachments.get(&(target.clone(), kind)) {
                 Some(ids) => {
                     for id in ids {
-                        match org.policies.get(id) {
-                            Some(p) => level.push(Policy {
+                        let candidate = changes.org_policies.iter().rev().find(|(t, _)| {
+                            t == id
+                                || org.policies.get(id).is_some_and(|p| {
+                                    p.arn.as_deref() == Some(t.as_str()) || p.name == *t
+                                })
+                        });
+                        match (org.policies.get(id), candidate) {
+                            (Some(p), Some((_, source))) => level.push(Policy {
+                                name: format!("{} (candidate)", p.name),
+                                arn: p.arn.clone(),
+                                document: parse_policy(map, *source, policy_kind)?,
+                            }),
+                            (Some(p), None) => level.push(Policy {
                                 name: p.name.clone(),
                                 arn: p.arn.clone(),
                                 document: parse_doc(map, p.content, policy_kind)?,
                             }),
-                            None if id == "p-FullAWSAccess" => {
+                            (None, _) if id == "p-FullAWSAccess" => {
                                 level.push(full_aws_access(map, policy_kind)?);
                             }
-                            None => notes.push(format!(
+                            (None, _) => notes.push(format!(
                                 "{label}: policy `{id}` attached to `{target}` is not in the snapshot (`describe-policy`); evaluated without it"
                             )),
                         }
@@ -495,7 +524,8 @@ impl Snapshot {
         let Some(found) = self.find_resource(resource) else {
             side.account = arn_account(resource).map(str::to_owned);
             if let Some(account) = side.account.clone() {
-                side.rcps = self.org_levels(map, &account, OrgPolicyKind::Rcp, &mut side.notes)?;
+                side.rcps =
+                    self.levels(map, &account, OrgPolicyKind::Rcp, changes, &mut side.notes)?;
             }
             return Ok(side);
         };
@@ -523,10 +553,21 @@ impl Snapshot {
             },
         };
         if let Some(account) = side.account.clone() {
-            side.rcps = self.org_levels(map, &account, OrgPolicyKind::Rcp, &mut side.notes)?;
+            side.rcps = self.levels(map, &account, OrgPolicyKind::Rcp, changes, &mut side.notes)?;
         }
         side.owner_arn = Some(found.owner_arn);
         Ok(side)
+    }
+
+    /// What decides a request's resource side: the ARN of the snapshot resource whose policy
+    /// applies (the bucket of an object, the key of an alias), else the account the ARN
+    /// names (empty for `*`). Requests with the same key get the same
+    /// [`Snapshot::resource_side`].
+    pub fn resource_key(&self, resource: &str) -> String {
+        match self.find_resource(resource) {
+            Some(found) => found.owner_arn,
+            None => arn_account(resource).unwrap_or("").to_owned(),
+        }
     }
 
     /// The resource of the snapshot a request ARN refers to.
@@ -768,14 +809,14 @@ fn apply_identity_changes(
         } else if let Some(p) = out.boundary.as_mut().filter(|p| names_policy(p, target)) {
             p.document = parse_policy(map, *source, PolicyKind::PermissionsBoundary)?;
             p.name = format!("{} (candidate)", p.name);
-        } else {
+        } else if !changes.lenient {
             return Err(not_a_policy_of("--replace-policy", target, &names(out)));
         }
     }
     for target in &changes.remove {
         let before = out.identity.len();
         out.identity.retain(|p| !names_policy(p, target));
-        if out.identity.len() == before {
+        if out.identity.len() == before && !changes.lenient {
             return Err(not_a_policy_of("--remove-policy", target, &names(out)));
         }
     }

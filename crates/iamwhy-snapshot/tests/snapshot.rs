@@ -315,7 +315,7 @@ fn candidate_changes_replace_add_remove_and_set() {
         add: vec![file],
         remove: vec!["arn:aws:iam::aws:policy/SecurityAudit".into()],
         boundary: Some(file),
-        resource_policies: Vec::new(),
+        ..Changes::default()
     };
     let who = s.principal_policies(&mut map, &alice, &changes).unwrap();
     assert_eq!(
@@ -340,6 +340,12 @@ fn candidate_changes_replace_add_remove_and_set() {
     let d = err.first_error().unwrap();
     assert!(d.message.contains("not a policy of the principal"));
     assert!(d.help.as_ref().unwrap().contains("alice-extra"));
+    // Replaying many principals: a change applies where the policy is held, no error.
+    let lenient = Changes {
+        lenient: true,
+        ..wrong
+    };
+    assert!(s.principal_policies(&mut map, &alice, &lenient).is_ok());
 }
 
 #[test]

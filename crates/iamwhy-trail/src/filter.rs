@@ -46,6 +46,7 @@ impl PrincipalFilter {
             || self.hit(issuer.and_then(|i| i.arn.as_deref()))
             || self.hit(issuer.and_then(|i| i.user_name.as_deref()))
             || self.hit(message.and_then(|m| m.principal.as_deref()))
+            || (id.kind.as_deref() == Some("AWSService") && self.hit(id.invoked_by.as_deref()))
     }
 
     /// A byte string every record of a matching identity contains, for the pre-filter: the

@@ -71,6 +71,15 @@ pub(crate) enum Command {
     /// recursively, `-` is stdin): lists denied calls, or the calls around a failure.
     #[command(subcommand)]
     Trail(TrailCommand),
+    /// Why was this call denied, and what is the smallest fix? From CloudTrail logs, one
+    /// record (`--event`) or a pasted AccessDenied message (`--message`), and a snapshot:
+    /// the request, the deciding policy and statement, the reasoning, fixes verified by
+    /// evaluating again; AWS's own message cross-checked.
+    Explain(Box<ExplainArgs>),
+    /// Re-evaluates every call of CloudTrail logs against the snapshot and compares with
+    /// what CloudTrail recorded; with candidate changes, lists the past calls the change
+    /// would newly deny or newly allow.
+    Replay(Box<ReplayArgs>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,33 +110,8 @@ pub(crate) struct TrailInput {
 pub(crate) struct DeniedArgs {
     #[command(flatten)]
     pub(crate) input: TrailInput,
-    /// Only calls of this identity: an ARN or a glob (`*`, `?`), matched against the
-    /// identity's ARN, the role behind a role session, and the user or role name.
-    #[arg(long, value_name = "ARN|GLOB")]
-    pub(crate) principal: Option<String>,
-    /// Only calls at or after this time: ISO 8601 (`2026-11-20T10:00:00Z`) or a duration
-    /// ago (`90s`, `30m`, `2h`, `7d`, `1w`).
-    #[arg(long, value_name = "TIME")]
-    pub(crate) since: Option<String>,
-    /// Only calls at or before this time (same forms as `--since`).
-    #[arg(long, value_name = "TIME")]
-    pub(crate) until: Option<String>,
-    /// Only calls to this service (`s3` or `s3.amazonaws.com`); repeatable.
-    #[arg(long, value_name = "SERVICE")]
-    pub(crate) service: Vec<String>,
-    /// Only calls of this action, a glob such as `s3:Get*`; repeatable.
-    #[arg(long, value_name = "ACTION")]
-    pub(crate) action: Vec<String>,
-    /// Only this error code (`AccessDenied`, `Client.UnauthorizedOperation`, ...);
-    /// repeatable.
-    #[arg(long, value_name = "CODE")]
-    pub(crate) error_code: Vec<String>,
-    /// Only calls by or to this account; repeatable.
-    #[arg(long, value_name = "ACCOUNT")]
-    pub(crate) account: Vec<String>,
-    /// Only calls in this region; repeatable.
-    #[arg(long, value_name = "REGION")]
-    pub(crate) region: Vec<String>,
+    #[command(flatten)]
+    pub(crate) filter: EventFilter,
 }
 
 #[derive(Debug, Args)]
@@ -198,12 +182,24 @@ pub(crate) struct SimulateArgs {
     /// Do not evaluate the checks the call triggers in other services (snapshot only).
     #[arg(long, requires = "snapshot")]
     pub(crate) no_hidden_calls: bool,
-    /// Candidate change: evaluate as if policy NAME_OR_ARN of the principal (an inline
-    /// policy name, a managed policy ARN or name, or the boundary) had FILE's document
-    /// (repeatable; snapshot only).
+    #[command(flatten)]
+    pub(crate) changes: ChangeArgs,
+    /// Expected decision: `Allowed`, `ExplicitDeny`, `ImplicitDeny` or `Denied`; exit 1
+    /// when not met.
+    #[arg(long, value_name = "DECISION")]
+    pub(crate) expect: Option<String>,
+}
+
+/// Candidate policy changes (story 4), shared by `simulate` and `replay`.
+#[derive(Debug, Args)]
+pub(crate) struct ChangeArgs {
+    /// Candidate change: evaluate as if policy NAME_OR_ARN (an inline policy name, a managed
+    /// policy ARN or name, or the boundary) had FILE's document (repeatable; snapshot only).
+    /// With `replay`, it applies to every principal that has the policy.
     #[arg(long, value_name = "NAME_OR_ARN=FILE", requires = "snapshot")]
     pub(crate) replace_policy: Vec<String>,
-    /// Candidate change: add an identity-based policy to the principal (repeatable).
+    /// Candidate change: add an identity-based policy to the principal (repeatable; with
+    /// `replay`, to every principal replayed: narrow them with `--principal`).
     #[arg(long, value_name = "FILE", requires = "snapshot")]
     pub(crate) add_policy: Vec<PathBuf>,
     /// Candidate change: remove an identity-based policy of the principal (repeatable).
@@ -216,10 +212,89 @@ pub(crate) struct SimulateArgs {
     /// trust policy, queue, ...) (repeatable).
     #[arg(long, value_name = "ARN=FILE", requires = "snapshot")]
     pub(crate) set_resource_policy: Vec<String>,
-    /// Expected decision: `Allowed`, `ExplicitDeny`, `ImplicitDeny` or `Denied`; exit 1
-    /// when not met.
-    #[arg(long, value_name = "DECISION")]
-    pub(crate) expect: Option<String>,
+    /// Candidate change: set the content of an SCP or RCP of the snapshot's organization
+    /// (`p-...` id, ARN or name) (repeatable).
+    #[arg(long, value_name = "POLICY=FILE", requires = "snapshot")]
+    pub(crate) set_org_policy: Vec<String>,
+}
+
+/// The `trail denied` filters, shared by `explain` and `replay`.
+#[derive(Debug, Args)]
+pub(crate) struct EventFilter {
+    /// Only calls of this identity: an ARN or a glob (`*`, `?`), matched against the
+    /// identity's ARN, the role behind a role session, and the user or role name.
+    #[arg(long, value_name = "ARN|GLOB")]
+    pub(crate) principal: Option<String>,
+    /// Only calls at or after this time: ISO 8601 or a duration ago (`30m`, `7d`).
+    #[arg(long, value_name = "TIME")]
+    pub(crate) since: Option<String>,
+    /// Only calls at or before this time (same forms as `--since`).
+    #[arg(long, value_name = "TIME")]
+    pub(crate) until: Option<String>,
+    /// Only calls to this service (`s3` or `s3.amazonaws.com`); repeatable.
+    #[arg(long, value_name = "SERVICE")]
+    pub(crate) service: Vec<String>,
+    /// Only calls of this action, a glob such as `s3:Get*`; repeatable.
+    #[arg(long, value_name = "ACTION")]
+    pub(crate) action: Vec<String>,
+    /// Only this error code; repeatable.
+    #[arg(long, value_name = "CODE")]
+    pub(crate) error_code: Vec<String>,
+    /// Only calls by or to this account; repeatable.
+    #[arg(long, value_name = "ACCOUNT")]
+    pub(crate) account: Vec<String>,
+    /// Only calls in this region; repeatable.
+    #[arg(long, value_name = "REGION")]
+    pub(crate) region: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// The account snapshot (docs/snapshot.md).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) snapshot: PathBuf,
+    /// CloudTrail logs (files or directories, `-` for stdin): every denied call is
+    /// explained.
+    #[arg(value_name = "PATH", required_unless_present_any = ["event", "message"])]
+    pub(crate) paths: Vec<String>,
+    /// A file with one CloudTrail record (or a few): each is explained, denied or not.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "message"])]
+    pub(crate) event: Option<String>,
+    /// An AccessDenied message, as printed (with or without the CLI's
+    /// `An error occurred (...) when calling the ... operation: ` prefix).
+    #[arg(long, value_name = "TEXT", conflicts_with = "paths")]
+    pub(crate) message: Option<String>,
+    #[command(flatten)]
+    pub(crate) filter: EventFilter,
+    /// Explain at most this many incidents (the first in time order).
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub(crate) max: usize,
+    /// Do not propose fixes.
+    #[arg(long)]
+    pub(crate) no_fix: bool,
+    /// Worker threads for reading logs (default: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) jobs: usize,
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub(crate) no_progress: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReplayArgs {
+    /// The account snapshot (docs/snapshot.md).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) snapshot: PathBuf,
+    #[command(flatten)]
+    pub(crate) input: TrailInput,
+    #[command(flatten)]
+    pub(crate) filter: EventFilter,
+    #[command(flatten)]
+    pub(crate) changes: ChangeArgs,
+    /// Candidate change: evaluate role and federated-user sessions as if created with this
+    /// session policy (repeatable; one set, 2,048 characters at most, as in STS).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) session_policy: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

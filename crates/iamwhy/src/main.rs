@@ -47,6 +47,8 @@ fn main() -> ExitCode {
         Command::Test(args) => commands::test::run(args, &mut out),
         Command::Actions(args) => commands::actions::run(args, &mut out),
         Command::Trail(TrailCommand::Timeline(args)) => commands::trail::timeline(args, &mut out),
+        Command::Explain(args) => commands::explain::explain(args, &mut out),
+        Command::Replay(args) => commands::explain::replay(args, &mut out),
     };
     match out.finish() {
         Ok(()) => status.into(),

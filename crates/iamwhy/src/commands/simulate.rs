@@ -10,7 +10,7 @@ use iamwhy_catalog::Catalog;
 use iamwhy_core::{Action, ContextValue, Diagnostic, Diagnostics, Resource, SourceMap};
 use iamwhy_snapshot::Changes;
 
-use crate::cli::{Format, SimulateArgs};
+use crate::cli::{ChangeArgs, Format, SimulateArgs};
 use crate::exit::ExitStatus;
 use crate::render::{
     Output, Paint, comparison_text, select_all_rows, select_all_text, simulation_text, to_json,
@@ -187,6 +187,34 @@ fn key_and_file(flag: &str, text: &str) -> Result<(String, PathBuf), String> {
     }
 }
 
+/// The candidate changes of the command line.
+pub(crate) fn changes_from(args: &ChangeArgs, map: &mut SourceMap) -> Result<Changes, Diagnostics> {
+    let usage = |m: String| Diagnostics::single(Diagnostic::unplaced_error("usage", m));
+    let mut changes = Changes::default();
+    for text in &args.replace_policy {
+        let (target, file) = key_and_file("--replace-policy", text).map_err(usage)?;
+        changes.replace.push((target, read_source(map, &file)?));
+    }
+    for path in &args.add_policy {
+        changes.add.push(read_source(map, path)?);
+    }
+    changes.remove.clone_from(&args.remove_policy);
+    if let Some(path) = &args.set_boundary {
+        changes.boundary = Some(read_source(map, path)?);
+    }
+    for text in &args.set_resource_policy {
+        let (arn, file) = key_and_file("--set-resource-policy", text).map_err(usage)?;
+        changes
+            .resource_policies
+            .push((arn, read_source(map, &file)?));
+    }
+    for text in &args.set_org_policy {
+        let (id, file) = key_and_file("--set-org-policy", text).map_err(usage)?;
+        changes.org_policies.push((id, read_source(map, &file)?));
+    }
+    Ok(changes)
+}
+
 /// The snapshot question from the command line; `Err` holds the diagnostics to print.
 fn account_query(
     args: &SimulateArgs,
@@ -234,24 +262,7 @@ fn account_query(
     for path in &args.session_policy {
         query.session_policies.push(read_source(map, path)?);
     }
-    let mut changes = Changes::default();
-    for text in &args.replace_policy {
-        let (target, file) = key_and_file("--replace-policy", text).map_err(usage)?;
-        changes.replace.push((target, read_source(map, &file)?));
-    }
-    for path in &args.add_policy {
-        changes.add.push(read_source(map, path)?);
-    }
-    changes.remove.clone_from(&args.remove_policy);
-    if let Some(path) = &args.set_boundary {
-        changes.boundary = Some(read_source(map, path)?);
-    }
-    for text in &args.set_resource_policy {
-        let (arn, file) = key_and_file("--set-resource-policy", text).map_err(usage)?;
-        changes
-            .resource_policies
-            .push((arn, read_source(map, &file)?));
-    }
+    let changes = changes_from(&args.changes, map)?;
     query.changes = changes;
     if !warnings.is_empty() {
         query.warnings = warnings;

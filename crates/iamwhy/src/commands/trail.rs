@@ -12,7 +12,7 @@ use iamwhy_trail::timeline::{self, Call};
 use iamwhy_trail::{DenialMessage, Event, Origin, Prefilter, Scan, Stats, scan};
 use serde::Serialize;
 
-use crate::cli::{DeniedArgs, Format, TimelineArgs, TrailInput};
+use crate::cli::{DeniedArgs, EventFilter, Format, TimelineArgs, TrailInput};
 use crate::exit::ExitStatus;
 use crate::render::{Output, Paint, denied_table, scan_summary, timeline_text, to_json};
 
@@ -72,14 +72,14 @@ impl Denied {
 }
 
 /// A progress bar on stderr for scans longer than a second, when stderr is a terminal.
-struct Progress {
+pub(crate) struct Progress {
     done: Arc<AtomicBool>,
     counter: Arc<AtomicU64>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Progress {
-    fn start(inputs: &Inputs, input: &TrailInput) -> Progress {
+    pub(crate) fn start(inputs: &Inputs, input: &TrailInput) -> Progress {
         let done = Arc::new(AtomicBool::new(false));
         let counter = Arc::new(AtomicU64::new(0));
         let thread = (!input.no_progress && std::io::stderr().is_terminal()).then(|| {
@@ -120,7 +120,7 @@ impl Progress {
         }
     }
 
-    fn finish(self) {
+    pub(crate) fn finish(self) {
         self.done.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread {
             let _ = t.join();
@@ -136,7 +136,7 @@ fn time_arg(text: Option<&str>, now: Instant, out: &mut Output) -> Result<Option
         .map_err(|e| out.error_line(&e))
 }
 
-fn scan_settings(input: &TrailInput, prefilter: Prefilter, progress: &Progress) -> Scan {
+pub(crate) fn scan_settings(input: &TrailInput, prefilter: Prefilter, progress: &Progress) -> Scan {
     Scan {
         prefilter,
         threads: input.jobs,
@@ -145,7 +145,7 @@ fn scan_settings(input: &TrailInput, prefilter: Prefilter, progress: &Progress) 
 }
 
 /// Reports the problems of a scan on stderr; exit 2 when nothing could be read.
-fn finish_scan(stats: &Stats, out: &mut Output) -> ExitStatus {
+pub(crate) fn finish_scan(stats: &Stats, out: &mut Output) -> ExitStatus {
     for p in &stats.problems {
         out.warning_line(&p.to_string());
     }
@@ -228,15 +228,11 @@ fn csv_row(d: &Denied) -> [String; 14] {
     ]
 }
 
-/// `iamwhy trail denied`.
-pub(crate) fn denied(args: &DeniedArgs, csv: bool, out: &mut Output) -> ExitStatus {
+/// The `trail denied` filters of the command line; errors are printed.
+pub(crate) fn filter_from(args: &EventFilter, out: &mut Output) -> Result<Filter, ()> {
     let now = Instant::now();
-    let (Ok(since), Ok(until)) = (
-        time_arg(args.since.as_deref(), now, out),
-        time_arg(args.until.as_deref(), now, out),
-    ) else {
-        return ExitStatus::Error;
-    };
+    let since = time_arg(args.since.as_deref(), now, out)?;
+    let until = time_arg(args.until.as_deref(), now, out)?;
     let mut filter = Filter {
         principal: args.principal.as_deref().map(PrincipalFilter::new),
         since,
@@ -250,6 +246,14 @@ pub(crate) fn denied(args: &DeniedArgs, csv: bool, out: &mut Output) -> ExitStat
     for a in &args.action {
         filter.add_action(a);
     }
+    Ok(filter)
+}
+
+/// `iamwhy trail denied`.
+pub(crate) fn denied(args: &DeniedArgs, csv: bool, out: &mut Output) -> ExitStatus {
+    let Ok(filter) = filter_from(&args.filter, out) else {
+        return ExitStatus::Error;
+    };
     let inputs = collect_inputs(&args.input.paths);
     let progress = Progress::start(&inputs, &args.input);
     let settings = scan_settings(&args.input, Prefilter::Denials, &progress);

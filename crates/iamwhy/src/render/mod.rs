@@ -1,6 +1,7 @@
 //! Rendering results and diagnostics. Text and JSON renderers read the same result models.
 
 mod diagnostics;
+mod explain;
 mod json;
 mod table;
 mod text;
@@ -13,6 +14,7 @@ use iamwhy_core::{Diagnostic, SourceMap};
 use crate::cli::Format;
 
 pub(crate) use diagnostics::render_diagnostics;
+pub(crate) use explain::{incidents_text, replay_text};
 pub(crate) use json::to_json;
 pub(crate) use table::{select_all_rows, select_all_text};
 pub(crate) use text::{comparison_text, simulation_text, test_text};

@@ -1,0 +1,662 @@
+//! `iamwhy explain`: a denied call (and the calls AWS services made for it that failed too)
+//! evaluated against the snapshot, cross-checked with what AWS said, explained in words, and
+//! fixed.
+
+use iamwhy_analysis::SimulationResult;
+use iamwhy_core::{ContextValue, Decision, DeniedBy, Diagnostics, PolicyType, SourceMap};
+use iamwhy_snapshot::{Changes, Snapshot};
+use iamwhy_trail::Event;
+use iamwhy_trail::message::{DenialMessage, DenyKind, MessageForm};
+use iamwhy_trail::scan::Origin;
+use iamwhy_trail::timeline::LINK_SECONDS;
+use serde::Serialize;
+
+use crate::fix::{Failing, Fix, Proof, evaluate, propose};
+use crate::request::{Reconstructed, Unexplained, from_event, from_message};
+
+/// The context key S3 reads an SSE-KMS key from (a linked KMS record tells the key).
+const S3_SSE_KMS_KEY: &str = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+
+/// A record, as the report cites it.
+#[derive(Clone, Debug, Serialize)]
+pub struct EventRef {
+    /// `eventTime`.
+    pub time: String,
+    /// `eventID`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// `service:EventName`.
+    pub call: String,
+    /// The identity.
+    pub principal: String,
+    /// `invokedBy`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoked_by: Option<String>,
+    /// `errorCode`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    /// `errorMessage`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// `file:line:column`.
+    pub at: String,
+}
+
+impl EventRef {
+    fn new(e: &Event, o: &Origin) -> EventRef {
+        EventRef {
+            time: e.event_time.clone(),
+            event_id: e.event_id.clone(),
+            call: e.action_label(),
+            principal: e.principal_label(),
+            invoked_by: e.user_identity.invoked_by.clone(),
+            error_code: e.error_code.clone(),
+            error_message: e.error_message.clone(),
+            at: format!("{}:{}:{}", o.file, o.line, o.column),
+        }
+    }
+}
+
+/// What AWS's message said.
+#[derive(Clone, Debug, Serialize)]
+pub struct AwsSaid {
+    /// `explicit`, `implicit` or `unknown`.
+    pub deny_kind: DenyKind,
+    /// The policy type named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_type: Option<PolicyType>,
+    /// The denying policy's ARN (2026 messages).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_arn: Option<String>,
+    /// The action named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// The resource named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+}
+
+impl AwsSaid {
+    fn new(m: &DenialMessage) -> Option<AwsSaid> {
+        (m.form == MessageForm::Standard).then(|| AwsSaid {
+            deny_kind: m.deny_kind,
+            policy_type: m.policy_type,
+            policy_arn: m.policy_arn.clone(),
+            action: m.action.clone(),
+            resource: m.resource.clone(),
+        })
+    }
+}
+
+/// Our evaluation against AWS's record.
+#[derive(Clone, Debug, Serialize)]
+pub struct CrossCheck {
+    /// `agrees`, `disagrees`, or `not-comparable` (AWS's message names no policy type).
+    pub status: &'static str,
+    /// What agrees or differs, in words.
+    pub detail: Vec<String>,
+    /// Which part of the snapshot to take again, when we disagree.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<String>,
+}
+
+/// A call of the incident that an AWS service made for the principal, and failed.
+#[derive(Clone, Debug, Serialize)]
+pub struct Linked {
+    /// The record.
+    pub event: EventRef,
+    /// Its request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<Reconstructed>,
+    /// Why it could not be evaluated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unexplained: Option<Unexplained>,
+    /// Its own evaluation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<SimulationResult>,
+}
+
+/// One denied call explained.
+#[derive(Clone, Debug, Serialize)]
+pub struct Incident {
+    /// The record (absent for `--message`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<EventRef>,
+    /// The message given with `--message`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Failed calls AWS services made for this one (S3's `kms:Decrypt` during a GetObject).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub linked: Vec<Linked>,
+    /// The request put back together.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<Reconstructed>,
+    /// Why the call could not be explained.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unexplained: Option<Unexplained>,
+    /// What AWS's message said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws: Option<AwsSaid>,
+    /// Our evaluation of the operation, hidden checks included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<SimulationResult>,
+    /// Our decision for the whole operation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+    /// Our decision against AWS's.
+    pub cross_check: CrossCheck,
+    /// Why, in plain words.
+    pub reasoning: Vec<String>,
+    /// Proposed fixes, each verified or not.
+    pub fixes: Vec<Fix>,
+}
+
+impl Incident {
+    /// The evaluation of the check that denied: the request itself, else its first denied
+    /// hidden check, else a linked record's own evaluation.
+    pub fn failing(&self) -> Option<&SimulationResult> {
+        if let Some(r) = &self.result {
+            if r.decision != Decision::Allowed {
+                return Some(r);
+            }
+            if let Some(c) = r.failing_check() {
+                return Some(&c.result);
+            }
+        }
+        self.linked
+            .iter()
+            .filter_map(|l| l.result.as_ref())
+            .find(|r| r.decision != Decision::Allowed)
+    }
+
+    fn empty() -> Incident {
+        Incident {
+            event: None,
+            message: None,
+            linked: Vec::new(),
+            request: None,
+            unexplained: None,
+            aws: None,
+            result: None,
+            decision: None,
+            cross_check: CrossCheck {
+                status: "not-evaluated",
+                detail: Vec::new(),
+                refresh: None,
+            },
+            reasoning: Vec::new(),
+            fixes: Vec::new(),
+        }
+    }
+}
+
+/// A record to explain, with where it was read and its parsed message.
+pub struct Record {
+    /// The event.
+    pub event: Event,
+    /// Where it was read.
+    pub origin: Origin,
+}
+
+/// Groups denied records into incidents: a call an AWS service made with a principal's
+/// identity (`invokedBy`) goes with the principal's denied call to that service logged at
+/// most [`LINK_SECONDS`] before or after it. Returns `(primary, linked)` index groups in
+/// input order.
+pub fn group(records: &[Record]) -> Vec<(usize, Vec<usize>)> {
+    let fas = |e: &Event| {
+        e.user_identity.kind.as_deref() != Some("AWSService") && e.invoking_service().is_some()
+    };
+    let mut parent_of = vec![None; records.len()];
+    for (i, r) in records.iter().enumerate() {
+        if !fas(&r.event) {
+            continue;
+        }
+        let Some(svc) = r.event.invoking_service() else {
+            continue;
+        };
+        let svc = iamwhy_trail::event::service_of_invoker(svc).to_ascii_lowercase();
+        let parent = records
+            .iter()
+            .enumerate()
+            .filter(|(j, p)| {
+                *j != i
+                    && !fas(&p.event)
+                    && p.event.service().eq_ignore_ascii_case(&svc)
+                    && p.event.user_identity.arn.is_some()
+                    && p.event.user_identity.arn == r.event.user_identity.arn
+                    && (p.event.time.secs - r.event.time.secs).abs() <= LINK_SECONDS
+            })
+            .min_by_key(|(_, p)| (p.event.time.secs - r.event.time.secs).abs())
+            .map(|(j, _)| j);
+        parent_of[i] = parent;
+    }
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    for i in 0..records.len() {
+        if parent_of[i].is_some() {
+            continue;
+        }
+        let linked = (0..records.len())
+            .filter(|j| parent_of[*j] == Some(i))
+            .collect();
+        groups.push((i, linked));
+    }
+    groups
+}
+
+/// Explains one incident: `primary` and the failed service calls made for it.
+pub fn explain_records(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    primary: &Record,
+    linked: &[&Record],
+    fixes: bool,
+) -> Result<Incident, Diagnostics> {
+    let mut inc = Incident::empty();
+    inc.event = Some(EventRef::new(&primary.event, &primary.origin));
+    let message = primary.event.denial();
+    inc.aws = AwsSaid::new(&message);
+    let mut linked_out = Vec::new();
+    for l in linked {
+        let m = l.event.denial();
+        let mut out = Linked {
+            event: EventRef::new(&l.event, &l.origin),
+            request: None,
+            unexplained: None,
+            result: None,
+        };
+        match from_event(&l.event, &m, Some(snapshot)) {
+            Ok(req) => {
+                out.result = Some(evaluate(
+                    snapshot,
+                    map,
+                    &req,
+                    &req.action,
+                    &req.resource,
+                    &Changes::default(),
+                    false,
+                )?);
+                out.request = Some(req);
+            }
+            Err(u) => out.unexplained = Some(u),
+        }
+        linked_out.push((out, m));
+    }
+    match from_event(&primary.event, &message, Some(snapshot)) {
+        Ok(mut req) => {
+            // The key S3 used is what the KMS record names.
+            if req.action.starts_with("s3:")
+                && !req.context.iter().any(|(k, _)| k == S3_SSE_KMS_KEY)
+                && let Some(key) = linked_out.iter().find_map(|(l, _)| {
+                    l.request
+                        .as_ref()
+                        .filter(|r| r.action.starts_with("kms:"))
+                        .map(|r| r.resource.clone())
+                })
+                && snapshot.kms_key_for(&req.resource).is_none()
+            {
+                req.notes.push(format!(
+                    "the snapshot does not say which key encrypts the object; the KMS record of the incident names {key}"
+                ));
+                req.context
+                    .push((S3_SSE_KMS_KEY.to_owned(), ContextValue::Single(key)));
+            }
+            let result = evaluate(
+                snapshot,
+                map,
+                &req,
+                &req.action,
+                &req.resource,
+                &Changes::default(),
+                true,
+            )?;
+            inc.decision = Some(result.final_decision());
+            inc.request = Some(req);
+            inc.result = Some(result);
+        }
+        Err(u) => inc.unexplained = Some(u),
+    }
+    inc.linked = linked_out.iter().map(|(l, _)| l.clone()).collect();
+    let recorded_denied = primary.event.is_denied();
+    let failing = failing_check(&inc);
+    inc.cross_check = cross_check(&inc, &message, &linked_out, recorded_denied);
+    inc.reasoning = reasoning(&inc, failing.as_ref());
+    if fixes && let Some(f) = failing {
+        let mut requests: Vec<&Reconstructed> = inc.request.iter().collect();
+        requests.extend(inc.linked.iter().filter_map(|l| l.request.as_ref()));
+        let proof = Proof { requests };
+        inc.fixes = propose(snapshot, map, &f, &proof)?;
+    }
+    Ok(inc)
+}
+
+/// Explains a pasted AccessDenied message.
+pub fn explain_message(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    text: &str,
+    fixes: bool,
+) -> Result<Incident, Diagnostics> {
+    let message = iamwhy_trail::message::parse_message(text);
+    let mut inc = Incident::empty();
+    inc.message = Some(text.trim().to_owned());
+    inc.aws = AwsSaid::new(&message);
+    match from_message(&message) {
+        Ok(req) => {
+            let result = evaluate(
+                snapshot,
+                map,
+                &req,
+                &req.action,
+                &req.resource,
+                &Changes::default(),
+                true,
+            )?;
+            inc.decision = Some(result.final_decision());
+            inc.request = Some(req);
+            inc.result = Some(result);
+        }
+        Err(u) => inc.unexplained = Some(u),
+    }
+    let failing = failing_check(&inc);
+    inc.cross_check = cross_check(&inc, &message, &[], true);
+    inc.reasoning = reasoning(&inc, failing.as_ref());
+    if fixes && let Some(f) = failing {
+        let requests: Vec<&Reconstructed> = inc.request.iter().collect();
+        inc.fixes = propose(snapshot, map, &f, &Proof { requests })?;
+    }
+    Ok(inc)
+}
+
+/// The check that denied, with the request it belongs to.
+fn failing_check(inc: &Incident) -> Option<Failing> {
+    let r = inc.failing()?;
+    let in_main = inc.result.as_ref().is_some_and(|m| {
+        std::ptr::eq(m, r) || m.hidden_checks.iter().any(|c| std::ptr::eq(&*c.result, r))
+    });
+    let req = if in_main {
+        inc.request.as_ref()?
+    } else {
+        inc.linked
+            .iter()
+            .find(|l| l.result.as_ref().is_some_and(|x| std::ptr::eq(x, r)))?
+            .request
+            .as_ref()?
+    };
+    Some(failing_of(req, r))
+}
+
+fn failing_of(req: &Reconstructed, r: &SimulationResult) -> Failing {
+    let context = r
+        .context
+        .iter()
+        .filter(|(k, _)| !k.to_ascii_lowercase().starts_with("aws:resource"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Failing {
+        principal: req.principal.clone(),
+        parent_user: req.parent_user.clone(),
+        action: r.action.clone(),
+        resource: r.resource.clone(),
+        context,
+        result: r.clone(),
+    }
+}
+
+/// The policy type our evaluation blames, for a denied result.
+fn our_type(r: &SimulationResult) -> Option<PolicyType> {
+    r.denied_by.and_then(DeniedBy::policy_type)
+}
+
+fn kind_of(d: Decision) -> DenyKind {
+    match d {
+        Decision::ExplicitDeny => DenyKind::Explicit,
+        Decision::ImplicitDeny => DenyKind::Implicit,
+        Decision::Allowed => DenyKind::Unknown,
+    }
+}
+
+/// Which part of the snapshot holds policies of a type.
+fn refresh_hint(t: Option<PolicyType>) -> String {
+    match t {
+        Some(PolicyType::Scp) => "the Organizations outputs (`organizations/`: list-policies-for-target and describe-policy for the account's path; scripts/snapshot.sh run in the management account)".to_owned(),
+        Some(PolicyType::Rcp) => "the Organizations outputs for RCPs (`organizations/`)".to_owned(),
+        Some(PolicyType::Resource) => "the resource's policy (bucket policy, key policy, trust policy, ...) in the snapshot".to_owned(),
+        Some(PolicyType::PermissionsBoundary | PolicyType::Identity) => "`iam/authorization-details.json` (aws iam get-account-authorization-details)".to_owned(),
+        Some(PolicyType::Session) => "nothing in the snapshot: session policies are passed when a session is created; CloudTrail's AssumeRole or GetFederationToken record of the session shows them (`requestParameters.policy`, `policyArns`)".to_owned(),
+        Some(PolicyType::VpcEndpoint) => "nothing in the snapshot: it does not hold VPC endpoint policies (`aws ec2 describe-vpc-endpoints`)".to_owned(),
+        None => "the whole snapshot (`scripts/snapshot.sh`): it is older than the call or lacks a policy AWS applied (session policies, VPC endpoint policies and S3 ACLs are not in snapshots)".to_owned(),
+    }
+}
+
+fn cross_check(
+    inc: &Incident,
+    message: &DenialMessage,
+    linked: &[(Linked, DenialMessage)],
+    recorded_denied: bool,
+) -> CrossCheck {
+    let mut cc = CrossCheck {
+        status: "agrees",
+        detail: Vec::new(),
+        refresh: None,
+    };
+    let Some(result) = &inc.result else {
+        cc.status = "not-evaluated";
+        return cc;
+    };
+    let ours = result.final_decision();
+    match (recorded_denied, ours == Decision::Allowed) {
+        (true, true) => {
+            cc.status = "disagrees";
+            cc.detail.push(format!(
+                "AWS denied the call, but the snapshot allows it{}",
+                message
+                    .policy_type
+                    .map(|t| format!(" (AWS names {})", t.aws_phrase()))
+                    .unwrap_or_default()
+            ));
+            cc.refresh = Some(refresh_hint(message.policy_type));
+            return cc;
+        }
+        (false, false) => {
+            cc.status = "disagrees";
+            cc.detail.push(format!(
+                "AWS allowed the call, but the snapshot denies it ({})",
+                ours.as_str()
+            ));
+            cc.refresh = Some(refresh_hint(our_type(result)));
+            return cc;
+        }
+        (false, true) => {
+            cc.detail
+                .push("AWS allowed the call, and so does the snapshot".to_owned());
+            return cc;
+        }
+        (true, false) => {}
+    }
+    // Both denied: compare with the message that names the check that failed.
+    let failing = if result.decision != Decision::Allowed {
+        result
+    } else {
+        result.failing_check().map_or(result, |c| &c.result)
+    };
+    let named = |m: &DenialMessage| {
+        m.action
+            .as_deref()
+            .is_some_and(|a| a.eq_ignore_ascii_case(&failing.action))
+    };
+    let aws_message = if message.form == MessageForm::Standard && named(message) {
+        Some(message)
+    } else {
+        linked.iter().map(|(_, m)| m).find(|m| named(m))
+    };
+    let Some(m) = aws_message else {
+        cc.status = "not-comparable";
+        cc.detail.push(match message.form {
+            MessageForm::PlainAccessDenied => format!(
+                "AWS's message is the plain `Access Denied`: it names no policy type; the snapshot denies it ({}) at `{}`",
+                failing.decision.as_str(),
+                failing.action
+            ),
+            _ => format!(
+                "AWS's message does not name the failing check `{}`; the snapshot denies it ({})",
+                failing.action,
+                failing.decision.as_str()
+            ),
+        });
+        return cc;
+    };
+    let mut agree = true;
+    if m.deny_kind != DenyKind::Unknown && m.deny_kind != kind_of(failing.decision) {
+        agree = false;
+        cc.detail.push(format!(
+            "AWS says {} deny, the snapshot gives {} deny",
+            m.deny_kind.as_str(),
+            kind_of(failing.decision).as_str()
+        ));
+    }
+    let ours_t = our_type(failing);
+    if let Some(t) = m.policy_type
+        && Some(t) != ours_t
+    {
+        agree = false;
+        cc.detail.push(format!(
+            "AWS names {}, the snapshot blames {}",
+            t.aws_phrase(),
+            ours_t.map_or("a service rule", PolicyType::aws_phrase)
+        ));
+        cc.refresh = Some(refresh_hint(Some(t)));
+    }
+    if let Some(arn) = &m.policy_arn
+        && !failing
+            .deciding_statements
+            .iter()
+            .any(|s| s.policy_arn.as_deref() == Some(arn.as_str()))
+        && failing.decision == Decision::ExplicitDeny
+    {
+        agree = false;
+        cc.detail.push(format!(
+            "AWS names the policy {arn}, which is not among the denying statements the snapshot finds"
+        ));
+        cc.refresh
+            .get_or_insert_with(|| refresh_hint(m.policy_type));
+    }
+    if agree {
+        cc.detail.push(format!(
+            "AWS says {} deny{}; the snapshot agrees",
+            m.deny_kind.as_str(),
+            m.policy_type
+                .map(|t| format!(" by {}", t.aws_phrase()))
+                .unwrap_or_default()
+        ));
+    } else {
+        cc.status = "disagrees";
+    }
+    cc
+}
+
+/// Plain words: who did what, what failed and why.
+fn reasoning(inc: &Incident, failing: Option<&Failing>) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(req) = &inc.request else {
+        if let Some(u) = &inc.unexplained {
+            out.extend(u.reasons.iter().cloned());
+        }
+        return out;
+    };
+    let who = match &inc.result {
+        Some(r) => r.principal.clone(),
+        None => req.principal.clone(),
+    };
+    match &req.via_service {
+        Some(svc) => out.push(format!(
+            "{svc} called {} on {} with the identity of {who}",
+            req.action, req.resource
+        )),
+        None => out.push(format!(
+            "{who} called {} on {}",
+            req.operation, req.resource
+        )),
+    }
+    let Some(result) = &inc.result else {
+        return out;
+    };
+    if result.decision == Decision::Allowed
+        && let Some(c) = result.failing_check()
+    {
+        out.push(format!(
+            "{} itself is allowed, but {}: {} {} on {} on behalf of {who} while serving {}",
+            req.action,
+            c.why,
+            c.result.action,
+            c.result.decision.as_str(),
+            c.result.resource,
+            req.operation
+        ));
+    }
+    if let Some(f) = failing {
+        out.extend(f.result.reasons.iter().cloned());
+        if f.result.decision == Decision::ExplicitDeny {
+            for s in f
+                .result
+                .deciding_statements
+                .iter()
+                .filter(|s| s.effect == "Deny")
+            {
+                out.push(format!(
+                    "statement {} of {} {} denies it ({}:{}:{})",
+                    s.sid
+                        .as_deref()
+                        .map_or_else(|| format!("#{}", s.index), |sid| format!("\"{sid}\"")),
+                    s.policy_kind,
+                    s.policy,
+                    s.file,
+                    s.line,
+                    s.column
+                ));
+            }
+        }
+    } else if result.final_decision() == Decision::Allowed {
+        out.push(format!(
+            "the snapshot allows {} on {}",
+            req.action, req.resource
+        ));
+    }
+    if req.action.starts_with("s3:Get") && result.final_decision() != Decision::Allowed {
+        out.push("note: without s3:ListBucket on the bucket, S3 answers 403 Access Denied for a key that does not exist instead of 404 (spec §4.8.3)".to_owned());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn record(json: &str) -> Record {
+        Record {
+            event: Event::from_json(json.as_bytes()).unwrap(),
+            origin: Origin {
+                file: Arc::from("t"),
+                line: 1,
+                column: 1,
+                offset: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn a_kms_call_s3_made_for_the_user_joins_the_users_s3_call() {
+        let user = "arn:aws:iam::111122223333:user/u";
+        let get = record(&format!(
+            r#"{{"eventTime":"2026-11-20T10:06:31Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","userIdentity":{{"type":"IAMUser","arn":"{user}"}},"errorCode":"AccessDenied"}}"#
+        ));
+        let decrypt = record(&format!(
+            r#"{{"eventTime":"2026-11-20T10:06:32Z","eventSource":"kms.amazonaws.com","eventName":"Decrypt","userIdentity":{{"type":"IAMUser","arn":"{user}","invokedBy":"s3.amazonaws.com"}},"errorCode":"AccessDeniedException"}}"#
+        ));
+        let other = record(
+            r#"{"eventTime":"2026-11-20T10:06:31Z","eventSource":"kms.amazonaws.com","eventName":"Decrypt","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/x","invokedBy":"s3.amazonaws.com"},"errorCode":"AccessDeniedException"}"#,
+        );
+        let groups = group(&[decrypt, get, other]);
+        assert_eq!(groups, vec![(1, vec![0]), (2, vec![])]);
+    }
+}
