@@ -325,6 +325,7 @@ pub fn explain_records(
         requests.extend(inc.linked.iter().filter_map(|l| l.request.as_ref()));
         let proof = Proof { requests };
         inc.fixes = propose(snapshot, map, &f, &proof)?;
+        caution(&mut inc);
     }
     Ok(inc)
 }
@@ -363,8 +364,19 @@ pub fn explain_message(
     if fixes && let Some(f) = failing {
         let requests: Vec<&Reconstructed> = inc.request.iter().collect();
         inc.fixes = propose(snapshot, map, &f, &Proof { requests })?;
+        caution(&mut inc);
     }
     Ok(inc)
+}
+
+/// Fixes verified against a snapshot that disagrees with AWS prove little: say so.
+fn caution(inc: &mut Incident) {
+    if inc.cross_check.status != "disagrees" {
+        return;
+    }
+    for f in &mut inc.fixes {
+        f.widens.push("the snapshot disagrees with AWS's record of this call: the fix is verified against the snapshot, not against the policies AWS applied; refresh the snapshot and explain again before applying it".to_owned());
+    }
 }
 
 /// The check that denied, with the request it belongs to.
