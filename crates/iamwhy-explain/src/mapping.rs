@@ -167,18 +167,37 @@ pub fn map_call(
     let stripped = strip_version(event_name);
     for name in [event_name, stripped] {
         if let Some(entries) = t.entries.get(&(source.clone(), name.to_ascii_lowercase())) {
-            let hit = entries
+            // Every conditional line whose parameter is present adds its actions (an
+            // AssumeRole with tags and a source identity needs both extra permissions); the
+            // plain line applies when none does.
+            let conditional: Vec<&Entry> = entries
                 .iter()
-                .find(|e| e.param.as_deref().is_none_or(has_param));
-            if let Some(e) = hit {
-                return match &e.actions {
-                    Some(actions) => Mapping::Actions(actions.clone()),
-                    None => Mapping::NotAuthorized(if e.note.is_empty() {
+                .filter(|e| e.param.as_deref().is_some_and(has_param))
+                .collect();
+            let hits = if conditional.is_empty() {
+                entries
+                    .iter()
+                    .filter(|e| e.param.is_none())
+                    .take(1)
+                    .collect()
+            } else {
+                conditional
+            };
+            if let Some(first) = hits.first() {
+                let Some(_) = &first.actions else {
+                    return Mapping::NotAuthorized(if first.note.is_empty() {
                         "the call needs no IAM permission".to_owned()
                     } else {
-                        e.note.clone()
-                    }),
+                        first.note.clone()
+                    });
                 };
+                let mut actions: Vec<String> = Vec::new();
+                for a in hits.iter().filter_map(|e| e.actions.as_ref()).flatten() {
+                    if !actions.iter().any(|x| x.eq_ignore_ascii_case(a)) {
+                        actions.push(a.clone());
+                    }
+                }
+                return Mapping::Actions(actions);
             }
         }
     }
@@ -250,6 +269,24 @@ mod tests {
             versioned,
             Mapping::Actions(vec!["s3:GetObjectVersion".into()])
         );
+        let both = map_call(
+            "sts.amazonaws.com",
+            "AssumeRole",
+            Some("AwsApiCall"),
+            &|k: &str| k == "tags" || k == "sourceIdentity",
+        );
+        let Mapping::Actions(actions) = both else {
+            panic!("{both:?}")
+        };
+        assert!(
+            actions.contains(&"sts:TagSession".to_owned()),
+            "{actions:?}"
+        );
+        assert!(
+            actions.contains(&"sts:SetSourceIdentity".to_owned()),
+            "{actions:?}"
+        );
+        assert_eq!(actions[0], "sts:AssumeRole");
     }
 
     #[test]

@@ -305,7 +305,31 @@ impl<'a> Replayer<'a> {
             &mut notes,
         );
         self.report.coverage.evaluated += 1;
-        let mut before = authorize(&request, &sets.before, &self.options).decision;
+        // The call is allowed only if every action it needs is (spec §4.4 per action).
+        let extra: Vec<Action> = req
+            .also_needs
+            .iter()
+            .filter_map(|a| Action::parse(a).ok())
+            .collect();
+        let options = &self.options;
+        let decide = |set: &PolicySet, request: &mut Request| {
+            let first = authorize(request, set, options).decision;
+            if first != Decision::Allowed || extra.is_empty() {
+                return first;
+            }
+            let main = request.action.clone();
+            let mut d = Decision::Allowed;
+            for a in &extra {
+                request.action = a.clone();
+                d = authorize(request, set, options).decision;
+                if d != Decision::Allowed {
+                    break;
+                }
+            }
+            request.action = main;
+            d
+        };
+        let mut before = decide(&sets.before, &mut request);
         // A denial the request alone does not explain may come from a check the call makes
         // in another service (S3's kms:Decrypt): evaluate the operation in full.
         if p.recorded == Recorded::Denied
@@ -323,10 +347,7 @@ impl<'a> Replayer<'a> {
             )?
             .final_decision();
         }
-        let after = sets
-            .after
-            .as_ref()
-            .map(|set| authorize(&request, set, &self.options).decision);
+        let after = sets.after.as_ref().map(|set| decide(set, &mut request));
         let listed = || Listed {
             event: p.call.clone(),
             principal: req.principal.clone(),
@@ -490,11 +511,16 @@ impl<'a> Replayer<'a> {
     }
 }
 
-/// The ten largest counts, largest first.
+/// The ten largest counts, largest first, and the rest summed as `other`.
 fn top(m: HashMap<String, u64>) -> Vec<(String, u64)> {
     let mut v: Vec<(String, u64)> = m.into_iter().collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    v.truncate(10);
+    if v.len() > 10 {
+        let rest: u64 = v[10..].iter().map(|(_, n)| n).sum();
+        let kinds = v.len() - 10;
+        v.truncate(10);
+        v.push((format!("{kinds} other kind(s)"), rest));
+    }
     v
 }
 

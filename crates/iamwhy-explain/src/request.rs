@@ -90,9 +90,10 @@ pub fn principal_of(event: &Event) -> Result<(String, Option<String>), Unexplain
     let kind = id.kind.as_deref().unwrap_or("");
     let arn = id.arn.clone();
     match kind {
-        "IAMUser" | "AssumedRole" => arn
+        "IAMUser" => arn
             .map(|a| (a, None))
-            .ok_or_else(|| Unexplained::missing(format!("the {kind} identity has no `arn`"))),
+            .ok_or_else(|| Unexplained::missing("the IAMUser identity has no `arn`")),
+        "AssumedRole" => session_arn(event).map(|a| (a, None)),
         "FederatedUser" => {
             let arn =
                 arn.ok_or_else(|| Unexplained::missing("the FederatedUser identity has no `arn`"))?;
@@ -129,6 +130,47 @@ pub fn principal_of(event: &Event) -> Result<(String, Option<String>), Unexplain
                 if kind.is_empty() { "(none)" } else { kind }
             ))),
         },
+    }
+}
+
+/// The session ARN of an `AssumedRole` identity, with the role the session issuer names
+/// (`sessionIssuer.arn` is the role; `arn` is at times malformed or anonymised in exported
+/// logs). The session name comes from `arn`, else from `principalId` (`ROLEID:SESSION`).
+fn session_arn(event: &Event) -> Result<String, Unexplained> {
+    let id = &event.user_identity;
+    let issuer_role = event
+        .issuer_arn()
+        .filter(|a| a.contains(":role/"))
+        .and_then(|a| a.rsplit('/').next());
+    let from_arn = id.arn.as_deref().and_then(|a| {
+        let rest = a.split(":assumed-role/").nth(1)?;
+        let (role, session) = rest.split_once('/')?;
+        Some((role, session))
+    });
+    let session = from_arn.map(|(_, s)| s).or_else(|| {
+        id.principal_id
+            .as_deref()
+            .and_then(|p| p.split_once(':'))
+            .map(|(_, s)| s)
+    });
+    let account = id
+        .account_id
+        .as_deref()
+        .or_else(|| id.arn.as_deref().and_then(|a| a.split(':').nth(4)));
+    match (issuer_role.or(from_arn.map(|(r, _)| r)), session, account) {
+        (Some(role), Some(session), Some(account)) if !session.is_empty() => {
+            let partition = id
+                .arn
+                .as_deref()
+                .and_then(|a| a.split(':').nth(1))
+                .unwrap_or("aws");
+            Ok(format!(
+                "arn:{partition}:sts::{account}:assumed-role/{role}/{session}"
+            ))
+        }
+        _ => Err(Unexplained::missing(
+            "the AssumedRole identity names no role session (`arn`, `sessionContext.sessionIssuer`)",
+        )),
     }
 }
 
@@ -313,9 +355,16 @@ fn resource_of(
         )));
     };
     let accepts = |arn: &str| catalog.action_accepts(known, arn) == Some(true);
+    // The message's resource, when the message is about this call's principal (exported
+    // logs at times carry another account's message).
+    let same_caller = match (&message.principal, &event.user_identity.arn) {
+        (Some(m), Some(a)) => m == a || !m.starts_with("arn:"),
+        _ => true,
+    };
     if let (Some(m_action), Some(r)) = (&message.action, &message.resource)
         && m_action.eq_ignore_ascii_case(action)
         && r.starts_with("arn:")
+        && same_caller
     {
         return Ok((r.clone(), "AWS's error message".to_owned()));
     }
@@ -452,6 +501,12 @@ fn parameter_for(name: &str, params: &Map<String, Value>) -> Option<(String, Str
         "ParameterName" => &["name"],
         "SecretId" => &["secretId"],
         "StreamName" => &["streamName"],
+        "InstanceId" => &["instanceId", "target", "instancesSet"],
+        "SecurityGroupId" => &["groupId"],
+        "KeyPairName" => &["keyName"],
+        "TrailName" => &["name", "trailName"],
+        "SnapshotName" => &["dBSnapshotIdentifier"],
+        "AlarmName" => &["alarmName"],
         _ => &[],
     };
     let wanted = std::iter::once(base).chain(aliases.iter().copied());
@@ -459,7 +514,7 @@ fn parameter_for(name: &str, params: &Map<String, Value>) -> Option<(String, Str
         let found = params
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(w))
-            .and_then(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())));
+            .and_then(|(k, v)| scalar(v).map(|s| (k.clone(), s)));
         if let Some((k, v)) = found {
             let v = match base {
                 // `https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`.
@@ -471,6 +526,21 @@ fn parameter_for(name: &str, params: &Map<String, Value>) -> Option<(String, Str
         }
     }
     None
+}
+
+/// A parameter's value: a string, or the first id of EC2's `{"items": [{"instanceId": …}]}`
+/// sets and of single-element lists (a call on several resources is evaluated on the first).
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(a) => a.first().and_then(scalar),
+        Value::Object(o) => {
+            let items = o.get("items")?.as_array()?;
+            let first = items.first()?.as_object()?;
+            first.values().find_map(|v| v.as_str().map(str::to_owned))
+        }
+        _ => None,
+    }
 }
 
 /// An IAM user or role ARN with the path the snapshot knows (`requestParameters` carries the

@@ -197,3 +197,30 @@ fn replay_with_a_session_policy_lists_the_calls_it_would_break() {
         "{r}"
     );
 }
+
+#[test]
+fn replay_on_the_real_samples_reports_mapping_coverage() {
+    // The snapshot is synthesized from the samples by tools/fixtures/make_replay_snapshot.py
+    // (see its README); the four expected disagreements are AssumeRole calls denied and
+    // then allowed seconds later on the same role (IAM's eventual consistency, spec §7.1).
+    let r = run_json(&[
+        "replay",
+        "--snapshot",
+        "tests/fixtures/real-samples-snapshot",
+        "../iamwhy-trail/tests/fixtures/real",
+    ]);
+    let c = &r["coverage"];
+    assert!(c["mapping_coverage"].as_f64().unwrap() >= 0.95, "{c}");
+    assert!(c["evaluated"].as_u64().unwrap() >= 400, "{c}");
+    assert_eq!(c["principal_not_in_snapshot"], 0, "{c}");
+    assert!(r["agreements"].as_u64().unwrap() >= 400, "{r}");
+    assert_eq!(r["aws_allowed_we_deny"], 0, "{r}");
+    let disagreements = r["disagreements"].as_array().unwrap();
+    assert!(disagreements.len() <= 4, "{r}");
+    assert!(
+        disagreements
+            .iter()
+            .all(|d| d["action"] == "sts:AssumeRole"),
+        "{r}"
+    );
+}
