@@ -35,24 +35,62 @@ impl<'a> ArnFormat<'a> {
     /// `Some(n)` when `arn` fits, `n` counting the format's fixed characters (higher is more
     /// specific); `None` when it does not fit.
     pub fn specificity(&self, arn: &str) -> Option<usize> {
-        let mut format = self.format.splitn(6, ':');
-        let mut actual = arn.splitn(6, ':');
+        self.compile().specificity(arn)
+    }
+
+    /// The format made ready to match many ARNs.
+    pub fn compile(&self) -> CompiledFormat<'a> {
+        let mut fields: [Option<&'a str>; 5] = [None; 5];
+        let mut parts = self.format.splitn(6, ':');
         let mut fixed = 0;
-        for _ in 0..5 {
-            let (f, a) = (format.next()?, actual.next()?);
-            if f.contains("${") {
-                continue;
+        let mut valid = true;
+        for field in &mut fields {
+            match parts.next() {
+                Some(f) if f.contains("${") => {}
+                Some(f) => {
+                    fixed += f.len();
+                    *field = Some(f);
+                }
+                None => valid = false,
             }
-            if f != a {
+        }
+        let (glob, literal) = resource_glob(parts.next().unwrap_or(""));
+        CompiledFormat {
+            fields,
+            resource: Pattern::compile(&glob, Wildcards::Glob, Variables::Literal),
+            fixed: fixed + literal,
+            valid,
+        }
+    }
+}
+
+/// An [`ArnFormat`] compiled once.
+#[derive(Clone, Debug)]
+pub struct CompiledFormat<'a> {
+    fields: [Option<&'a str>; 5],
+    resource: Pattern,
+    fixed: usize,
+    valid: bool,
+}
+
+impl CompiledFormat<'_> {
+    /// As [`ArnFormat::specificity`].
+    pub fn specificity(&self, arn: &str) -> Option<usize> {
+        if !self.valid {
+            return None;
+        }
+        let mut actual = arn.splitn(6, ':');
+        for field in &self.fields {
+            let a = actual.next()?;
+            if let Some(f) = field
+                && *f != a
+            {
                 return None;
             }
-            fixed += f.len();
         }
-        let (f, a) = (format.next()?, actual.next()?);
-        let (glob, literal) = resource_glob(f);
-        Pattern::compile(&glob, Wildcards::Glob, Variables::Literal)
-            .matches_plain(a, CaseFold::Sensitive)
-            .then_some(fixed + literal)
+        self.resource
+            .matches_plain(actual.next()?, CaseFold::Sensitive)
+            .then_some(self.fixed)
     }
 }
 

@@ -32,7 +32,7 @@ use std::sync::OnceLock;
 
 use iamwhy_policy::edit_distance;
 
-pub use arn_format::ArnFormat;
+pub use arn_format::{ArnFormat, CompiledFormat};
 pub use hidden::{
     HiddenCall, HiddenCheck, Mechanism, PLACEHOLDERS, ResourceFact, fill_placeholders,
 };

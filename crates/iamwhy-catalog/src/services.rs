@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use iamwhy_policy::{CaseFold, Pattern, Variables, Wildcards};
 
-use crate::arn_format::ArnFormat;
+use crate::arn_format::{ArnFormat, CompiledFormat};
 use crate::keys::{self, ConditionKey};
 
 /// A service's slice of the embedded text, parsed on first use.
@@ -154,6 +154,8 @@ pub struct ResourceType {
     pub arn: &'static str,
     /// Condition keys that apply to resources of this type.
     pub condition_keys: Vec<&'static str>,
+    /// The formats compiled on first use.
+    compiled: OnceLock<Vec<CompiledFormat<'static>>>,
 }
 
 impl ResourceType {
@@ -165,7 +167,11 @@ impl ResourceType {
     /// How specifically `arn` fits this type: the best of its formats (see
     /// [`ArnFormat::specificity`]).
     pub fn specificity(&self, arn: &str) -> Option<usize> {
-        self.arn_formats().filter_map(|f| f.specificity(arn)).max()
+        self.compiled
+            .get_or_init(|| self.arn_formats().map(|f| f.compile()).collect())
+            .iter()
+            .filter_map(|f| f.specificity(arn))
+            .max()
     }
 }
 
@@ -195,6 +201,7 @@ fn parse_service(header: &'static str, body: &'static str) -> Service {
                 name: next(),
                 arn: next(),
                 condition_keys: words(next()),
+                compiled: OnceLock::new(),
             }),
             Some("K") => {
                 if let Some(key) = keys::parse_key(next(), next(), next()) {

@@ -1,5 +1,7 @@
 //! The policies that take part in one authorization, grouped by type (spec §4.1).
 
+use std::sync::Arc;
+
 use iamwhy_core::PolicyType;
 use iamwhy_policy::PolicyDocument;
 
@@ -10,17 +12,18 @@ pub struct Policy {
     pub name: String,
     /// The ARN of a managed policy (or an Organizations policy); `None` for inline policies.
     pub arn: Option<String>,
-    /// The parsed document.
-    pub document: PolicyDocument,
+    /// The parsed document, shared: a policy set is put together for every request, and a
+    /// replay builds many from the same policies.
+    pub document: Arc<PolicyDocument>,
 }
 
 impl Policy {
     /// A policy known only by a name.
-    pub fn new(name: impl Into<String>, document: PolicyDocument) -> Policy {
+    pub fn new(name: impl Into<String>, document: impl Into<Arc<PolicyDocument>>) -> Policy {
         Policy {
             name: name.into(),
             arn: None,
-            document,
+            document: document.into(),
         }
     }
 

@@ -9,7 +9,7 @@
 //! kept; a decision then costs one evaluation without explanations.
 
 use std::collections::{BTreeMap, HashMap};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, RwLock};
 
 use iamwhy_analysis::complete_request;
 use iamwhy_catalog::Catalog;
@@ -179,11 +179,18 @@ pub struct ReplayReport {
 }
 
 /// The two sides of the policies of a principal, as the account is and with the changes.
-struct PrincipalEntry {
-    who: ResolvedPrincipal,
+/// Shared by every session of a role (and every federated user of a parent user).
+struct PolicyEntry {
     before: PrincipalPolicies,
     after: Option<PrincipalPolicies>,
     session: bool,
+}
+
+/// A principal of the log resolved against the snapshot, with its policies.
+struct PrincipalEntry {
+    who: ResolvedPrincipal,
+    key: Arc<str>,
+    policies: Arc<PolicyEntry>,
 }
 
 /// The policy sets of a (principal, resource) pair.
@@ -193,19 +200,44 @@ struct Sets {
     side: ResourceSide,
 }
 
-/// Replays prepared records one by one, keeping the gathered policies.
+/// What one record came to, computed on a worker thread.
+pub enum Outcome {
+    /// The record needs no authorization.
+    NotAuthorized,
+    /// The call is unknown to the mapping.
+    UnknownAction(String),
+    /// A fact is missing.
+    Missing(String),
+    /// The principal is not in the snapshot.
+    UnknownPrincipal,
+    /// Evaluated.
+    Evaluated(Box<Listed>),
+    /// The snapshot could not be read for this record.
+    Failed(Diagnostics),
+}
+
+type Cache<K, V> = RwLock<HashMap<K, V>>;
+
+fn cached<K: std::hash::Hash + Eq, V: Clone>(cache: &Cache<K, V>, key: &K) -> Option<V> {
+    cache.read().ok()?.get(key).cloned()
+}
+
+fn remember<K: std::hash::Hash + Eq, V>(cache: &Cache<K, V>, key: K, value: V) {
+    if let Ok(mut c) = cache.write() {
+        c.insert(key, value);
+    }
+}
+
+/// Evaluates prepared records, on any number of threads, keeping the gathered policies.
 pub struct Replayer<'a> {
     snapshot: &'a Snapshot,
+    map: Mutex<&'a mut SourceMap>,
     changes: Option<Changes>,
     session: Option<Vec<Policy>>,
-    principals: HashMap<(String, Option<String>), Option<Rc<PrincipalEntry>>>,
-    sides: HashMap<String, Rc<(ResourceSide, Option<ResourceSide>)>>,
-    sets: HashMap<(String, Option<String>, String), Rc<Sets>>,
-    report: ReplayReport,
-    unknown: HashMap<String, u64>,
-    missing: HashMap<String, u64>,
-    newly_denied: BTreeMap<(String, String), Group>,
-    newly_allowed: BTreeMap<(String, String), Group>,
+    principals: Cache<(String, Option<String>), Option<Arc<PrincipalEntry>>>,
+    policies: Cache<Arc<str>, Arc<PolicyEntry>>,
+    sides: Cache<String, Arc<(ResourceSide, Option<ResourceSide>)>>,
+    sets: Cache<(Arc<str>, String), Arc<Sets>>,
     options: EvalOptions,
 }
 
@@ -215,9 +247,9 @@ impl<'a> Replayer<'a> {
     /// every principal (`replace` and `remove` only where the policy is held).
     pub fn new(
         snapshot: &'a Snapshot,
+        map: &'a mut SourceMap,
         changes: Option<Changes>,
         session: Option<Vec<Policy>>,
-        described: Vec<String>,
     ) -> Replayer<'a> {
         let changes = match (changes, &session) {
             (Some(mut c), _) => {
@@ -227,62 +259,64 @@ impl<'a> Replayer<'a> {
             (None, Some(_)) => Some(Changes::default()),
             (None, None) => None,
         };
-        let with_changes = changes.is_some();
         Replayer {
             snapshot,
+            map: Mutex::new(map),
             changes,
             session,
-            principals: HashMap::new(),
-            sides: HashMap::new(),
-            sets: HashMap::new(),
-            report: ReplayReport {
-                newly_denied: with_changes.then(Vec::new),
-                newly_allowed: with_changes.then(Vec::new),
-                changes: described,
-                ..ReplayReport::default()
-            },
-            unknown: HashMap::new(),
-            missing: HashMap::new(),
-            newly_denied: BTreeMap::new(),
-            newly_allowed: BTreeMap::new(),
+            principals: RwLock::default(),
+            policies: RwLock::default(),
+            sides: RwLock::default(),
+            sets: RwLock::default(),
             options: EvalOptions::default(),
         }
     }
 
-    /// Evaluates one record.
-    pub fn add(&mut self, map: &mut SourceMap, p: Prepared) -> Result<(), Diagnostics> {
-        self.report.coverage.events += 1;
+    /// Whether candidate changes are replayed.
+    pub fn has_changes(&self) -> bool {
+        self.changes.is_some()
+    }
+
+    /// Runs `f` with the source map (policies are parsed into it).
+    fn with_map<T>(&self, f: impl FnOnce(&mut SourceMap) -> T) -> T {
+        let mut guard = match self.map.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut guard)
+    }
+
+    /// Evaluates one record (safe to call from several threads).
+    pub fn evaluate(&self, p: Prepared) -> Outcome {
+        match self.evaluate_inner(p) {
+            Ok(o) => o,
+            Err(e) => Outcome::Failed(e),
+        }
+    }
+
+    fn evaluate_inner(&self, p: Prepared) -> Result<Outcome, Diagnostics> {
         let req = match p.request {
             Ok(r) => r,
             Err(u) => {
                 let reason = u.reasons.first().cloned().unwrap_or_default();
-                match u.kind {
-                    "not-authorized" => self.report.coverage.not_authorized += 1,
-                    "unknown-action" => {
-                        self.report.coverage.unknown_action += 1;
-                        *self.unknown.entry(p.call.call.clone()).or_default() += 1;
-                    }
-                    _ => {
-                        self.report.coverage.mapped += 1;
-                        self.report.coverage.missing_facts += 1;
-                        *self.missing.entry(generalise(&reason)).or_default() += 1;
-                    }
-                }
-                return Ok(());
+                return Ok(match u.kind {
+                    "not-authorized" => Outcome::NotAuthorized,
+                    "unknown-action" => Outcome::UnknownAction(p.call.call),
+                    _ => Outcome::Missing(generalise(&reason)),
+                });
             }
         };
-        self.report.coverage.mapped += 1;
-        let Some(entry) = self.principal(map, &req)? else {
-            self.report.coverage.principal_not_in_snapshot += 1;
-            return Ok(());
+        let Some(entry) = self.principal(&req)? else {
+            return Ok(Outcome::UnknownPrincipal);
         };
         let resource_key = self.snapshot.resource_key(&req.resource);
-        let sets = self.sets(map, &req, &entry, resource_key)?;
+        let sets = self.sets(&req, &entry, resource_key)?;
         let (Ok(action), Ok(resource)) =
             (Action::parse(&req.action), Resource::parse(&req.resource))
         else {
-            self.report.coverage.missing_facts += 1;
-            return Ok(());
+            return Ok(Outcome::Missing(
+                "the action or resource does not parse".to_owned(),
+            ));
         };
         let mut context = Context::new();
         for (k, v) in &req.context {
@@ -304,7 +338,6 @@ impl<'a> Replayer<'a> {
             req.time.unwrap_or(Instant { secs: 0, nanos: 0 }),
             &mut notes,
         );
-        self.report.coverage.evaluated += 1;
         // The call is allowed only if every action it needs is (spec §4.4 per action).
         let extra: Vec<Action> = req
             .also_needs
@@ -336,28 +369,219 @@ impl<'a> Replayer<'a> {
             && before == Decision::Allowed
             && !Catalog::bundled().hidden_calls_for(&req.action).is_empty()
         {
-            before = crate::fix::evaluate(
-                self.snapshot,
-                map,
-                &req,
-                &req.action,
-                &req.resource,
-                &Changes::default(),
-                true,
-            )?
-            .final_decision();
+            before = self
+                .with_map(|map| {
+                    crate::fix::evaluate(
+                        self.snapshot,
+                        map,
+                        &req,
+                        &req.action,
+                        &req.resource,
+                        &Changes::default(),
+                        true,
+                    )
+                })?
+                .final_decision();
         }
         let after = sets.after.as_ref().map(|set| decide(set, &mut request));
-        let listed = || Listed {
-            event: p.call.clone(),
-            principal: req.principal.clone(),
-            action: req.action.clone(),
-            resource: req.resource.clone(),
+        Ok(Outcome::Evaluated(Box::new(Listed {
+            event: p.call,
+            principal: req.principal,
+            action: req.action,
+            resource: req.resource,
             recorded: p.recorded,
             decision: before,
             after,
+        })))
+    }
+
+    fn principal(&self, req: &Reconstructed) -> Result<Option<Arc<PrincipalEntry>>, Diagnostics> {
+        let key = (req.principal.clone(), req.parent_user.clone());
+        if let Some(e) = cached(&self.principals, &key) {
+            return Ok(e);
+        }
+        let entry = match self.known(req).then(|| {
+            self.snapshot
+                .resolve_principal(&req.principal, req.parent_user.as_deref())
+        }) {
+            Some(Ok(who)) => {
+                // Sessions of one role share the role's policies.
+                let policy_key: Arc<str> = match &who.principal {
+                    Principal::RoleSession(s) => Arc::from(s.role.arn()),
+                    Principal::FederatedUser(f) => Arc::from(format!(
+                        "{}|{}",
+                        f.arn(),
+                        req.parent_user.as_deref().unwrap_or("")
+                    )),
+                    other => Arc::from(other.display_name()),
+                };
+                let policies = match cached(&self.policies, &policy_key) {
+                    Some(p) => p,
+                    None => {
+                        let (before, after) = self.with_map(|map| {
+                            let before =
+                                self.snapshot
+                                    .principal_policies(map, &who, &Changes::default())?;
+                            let after = match &self.changes {
+                                Some(c) => Some(self.snapshot.principal_policies(map, &who, c)?),
+                                None => None,
+                            };
+                            Ok::<_, Diagnostics>((before, after))
+                        })?;
+                        let session = matches!(
+                            who.principal,
+                            Principal::RoleSession(_) | Principal::FederatedUser(_)
+                        );
+                        let p = Arc::new(PolicyEntry {
+                            before,
+                            after,
+                            session,
+                        });
+                        remember(&self.policies, policy_key.clone(), p.clone());
+                        p
+                    }
+                };
+                Some(Arc::new(PrincipalEntry {
+                    who,
+                    key: policy_key,
+                    policies,
+                }))
+            }
+            Some(Err(_)) | None => None,
         };
-        match (p.recorded, before == Decision::Allowed) {
+        remember(&self.principals, key, entry.clone());
+        Ok(entry)
+    }
+
+    /// Whether the snapshot holds the principal (without the close-name suggestions a
+    /// failed [`Snapshot::resolve_principal`] computes).
+    fn known(&self, req: &Reconstructed) -> bool {
+        match Principal::parse(&req.principal) {
+            Ok(Principal::User(u)) => self.snapshot.user(&u.arn()).is_some(),
+            Ok(Principal::RoleSession(s)) => self.snapshot.role(&s.role.arn()).is_some(),
+            Ok(Principal::FederatedUser(_)) => req
+                .parent_user
+                .as_deref()
+                .is_some_and(|p| self.snapshot.user(p).is_some()),
+            Ok(_) => true,
+            Err(_) => false,
+        }
+    }
+
+    fn sets(
+        &self,
+        req: &Reconstructed,
+        entry: &PrincipalEntry,
+        resource_key: String,
+    ) -> Result<Arc<Sets>, Diagnostics> {
+        let key = (entry.key.clone(), resource_key);
+        if let Some(s) = cached(&self.sets, &key) {
+            return Ok(s);
+        }
+        let sides = match cached(&self.sides, &key.1) {
+            Some(s) => s,
+            None => {
+                let pair = self.with_map(|map| {
+                    let before =
+                        self.snapshot
+                            .resource_side(map, &req.resource, &Changes::default())?;
+                    let after = match &self.changes {
+                        Some(c) => Some(self.snapshot.resource_side(map, &req.resource, c)?),
+                        None => None,
+                    };
+                    Ok::<_, Diagnostics>((before, after))
+                })?;
+                let s = Arc::new(pair);
+                remember(&self.sides, key.1.clone(), s.clone());
+                s
+            }
+        };
+        let p = &entry.policies;
+        let before = self.snapshot.policy_set(&p.before, &sides.0, None);
+        let after = match (&p.after, &sides.1) {
+            (Some(pp), Some(r)) => {
+                let session = if p.session {
+                    self.session.clone()
+                } else {
+                    None
+                };
+                Some(self.snapshot.policy_set(pp, r, session))
+            }
+            _ => None,
+        };
+        let sets = Arc::new(Sets {
+            before,
+            after,
+            side: sides.0.clone(),
+        });
+        remember(&self.sets, key, sets.clone());
+        Ok(sets)
+    }
+}
+
+/// Adds up outcomes into the report (on one thread, in input order).
+pub struct Tally {
+    report: ReplayReport,
+    unknown: HashMap<String, u64>,
+    missing: HashMap<String, u64>,
+    newly_denied: BTreeMap<(String, String), Group>,
+    newly_allowed: BTreeMap<(String, String), Group>,
+    failure: Option<Diagnostics>,
+}
+
+impl Tally {
+    /// An empty tally; `changes` says the changes in words (empty: none).
+    pub fn new(with_changes: bool, changes: Vec<String>) -> Tally {
+        Tally {
+            report: ReplayReport {
+                newly_denied: with_changes.then(Vec::new),
+                newly_allowed: with_changes.then(Vec::new),
+                changes,
+                ..ReplayReport::default()
+            },
+            unknown: HashMap::new(),
+            missing: HashMap::new(),
+            newly_denied: BTreeMap::new(),
+            newly_allowed: BTreeMap::new(),
+            failure: None,
+        }
+    }
+
+    /// Counts one outcome.
+    pub fn add(&mut self, o: Outcome) {
+        let c = &mut self.report.coverage;
+        c.events += 1;
+        let l = match o {
+            Outcome::NotAuthorized => {
+                c.not_authorized += 1;
+                return;
+            }
+            Outcome::UnknownAction(call) => {
+                c.unknown_action += 1;
+                *self.unknown.entry(call).or_default() += 1;
+                return;
+            }
+            Outcome::Missing(reason) => {
+                c.mapped += 1;
+                c.missing_facts += 1;
+                *self.missing.entry(reason).or_default() += 1;
+                return;
+            }
+            Outcome::UnknownPrincipal => {
+                c.mapped += 1;
+                c.principal_not_in_snapshot += 1;
+                return;
+            }
+            Outcome::Failed(e) => {
+                self.failure.get_or_insert(e);
+                return;
+            }
+            Outcome::Evaluated(l) => l,
+        };
+        c.mapped += 1;
+        c.evaluated += 1;
+        let allowed = l.decision == Decision::Allowed;
+        match (l.recorded, allowed) {
             (Recorded::OtherError, _) => self.report.other_errors += 1,
             (Recorded::Allowed, true) | (Recorded::Denied, false) => self.report.agreements += 1,
             (recorded, _) => {
@@ -368,13 +592,13 @@ impl<'a> Replayer<'a> {
                     self.report.aws_allowed_we_deny += 1;
                 }
                 if self.report.disagreements.len() < LISTED {
-                    self.report.disagreements.push(listed());
+                    self.report.disagreements.push((*l).clone());
                 }
             }
         }
-        if let Some(after) = after
-            && p.recorded != Recorded::OtherError
-            && (after == Decision::Allowed) != (before == Decision::Allowed)
+        if let Some(after) = l.after
+            && l.recorded != Recorded::OtherError
+            && (after == Decision::Allowed) != allowed
         {
             let groups = if after == Decision::Allowed {
                 &mut self.newly_allowed
@@ -382,113 +606,26 @@ impl<'a> Replayer<'a> {
                 &mut self.newly_denied
             };
             let g = groups
-                .entry((req.principal.clone(), req.action.clone()))
+                .entry((l.principal.clone(), l.action.clone()))
                 .or_insert_with(|| Group {
-                    principal: req.principal.clone(),
-                    action: req.action.clone(),
+                    principal: l.principal.clone(),
+                    action: l.action.clone(),
                     calls: 0,
                     resources: Vec::new(),
-                    example: p.call.clone(),
+                    example: l.event.clone(),
                 });
             g.calls += 1;
-            if g.resources.len() < 5 && !g.resources.contains(&req.resource) {
-                g.resources.push(req.resource.clone());
+            if g.resources.len() < 5 && !g.resources.contains(&l.resource) {
+                g.resources.push(l.resource.clone());
             }
         }
-        Ok(())
     }
 
-    fn principal(
-        &mut self,
-        map: &mut SourceMap,
-        req: &Reconstructed,
-    ) -> Result<Option<Rc<PrincipalEntry>>, Diagnostics> {
-        let key = (req.principal.clone(), req.parent_user.clone());
-        if let Some(e) = self.principals.get(&key) {
-            return Ok(e.clone());
+    /// The report, or the first error met.
+    pub fn finish(mut self) -> Result<ReplayReport, Diagnostics> {
+        if let Some(e) = self.failure {
+            return Err(e);
         }
-        let entry = match self
-            .snapshot
-            .resolve_principal(&req.principal, req.parent_user.as_deref())
-        {
-            Ok(who) => {
-                let before = self
-                    .snapshot
-                    .principal_policies(map, &who, &Changes::default())?;
-                let after = match &self.changes {
-                    Some(c) => Some(self.snapshot.principal_policies(map, &who, c)?),
-                    None => None,
-                };
-                let session = matches!(
-                    who.principal,
-                    Principal::RoleSession(_) | Principal::FederatedUser(_)
-                );
-                Some(Rc::new(PrincipalEntry {
-                    who,
-                    before,
-                    after,
-                    session,
-                }))
-            }
-            Err(_) => None,
-        };
-        self.principals.insert(key, entry.clone());
-        Ok(entry)
-    }
-
-    fn sets(
-        &mut self,
-        map: &mut SourceMap,
-        req: &Reconstructed,
-        entry: &PrincipalEntry,
-        resource_key: String,
-    ) -> Result<Rc<Sets>, Diagnostics> {
-        let key = (
-            req.principal.clone(),
-            req.parent_user.clone(),
-            resource_key.clone(),
-        );
-        if let Some(s) = self.sets.get(&key) {
-            return Ok(s.clone());
-        }
-        let sides = match self.sides.get(&resource_key) {
-            Some(s) => s.clone(),
-            None => {
-                let before =
-                    self.snapshot
-                        .resource_side(map, &req.resource, &Changes::default())?;
-                let after = match &self.changes {
-                    Some(c) => Some(self.snapshot.resource_side(map, &req.resource, c)?),
-                    None => None,
-                };
-                let s = Rc::new((before, after));
-                self.sides.insert(resource_key, s.clone());
-                s
-            }
-        };
-        let before = self.snapshot.policy_set(&entry.before, &sides.0, None);
-        let after = match (&entry.after, &sides.1) {
-            (Some(p), Some(r)) => {
-                let session = if entry.session {
-                    self.session.clone()
-                } else {
-                    None
-                };
-                Some(self.snapshot.policy_set(p, r, session))
-            }
-            _ => None,
-        };
-        let sets = Rc::new(Sets {
-            before,
-            after,
-            side: sides.0.clone(),
-        });
-        self.sets.insert(key, sets.clone());
-        Ok(sets)
-    }
-
-    /// The report.
-    pub fn finish(mut self) -> ReplayReport {
         let c = &mut self.report.coverage;
         let needing = c.events - c.not_authorized;
         c.mapping_coverage = if needing == 0 {
@@ -507,7 +644,7 @@ impl<'a> Replayer<'a> {
             self.report.newly_denied = Some(sorted(self.newly_denied));
             self.report.newly_allowed = Some(sorted(self.newly_allowed));
         }
-        self.report
+        Ok(self.report)
     }
 }
 

@@ -369,8 +369,14 @@ impl Snapshot {
             &user.inline,
             &user.attached,
         )?;
+        // Group names are unique within an account only.
+        let account = user.arn.split(':').nth(4);
         for name in &user.groups {
-            match self.groups.iter().find(|g| g.name.eq_ignore_ascii_case(name)) {
+            let group = self
+                .groups
+                .iter()
+                .find(|g| g.name.eq_ignore_ascii_case(name) && g.arn.split(':').nth(4) == account);
+            match group {
                 Some(group) => collect(
                     out,
                     &format!("group {}", group.name),
@@ -402,7 +408,7 @@ impl Snapshot {
             return Ok(Some(Policy {
                 name: m.name.clone(),
                 arn: Some(m.arn.clone()),
-                document,
+                document: document.into(),
             }));
         }
         if !is_aws_managed_policy_arn(arn) {
@@ -420,7 +426,7 @@ impl Snapshot {
         Ok(Some(Policy {
             name: bundled.name.to_owned(),
             arn: Some(bundled.arn.to_owned()),
-            document,
+            document: document.into(),
         }))
     }
 
@@ -483,12 +489,12 @@ impl Snapshot {
                             (Some(p), Some((_, source))) => level.push(Policy {
                                 name: format!("{} (candidate)", p.name),
                                 arn: p.arn.clone(),
-                                document: parse_policy(map, *source, policy_kind)?,
+                                document: parse_policy(map, *source, policy_kind)?.into(),
                             }),
                             (Some(p), None) => level.push(Policy {
                                 name: p.name.clone(),
                                 arn: p.arn.clone(),
-                                document: parse_doc(map, p.content, policy_kind)?,
+                                document: parse_doc(map, p.content, policy_kind)?.into(),
                             }),
                             (None, _) if id == "p-FullAWSAccess" => {
                                 level.push(full_aws_access(map, policy_kind)?);
@@ -614,7 +620,7 @@ impl Snapshot {
                 let p = self
                     .resource_policies
                     .iter()
-                    .find(|p| same_resource(&p.arn, resource))?;
+                    .find(|p| p.service == service && same_resource(&p.arn, resource))?;
                 Some(FoundResource {
                     owner_arn: p.arn.clone(),
                     account: arn_account(&p.arn).map(str::to_owned),
@@ -786,7 +792,7 @@ fn full_aws_access(map: &mut SourceMap, kind: PolicyKind) -> Result<Policy, Diag
         arn: Some(
             "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess".to_owned(),
         ),
-        document: parse_policy(map, source, kind)?,
+        document: parse_policy(map, source, kind)?.into(),
     })
 }
 
@@ -804,10 +810,10 @@ fn apply_identity_changes(
     };
     for (target, source) in &changes.replace {
         if let Some(p) = out.identity.iter_mut().find(|p| names_policy(p, target)) {
-            p.document = parse_policy(map, *source, PolicyKind::Identity)?;
+            p.document = parse_policy(map, *source, PolicyKind::Identity)?.into();
             p.name = format!("{} (candidate)", p.name);
         } else if let Some(p) = out.boundary.as_mut().filter(|p| names_policy(p, target)) {
-            p.document = parse_policy(map, *source, PolicyKind::PermissionsBoundary)?;
+            p.document = parse_policy(map, *source, PolicyKind::PermissionsBoundary)?.into();
             p.name = format!("{} (candidate)", p.name);
         } else if !changes.lenient {
             return Err(not_a_policy_of("--replace-policy", target, &names(out)));

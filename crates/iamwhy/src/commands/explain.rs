@@ -4,7 +4,7 @@ use std::path::Path;
 
 use iamwhy_analysis::session_policy_set;
 use iamwhy_core::SourceMap;
-use iamwhy_explain::replay::{Prepared, Replayer, prepare};
+use iamwhy_explain::replay::{Outcome, Replayer, Tally, prepare};
 use iamwhy_explain::{Incident, Record, explain_message, explain_records, group};
 use iamwhy_snapshot::Snapshot;
 use iamwhy_trail::input::collect_inputs;
@@ -183,39 +183,37 @@ pub(crate) fn replay(args: &ReplayArgs, out: &mut Output) -> ExitStatus {
     };
     let described = describe(&args.changes, &args.session_policy);
     let changes = (!changes.is_empty()).then_some(changes);
-    let mut replayer = Replayer::new(&snapshot, changes, session, described);
     let inputs = collect_inputs(&args.input.paths);
     let progress = Progress::start(&inputs, &args.input);
     let settings = scan_settings(&args.input, Prefilter::All, &progress);
     let started = std::time::Instant::now();
-    let mut failure = None;
+    let replayer = Replayer::new(&snapshot, &mut map, changes, session);
+    let mut tally = Tally::new(replayer.has_changes(), described);
+    // Records are prepared and evaluated on the scan's workers; the tally adds up in order.
     let stats = scan(
         &inputs,
         &settings,
-        |event: Event, origin: &Origin| -> Option<Prepared> {
+        |event: Event, origin: &Origin| -> Option<Outcome> {
             filter
                 .matches(&event, &event.denial())
-                .then(|| prepare(&event, origin, &snapshot))
+                .then(|| replayer.evaluate(prepare(&event, origin, &snapshot)))
         },
-        |p| {
-            if failure.is_none()
-                && let Err(e) = replayer.add(&mut map, p)
-            {
-                failure = Some(e);
-            }
-        },
+        |o| tally.add(o),
     );
+    drop(replayer);
     progress.finish();
     let elapsed = started.elapsed();
-    if let Some(e) = failure {
-        out.diagnostics(&map, e.iter());
-        return ExitStatus::Error;
-    }
     let status = finish_scan(&stats, out);
     if status != ExitStatus::Success {
         return status;
     }
-    let report = replayer.finish();
+    let report = match tally.finish() {
+        Ok(r) => r,
+        Err(e) => {
+            out.diagnostics(&map, e.iter());
+            return ExitStatus::Error;
+        }
+    };
     let text = match out.format {
         Format::Json => to_json(&report),
         Format::Text => replay_text(&report, &stats, elapsed, &Paint(out.color)),

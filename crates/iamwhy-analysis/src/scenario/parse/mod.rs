@@ -378,7 +378,7 @@ impl Reader {
                 Ok(document) => policies.session.get_or_insert_with(Vec::new).push(Policy {
                     name: map.name(*id).to_owned(),
                     arn: None,
-                    document,
+                    document: document.into(),
                 }),
                 Err(e) => self.diagnostics.extend(e),
             }

@@ -54,7 +54,7 @@ impl Reader {
                 Some(Policy {
                     name,
                     arn,
-                    document,
+                    document: document.into(),
                 })
             }
             Err(e) => {
@@ -108,7 +108,7 @@ impl Reader {
                 Some(Policy {
                     name: managed.name.to_owned(),
                     arn: Some(managed.arn.to_owned()),
-                    document,
+                    document: document.into(),
                 })
             }
             Err(e) => {
