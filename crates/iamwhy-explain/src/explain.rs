@@ -4,14 +4,14 @@
 
 use iamwhy_analysis::SimulationResult;
 use iamwhy_core::{ContextValue, Decision, DeniedBy, Diagnostics, PolicyType, SourceMap};
-use iamwhy_snapshot::{Changes, Snapshot};
+use iamwhy_snapshot::Snapshot;
 use iamwhy_trail::Event;
 use iamwhy_trail::message::{DenialMessage, DenyKind, MessageForm};
 use iamwhy_trail::scan::Origin;
 use iamwhy_trail::timeline::LINK_SECONDS;
 use serde::Serialize;
 
-use crate::fix::{Failing, Fix, Proof, evaluate, propose};
+use crate::fix::{Failing, Fix, Proof, evaluate_as_is, propose};
 use crate::request::{Reconstructed, Unexplained, from_event, from_message};
 
 /// The context key S3 reads an SSE-KMS key from (a linked KMS record tells the key).
@@ -266,15 +266,7 @@ pub fn explain_records(
         };
         match from_event(&l.event, &m, Some(snapshot)) {
             Ok(req) => {
-                out.result = Some(evaluate(
-                    snapshot,
-                    map,
-                    &req,
-                    &req.action,
-                    &req.resource,
-                    &Changes::default(),
-                    false,
-                )?);
+                out.result = Some(evaluate_as_is(snapshot, map, &req, false)?);
                 out.request = Some(req);
             }
             Err(u) => out.unexplained = Some(u),
@@ -300,34 +292,58 @@ pub fn explain_records(
                 req.context
                     .push((S3_SSE_KMS_KEY.to_owned(), ContextValue::Single(key)));
             }
-            let result = evaluate(
-                snapshot,
-                map,
-                &req,
-                &req.action,
-                &req.resource,
-                &Changes::default(),
-                true,
-            )?;
-            inc.decision = Some(result.final_decision());
-            inc.request = Some(req);
-            inc.result = Some(result);
+            evaluated(&mut inc, snapshot, map, req)?;
         }
         Err(u) => inc.unexplained = Some(u),
     }
     inc.linked = linked_out.iter().map(|(l, _)| l.clone()).collect();
-    let recorded_denied = primary.event.is_denied();
-    let failing = failing_check(&inc);
-    inc.cross_check = cross_check(&inc, &message, &linked_out, recorded_denied);
-    inc.reasoning = reasoning(&inc, failing.as_ref());
+    let others: Vec<&DenialMessage> = linked_out.iter().map(|(_, m)| m).collect();
+    conclude(
+        &mut inc,
+        snapshot,
+        map,
+        &message,
+        &others,
+        primary.event.is_denied(),
+        fixes,
+    )?;
+    Ok(inc)
+}
+
+/// Evaluates the incident's request (with hidden calls) and keeps it.
+fn evaluated(
+    inc: &mut Incident,
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    req: Reconstructed,
+) -> Result<(), Diagnostics> {
+    let result = evaluate_as_is(snapshot, map, &req, true)?;
+    inc.decision = Some(result.final_decision());
+    inc.request = Some(req);
+    inc.result = Some(result);
+    Ok(())
+}
+
+/// Cross-check, reasoning and fixes (verified against every request of the incident).
+fn conclude(
+    inc: &mut Incident,
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    message: &DenialMessage,
+    linked: &[&DenialMessage],
+    recorded_denied: bool,
+    fixes: bool,
+) -> Result<(), Diagnostics> {
+    let failing = failing_check(inc);
+    inc.cross_check = cross_check(inc, message, linked, recorded_denied);
+    inc.reasoning = reasoning(inc, failing.as_ref());
     if fixes && let Some(f) = failing {
         let mut requests: Vec<&Reconstructed> = inc.request.iter().collect();
         requests.extend(inc.linked.iter().filter_map(|l| l.request.as_ref()));
-        let proof = Proof { requests };
-        inc.fixes = propose(snapshot, map, &f, &proof)?;
-        caution(&mut inc);
+        inc.fixes = propose(snapshot, map, &f, &Proof { requests })?;
+        caution(inc);
     }
-    Ok(inc)
+    Ok(())
 }
 
 /// Explains a pasted AccessDenied message.
@@ -342,30 +358,10 @@ pub fn explain_message(
     inc.message = Some(text.trim().to_owned());
     inc.aws = AwsSaid::new(&message);
     match from_message(&message) {
-        Ok(req) => {
-            let result = evaluate(
-                snapshot,
-                map,
-                &req,
-                &req.action,
-                &req.resource,
-                &Changes::default(),
-                true,
-            )?;
-            inc.decision = Some(result.final_decision());
-            inc.request = Some(req);
-            inc.result = Some(result);
-        }
+        Ok(req) => evaluated(&mut inc, snapshot, map, req)?,
         Err(u) => inc.unexplained = Some(u),
     }
-    let failing = failing_check(&inc);
-    inc.cross_check = cross_check(&inc, &message, &[], true);
-    inc.reasoning = reasoning(&inc, failing.as_ref());
-    if fixes && let Some(f) = failing {
-        let requests: Vec<&Reconstructed> = inc.request.iter().collect();
-        inc.fixes = propose(snapshot, map, &f, &Proof { requests })?;
-        caution(&mut inc);
-    }
+    conclude(&mut inc, snapshot, map, &message, &[], true, fixes)?;
     Ok(inc)
 }
 
@@ -443,7 +439,7 @@ fn refresh_hint(t: Option<PolicyType>) -> String {
 fn cross_check(
     inc: &Incident,
     message: &DenialMessage,
-    linked: &[(Linked, DenialMessage)],
+    linked: &[&DenialMessage],
     recorded_denied: bool,
 ) -> CrossCheck {
     let mut cc = CrossCheck {
@@ -499,7 +495,7 @@ fn cross_check(
     let aws_message = if message.form == MessageForm::Standard && named(message) {
         Some(message)
     } else {
-        linked.iter().map(|(_, m)| m).find(|m| named(m))
+        linked.iter().copied().find(|m| named(m))
     };
     let Some(m) = aws_message else {
         cc.status = "not-comparable";

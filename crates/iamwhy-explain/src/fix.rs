@@ -132,6 +132,24 @@ pub fn evaluate(
         .ok_or_else(|| usage("the evaluation gave no result".to_owned()))
 }
 
+/// Evaluates a request as the snapshot is, with or without the hidden calls.
+pub fn evaluate_as_is(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    req: &Reconstructed,
+    hidden_calls: bool,
+) -> Result<SimulationResult, Diagnostics> {
+    evaluate(
+        snapshot,
+        map,
+        req,
+        &req.action,
+        &req.resource,
+        &Changes::default(),
+        hidden_calls,
+    )
+}
+
 /// Proposes fixes for `failing`, each verified against `proof`.
 pub fn propose(
     snapshot: &Snapshot,

@@ -370,17 +370,7 @@ impl<'a> Replayer<'a> {
             && !Catalog::bundled().hidden_calls_for(&req.action).is_empty()
         {
             before = self
-                .with_map(|map| {
-                    crate::fix::evaluate(
-                        self.snapshot,
-                        map,
-                        &req,
-                        &req.action,
-                        &req.resource,
-                        &Changes::default(),
-                        true,
-                    )
-                })?
+                .with_map(|map| crate::fix::evaluate_as_is(self.snapshot, map, &req, true))?
                 .final_decision();
         }
         let after = sets.after.as_ref().map(|set| decide(set, &mut request));
