@@ -276,6 +276,18 @@ pub fn complete_request(
     now: Instant,
     notes: &mut Vec<String>,
 ) {
+    resource_facts(snapshot, side, req, notes);
+    derive_context(req, now);
+}
+
+/// The part of [`complete_request`] that reads the snapshot: the resource account and
+/// `aws:RequestedRegion`.
+pub fn resource_facts(
+    snapshot: &Snapshot,
+    side: &ResourceSide,
+    req: &mut Request,
+    notes: &mut Vec<String>,
+) {
     if req.effective_resource_account().is_none() && !req.resource.is_any() {
         match &side.account {
             Some(a) => req.resource_account = Some(a.clone()),
@@ -298,7 +310,6 @@ pub fn complete_request(
         ));
         req.context.set("aws:RequestedRegion", region);
     }
-    derive_context(req, now);
 }
 
 /// The length of a policy text with the whitespace outside strings removed.

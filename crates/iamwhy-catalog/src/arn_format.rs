@@ -76,21 +76,46 @@ pub struct CompiledFormat<'a> {
 impl CompiledFormat<'_> {
     /// As [`ArnFormat::specificity`].
     pub fn specificity(&self, arn: &str) -> Option<usize> {
+        self.specificity_of(&SplitArn::new(arn)?)
+    }
+
+    /// As [`ArnFormat::specificity`], for an ARN split once for many formats.
+    pub fn specificity_of(&self, arn: &SplitArn<'_>) -> Option<usize> {
         if !self.valid {
             return None;
         }
-        let mut actual = arn.splitn(6, ':');
-        for field in &self.fields {
-            let a = actual.next()?;
+        for (field, actual) in self.fields.iter().zip(&arn.fields) {
             if let Some(f) = field
-                && *f != a
+                && f != actual
             {
                 return None;
             }
         }
         self.resource
-            .matches_plain(actual.next()?, CaseFold::Sensitive)
+            .matches_plain(arn.resource, CaseFold::Sensitive)
             .then_some(self.fixed)
+    }
+}
+
+/// An ARN cut into its five leading fields and its resource part.
+#[derive(Clone, Copy, Debug)]
+pub struct SplitArn<'a> {
+    fields: [&'a str; 5],
+    resource: &'a str,
+}
+
+impl<'a> SplitArn<'a> {
+    /// `None` when the text has fewer than six `:`-separated parts.
+    pub fn new(arn: &'a str) -> Option<SplitArn<'a>> {
+        let mut parts = arn.splitn(6, ':');
+        let mut fields = [""; 5];
+        for f in &mut fields {
+            *f = parts.next()?;
+        }
+        Some(SplitArn {
+            fields,
+            resource: parts.next()?,
+        })
     }
 }
 

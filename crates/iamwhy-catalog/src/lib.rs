@@ -32,7 +32,7 @@ use std::sync::OnceLock;
 
 use iamwhy_policy::edit_distance;
 
-pub use arn_format::{ArnFormat, CompiledFormat};
+pub use arn_format::{ArnFormat, CompiledFormat, SplitArn};
 pub use hidden::{
     HiddenCall, HiddenCheck, Mechanism, PLACEHOLDERS, ResourceFact, fill_placeholders,
 };
@@ -288,16 +288,30 @@ impl Catalog {
     /// The resource types of an action's service whose ARN format `arn` fits, most specific
     /// first (`arn:aws:s3:::b/k` is an `object` before it is a `bucket`).
     pub fn classify_arn(&self, service: &str, arn: &str) -> Vec<&ResourceType> {
-        let Some(service) = self.service(service) else {
+        let (Some(service), Some(split)) = (self.service(service), SplitArn::new(arn)) else {
             return Vec::new();
         };
         let mut fits: Vec<(usize, &ResourceType)> = service
             .resource_types
             .iter()
-            .filter_map(|rt| rt.specificity(arn).map(|s| (s, rt)))
+            .filter_map(|rt| rt.specificity_of(&split).map(|s| (s, rt)))
             .collect();
         fits.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(b.1.name)));
         fits.into_iter().map(|(_, rt)| rt).collect()
+    }
+
+    /// The first type [`Catalog::classify_arn`] gives, found in one pass.
+    fn resource_type_of(&self, service: &str, arn: &str) -> Option<&ResourceType> {
+        let split = SplitArn::new(arn)?;
+        let mut best: Option<(usize, &ResourceType)> = None;
+        for rt in &self.service(service)?.resource_types {
+            if let Some(s) = rt.specificity_of(&split)
+                && best.is_none_or(|(bs, b)| s > bs || (s == bs && rt.name < b.name))
+            {
+                best = Some((s, rt));
+            }
+        }
+        best.map(|(_, rt)| rt)
     }
 
     /// Whether an action can act on `resource`: `Some(true)` when the resource's most specific
@@ -311,7 +325,7 @@ impl Catalog {
         if action.resource_types.is_empty() {
             return Some(false);
         }
-        let best = *self.classify_arn(action.service, resource).first()?;
+        let best = self.resource_type_of(action.service, resource)?;
         Some(
             action
                 .resource_types

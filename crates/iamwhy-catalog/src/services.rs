@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use iamwhy_policy::{CaseFold, Pattern, Variables, Wildcards};
 
-use crate::arn_format::{ArnFormat, CompiledFormat};
+use crate::arn_format::{ArnFormat, CompiledFormat, SplitArn};
 use crate::keys::{self, ConditionKey};
 
 /// A service's slice of the embedded text, parsed on first use.
@@ -167,10 +167,15 @@ impl ResourceType {
     /// How specifically `arn` fits this type: the best of its formats (see
     /// [`ArnFormat::specificity`]).
     pub fn specificity(&self, arn: &str) -> Option<usize> {
+        self.specificity_of(&SplitArn::new(arn)?)
+    }
+
+    /// As [`ResourceType::specificity`], for an ARN split once for many types.
+    pub fn specificity_of(&self, arn: &SplitArn<'_>) -> Option<usize> {
         self.compiled
             .get_or_init(|| self.arn_formats().map(|f| f.compile()).collect())
             .iter()
-            .filter_map(|f| f.specificity(arn))
+            .filter_map(|f| f.specificity_of(arn))
             .max()
     }
 }

@@ -3,7 +3,7 @@
 //! request's context are left as they are, so a scenario can override any of them.
 
 use iamwhy_core::time::Instant;
-use iamwhy_core::{ContextValue, CredentialType, Principal, Request};
+use iamwhy_core::{Context, ContextValue, CredentialType, Principal, PrincipalFacts, Request};
 
 /// Fills the derived global keys into `req.context`, keeping keys that are already set.
 ///
@@ -14,26 +14,48 @@ use iamwhy_core::{ContextValue, CredentialType, Principal, Request};
 /// `aws:MultiFactorAuthAge`, `aws:TokenIssueTime`, `aws:ResourceAccount`, `aws:CurrentTime`,
 /// `aws:EpochTime`, `aws:SecureTransport` (`true`) and `aws:ViaAWSService` (`false`).
 pub fn derive_context(req: &mut Request, now: Instant) {
-    let mut keys = Keys(Vec::new());
-    let principal = &req.principal;
-    let facts = &req.facts;
+    derive_principal_context(&req.principal, &req.facts, &mut req.context);
+    derive_request_context(req, now);
+}
 
-    if let Some(arn) = principal.principal_arn() {
-        keys.single("aws:PrincipalArn", arn);
+/// Fills the keys of [`derive_context`] that depend on the request rather than the
+/// principal: `aws:ResourceAccount`, `aws:CurrentTime`, `aws:EpochTime` and
+/// `aws:SecureTransport` (keeping keys that are already set).
+pub fn derive_request_context(req: &mut Request, now: Instant) {
+    let account = req.effective_resource_account().map(str::to_owned);
+    let context = &mut req.context;
+    if let Some(acct) = account {
+        single(context, "aws:ResourceAccount", || acct);
     }
+    single(context, "aws:CurrentTime", || now.to_iso8601());
+    single(context, "aws:EpochTime", || now.secs.to_string());
+    single(context, "aws:SecureTransport", || "true".into());
+}
+
+/// Fills the keys that depend only on the principal and its facts (every key of
+/// [`derive_context`] but `aws:ResourceAccount`, `aws:CurrentTime`, `aws:EpochTime` and
+/// `aws:SecureTransport`) into `context`, keeping keys that are already set. A replay derives
+/// them once per principal.
+pub fn derive_principal_context(
+    principal: &Principal,
+    facts: &PrincipalFacts,
+    context: &mut Context,
+) {
+    let keys = context;
+    optional(keys, "aws:PrincipalArn", || principal.principal_arn());
     // AMBIGUITY A1: anonymous requests carry `aws:PrincipalAccount` = `anonymous`;
     // A2: service principals carry no account, type or user id.
     match principal.account() {
-        Some(a) => keys.single("aws:PrincipalAccount", a.to_owned()),
+        Some(a) => single(keys, "aws:PrincipalAccount", || a.to_owned()),
         None if *principal == Principal::Anonymous => {
-            keys.single("aws:PrincipalAccount", "anonymous".into());
+            single(keys, "aws:PrincipalAccount", || "anonymous".into());
         }
         None => {}
     }
     if let Some(t) = principal.principal_type() {
-        keys.single("aws:PrincipalType", t.to_owned());
+        single(keys, "aws:PrincipalType", || t.to_owned());
     }
-    let userid = match principal {
+    let userid = || match principal {
         Principal::Root(r) => Some(r.account.clone()),
         Principal::User(u) => u.unique_id.clone(),
         Principal::RoleSession(s) => s
@@ -45,35 +67,39 @@ pub fn derive_context(req: &mut Request, now: Instant) {
         Principal::Anonymous => Some("anonymous".into()),
         Principal::Service(_) | Principal::IdentityProvider(_) => None,
     };
-    if let Some(id) = userid {
-        keys.single("aws:userid", id);
-    }
+    optional(keys, "aws:userid", userid);
     if let Principal::User(u) = principal {
-        keys.single("aws:username", u.name.clone());
+        single(keys, "aws:username", || u.name.clone());
     }
     match principal {
         Principal::Service(name) => {
-            keys.single("aws:PrincipalIsAWSService", "true".into());
-            keys.single("aws:PrincipalServiceName", name.clone());
-            keys.multi("aws:PrincipalServiceNamesList", vec![name.clone()]);
+            single(keys, "aws:PrincipalIsAWSService", || "true".into());
+            single(keys, "aws:PrincipalServiceName", || name.clone());
+            keys.insert_if_absent(
+                "aws:PrincipalServiceNamesList",
+                ContextValue::Multi(vec![name.clone()]),
+            );
         }
         Principal::Anonymous | Principal::IdentityProvider(_) => {}
         _ => {
-            keys.single("aws:PrincipalIsAWSService", "false".into());
-            keys.single("aws:ViaAWSService", "false".into());
+            single(keys, "aws:PrincipalIsAWSService", || "false".into());
+            single(keys, "aws:ViaAWSService", || "false".into());
             if !matches!(principal, Principal::Root(_)) {
                 for (k, v) in &facts.tags {
-                    keys.single(&format!("aws:PrincipalTag/{k}"), v.clone());
+                    single(keys, &format!("aws:PrincipalTag/{k}"), || v.clone());
                 }
             }
             if let Some(org) = &facts.org_id {
-                keys.single("aws:PrincipalOrgID", org.clone());
+                single(keys, "aws:PrincipalOrgID", || org.clone());
             }
             if !facts.org_paths.is_empty() {
-                keys.multi("aws:PrincipalOrgPaths", facts.org_paths.clone());
+                keys.insert_if_absent(
+                    "aws:PrincipalOrgPaths",
+                    ContextValue::Multi(facts.org_paths.clone()),
+                );
             }
             if let Some(si) = &facts.source_identity {
-                keys.single("aws:SourceIdentity", si.clone());
+                single(keys, "aws:SourceIdentity", || si.clone());
             }
             // Spec §1.4 credential-type table: MFA keys exist only for temporary credentials.
             if facts
@@ -81,36 +107,31 @@ pub fn derive_context(req: &mut Request, now: Instant) {
                 .is_some_and(CredentialType::is_temporary)
             {
                 let mfa = facts.mfa_authenticated.unwrap_or(false);
-                keys.single("aws:MultiFactorAuthPresent", mfa.to_string());
+                single(keys, "aws:MultiFactorAuthPresent", || mfa.to_string());
                 if let (true, Some(age)) = (mfa, facts.mfa_auth_age) {
-                    keys.single("aws:MultiFactorAuthAge", age.to_string());
+                    single(keys, "aws:MultiFactorAuthAge", || age.to_string());
                 }
                 if let Some(t) = &facts.token_issue_time {
-                    keys.single("aws:TokenIssueTime", t.clone());
+                    single(keys, "aws:TokenIssueTime", || t.clone());
                 }
             }
         }
     }
-    if let Some(acct) = req.effective_resource_account() {
-        keys.single("aws:ResourceAccount", acct.to_owned());
-    }
-    keys.single("aws:CurrentTime", now.to_iso8601());
-    keys.single("aws:EpochTime", now.secs.to_string());
-    keys.single("aws:SecureTransport", "true".into());
-    for (k, v) in keys.0 {
-        req.context.insert_if_absent(&k, v);
+}
+
+/// Sets a single-valued key unless it is set, if `value` gives one (computed only then).
+fn optional(context: &mut Context, key: &str, value: impl FnOnce() -> Option<String>) {
+    if context.get(key).is_none()
+        && let Some(v) = value()
+    {
+        context.insert(key, ContextValue::Single(v));
     }
 }
 
-struct Keys(Vec<(String, ContextValue)>);
-
-impl Keys {
-    fn single(&mut self, key: &str, value: String) {
-        self.0.push((key.to_owned(), ContextValue::Single(value)));
-    }
-
-    fn multi(&mut self, key: &str, values: Vec<String>) {
-        self.0.push((key.to_owned(), ContextValue::Multi(values)));
+/// Sets a single-valued key unless it is set (the value is computed only then).
+fn single(context: &mut Context, key: &str, value: impl FnOnce() -> String) {
+    if context.get(key).is_none() {
+        context.insert(key, ContextValue::Single(value()));
     }
 }
 

@@ -57,12 +57,12 @@ mod service_rules;
 mod sets;
 
 pub use authorize::{EvalOptions, authorize};
-pub use derive::derive_context;
+pub use derive::{derive_context, derive_principal_context, derive_request_context};
 pub use evaluation::{
     Evaluation, Grant, ResourcePolicyKind, SetOutcome, StatementMatch, TypeOutcome,
 };
 pub use matching::{MatchKind, Mismatch, NotPrincipalMode};
-pub use policy_set::{KmsGrant, Policy, PolicySet, SetId, StatementRef};
+pub use policy_set::{ContextReads, KmsGrant, Policy, PolicySet, SetId, StatementRef};
 pub use service_rules::ServiceRule;
 
 /// Evaluates one condition of a statement against a request's context, as the engine does

@@ -178,18 +178,21 @@ fn action_entry_matches(matcher: &ActionMatcher, p: &Prepared<'_>) -> bool {
             name,
         } => {
             *service_hash == p.service_hash
-                && **service == *action.service()
+                && same_service(service, action.service())
                 && name.matches_plain(action.name(), CaseFold::Ascii)
         }
         ActionMatcher::Never => false,
     }
 }
 
+/// Equal service prefixes; short, so compared inline rather than through `memcmp`.
+#[inline]
+fn same_service(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
 fn match_action(element: &ActionElement, p: &Prepared<'_>) -> Result<(), Mismatch> {
-    let hit = element
-        .items
-        .iter()
-        .position(|item| action_entry_matches(&item.matcher, p));
+    let hit = element.first_match(p.service_hash, |m| action_entry_matches(m, p));
     match (element.negated, hit) {
         (false, Some(_)) | (true, None) => Ok(()),
         (false, None) => Err(Mismatch::Action),

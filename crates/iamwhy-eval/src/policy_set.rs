@@ -1,5 +1,6 @@
 //! The policies that take part in one authorization, grouped by type (spec §4.1).
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use iamwhy_core::PolicyType;
@@ -49,6 +50,25 @@ pub struct KmsGrant {
     pub encryption_context_equals: Vec<(String, String)>,
     /// `EncryptionContextSubset`: the request's encryption context must include this.
     pub encryption_context_subset: Vec<(String, String)>,
+}
+
+/// The request-context keys that can change a decision over a policy set: two requests
+/// with the same principal (and facts), action and resource whose contexts agree on these
+/// keys get the same decision. Used to re-use decisions over many similar requests.
+#[derive(Clone, Debug, Default)]
+pub struct ContextReads {
+    /// Lower-case names of the keys conditions test and policy variables name.
+    pub keys: BTreeSet<String>,
+    /// Whether KMS grants read the encryption context (every `kms:EncryptionContext:` key).
+    pub encryption_context: bool,
+}
+
+impl ContextReads {
+    /// Whether a (lower-case) key can change a decision.
+    pub fn reads(&self, key_lower: &str) -> bool {
+        self.keys.contains(key_lower)
+            || (self.encryption_context && key_lower.starts_with("kms:encryptioncontext:"))
+    }
 }
 
 /// Every policy that can apply to one request.
@@ -145,6 +165,30 @@ impl PolicySet {
                 .map(std::slice::from_ref)
                 .unwrap_or(&[]),
         }
+    }
+
+    /// Every policy of the set, group by group.
+    pub fn all_policies(&self) -> impl Iterator<Item = &Policy> {
+        fn levels(l: &Option<Vec<Vec<Policy>>>) -> impl Iterator<Item = &Policy> {
+            l.iter().flatten().flatten()
+        }
+        self.identity
+            .iter()
+            .chain(&self.permissions_boundary)
+            .chain(self.session.iter().flatten())
+            .chain(levels(&self.scps))
+            .chain(levels(&self.rcps))
+            .chain(&self.resource)
+            .chain(&self.vpc_endpoints)
+    }
+
+    /// Adds what the evaluation of this set can read from the request context (see
+    /// [`ContextReads`]).
+    pub fn context_reads(&self, reads: &mut ContextReads) {
+        for p in self.all_policies() {
+            p.document.context_keys_read(&mut reads.keys);
+        }
+        reads.encryption_context |= !self.kms_grants.is_empty();
     }
 
     /// The policy a statement reference points into.

@@ -11,13 +11,17 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 
-use iamwhy_analysis::complete_request;
+use iamwhy_analysis::resource_facts;
 use iamwhy_catalog::Catalog;
 use iamwhy_core::time::Instant;
 use iamwhy_core::{
-    Action, Context, Decision, Diagnostics, Principal, Request, Resource, SourceMap,
+    Action, Context, ContextValue, Decision, Diagnostics, Principal, Request, Resource, SourceMap,
+    normalize_key,
 };
-use iamwhy_eval::{EvalOptions, Policy, PolicySet, authorize};
+use iamwhy_eval::{
+    ContextReads, EvalOptions, Policy, PolicySet, authorize, derive_principal_context,
+    derive_request_context,
+};
 use iamwhy_snapshot::{Changes, PrincipalPolicies, ResolvedPrincipal, ResourceSide, Snapshot};
 use iamwhy_trail::Event;
 use iamwhy_trail::scan::Origin;
@@ -189,6 +193,8 @@ struct PolicyEntry {
 /// A principal of the log resolved against the snapshot, with its policies.
 struct PrincipalEntry {
     who: ResolvedPrincipal,
+    /// The context keys derived from the principal alone, derived once.
+    base: Arc<Context>,
     key: Arc<str>,
     policies: Arc<PolicyEntry>,
 }
@@ -198,6 +204,57 @@ struct Sets {
     before: PolicySet,
     after: Option<PolicySet>,
     side: ResourceSide,
+    /// What the two sets read from the request context.
+    reads: ContextReads,
+}
+
+/// Most decisions remembered (each entry is a key of a few hundred bytes).
+const MEMO_MAX: usize = 1 << 20;
+
+/// The key under which a decision is remembered: everything the decisions over `sets` can
+/// depend on. The principal (with its facts) and the policy sets are the cached entries
+/// themselves, named by address (cached entries live as long as the replayer); the action,
+/// the other actions the call needs and the resource; the values of the context keys the
+/// policies read (the keys derived from the principal and resource are functions of those);
+/// the time when a policy reads `aws:CurrentTime` or `aws:EpochTime`. Fields are
+/// length-prefixed, so different requests never share a key.
+fn memo_key(entry: &Arc<PrincipalEntry>, sets: &Arc<Sets>, req: &Reconstructed) -> Vec<u8> {
+    fn field(key: &mut Vec<u8>, bytes: &[u8]) {
+        key.extend_from_slice(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_le_bytes());
+        key.extend_from_slice(bytes);
+    }
+    let mut key = Vec::with_capacity(256);
+    key.extend_from_slice(&(Arc::as_ptr(entry) as usize).to_le_bytes());
+    key.extend_from_slice(&(Arc::as_ptr(sets) as usize).to_le_bytes());
+    field(&mut key, req.action.as_bytes());
+    for a in &req.also_needs {
+        field(&mut key, a.as_bytes());
+    }
+    key.push(0xff);
+    field(&mut key, req.resource.as_bytes());
+    let reads = &sets.reads;
+    if reads.reads("aws:currenttime") || reads.reads("aws:epochtime") {
+        let t = req.time.unwrap_or(Instant { secs: 0, nanos: 0 });
+        key.extend_from_slice(&t.secs.to_le_bytes());
+        key.extend_from_slice(&t.nanos.to_le_bytes());
+    }
+    for (k, v) in &req.context {
+        if !reads.reads(&normalize_key(k)) {
+            continue;
+        }
+        field(&mut key, k.as_bytes());
+        match v {
+            ContextValue::Single(s) => field(&mut key, s.as_bytes()),
+            ContextValue::Multi(values) => {
+                key.push(0xfe);
+                for s in values {
+                    field(&mut key, s.as_bytes());
+                }
+                key.push(0xff);
+            }
+        }
+    }
+    key
 }
 
 /// What one record came to, computed on a worker thread.
@@ -238,6 +295,10 @@ pub struct Replayer<'a> {
     policies: Cache<Arc<str>, Arc<PolicyEntry>>,
     sides: Cache<String, Arc<(ResourceSide, Option<ResourceSide>)>>,
     sets: Cache<(Arc<str>, String), Arc<Sets>>,
+    /// Decisions (before, with the changes) by [`memo_key`].
+    decisions: Cache<Box<[u8]>, (Decision, Option<Decision>)>,
+    /// Whether decisions are remembered.
+    memo: bool,
     options: EvalOptions,
 }
 
@@ -268,8 +329,17 @@ impl<'a> Replayer<'a> {
             policies: RwLock::default(),
             sides: RwLock::default(),
             sets: RwLock::default(),
+            decisions: RwLock::default(),
+            memo: true,
             options: EvalOptions::default(),
         }
+    }
+
+    /// Turns the re-use of decisions between calls that cannot differ off (on by default);
+    /// the replay's answers are the same either way, only slower without.
+    pub fn remember_decisions(mut self, on: bool) -> Replayer<'a> {
+        self.memo = on;
+        self
     }
 
     /// Whether candidate changes are replayed.
@@ -311,14 +381,67 @@ impl<'a> Replayer<'a> {
         };
         let resource_key = self.snapshot.resource_key(&req.resource);
         let sets = self.sets(&req, &entry, resource_key)?;
+        let key = self.memo.then(|| memo_key(&entry, &sets, &req));
+        let remembered = key.as_ref().and_then(|k| {
+            self.decisions
+                .read()
+                .ok()
+                .and_then(|m| m.get(k.as_slice()).copied())
+        });
+        let (mut before, after) = match remembered {
+            Some(d) => d,
+            None => {
+                let Some(d) = self.decide(&req, &entry, &sets) else {
+                    return Ok(Outcome::Missing(
+                        "the action or resource does not parse".to_owned(),
+                    ));
+                };
+                if let Some(k) = key
+                    && let Ok(mut m) = self.decisions.write()
+                    && m.len() < MEMO_MAX
+                {
+                    m.insert(k.into_boxed_slice(), d);
+                }
+                d
+            }
+        };
+        // A denial the request alone does not explain may come from a check the call makes
+        // in another service (S3's kms:Decrypt): evaluate the operation in full.
+        if p.recorded == Recorded::Denied
+            && before == Decision::Allowed
+            && !Catalog::bundled().hidden_calls_for(&req.action).is_empty()
+        {
+            before = self
+                .with_map(|map| crate::fix::evaluate_as_is(self.snapshot, map, &req, true))?
+                .final_decision();
+        }
+        Ok(Outcome::Evaluated(Box::new(Listed {
+            event: p.call,
+            principal: req.principal,
+            action: req.action,
+            resource: req.resource,
+            recorded: p.recorded,
+            decision: before,
+            after,
+        })))
+    }
+
+    /// The decisions before and with the changes (`None`: the action or resource does not
+    /// parse).
+    fn decide(
+        &self,
+        req: &Reconstructed,
+        entry: &PrincipalEntry,
+        sets: &Sets,
+    ) -> Option<(Decision, Option<Decision>)> {
         let (Ok(action), Ok(resource)) =
             (Action::parse(&req.action), Resource::parse(&req.resource))
         else {
-            return Ok(Outcome::Missing(
-                "the action or resource does not parse".to_owned(),
-            ));
+            return None;
         };
-        let mut context = Context::new();
+        // What the record shows wins over what the principal implies (as in
+        // `derive_context`, which keeps keys already set).
+        let mut context = Context::with_base(entry.base.clone());
         for (k, v) in &req.context {
             context.insert(k, v.clone());
         }
@@ -330,13 +453,12 @@ impl<'a> Replayer<'a> {
             resource_account: None,
             context,
         };
+        // `complete_request`, with the principal's keys already in the context.
         let mut notes = Vec::new();
-        complete_request(
-            self.snapshot,
-            &sets.side,
+        resource_facts(self.snapshot, &sets.side, &mut request, &mut notes);
+        derive_request_context(
             &mut request,
             req.time.unwrap_or(Instant { secs: 0, nanos: 0 }),
-            &mut notes,
         );
         // The call is allowed only if every action it needs is (spec §4.4 per action).
         let extra: Vec<Action> = req
@@ -362,27 +484,9 @@ impl<'a> Replayer<'a> {
             request.action = main;
             d
         };
-        let mut before = decide(&sets.before, &mut request);
-        // A denial the request alone does not explain may come from a check the call makes
-        // in another service (S3's kms:Decrypt): evaluate the operation in full.
-        if p.recorded == Recorded::Denied
-            && before == Decision::Allowed
-            && !Catalog::bundled().hidden_calls_for(&req.action).is_empty()
-        {
-            before = self
-                .with_map(|map| crate::fix::evaluate_as_is(self.snapshot, map, &req, true))?
-                .final_decision();
-        }
+        let before = decide(&sets.before, &mut request);
         let after = sets.after.as_ref().map(|set| decide(set, &mut request));
-        Ok(Outcome::Evaluated(Box::new(Listed {
-            event: p.call,
-            principal: req.principal,
-            action: req.action,
-            resource: req.resource,
-            recorded: p.recorded,
-            decision: before,
-            after,
-        })))
+        Some((before, after))
     }
 
     fn principal(&self, req: &Reconstructed) -> Result<Option<Arc<PrincipalEntry>>, Diagnostics> {
@@ -431,7 +535,10 @@ impl<'a> Replayer<'a> {
                         p
                     }
                 };
+                let mut base = Context::new();
+                derive_principal_context(&who.principal, &who.facts, &mut base);
                 Some(Arc::new(PrincipalEntry {
+                    base: Arc::new(base),
                     who,
                     key: policy_key,
                     policies,
@@ -499,10 +606,16 @@ impl<'a> Replayer<'a> {
             }
             _ => None,
         };
+        let mut reads = ContextReads::default();
+        before.context_reads(&mut reads);
+        if let Some(a) = &after {
+            a.context_reads(&mut reads);
+        }
         let sets = Arc::new(Sets {
             before,
             after,
             side: sides.0.clone(),
+            reads,
         });
         remember(&self.sets, key, sets.clone());
         Ok(sets)

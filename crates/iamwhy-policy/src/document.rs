@@ -1,6 +1,8 @@
 //! The typed policy model (spec §2.1), with the span of every element and compiled matchers.
 
-use iamwhy_core::{Diagnostic, PolicyType, Span};
+use std::collections::BTreeSet;
+
+use iamwhy_core::{Diagnostic, PolicyType, Span, normalize_key};
 
 use crate::arn_pattern::{ArnPattern, ShortArnRule};
 use crate::condition::{CompiledValue, ConditionOperator};
@@ -191,9 +193,42 @@ impl PolicyDocument {
         self.index.candidates(service_hash)
     }
 
+    /// Adds, lower-cased, every request-context key this document can read: the keys its
+    /// conditions test and the keys named by `${...}` variables in its resources, condition
+    /// keys and condition values. Conservative: a `${...}` that is not substituted (version
+    /// 2008-10-17, escapes) is listed too. Nothing else in a document reads the context, so
+    /// two requests that agree on these keys get the same statements matched.
+    pub fn context_keys_read(&self, out: &mut BTreeSet<String>) {
+        for stmt in &self.statements {
+            for c in &stmt.conditions {
+                out.insert(c.key_lower.clone());
+                variable_names(&c.key, out);
+                for v in &c.values {
+                    variable_names(&v.text, out);
+                }
+            }
+            for r in stmt.resource.iter().flat_map(|r| &r.items) {
+                variable_names(&r.text, out);
+            }
+        }
+    }
+
     /// Whether `${...}` variables are substituted in this document (spec §3.6).
     pub fn variables(&self) -> Variables {
         variables_for(self.version)
+    }
+}
+
+/// Adds the lower-cased key of every `${key}` or `${key, 'default'}` in `text`.
+fn variable_names(text: &str, out: &mut BTreeSet<String>) {
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        rest = &rest[start + 2..];
+        let Some(end) = rest.find('}') else { return };
+        let inner = &rest[..end];
+        let key = inner.split_once(',').map_or(inner, |(k, _)| k).trim();
+        out.insert(normalize_key(key));
+        rest = &rest[end + 1..];
     }
 }
 
@@ -235,6 +270,40 @@ pub struct ActionElement {
     pub items: Vec<ActionPattern>,
     /// The `"Action": ...` member.
     pub span: Span,
+    /// The entries by service prefix, for long lists; use [`ActionElement::first_match`].
+    pub(crate) index: Option<Box<ActionIndex>>,
+}
+
+impl ActionElement {
+    /// Lists at least this long are indexed by service prefix.
+    const INDEXED: usize = 12;
+
+    /// The element for these entries.
+    pub fn new(negated: bool, items: Vec<ActionPattern>, span: Span) -> ActionElement {
+        let index =
+            (items.len() >= Self::INDEXED).then(|| Box::new(ActionIndex::build_items(&items)));
+        ActionElement {
+            negated,
+            items,
+            span,
+            index,
+        }
+    }
+
+    /// The position of the first entry for which `matches` holds, looking only at the
+    /// entries that can match an action of the service with this [`service_hash`].
+    pub fn first_match(
+        &self,
+        service_hash: u64,
+        matches: impl Fn(&ActionMatcher) -> bool,
+    ) -> Option<usize> {
+        match &self.index {
+            Some(index) => index
+                .candidates(service_hash)
+                .find(|&i| self.items.get(i).is_some_and(|a| matches(&a.matcher))),
+            None => self.items.iter().position(|a| matches(&a.matcher)),
+        }
+    }
 }
 
 /// One entry of `Action`/`NotAction`.

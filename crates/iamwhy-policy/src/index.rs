@@ -2,7 +2,7 @@
 //! that evaluation looks only at the statements of the request's service (and at those whose
 //! `Action` is `*` or that use `NotAction`).
 
-use crate::document::{ActionMatcher, Statement};
+use crate::document::{ActionMatcher, ActionPattern, Statement};
 
 /// Statement indices by service prefix.
 #[derive(Clone, Debug, Default)]
@@ -18,36 +18,52 @@ impl ActionIndex {
     pub(crate) fn build(statements: &[Statement]) -> ActionIndex {
         let mut index = ActionIndex::default();
         for (i, stmt) in statements.iter().enumerate() {
-            let i = u32::try_from(i).unwrap_or(u32::MAX);
             let any = stmt.action.negated
                 || stmt
                     .action
                     .items
                     .iter()
                     .any(|a| matches!(a.matcher, ActionMatcher::All));
-            if any {
-                index.any_service.push(i);
-                continue;
-            }
-            for item in &stmt.action.items {
-                if let ActionMatcher::Service { service_hash, .. } = item.matcher {
-                    match index
-                        .by_service
-                        .iter_mut()
-                        .find(|(h, _)| *h == service_hash)
-                    {
-                        Some((_, list)) => {
-                            if list.last() != Some(&i) {
-                                list.push(i);
-                            }
+            index.add(i, any, stmt.action.items.iter().map(|a| &a.matcher));
+        }
+        index.finish()
+    }
+
+    /// Indexes the entries of one long `Action`/`NotAction` list, so that a request looks
+    /// only at the entries of its service (ReadOnlyAccess lists over a thousand).
+    pub(crate) fn build_items(items: &[ActionPattern]) -> ActionIndex {
+        let mut index = ActionIndex::default();
+        for (i, item) in items.iter().enumerate() {
+            let any = matches!(item.matcher, ActionMatcher::All);
+            index.add(i, any, std::iter::once(&item.matcher));
+        }
+        index.finish()
+    }
+
+    /// Files entry `i` under every service its matchers name, or under any service.
+    fn add<'a>(&mut self, i: usize, any: bool, matchers: impl Iterator<Item = &'a ActionMatcher>) {
+        let i = u32::try_from(i).unwrap_or(u32::MAX);
+        if any {
+            self.any_service.push(i);
+            return;
+        }
+        for m in matchers {
+            if let ActionMatcher::Service { service_hash, .. } = *m {
+                match self.by_service.iter_mut().find(|(h, _)| *h == service_hash) {
+                    Some((_, list)) => {
+                        if list.last() != Some(&i) {
+                            list.push(i);
                         }
-                        None => index.by_service.push((service_hash, vec![i])),
                     }
+                    None => self.by_service.push((service_hash, vec![i])),
                 }
             }
         }
-        index.by_service.sort_by_key(|(h, _)| *h);
-        index
+    }
+
+    fn finish(mut self) -> ActionIndex {
+        self.by_service.sort_by_key(|(h, _)| *h);
+        self
     }
 
     /// The statements that can match an action of the service with this hash, in document

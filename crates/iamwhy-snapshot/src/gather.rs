@@ -3,6 +3,8 @@
 //! role's inline and attached), its permissions boundary, the SCPs of its account's path,
 //! the resource's policy and the RCPs of the resource account's path.
 
+use std::sync::Arc;
+
 use iamwhy_catalog::{Catalog, is_aws_managed_policy_arn};
 use iamwhy_core::{Diagnostic, Diagnostics, Principal, PrincipalFacts, SourceId, SourceMap, Span};
 use iamwhy_eval::{Policy, PolicySet};
@@ -10,7 +12,8 @@ use iamwhy_policy::{PolicyKind, edit_distance, parse_policy};
 
 use crate::load::key_id_of;
 use crate::model::{
-    BucketEncryption, DocRef, InlinePolicy, OrgPolicyKind, Organization, Role, Snapshot, User,
+    BucketEncryption, DocOrigin, DocRef, InlinePolicy, OrgPolicyKind, Organization, Role, Snapshot,
+    User,
 };
 
 /// A principal of the command line resolved against the snapshot.
@@ -285,7 +288,7 @@ impl Snapshot {
                            attached: &[String]|
          -> Result<(), Diagnostics> {
             for p in inline {
-                let document = parse_doc(map, p.document, PolicyKind::Identity)?;
+                let document = self.document(map, p.document, PolicyKind::Identity)?;
                 out.identity
                     .push(Policy::new(format!("{owner}: {}", p.name), document));
             }
@@ -392,6 +395,22 @@ impl Snapshot {
         Ok(())
     }
 
+    /// A document of a snapshot file, parsed once for each kind it is used as.
+    pub fn document(
+        &self,
+        map: &mut SourceMap,
+        doc: DocRef,
+        kind: PolicyKind,
+    ) -> Result<Arc<iamwhy_policy::PolicyDocument>, Diagnostics> {
+        let origin = DocOrigin::File(doc);
+        if let Some(d) = self.parsed.get(&origin, kind) {
+            return Ok(d);
+        }
+        let d = Arc::new(parse_doc(map, doc, kind)?);
+        self.parsed.insert(origin, kind, d.clone());
+        Ok(d)
+    }
+
     /// A managed policy: from the snapshot (its default version), else an AWS managed policy
     /// from the bundled catalog; `None` when neither has it.
     pub fn managed_policy(
@@ -404,11 +423,11 @@ impl Snapshot {
         if let Some(m) = self.managed.get(arn)
             && let Some(doc) = m.document
         {
-            let document = parse_doc(map, doc, kind)?;
+            let document = self.document(map, doc, kind)?;
             return Ok(Some(Policy {
                 name: m.name.clone(),
                 arn: Some(m.arn.clone()),
-                document: document.into(),
+                document,
             }));
         }
         if !is_aws_managed_policy_arn(arn) {
@@ -421,12 +440,20 @@ impl Snapshot {
             "`{arn}` is not in the snapshot: used the bundled catalog's default version {}",
             bundled.default_version
         ));
-        let source = map.add_file(bundled.source_name(), bundled.pretty_document());
-        let document = parse_policy(map, source, kind)?;
+        let origin = DocOrigin::Bundled(bundled.arn.to_owned());
+        let document = match self.parsed.get(&origin, kind) {
+            Some(d) => d,
+            None => {
+                let source = map.add_file(bundled.source_name(), bundled.pretty_document());
+                let d = Arc::new(parse_policy(map, source, kind)?);
+                self.parsed.insert(origin, kind, d.clone());
+                d
+            }
+        };
         Ok(Some(Policy {
             name: bundled.name.to_owned(),
             arn: Some(bundled.arn.to_owned()),
-            document: document.into(),
+            document,
         }))
     }
 
@@ -494,7 +521,7 @@ impl Snapshot {
                             (Some(p), None) => level.push(Policy {
                                 name: p.name.clone(),
                                 arn: p.arn.clone(),
-                                document: parse_doc(map, p.content, policy_kind)?.into(),
+                                document: self.document(map, p.content, policy_kind)?,
                             }),
                             (None, _) if id == "p-FullAWSAccess" => {
                                 level.push(full_aws_access(map, policy_kind)?);
@@ -553,7 +580,7 @@ impl Snapshot {
             None => match found.document {
                 Some(doc) => Some(Policy::new(
                     found.label.clone(),
-                    parse_doc(map, doc, found.kind)?,
+                    self.document(map, doc, found.kind)?,
                 )),
                 None => None,
             },

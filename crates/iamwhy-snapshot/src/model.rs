@@ -4,8 +4,10 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use iamwhy_core::{Diagnostic, SourceId};
+use iamwhy_policy::{PolicyDocument, PolicyKind};
 
 /// Where a policy document sits in a snapshot file: the byte range of its JSON value (an
 /// object, a JSON string holding the text, or the URL-encoded text the IAM API returns).
@@ -316,4 +318,47 @@ pub struct Snapshot {
     pub files_loaded: usize,
     /// Problems met while loading (bad or unknown files, duplicates): each names its file.
     pub warnings: Vec<Diagnostic>,
+    /// Policy documents parsed so far, shared by every question that needs them.
+    pub(crate) parsed: ParsedDocuments,
+}
+
+/// Where a parsed document came from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum DocOrigin {
+    /// A document of a snapshot file.
+    File(DocRef),
+    /// An AWS managed policy of the bundled catalog, by ARN.
+    Bundled(String),
+}
+
+/// Parsed policy documents by origin and kind (a document is parsed for the kind it is used
+/// as). Thread-safe; a clone of the snapshot starts with an empty cache.
+#[derive(Default)]
+pub(crate) struct ParsedDocuments(
+    std::sync::RwLock<std::collections::HashMap<(DocOrigin, PolicyKind), Arc<PolicyDocument>>>,
+);
+
+impl ParsedDocuments {
+    pub(crate) fn get(&self, origin: &DocOrigin, kind: PolicyKind) -> Option<Arc<PolicyDocument>> {
+        self.0.read().ok()?.get(&(origin.clone(), kind)).cloned()
+    }
+
+    pub(crate) fn insert(&self, origin: DocOrigin, kind: PolicyKind, doc: Arc<PolicyDocument>) {
+        if let Ok(mut m) = self.0.write() {
+            m.insert((origin, kind), doc);
+        }
+    }
+}
+
+impl Clone for ParsedDocuments {
+    fn clone(&self) -> ParsedDocuments {
+        ParsedDocuments::default()
+    }
+}
+
+impl std::fmt::Debug for ParsedDocuments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.read().map(|m| m.len()).unwrap_or(0);
+        write!(f, "ParsedDocuments({n})")
+    }
 }

@@ -50,11 +50,11 @@ impl Parser {
                 }
             }
         }
-        Some(ActionElement {
+        Some(ActionElement::new(
             negated,
             items,
-            span: json::prop_span(self.source, prop),
-        })
+            json::prop_span(self.source, prop),
+        ))
     }
 
     fn action_pattern(&mut self, text: &str, span: Span) -> Option<ActionPattern> {
