@@ -1,10 +1,10 @@
 //! The policies that take part in one authorization, grouped by type (spec §4.1).
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use iamwhy_core::PolicyType;
-use iamwhy_policy::PolicyDocument;
+use iamwhy_policy::{KeyUse, PolicyDocument};
 
 /// A policy document with the name and ARN it is known by.
 #[derive(Clone, Debug)]
@@ -52,22 +52,26 @@ pub struct KmsGrant {
     pub encryption_context_subset: Vec<(String, String)>,
 }
 
-/// The request-context keys that can change a decision over a policy set: two requests
-/// with the same principal (and facts), action and resource whose contexts agree on these
-/// keys get the same decision. Used to re-use decisions over many similar requests.
+/// The request-context keys that can change a decision over a policy set, and how they are
+/// read: two requests with the same principal (and facts), action and resource whose
+/// contexts agree on what these keys are read for get the same decision. Used to re-use
+/// decisions over many similar requests.
 #[derive(Clone, Debug, Default)]
 pub struct ContextReads {
     /// Lower-case names of the keys conditions test and policy variables name.
-    pub keys: BTreeSet<String>,
+    pub keys: BTreeMap<String, KeyUse>,
     /// Whether KMS grants read the encryption context (every `kms:EncryptionContext:` key).
     pub encryption_context: bool,
 }
 
 impl ContextReads {
-    /// Whether a (lower-case) key can change a decision.
-    pub fn reads(&self, key_lower: &str) -> bool {
-        self.keys.contains(key_lower)
-            || (self.encryption_context && key_lower.starts_with("kms:encryptioncontext:"))
+    /// How a (lower-case) key is read; `None` when it cannot change a decision.
+    pub fn read(&self, key_lower: &str) -> Option<&KeyUse> {
+        const VALUE: &KeyUse = &KeyUse::Value;
+        self.keys.get(key_lower).or_else(|| {
+            (self.encryption_context && key_lower.starts_with("kms:encryptioncontext:"))
+                .then_some(VALUE)
+        })
     }
 }
 

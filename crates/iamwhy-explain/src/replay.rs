@@ -22,9 +22,10 @@ use iamwhy_eval::{
     ContextReads, EvalOptions, Policy, PolicySet, authorize, derive_principal_context,
     derive_request_context,
 };
+use iamwhy_policy::{KeyUse, parse_ip};
 use iamwhy_snapshot::{Changes, PrincipalPolicies, ResolvedPrincipal, ResourceSide, Snapshot};
-use iamwhy_trail::Event;
 use iamwhy_trail::scan::Origin;
+use iamwhy_trail::{DenialMessage, Event};
 use serde::Serialize;
 
 use crate::request::{Reconstructed, Unexplained, from_event};
@@ -44,16 +45,6 @@ pub enum Recorded {
     OtherError,
 }
 
-/// A record made ready on a worker thread: its request, or why there is none.
-pub struct Prepared {
-    /// The call, for listings.
-    pub call: CallRef,
-    /// What CloudTrail recorded.
-    pub recorded: Recorded,
-    /// The request, or why not.
-    pub request: Result<Reconstructed, Unexplained>,
-}
-
 /// A record, as a listing cites it.
 #[derive(Clone, Debug, Serialize)]
 pub struct CallRef {
@@ -71,24 +62,25 @@ pub struct CallRef {
     pub at: String,
 }
 
-/// Turns a record into a [`Prepared`] (runs on the scan's workers).
-pub fn prepare(event: &Event, origin: &Origin, snapshot: &Snapshot) -> Prepared {
-    let recorded = match (&event.error_code, event.is_denied()) {
-        (None, _) => Recorded::Allowed,
-        (Some(_), true) => Recorded::Denied,
-        (Some(_), false) => Recorded::OtherError,
-    };
-    let message = event.denial();
-    Prepared {
-        call: CallRef {
+impl CallRef {
+    /// The record at `origin`.
+    pub fn of(event: &Event, origin: &Origin) -> CallRef {
+        CallRef {
             time: event.event_time.clone(),
             event_id: event.event_id.clone(),
             call: event.action_label(),
             error_code: event.error_code.clone(),
             at: format!("{}:{}", origin.file, origin.line),
-        },
-        recorded,
-        request: from_event(event, &message, Some(snapshot)),
+        }
+    }
+}
+
+/// What CloudTrail recorded about a call.
+fn recorded_of(event: &Event) -> Recorded {
+    match (&event.error_code, event.is_denied()) {
+        (None, _) => Recorded::Allowed,
+        (Some(_), true) => Recorded::Denied,
+        (Some(_), false) => Recorded::OtherError,
     }
 }
 
@@ -215,9 +207,11 @@ const MEMO_MAX: usize = 1 << 20;
 /// depend on. The principal (with its facts) and the policy sets are the cached entries
 /// themselves, named by address (cached entries live as long as the replayer); the action,
 /// the other actions the call needs and the resource; the values of the context keys the
-/// policies read (the keys derived from the principal and resource are functions of those);
-/// the time when a policy reads `aws:CurrentTime` or `aws:EpochTime`. Fields are
-/// length-prefixed, so different requests never share a key.
+/// policies read (the keys derived from the principal and resource are functions of those),
+/// or for a key read only by `IpAddress`/`NotIpAddress` which of the policies' networks
+/// hold the value (nothing else of an address can change the decision); the time when a
+/// policy reads `aws:CurrentTime` or `aws:EpochTime`. Fields are length-prefixed, so
+/// requests that may be decided differently never share a key.
 fn memo_key(entry: &Arc<PrincipalEntry>, sets: &Arc<Sets>, req: &Reconstructed) -> Vec<u8> {
     fn field(key: &mut Vec<u8>, bytes: &[u8]) {
         key.extend_from_slice(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_le_bytes());
@@ -233,28 +227,49 @@ fn memo_key(entry: &Arc<PrincipalEntry>, sets: &Arc<Sets>, req: &Reconstructed) 
     key.push(0xff);
     field(&mut key, req.resource.as_bytes());
     let reads = &sets.reads;
-    if reads.reads("aws:currenttime") || reads.reads("aws:epochtime") {
+    if reads.read("aws:currenttime").is_some() || reads.read("aws:epochtime").is_some() {
         let t = req.time.unwrap_or(Instant { secs: 0, nanos: 0 });
         key.extend_from_slice(&t.secs.to_le_bytes());
         key.extend_from_slice(&t.nanos.to_le_bytes());
     }
     for (k, v) in &req.context {
-        if !reads.reads(&normalize_key(k)) {
+        let Some(read) = reads.read(&normalize_key(k)) else {
             continue;
-        }
+        };
         field(&mut key, k.as_bytes());
-        match v {
-            ContextValue::Single(s) => field(&mut key, s.as_bytes()),
-            ContextValue::Multi(values) => {
-                key.push(0xfe);
-                for s in values {
-                    field(&mut key, s.as_bytes());
-                }
-                key.push(0xff);
+        key.push(match v {
+            ContextValue::Single(_) => 0xfe,
+            ContextValue::Multi(_) => 0xfd,
+        });
+        for s in v.values() {
+            match read {
+                KeyUse::Value => field(&mut key, s.as_bytes()),
+                // `IpAddress` tells values apart only by which networks hold them.
+                KeyUse::Networks(nets) => match parse_ip(s) {
+                    Some(ip) => {
+                        key.push(1);
+                        key.extend(nets.iter().map(|n| u8::from(n.contains(ip))));
+                    }
+                    None => key.push(0),
+                },
             }
         }
+        key.push(0xff);
     }
     key
+}
+
+/// An evaluated call.
+pub struct Evaluated {
+    /// What CloudTrail recorded.
+    pub recorded: Recorded,
+    /// Our decision (before the changes).
+    pub decision: Decision,
+    /// Our decision with the changes.
+    pub after: Option<Decision>,
+    /// The call in full, when a report lists it: a disagreement with CloudTrail, or a call
+    /// the changes affect.
+    pub listed: Option<Box<Listed>>,
 }
 
 /// What one record came to, computed on a worker thread.
@@ -268,15 +283,25 @@ pub enum Outcome {
     /// The principal is not in the snapshot.
     UnknownPrincipal,
     /// Evaluated.
-    Evaluated(Box<Listed>),
+    Evaluated(Evaluated),
     /// The snapshot could not be read for this record.
     Failed(Diagnostics),
 }
 
-type Cache<K, V> = RwLock<HashMap<K, V>>;
+type Cache<K, V> = RwLock<HashMap<K, V, foldhash::fast::RandomState>>;
 
-fn cached<K: std::hash::Hash + Eq, V: Clone>(cache: &Cache<K, V>, key: &K) -> Option<V> {
+fn cached<K, Q, V>(cache: &Cache<K, V>, key: &Q) -> Option<V>
+where
+    K: std::hash::Hash + Eq + std::borrow::Borrow<Q>,
+    Q: std::hash::Hash + Eq + ?Sized,
+    V: Clone,
+{
     cache.read().ok()?.get(key).cloned()
+}
+
+/// Two strings as one cache key: the first one's length, `:`, both.
+fn pair_key(a: &str, b: &str) -> String {
+    format!("{}:{a}{b}", a.len())
 }
 
 fn remember<K: std::hash::Hash + Eq, V>(cache: &Cache<K, V>, key: K, value: V) {
@@ -285,16 +310,19 @@ fn remember<K: std::hash::Hash + Eq, V>(cache: &Cache<K, V>, key: K, value: V) {
     }
 }
 
-/// Evaluates prepared records, on any number of threads, keeping the gathered policies.
+/// Replays records, on any number of threads, keeping the gathered policies.
 pub struct Replayer<'a> {
     snapshot: &'a Snapshot,
     map: Mutex<&'a mut SourceMap>,
     changes: Option<Changes>,
     session: Option<Vec<Policy>>,
-    principals: Cache<(String, Option<String>), Option<Arc<PrincipalEntry>>>,
+    /// By principal, or [`pair_key`] of principal and parent user (a principal ARN never
+    /// starts with a digit).
+    principals: Cache<String, Option<Arc<PrincipalEntry>>>,
     policies: Cache<Arc<str>, Arc<PolicyEntry>>,
     sides: Cache<String, Arc<(ResourceSide, Option<ResourceSide>)>>,
-    sets: Cache<(Arc<str>, String), Arc<Sets>>,
+    /// By [`pair_key`] of resource key and policy key.
+    sets: Cache<String, Arc<Sets>>,
     /// Decisions (before, with the changes) by [`memo_key`].
     decisions: Cache<Box<[u8]>, (Decision, Option<Decision>)>,
     /// Whether decisions are remembered.
@@ -356,22 +384,30 @@ impl<'a> Replayer<'a> {
         f(&mut guard)
     }
 
-    /// Evaluates one record (safe to call from several threads).
-    pub fn evaluate(&self, p: Prepared) -> Outcome {
-        match self.evaluate_inner(p) {
+    /// Replays one record whose denial message (if any) is `message` (safe to call from
+    /// several threads).
+    pub fn replay(&self, event: &Event, message: &DenialMessage, origin: &Origin) -> Outcome {
+        let recorded = recorded_of(event);
+        let request = from_event(event, message, Some(self.snapshot));
+        match self.evaluate(recorded, request, || CallRef::of(event, origin)) {
             Ok(o) => o,
             Err(e) => Outcome::Failed(e),
         }
     }
 
-    fn evaluate_inner(&self, p: Prepared) -> Result<Outcome, Diagnostics> {
-        let req = match p.request {
+    fn evaluate(
+        &self,
+        recorded: Recorded,
+        request: Result<Reconstructed, Unexplained>,
+        call: impl FnOnce() -> CallRef,
+    ) -> Result<Outcome, Diagnostics> {
+        let req = match request {
             Ok(r) => r,
             Err(u) => {
                 let reason = u.reasons.first().cloned().unwrap_or_default();
                 return Ok(match u.kind {
                     "not-authorized" => Outcome::NotAuthorized,
-                    "unknown-action" => Outcome::UnknownAction(p.call.call),
+                    "unknown-action" => Outcome::UnknownAction(call().call),
                     _ => Outcome::Missing(generalise(&reason)),
                 });
             }
@@ -407,7 +443,7 @@ impl<'a> Replayer<'a> {
         };
         // A denial the request alone does not explain may come from a check the call makes
         // in another service (S3's kms:Decrypt): evaluate the operation in full.
-        if p.recorded == Recorded::Denied
+        if recorded == Recorded::Denied
             && before == Decision::Allowed
             && !Catalog::bundled().hidden_calls_for(&req.action).is_empty()
         {
@@ -415,15 +451,31 @@ impl<'a> Replayer<'a> {
                 .with_map(|map| crate::fix::evaluate_as_is(self.snapshot, map, &req, true))?
                 .final_decision();
         }
-        Ok(Outcome::Evaluated(Box::new(Listed {
-            event: p.call,
-            principal: req.principal,
-            action: req.action,
-            resource: req.resource,
-            recorded: p.recorded,
+        let allowed = before == Decision::Allowed;
+        let disagrees = match recorded {
+            Recorded::Allowed => !allowed,
+            Recorded::Denied => allowed,
+            Recorded::OtherError => false,
+        };
+        let changed = recorded != Recorded::OtherError
+            && after.is_some_and(|a| (a == Decision::Allowed) != allowed);
+        let listed = (disagrees || changed).then(|| {
+            Box::new(Listed {
+                event: call(),
+                principal: req.principal,
+                action: req.action,
+                resource: req.resource,
+                recorded,
+                decision: before,
+                after,
+            })
+        });
+        Ok(Outcome::Evaluated(Evaluated {
+            recorded,
             decision: before,
             after,
-        })))
+            listed,
+        }))
     }
 
     /// The decisions before and with the changes (`None`: the action or resource does not
@@ -490,8 +542,11 @@ impl<'a> Replayer<'a> {
     }
 
     fn principal(&self, req: &Reconstructed) -> Result<Option<Arc<PrincipalEntry>>, Diagnostics> {
-        let key = (req.principal.clone(), req.parent_user.clone());
-        if let Some(e) = cached(&self.principals, &key) {
+        let key = match &req.parent_user {
+            Some(parent) => pair_key(&req.principal, parent),
+            None => req.principal.clone(),
+        };
+        if let Some(e) = cached(&self.principals, key.as_str()) {
             return Ok(e);
         }
         let entry = match self.known(req).then(|| {
@@ -571,11 +626,12 @@ impl<'a> Replayer<'a> {
         entry: &PrincipalEntry,
         resource_key: String,
     ) -> Result<Arc<Sets>, Diagnostics> {
-        let key = (entry.key.clone(), resource_key);
-        if let Some(s) = cached(&self.sets, &key) {
+        let key = pair_key(&resource_key, &entry.key);
+        if let Some(s) = cached(&self.sets, key.as_str()) {
             return Ok(s);
         }
-        let sides = match cached(&self.sides, &key.1) {
+        let resource_key = resource_key.as_str();
+        let sides = match cached(&self.sides, resource_key) {
             Some(s) => s,
             None => {
                 let pair = self.with_map(|map| {
@@ -589,7 +645,7 @@ impl<'a> Replayer<'a> {
                     Ok::<_, Diagnostics>((before, after))
                 })?;
                 let s = Arc::new(pair);
-                remember(&self.sides, key.1.clone(), s.clone());
+                remember(&self.sides, resource_key.to_owned(), s.clone());
                 s
             }
         };
@@ -654,7 +710,7 @@ impl Tally {
     pub fn add(&mut self, o: Outcome) {
         let c = &mut self.report.coverage;
         c.events += 1;
-        let l = match o {
+        let e = match o {
             Outcome::NotAuthorized => {
                 c.not_authorized += 1;
                 return;
@@ -679,12 +735,12 @@ impl Tally {
                 self.failure.get_or_insert(e);
                 return;
             }
-            Outcome::Evaluated(l) => l,
+            Outcome::Evaluated(e) => e,
         };
         c.mapped += 1;
         c.evaluated += 1;
-        let allowed = l.decision == Decision::Allowed;
-        match (l.recorded, allowed) {
+        let allowed = e.decision == Decision::Allowed;
+        match (e.recorded, allowed) {
             (Recorded::OtherError, _) => self.report.other_errors += 1,
             (Recorded::Allowed, true) | (Recorded::Denied, false) => self.report.agreements += 1,
             (recorded, _) => {
@@ -694,14 +750,17 @@ impl Tally {
                 } else {
                     self.report.aws_allowed_we_deny += 1;
                 }
-                if self.report.disagreements.len() < LISTED {
-                    self.report.disagreements.push((*l).clone());
+                if self.report.disagreements.len() < LISTED
+                    && let Some(l) = &e.listed
+                {
+                    self.report.disagreements.push((**l).clone());
                 }
             }
         }
-        if let Some(after) = l.after
-            && l.recorded != Recorded::OtherError
+        if let Some(after) = e.after
+            && e.recorded != Recorded::OtherError
             && (after == Decision::Allowed) != allowed
+            && let Some(l) = &e.listed
         {
             let groups = if after == Decision::Allowed {
                 &mut self.newly_allowed

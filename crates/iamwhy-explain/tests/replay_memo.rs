@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use iamwhy_core::{Decision, SourceMap};
-use iamwhy_explain::replay::{Outcome, Replayer, prepare};
+use iamwhy_explain::replay::{Outcome, Replayer};
 use iamwhy_snapshot::{Changes, Snapshot};
 use iamwhy_trail::input::collect_inputs;
 use iamwhy_trail::scan::{Prefilter, Scan, scan};
@@ -26,7 +26,7 @@ fn decisions(
     logs: &[String],
     changes: Option<Changes>,
     memo: bool,
-) -> Vec<(String, Decision, Option<Decision>)> {
+) -> Vec<(Decision, Option<Decision>)> {
     let replayer = Replayer::new(snapshot, map, changes, None).remember_decisions(memo);
     let inputs = collect_inputs(logs);
     let settings = Scan {
@@ -38,10 +38,10 @@ fn decisions(
     scan(
         &inputs,
         &settings,
-        |event, origin| Some(replayer.evaluate(prepare(&event, origin, snapshot))),
+        |event, origin| Some(replayer.replay(&event, &event.denial(), origin)),
         |o| {
-            if let Outcome::Evaluated(l) = o {
-                out.push((l.event.at.clone(), l.decision, l.after));
+            if let Outcome::Evaluated(e) = o {
+                out.push((e.decision, e.after));
             }
         },
     );
@@ -172,7 +172,7 @@ fn remembered_decisions_tell_apart_resources_context_and_time() {
     let remembered = decisions(&snapshot, &mut map, &logs, None, true);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(fresh.len(), records.len());
-    let allowed = fresh.iter().filter(|d| d.1 == Decision::Allowed).count();
+    let allowed = fresh.iter().filter(|d| d.0 == Decision::Allowed).count();
     // Spot checks that the calls do differ: 40 of 80 come from the office (all allowed but
     // the secret object outside us-east-1), plus public and own-prefix objects from anywhere
     // and the private object before 2027 from elsewhere.

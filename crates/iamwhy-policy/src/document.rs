@@ -1,13 +1,14 @@
 //! The typed policy model (spec §2.1), with the span of every element and compiled matchers.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use iamwhy_core::{Diagnostic, PolicyType, Span, normalize_key};
 
 use crate::arn_pattern::{ArnPattern, ShortArnRule};
-use crate::condition::{CompiledValue, ConditionOperator};
+use crate::condition::{CompiledValue, ConditionOperator, OperatorFamily};
 use crate::index::{ActionIndex, Candidates};
 use crate::pattern::{Pattern, Variables};
+use crate::values::IpNet;
 
 /// What a policy document is used as; decides which elements it may hold (spec §2.1 table)
 /// and how its ARNs and principals are read.
@@ -184,6 +185,8 @@ pub struct PolicyDocument {
     pub warnings: Vec<Diagnostic>,
     /// Statements by service prefix; use [`PolicyDocument::candidates`].
     pub(crate) index: ActionIndex,
+    /// [`PolicyDocument::context_keys_read`], computed on first use.
+    pub(crate) reads: std::sync::OnceLock<BTreeMap<String, KeyUse>>,
 }
 
 impl PolicyDocument {
@@ -193,15 +196,42 @@ impl PolicyDocument {
         self.index.candidates(service_hash)
     }
 
-    /// Adds, lower-cased, every request-context key this document can read: the keys its
-    /// conditions test and the keys named by `${...}` variables in its resources, condition
-    /// keys and condition values. Conservative: a `${...}` that is not substituted (version
-    /// 2008-10-17, escapes) is listed too. Nothing else in a document reads the context, so
-    /// two requests that agree on these keys get the same statements matched.
-    pub fn context_keys_read(&self, out: &mut BTreeSet<String>) {
+    /// Adds, lower-cased, every request-context key this document can read, with how it
+    /// reads it: the keys its conditions test and the keys named by `${...}` variables in
+    /// its resources, condition keys and condition values. Conservative: a `${...}` that is
+    /// not substituted (version 2008-10-17, escapes) is listed too. Nothing else in a
+    /// document reads the context, so two requests that agree on what these keys are read
+    /// for get the same statements matched.
+    pub fn context_keys_read(&self, out: &mut BTreeMap<String, KeyUse>) {
+        let reads = self.reads.get_or_init(|| {
+            let mut reads = BTreeMap::new();
+            self.collect_reads(&mut reads);
+            reads
+        });
+        for (k, read) in reads {
+            add_use(out, k.clone(), read.clone());
+        }
+    }
+
+    fn collect_reads(&self, out: &mut BTreeMap<String, KeyUse>) {
         for stmt in &self.statements {
             for c in &stmt.conditions {
-                out.insert(c.key_lower.clone());
+                let networks: Option<Vec<IpNet>> = (c.operator.base.family == OperatorFamily::Ip)
+                    .then(|| {
+                        c.values
+                            .iter()
+                            .map(|v| match v.compiled {
+                                CompiledValue::Ip(net) => Some(net),
+                                _ => None,
+                            })
+                            .collect()
+                    })
+                    .flatten();
+                let read = match networks {
+                    Some(n) => KeyUse::Networks(n),
+                    None => KeyUse::Value,
+                };
+                add_use(out, c.key_lower.clone(), read);
                 variable_names(&c.key, out);
                 for v in &c.values {
                     variable_names(&v.text, out);
@@ -219,15 +249,42 @@ impl PolicyDocument {
     }
 }
 
+/// How a policy reads a request-context key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyUse {
+    /// Only by `IpAddress`/`NotIpAddress` against these networks: what matters of a value is
+    /// whether it is an IP address and which of the networks hold it.
+    Networks(Vec<IpNet>),
+    /// Any other way: the value matters as it is.
+    Value,
+}
+
+/// Records one more use of a key: uses by networks add up, any other use wins.
+pub fn add_use(out: &mut BTreeMap<String, KeyUse>, key: String, read: KeyUse) {
+    match (out.get_mut(&key), read) {
+        (None, read) => {
+            out.insert(key, read);
+        }
+        (Some(KeyUse::Networks(have)), KeyUse::Networks(more)) => {
+            for n in more {
+                if !have.contains(&n) {
+                    have.push(n);
+                }
+            }
+        }
+        (Some(have), _) => *have = KeyUse::Value,
+    }
+}
+
 /// Adds the lower-cased key of every `${key}` or `${key, 'default'}` in `text`.
-fn variable_names(text: &str, out: &mut BTreeSet<String>) {
+fn variable_names(text: &str, out: &mut BTreeMap<String, KeyUse>) {
     let mut rest = text;
     while let Some(start) = rest.find("${") {
         rest = &rest[start + 2..];
         let Some(end) = rest.find('}') else { return };
         let inner = &rest[..end];
         let key = inner.split_once(',').map_or(inner, |(k, _)| k).trim();
-        out.insert(normalize_key(key));
+        add_use(out, normalize_key(key), KeyUse::Value);
         rest = &rest[end + 1..];
     }
 }

@@ -46,9 +46,9 @@ pub use condition::{
     SetQualifier, edit_distance,
 };
 pub use document::{
-    ActionElement, ActionMatcher, ActionPattern, Condition, ConditionValue, Effect, PolicyDocument,
-    PolicyKind, PrincipalElement, PrincipalEntry, PrincipalEntryKind, ResourceElement,
-    ResourceMatcher, ResourcePattern, Statement, Version, service_hash,
+    ActionElement, ActionMatcher, ActionPattern, Condition, ConditionValue, Effect, KeyUse,
+    PolicyDocument, PolicyKind, PrincipalElement, PrincipalEntry, PrincipalEntryKind,
+    ResourceElement, ResourceMatcher, ResourcePattern, Statement, Version, add_use, service_hash,
 };
 pub use index::Candidates;
 pub use parse::{parse_policy, parse_policy_str, parse_policy_value};

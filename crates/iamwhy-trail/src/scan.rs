@@ -484,7 +484,7 @@ where
         emitted: Mutex::new(0),
         moved: Condvar::new(),
     };
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: HashSet<String, foldhash::fast::RandomState> = HashSet::default();
     let mut deliver = |batch: Batch<T>, duplicates: &mut u64| {
         for (id, t) in batch {
             if let Some(id) = id

@@ -334,6 +334,7 @@ impl Parser {
             version,
             id,
             index: crate::index::ActionIndex::build(&statements),
+            reads: std::sync::OnceLock::new(),
             statements,
             span: self.span(value),
             warnings: Vec::new(),

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use iamwhy_analysis::session_policy_set;
 use iamwhy_core::SourceMap;
-use iamwhy_explain::replay::{Outcome, Replayer, Tally, prepare};
+use iamwhy_explain::replay::{Outcome, Replayer, Tally};
 use iamwhy_explain::{Incident, Record, explain_message, explain_records, group};
 use iamwhy_snapshot::Snapshot;
 use iamwhy_trail::input::collect_inputs;
@@ -194,15 +194,18 @@ pub(crate) fn replay(args: &ReplayArgs, out: &mut Output) -> ExitStatus {
         &inputs,
         &settings,
         |event: Event, origin: &Origin| -> Option<Outcome> {
+            let message = event.denial();
             filter
-                .matches(&event, &event.denial())
-                .then(|| replayer.evaluate(prepare(&event, origin, &snapshot)))
+                .matches(&event, &message)
+                .then(|| replayer.replay(&event, &message, origin))
         },
         |o| tally.add(o),
     );
-    drop(replayer);
-    progress.finish();
     let elapsed = started.elapsed();
+    // The caches (parsed policies, remembered decisions) go with the process: freeing them
+    // one by one would take a noticeable part of the run.
+    std::mem::forget(replayer);
+    progress.finish();
     let status = finish_scan(&stats, out);
     if status != ExitStatus::Success {
         return status;
