@@ -80,6 +80,11 @@ pub(crate) enum Command {
     /// what CloudTrail recorded; with candidate changes, lists the past calls the change
     /// would newly deny or newly allow.
     Replay(Box<ReplayArgs>),
+    /// Which credentials will this program use? Inspects the environment and the shared
+    /// files as an SDK's default credential provider chain would and lists every source in
+    /// order: used, shadowed, not configured or unusable (and why). Offline; `--probe` asks
+    /// the local instance and container metadata endpoints. Secrets are never printed.
+    Creds(CredsArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -315,4 +320,32 @@ pub(crate) struct ActionsArgs {
     /// documented dependent actions.
     #[arg(long)]
     pub(crate) dependent: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CredsArgs {
+    /// The SDK whose chain to follow: cli, python, java-v1, java-v2, js-v3, go-v2, php,
+    /// dotnet, rust.
+    #[arg(long, default_value = "cli", value_parser = parse_sdk)]
+    pub(crate) sdk: iamwhy_creds::Sdk,
+    /// A profile chosen explicitly, as the CLI's `--profile` or a profile named in code
+    /// (for the CLI and boto3 it removes the environment keys from the chain).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) profile: Option<String>,
+    /// Ask the local metadata endpoints (IMDSv2 at 169.254.169.254, the container endpoint
+    /// of AWS_CONTAINER_CREDENTIALS_*) whether a role is there. Never contacts AWS or any
+    /// other address.
+    #[arg(long)]
+    pub(crate) probe: bool,
+    /// A Java system property the program runs with (`aws.accessKeyId=...`,
+    /// `aws.profile=...`); iamwhy cannot read another JVM's properties.
+    #[arg(long = "java-property", value_name = "KEY=VALUE")]
+    pub(crate) java_properties: Vec<String>,
+}
+
+fn parse_sdk(s: &str) -> Result<iamwhy_creds::Sdk, String> {
+    iamwhy_creds::Sdk::parse(s).ok_or_else(|| {
+        let ids: Vec<&str> = iamwhy_creds::Sdk::ALL.iter().map(|s| s.id()).collect();
+        format!("expected one of {}", ids.join(", "))
+    })
 }

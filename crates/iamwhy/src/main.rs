@@ -49,6 +49,7 @@ fn main() -> ExitCode {
         Command::Trail(TrailCommand::Timeline(args)) => commands::trail::timeline(args, &mut out),
         Command::Explain(args) => commands::explain::explain(args, &mut out),
         Command::Replay(args) => commands::explain::replay(args, &mut out),
+        Command::Creds(args) => commands::creds::run(args, &mut out),
     };
     match out.finish() {
         Ok(()) => status.into(),

@@ -1,0 +1,384 @@
+//! `--probe`: asks the local metadata endpoints, and only them, whether an instance or
+//! container role is there. IMDSv2 (a token from `PUT /latest/api/token`, then the role name
+//! and its credentials' key id and expiry) at `169.254.169.254` or `[fd00:ec2::254]` (or the
+//! `AWS_EC2_METADATA_SERVICE_ENDPOINT` override); the container endpoint of
+//! `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` / `_FULL_URI`. Any address other than these
+//! link-local ones and loopback is refused, never contacted. Timeouts are short (one second
+//! to connect, two to read). The secret key and token in the answers are dropped on arrival.
+
+use std::io::{Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::Environment;
+use crate::mask;
+
+/// What a metadata endpoint said.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Finding {
+    /// The endpoint asked.
+    pub endpoint: String,
+    /// Whether it answered with credentials.
+    pub credentials: bool,
+    /// The role (instance profile role name, or the container's role ARN when given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// The masked access key id of the credentials.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_key: Option<String>,
+    /// When the credentials expire.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiration: Option<String>,
+    /// The instance's Region (IMDS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Why there are no credentials (no answer, no role, refused address).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// The results of probing.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Probe {
+    /// The instance metadata service (`None`: disabled by `AWS_EC2_METADATA_DISABLED`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imds: Option<Finding>,
+    /// The container endpoint (`None`: no container variables).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<Finding>,
+}
+
+/// Probes the endpoints the environment names.
+pub fn probe(env: &Environment) -> Probe {
+    Probe {
+        imds: (!imds_disabled(env)).then(|| imds(env)),
+        container: container_url(env).map(|url| container(env, &url)),
+    }
+}
+
+/// `AWS_EC2_METADATA_DISABLED=true` (any case) turns the instance metadata provider off.
+pub fn imds_disabled(env: &Environment) -> bool {
+    env.var("AWS_EC2_METADATA_DISABLED")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+}
+
+/// The IMDS base URL the SDKs use.
+pub fn imds_endpoint(env: &Environment) -> String {
+    if let Some(e) = env.var("AWS_EC2_METADATA_SERVICE_ENDPOINT") {
+        return e.trim_end_matches('/').to_owned();
+    }
+    match env.var("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE") {
+        Some(m) if m.eq_ignore_ascii_case("ipv6") => "http://[fd00:ec2::254]".to_owned(),
+        _ => "http://169.254.169.254".to_owned(),
+    }
+}
+
+/// The container credentials URL: the relative URI on ECS's address, else the full URI.
+pub fn container_url(env: &Environment) -> Option<String> {
+    if let Some(rel) = env.var("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
+        return Some(format!("http://169.254.170.2{rel}"));
+    }
+    env.var("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        .map(str::to_owned)
+}
+
+/// Whether the SDKs accept a full container URI: `https`, or `http` to loopback, ECS
+/// (`169.254.170.2`) or EKS Pod Identity (`169.254.170.23`, `[fd00:ec2::23]`) (spec §6.1).
+pub fn container_url_allowed(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return true;
+    }
+    parse_http(url).is_some_and(|(host, _, _)| {
+        host == "localhost"
+            || host.parse::<IpAddr>().is_ok_and(|ip| {
+                ip.is_loopback()
+                    || ["169.254.170.2", "169.254.170.23", "fd00:ec2::23"]
+                        .iter()
+                        .any(|a| a.parse::<IpAddr>().is_ok_and(|x| x == ip))
+            })
+    })
+}
+
+/// Addresses iamwhy may contact: the metadata addresses and loopback.
+fn contactable(ip: IpAddr) -> bool {
+    ip.is_loopback()
+        || [
+            "169.254.169.254",
+            "169.254.170.2",
+            "169.254.170.23",
+            "fd00:ec2::254",
+            "fd00:ec2::23",
+        ]
+        .iter()
+        .any(|a| a.parse::<IpAddr>().is_ok_and(|x| x == ip))
+}
+
+fn imds(env: &Environment) -> Finding {
+    let base = imds_endpoint(env);
+    let mut f = Finding {
+        endpoint: base.clone(),
+        ..Finding::default()
+    };
+    let token = match request(
+        "PUT",
+        &format!("{base}/latest/api/token"),
+        &[("X-aws-ec2-metadata-token-ttl-seconds", "60")],
+    ) {
+        Ok((200, body)) => Some(body.trim().to_owned()),
+        Ok(_) => None,
+        Err(e) => {
+            f.problem = Some(e);
+            return f;
+        }
+    };
+    let v1_disabled = env
+        .var("AWS_EC2_METADATA_V1_DISABLED")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if token.is_none() && v1_disabled {
+        f.problem = Some("no IMDSv2 token and IMDSv1 is disabled".to_owned());
+        return f;
+    }
+    let headers: Vec<(&str, &str)> = token
+        .as_deref()
+        .map(|t| vec![("X-aws-ec2-metadata-token", t)])
+        .unwrap_or_default();
+    if let Ok((200, region)) = request(
+        "GET",
+        &format!("{base}/latest/meta-data/placement/region"),
+        &headers,
+    ) {
+        f.region = Some(region.trim().to_owned()).filter(|r| !r.is_empty());
+    }
+    let roles = match request(
+        "GET",
+        &format!("{base}/latest/meta-data/iam/security-credentials/"),
+        &headers,
+    ) {
+        Ok((200, body)) => body,
+        Ok((404, _)) => {
+            f.problem = Some("the instance has no instance profile (no role)".to_owned());
+            return f;
+        }
+        Ok((code, _)) => {
+            f.problem = Some(format!("the metadata service answered HTTP {code}"));
+            return f;
+        }
+        Err(e) => {
+            f.problem = Some(e);
+            return f;
+        }
+    };
+    let Some(role) = roles.lines().map(str::trim).find(|l| !l.is_empty()) else {
+        f.problem = Some("the instance has no instance profile (no role)".to_owned());
+        return f;
+    };
+    f.role = Some(role.to_owned());
+    match request(
+        "GET",
+        &format!("{base}/latest/meta-data/iam/security-credentials/{role}"),
+        &headers,
+    ) {
+        Ok((200, body)) => read_credentials(&body, &mut f),
+        Ok((code, _)) => f.problem = Some(format!("the role's credentials: HTTP {code}")),
+        Err(e) => f.problem = Some(e),
+    }
+    f
+}
+
+fn container(env: &Environment, url: &str) -> Finding {
+    let mut f = Finding {
+        endpoint: url.to_owned(),
+        ..Finding::default()
+    };
+    if !container_url_allowed(url) {
+        f.problem = Some(
+            "the SDKs refuse this address (http only to loopback, 169.254.170.2 or 169.254.170.23)"
+                .to_owned(),
+        );
+        return f;
+    }
+    let token = match env.var("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(t) => Some(t.trim().to_owned()),
+            Err(e) => {
+                f.problem = Some(format!("cannot read the authorization token file: {e}"));
+                return f;
+            }
+        },
+        None => env
+            .var("AWS_CONTAINER_AUTHORIZATION_TOKEN")
+            .map(str::to_owned),
+    };
+    let headers: Vec<(&str, &str)> = token
+        .as_deref()
+        .map(|t| vec![("Authorization", t)])
+        .unwrap_or_default();
+    match request("GET", url, &headers) {
+        Ok((200, body)) => read_credentials(&body, &mut f),
+        Ok((code, _)) => f.problem = Some(format!("the container endpoint answered HTTP {code}")),
+        Err(e) => f.problem = Some(e),
+    }
+    f
+}
+
+/// Keeps the key id (masked), expiry and role of a credentials answer; drops the rest.
+fn read_credentials(body: &str, f: &mut Finding) {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(body) else {
+        f.problem = Some("the answer is not JSON credentials".to_owned());
+        return;
+    };
+    let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
+    match text("AccessKeyId") {
+        Some(id) => {
+            f.credentials = true;
+            f.access_key = Some(mask::access_key_id(&id));
+        }
+        None => {
+            f.problem = Some(match text("Code") {
+                Some(c) => format!("no credentials in the answer (Code {c})"),
+                None => "no credentials in the answer".to_owned(),
+            });
+        }
+    }
+    f.expiration = text("Expiration");
+    if let Some(arn) = text("RoleArn") {
+        f.role = Some(arn);
+    }
+}
+
+/// `http://host[:port]/path` → (host, port, path); `None` for other schemes.
+fn parse_http(url: &str) -> Option<(String, u16, String)> {
+    let rest = url.strip_prefix("http://")?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (h, after) = v6.split_once(']')?;
+        let port = after
+            .strip_prefix(':')
+            .map_or(Some(80), |p| p.parse().ok())?;
+        (h.to_owned(), port)
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h.to_owned(), p.parse().ok()?),
+            None => (authority.to_owned(), 80),
+        }
+    };
+    Some((host, port, path.to_owned()))
+}
+
+/// One HTTP/1.1 request to a contactable address; (status, body).
+fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Result<(u16, String), String> {
+    let Some((host, port, path)) = parse_http(url) else {
+        return Err(format!("`{url}`: only http:// endpoints are probed"));
+    };
+    let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, port)],
+        Err(_) if host == "localhost" => (host.as_str(), port)
+            .to_socket_addrs()
+            .map_err(|e| e.to_string())?
+            .filter(|a| a.ip().is_loopback())
+            .collect(),
+        Err(_) => {
+            return Err(format!(
+                "`{host}` is not a metadata address or loopback: not contacted"
+            ));
+        }
+    };
+    let Some(addr) = addrs.into_iter().find(|a| contactable(a.ip())) else {
+        return Err(format!(
+            "`{host}` is not a metadata address or loopback: not contacted"
+        ));
+    };
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))
+        .map_err(|e| format!("no answer from {addr}: {e}"))?;
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(2)));
+    let host_header = if addr.is_ipv6() {
+        format!("[{}]:{port}", addr.ip())
+    } else {
+        format!("{}:{port}", addr.ip())
+    };
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: iamwhy\r\nConnection: close\r\nContent-Length: 0\r\n"
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    stream
+        .write_all(req.as_bytes())
+        .map_err(|e| format!("{addr}: {e}"))?;
+    let mut raw = Vec::new();
+    stream
+        .take(1 << 20)
+        .read_to_end(&mut raw)
+        .map_err(|e| format!("{addr}: {e}"))?;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("{addr}: not an HTTP answer"))?;
+    let chunked = head
+        .lines()
+        .any(|l| l.to_ascii_lowercase().starts_with("transfer-encoding:") && l.contains("chunked"));
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    Ok((status, body))
+}
+
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if n == 0 || after.len() < n {
+            break;
+        }
+        out.push_str(&after[..n]);
+        rest = after[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_metadata_addresses_and_loopback_are_contacted() {
+        assert!(
+            request("GET", "http://10.0.0.1/latest", &[])
+                .is_err_and(|e| e.contains("not contacted"))
+        );
+        assert!(
+            request("GET", "http://example.com/", &[]).is_err_and(|e| e.contains("not contacted"))
+        );
+        assert!(contactable(
+            "169.254.169.254"
+                .parse()
+                .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+        ));
+        assert!(!contactable(IpAddr::from([8, 8, 8, 8])));
+    }
+
+    #[test]
+    fn container_addresses_the_sdks_accept() {
+        assert!(container_url_allowed(
+            "http://169.254.170.2/v2/credentials/x"
+        ));
+        assert!(container_url_allowed("http://127.0.0.1:8080/creds"));
+        assert!(container_url_allowed("https://example.com/creds"));
+        assert!(!container_url_allowed("http://10.1.2.3/creds"));
+    }
+}
