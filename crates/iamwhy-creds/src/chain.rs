@@ -410,9 +410,11 @@ fn profile_name(env: &Environment, sdk: Sdk) -> (String, String) {
     {
         return (p.clone(), "Java system property aws.profile".to_owned());
     }
-    // botocore reads AWS_DEFAULT_PROFILE before AWS_PROFILE (its session variable `profile`).
+    // boto3 (botocore) reads AWS_DEFAULT_PROFILE before AWS_PROFILE; the CLI v2 and Go v2
+    // read it after (docs/creds-sources.md §2).
     let vars: &[&str] = match sdk {
-        Sdk::Cli | Sdk::Python => &["AWS_DEFAULT_PROFILE", "AWS_PROFILE"],
+        Sdk::Python => &["AWS_DEFAULT_PROFILE", "AWS_PROFILE"],
+        Sdk::Cli | Sdk::GoV2 => &["AWS_PROFILE", "AWS_DEFAULT_PROFILE"],
         _ => &["AWS_PROFILE"],
     };
     for v in vars {
@@ -527,7 +529,9 @@ fn profile_or_problem(
                     ctx.profile,
                     suggestion(ctx.files, ctx.profile)
                 ),
-                stops: ctx.sdk == Sdk::Dotnet,
+                // .NET v4, Go v2 and Rust end the chain with an error; Java, JavaScript
+                // and PHP go on to the next source (docs/creds-sources.md §2).
+                stops: matches!(ctx.sdk, Sdk::Dotnet | Sdk::GoV2 | Sdk::Rust),
             };
         }
         return Outcome::NotConfigured("no `default` profile".to_owned());
@@ -589,13 +593,14 @@ fn environment(ctx: &Ctx<'_>) -> Outcome {
     } else {
         &["AWS_ACCESS_KEY_ID"]
     };
-    let secret_names: &[&str] = if alt {
-        &["AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY"]
-    } else {
-        &["AWS_SECRET_ACCESS_KEY"]
+    // Java 1.x prefers the legacy name (docs/creds-sources.md §9).
+    let secret_names: &[&str] = match ctx.sdk {
+        Sdk::JavaV1 => &["AWS_SECRET_KEY", "AWS_SECRET_ACCESS_KEY"],
+        Sdk::GoV2 => &["AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY"],
+        _ => &["AWS_SECRET_ACCESS_KEY"],
     };
     let token_names: &[&str] = if matches!(ctx.sdk, Sdk::Cli | Sdk::Python) {
-        &["AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"]
+        &["AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"]
     } else {
         &["AWS_SESSION_TOKEN"]
     };
@@ -1090,10 +1095,11 @@ fn container(ctx: &Ctx<'_>) -> Outcome {
             "neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor _FULL_URI is set".to_owned(),
         );
     };
-    if !probe::container_url_allowed(&url) {
+    if !probe::container_url_allowed(&url, ctx.sdk) {
         return Outcome::Unusable {
             reason: format!(
-                "{url}: the SDKs refuse http to an address other than loopback, 169.254.170.2 or 169.254.170.23"
+                "{url}: {} accepts only loopback, 169.254.170.2, 169.254.170.23 or fd00:ec2::23 here",
+                ctx.sdk.name()
             ),
             stops: true,
         };
@@ -1285,7 +1291,7 @@ fn warn(
     }
     for s in sources {
         if s.state == State::Unusable
-            && (s.detail.contains("`source_profile`") || s.detail.contains("circular"))
+            && (s.detail.contains("source_profile") || s.detail.contains("circular"))
         {
             out.push(format!("{}: {}", s.name, s.detail));
         }
@@ -1301,10 +1307,12 @@ fn region(
     profile: &str,
     probe: Option<&Probe>,
 ) -> RegionReport {
+    // docs/creds-sources.md §1: boto3 reads only AWS_DEFAULT_REGION; Java 2.x, JavaScript v3
+    // and .NET only AWS_REGION; the CLI v2, Go v2, PHP and Rust both, AWS_REGION first.
     let vars: &[&str] = match sdk {
-        Sdk::Cli | Sdk::Python => &["AWS_REGION", "AWS_DEFAULT_REGION"],
-        Sdk::GoV2 => &["AWS_REGION", "AWS_DEFAULT_REGION"],
-        _ => &["AWS_REGION"],
+        Sdk::Python => &["AWS_DEFAULT_REGION"],
+        Sdk::Cli | Sdk::GoV2 | Sdk::Php | Sdk::Rust => &["AWS_REGION", "AWS_DEFAULT_REGION"],
+        Sdk::JavaV1 | Sdk::JavaV2 | Sdk::JsV3 | Sdk::Dotnet => &["AWS_REGION"],
     };
     let mut found: Vec<(String, String)> = Vec::new();
     if matches!(sdk, Sdk::JavaV1 | Sdk::JavaV2)

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::Environment;
 use crate::mask;
+use crate::{Environment, Sdk};
 
 /// What a metadata endpoint said.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -50,11 +50,11 @@ pub struct Probe {
     pub container: Option<Finding>,
 }
 
-/// Probes the endpoints the environment names.
-pub fn probe(env: &Environment) -> Probe {
+/// Probes the endpoints the environment names, as `sdk` would.
+pub fn probe(env: &Environment, sdk: Sdk) -> Probe {
     Probe {
         imds: (!imds_disabled(env)).then(|| imds(env)),
-        container: container_url(env).map(|url| container(env, &url)),
+        container: container_url(env).map(|url| container(env, &url, sdk)),
     }
 }
 
@@ -84,11 +84,15 @@ pub fn container_url(env: &Environment) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Whether the SDKs accept a full container URI: `https`, or `http` to loopback, ECS
-/// (`169.254.170.2`) or EKS Pod Identity (`169.254.170.23`, `[fd00:ec2::23]`) (spec §6.1).
-pub fn container_url_allowed(url: &str) -> bool {
-    if url.starts_with("https://") {
-        return true;
+/// Whether the SDK accepts a full container URI: loopback, ECS (`169.254.170.2`) or EKS Pod
+/// Identity (`169.254.170.23`, `[fd00:ec2::23]`); Go v2 and Rust also any `https` host
+/// (botocore applies the host list to `https` too: docs/creds-sources.md §6).
+pub fn container_url_allowed(url: &str, sdk: Sdk) -> bool {
+    if let Some(rest) = url.strip_prefix("https://") {
+        if matches!(sdk, Sdk::GoV2 | Sdk::Rust) {
+            return true;
+        }
+        return container_url_allowed(&format!("http://{rest}"), sdk);
     }
     parse_http(url).is_some_and(|(host, _, _)| {
         host == "localhost"
@@ -187,12 +191,12 @@ fn imds(env: &Environment) -> Finding {
     f
 }
 
-fn container(env: &Environment, url: &str) -> Finding {
+fn container(env: &Environment, url: &str, sdk: Sdk) -> Finding {
     let mut f = Finding {
         endpoint: url.to_owned(),
         ..Finding::default()
     };
-    if !container_url_allowed(url) {
+    if !container_url_allowed(url, sdk) {
         f.problem = Some(
             "the SDKs refuse this address (http only to loopback, 169.254.170.2 or 169.254.170.23)"
                 .to_owned(),
@@ -374,11 +378,11 @@ mod tests {
 
     #[test]
     fn container_addresses_the_sdks_accept() {
-        assert!(container_url_allowed(
-            "http://169.254.170.2/v2/credentials/x"
-        ));
-        assert!(container_url_allowed("http://127.0.0.1:8080/creds"));
-        assert!(container_url_allowed("https://example.com/creds"));
-        assert!(!container_url_allowed("http://10.1.2.3/creds"));
+        let ok = |u: &str, sdk| container_url_allowed(u, sdk);
+        assert!(ok("http://169.254.170.2/v2/credentials/x", Sdk::Cli));
+        assert!(ok("http://127.0.0.1:8080/creds", Sdk::Cli));
+        assert!(ok("https://example.com/creds", Sdk::GoV2));
+        assert!(!ok("https://example.com/creds", Sdk::Cli));
+        assert!(!ok("http://10.1.2.3/creds", Sdk::Rust));
     }
 }

@@ -23,7 +23,7 @@ pub(crate) fn run(args: &CredsArgs, out: &mut Output) -> ExitStatus {
         env.java_properties
             .insert(k.trim().to_owned(), v.to_owned());
     }
-    let probed = args.probe.then(|| probe::probe(&env));
+    let probed = args.probe.then(|| probe::probe(&env, args.sdk));
     let report = inspect(&env, args.sdk, probed);
     let text = match out.format {
         Format::Json => to_json(&report),
