@@ -427,10 +427,7 @@ fn profile_name(env: &Environment, sdk: Sdk) -> (String, String) {
     {
         return (p.clone(), "Java system property aws.profile".to_owned());
     }
-    (
-        "default".to_owned(),
-        "the default (no AWS_PROFILE)".to_owned(),
-    )
+    ("default".to_owned(), "no AWS_PROFILE".to_owned())
 }
 
 fn suggestion(files: &SharedFiles, name: &str) -> String {
@@ -1204,7 +1201,7 @@ fn warn(
                 _ => "the shared files'",
             };
             out.push(format!(
-                "{from} {} key {key} shadows {}: calls are made as {}, not as the role, so changing the role's policies changes nothing; remove the key ({}) to use the role",
+                "{from} {} key {key} shadows {}: calls are made with the key ({}), not as the role, so changing the role's policies changes nothing; remove the key ({}) to use the role",
                 if long_term { "long-term" } else { "" },
                 role.identity.as_deref().unwrap_or("the role"),
                 c.identity,
@@ -1330,9 +1327,12 @@ fn region(
     {
         found.push((r.value.clone(), format!("profile `{profile}` `region`")));
     }
-    if let Some(r) = probe
-        .and_then(|p| p.imds.as_ref())
-        .and_then(|f| f.region.clone())
+    // The instance's Region: Java, .NET and Rust fall back to it; the others do not (Go v2
+    // only when the code opts in; JavaScript v3 in its newest releases).
+    if matches!(sdk, Sdk::JavaV1 | Sdk::JavaV2 | Sdk::Dotnet | Sdk::Rust)
+        && let Some(r) = probe
+            .and_then(|p| p.imds.as_ref())
+            .and_then(|f| f.region.clone())
     {
         found.push((r, "the instance metadata service".to_owned()));
     }
