@@ -11,6 +11,7 @@ use iamwhy_core::{
 };
 use iamwhy_eval::{EvalOptions, Policy, authorize, derive_context};
 use iamwhy_policy::PolicyKind;
+use iamwhy_policy::json::packed_length;
 use iamwhy_snapshot::{
     Changes, KeyFact, PrincipalPolicies, ResolvedPrincipal, ResourceSide, Snapshot,
 };
@@ -310,29 +311,6 @@ pub fn resource_facts(
         ));
         req.context.set("aws:RequestedRegion", region);
     }
-}
-
-/// The length of a policy text with the whitespace outside strings removed.
-pub fn packed_length(text: &str) -> usize {
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut n = 0;
-    for c in text.chars() {
-        if in_string {
-            n += 1;
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-        } else if !c.is_whitespace() {
-            n += 1;
-            in_string = c == '"';
-        }
-    }
-    n
 }
 
 /// Evaluates every action and resource with one set of changes.
@@ -669,18 +647,4 @@ fn service_name(prefix: &str) -> String {
     Catalog::bundled()
         .service(prefix)
         .map_or_else(|| prefix.to_owned(), |s| s.name.to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn packed_length_ignores_whitespace_outside_strings() {
-        assert_eq!(
-            packed_length("{ \"a b\" : [ 1 ,\n 2 ] }"),
-            "{\"a b\":[1,2]}".len()
-        );
-        assert_eq!(packed_length(r#"{"a\" b": 1}"#), r#"{"a\" b":1}"#.len());
-    }
 }

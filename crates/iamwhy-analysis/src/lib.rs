@@ -33,7 +33,7 @@ mod vocabulary;
 
 pub use account::{
     AccountQuery, AccountSimulation, SESSION_POLICY_ARNS_LIMIT, SESSION_POLICY_LIMIT,
-    complete_request, packed_length, resource_facts, session_policy_set, simulate_account,
+    complete_request, resource_facts, session_policy_set, simulate_account,
 };
 pub use result::{
     ExpectationResult, HiddenCheckResult, NotMatchedInfo, PolicyTypeOutcome, SimulationResult,

@@ -1,9 +1,9 @@
 //! Checks against the bundled service catalog: actions that do not exist, in requests and in
 //! policies.
 
-use iamwhy_catalog::{Catalog, ExpandError, did_you_mean};
+use iamwhy_catalog::{Catalog, did_you_mean};
 use iamwhy_core::{Diagnostic, Severity, Span};
-use iamwhy_policy::{ActionMatcher, PolicyDocument};
+use iamwhy_policy::PolicyDocument;
 
 /// The diagnostic code of an action the catalog does not know.
 pub const UNKNOWN_ACTION: &str = "unknown-action";
@@ -53,62 +53,17 @@ pub(crate) fn unknown_request_action(
     Some(d)
 }
 
-/// Warnings for `Action`/`NotAction` entries that name no real action: an unknown service, an
-/// unknown action, or a wildcard that matches nothing. In `NotAction` such an entry excludes
-/// nothing, so the statement covers every action — the warning says so.
+/// Warnings for `Action`/`NotAction` entries that name no real action: an unknown service,
+/// an unknown action, or a wildcard that matches nothing (the linter's vocabulary findings;
+/// in `NotAction` such an entry excludes nothing, so the statement covers every action — the
+/// help says so).
 pub fn policy_action_warnings(doc: &PolicyDocument) -> Vec<Diagnostic> {
-    let catalog = Catalog::bundled();
-    let mut out = Vec::new();
-    for statement in &doc.statements {
-        let element = &statement.action;
-        let name = if element.negated {
-            "NotAction"
-        } else {
-            "Action"
-        };
-        for item in &element.items {
-            if !matches!(item.matcher, ActionMatcher::Service { .. }) {
-                continue;
-            }
-            let Err(e) = catalog.expand(&item.text) else {
-                continue;
-            };
-            let message = match &e {
-                ExpandError::UnknownService { prefix, .. } => {
-                    format!(
-                        "`{}` in `{name}`: no AWS service has the prefix `{prefix}`",
-                        item.text
-                    )
-                }
-                ExpandError::NoMatch { .. } if item.text.contains(['*', '?']) => {
-                    format!(
-                        "`{}` in `{name}` matches no action of the bundled service catalog",
-                        item.text
-                    )
-                }
-                _ => format!(
-                    "`{}` in `{name}` is not an action of the bundled service catalog",
-                    item.text
-                ),
-            };
-            let suggestions = match e {
-                ExpandError::UnknownService { suggestions, .. } => suggestions,
-                ExpandError::NoMatch { suggestions } => suggestions,
-                ExpandError::NoService => Vec::new(),
-            };
-            let mut help = did_you_mean(&suggestions).unwrap_or_default();
-            if element.negated {
-                if !help.is_empty() {
-                    help.push(' ');
-                }
-                help.push_str("an entry of `NotAction` that matches no action excludes nothing");
-            }
-            let mut d = Diagnostic::warning(UNKNOWN_ACTION, message, item.span);
-            if !help.is_empty() {
-                d.help = Some(help);
-            }
-            out.push(d);
-        }
-    }
-    out
+    iamwhy_lint::action_findings(doc)
+        .into_iter()
+        .filter_map(|f| {
+            let mut d = Diagnostic::warning(f.code, f.message, f.span?);
+            d.help = f.help;
+            Some(d)
+        })
+        .collect()
 }

@@ -14,9 +14,10 @@ pub struct ConditionKey {
 }
 
 impl ConditionKey {
-    /// Whether the name is a template (`${TagKey}`, `<key>`) rather than a fixed key.
+    /// Whether the name is a template (`${TagKey}`, `<key>`, and the reference's looser
+    /// spellings `ResourceTag/tag-key` and `ResourceTag/`) rather than a fixed key.
     pub fn is_template(&self) -> bool {
-        self.name.contains("${") || self.name.contains('<')
+        self.name.contains("${") || self.name.contains('<') || loose_tail(self.name).is_some()
     }
 }
 
@@ -143,8 +144,22 @@ pub(crate) fn find<'a>(keys: &'a [ConditionKey], key: &str) -> Option<&'a Condit
 /// (`aws:ResourceTag/${TagKey}`, `s3:ExistingObjectTag/<key>`): the fixed parts ignore case,
 /// each placeholder stands for one or more characters.
 pub fn key_matches_template(key: &str, template: &str) -> bool {
+    // Most keys differ before the first placeholder: no pattern to build for them.
+    let fixed = template.find(['$', '<']).unwrap_or(template.len());
+    let head = loose_tail(template).unwrap_or_else(|| template.get(..fixed).unwrap_or(template));
+    if !key
+        .get(..head.len())
+        .is_some_and(|k| k.eq_ignore_ascii_case(head))
+    {
+        return false;
+    }
     let mut glob = String::with_capacity(template.len());
     let mut rest = template;
+    if let Some(head) = loose_tail(template) {
+        glob.push_str(head);
+        glob.push_str("?*");
+        rest = "";
+    }
     while let Some(c) = rest.chars().next() {
         let close = match c {
             '$' if rest.starts_with("${") => rest.find('}'),
@@ -163,6 +178,26 @@ pub fn key_matches_template(key: &str, template: &str) -> bool {
         }
     }
     Pattern::compile(&glob, Wildcards::Glob, Variables::Literal).matches_plain(key, CaseFold::Ascii)
+}
+
+/// The fixed part of a template the Service Authorization Reference writes without a
+/// placeholder: `secretsmanager:ResourceTag/` and `ssm:resourceTag/tag-key` both stand for a
+/// tag key after the `/`.
+fn loose_tail(template: &str) -> Option<&str> {
+    let ends = |suffix: &str| {
+        template
+            .len()
+            .checked_sub(suffix.len())
+            .and_then(|at| template.get(at..))
+            .is_some_and(|tail| tail.eq_ignore_ascii_case(suffix))
+    };
+    if ends("tag/") {
+        Some(template)
+    } else if ends("tag/tag-key") {
+        template.get(..template.len() - "tag-key".len())
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -192,6 +227,18 @@ mod tests {
             "codebuild:environment.environmentVariables/${name}.value"
         ));
         assert!(!key_matches_template("aws:SourceIp", "aws:SourceVpc"));
+        assert!(key_matches_template(
+            "secretsmanager:ResourceTag/team",
+            "secretsmanager:ResourceTag/"
+        ));
+        assert!(key_matches_template(
+            "ssm:resourceTag/team",
+            "ssm:resourceTag/tag-key"
+        ));
+        assert!(!key_matches_template(
+            "ssm:resourceTag/",
+            "ssm:resourceTag/tag-key"
+        ));
     }
 
     #[test]

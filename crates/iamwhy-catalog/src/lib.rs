@@ -53,6 +53,7 @@ pub struct Catalog {
     services: Vec<services::ServiceEntry>,
     global_keys: Vec<ConditionKey>,
     managed: OnceLock<managed::ManagedIndex>,
+    managed_vocabulary: OnceLock<managed::ManagedVocabulary>,
     hidden: OnceLock<Vec<HiddenCall>>,
 }
 
@@ -130,6 +131,7 @@ impl Catalog {
             services: services::index(SERVICES),
             global_keys: keys::parse_table(GLOBAL_KEYS),
             managed: OnceLock::new(),
+            managed_vocabulary: OnceLock::new(),
             hidden: OnceLock::new(),
         }
     }
@@ -146,9 +148,8 @@ impl Catalog {
 
     /// The service with this prefix (case-insensitive).
     pub fn service(&self, prefix: &str) -> Option<&Service> {
-        let lower = prefix.to_ascii_lowercase();
         self.services
-            .binary_search_by(|s| s.prefix.cmp(lower.as_str()))
+            .binary_search_by(|s| services::cmp_lower(s.prefix, prefix))
             .ok()
             .and_then(|i| self.services.get(i))
             .map(services::ServiceEntry::get)
@@ -170,7 +171,8 @@ impl Catalog {
         let Some((prefix, rest)) = pattern.split_once(':').filter(|(p, _)| !p.is_empty()) else {
             return Err(ExpandError::NoService);
         };
-        let matcher = services::ActionGlob::new(pattern);
+        // Prefixes hold no `:`, so the name part is matched on its own.
+        let matcher = services::ActionGlob::new(rest);
         let services: Vec<&Service> = if prefix.contains(['*', '?']) {
             let glob = services::ActionGlob::new(prefix);
             self.services().filter(|s| glob.matches(s.prefix)).collect()
@@ -185,11 +187,15 @@ impl Catalog {
                 }
             }
         };
-        let found: Vec<&Action> = services
-            .iter()
-            .flat_map(|s| s.actions.iter())
-            .filter(|a| matcher.matches_action(a))
-            .collect();
+        let found: Vec<&Action> = if rest.contains(['*', '?']) {
+            services
+                .iter()
+                .flat_map(|s| s.actions.iter())
+                .filter(|a| matcher.matches(a.name))
+                .collect()
+        } else {
+            services.iter().filter_map(|s| s.action(rest)).collect()
+        };
         if found.is_empty() {
             let suggestions = match services.as_slice() {
                 [service] => service
@@ -269,6 +275,19 @@ impl Catalog {
         &self,
         action: &Action,
     ) -> Vec<(&'static str, Option<&ConditionKey>)> {
+        let mut names = self.action_condition_key_names(action);
+        names.sort_unstable_by_key(|n| n.to_ascii_lowercase());
+        names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        names
+            .into_iter()
+            .map(|n| (n, self.condition_key(n)))
+            .collect()
+    }
+
+    /// The names of the condition keys documented for an action, as
+    /// [`Catalog::action_condition_keys`] without their definitions: unsorted, possibly
+    /// repeated (cheap, for checks that run on every statement).
+    pub fn action_condition_key_names(&self, action: &Action) -> Vec<&'static str> {
         let mut names: Vec<&'static str> = action.condition_keys.clone();
         let service = self.service(action.service);
         for row in &action.resource_types {
@@ -277,12 +296,7 @@ impl Catalog {
                 names.extend(rt.condition_keys.iter().copied());
             }
         }
-        names.sort_unstable_by_key(|n| n.to_ascii_lowercase());
-        names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
         names
-            .into_iter()
-            .map(|n| (n, self.condition_key(n)))
-            .collect()
     }
 
     /// The resource types of an action's service whose ARN format `arn` fits, most specific
@@ -377,6 +391,35 @@ impl Catalog {
             .into_iter()
             .map(|p| p.name.to_owned())
             .collect()
+    }
+
+    /// Whether an AWS managed policy names this `service:action` entry (as written, ignoring
+    /// case) or, with `prefix_only`, any action of its service: what the catalog does not
+    /// know but AWS itself uses (retired services, legacy actions, actions newer than the
+    /// catalog).
+    pub fn used_by_managed_policies(&self, entry: &str, prefix_only: bool) -> bool {
+        let vocabulary = self.managed_vocabulary();
+        let lower = entry.to_ascii_lowercase();
+        if prefix_only {
+            lower
+                .split_once(':')
+                .is_some_and(|(p, _)| vocabulary.prefixes.contains(p))
+        } else {
+            vocabulary.actions.contains(&lower)
+        }
+    }
+
+    /// Whether an AWS managed policy tests this condition key (ignoring case): a key AWS
+    /// uses even where the catalog does not list it.
+    pub fn condition_key_used_by_managed_policies(&self, key: &str) -> bool {
+        self.managed_vocabulary()
+            .condition_keys
+            .contains(&key.to_ascii_lowercase())
+    }
+
+    fn managed_vocabulary(&self) -> &managed::ManagedVocabulary {
+        self.managed_vocabulary
+            .get_or_init(|| managed::ManagedVocabulary::collect(self.managed_policies()))
     }
 
     fn managed_index(&self) -> &managed::ManagedIndex {

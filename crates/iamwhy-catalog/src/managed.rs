@@ -153,3 +153,60 @@ pub(crate) fn name_of(name_or_arn: &str) -> &str {
         None => name_or_arn,
     }
 }
+
+/// The action entries AWS's own managed policies name (`Action` and `NotAction`), lower case:
+/// evidence that a service prefix or action AWS once used exists, even when the Service
+/// Authorization Reference no longer lists it (a retired service, a legacy action) or does not
+/// list it yet.
+#[derive(Debug, Default)]
+pub(crate) struct ManagedVocabulary {
+    /// `service:action` entries, as written (wildcards included).
+    pub(crate) actions: std::collections::BTreeSet<String>,
+    /// Their service prefixes.
+    pub(crate) prefixes: std::collections::BTreeSet<String>,
+    /// The condition keys of their conditions.
+    pub(crate) condition_keys: std::collections::BTreeSet<String>,
+}
+
+impl ManagedVocabulary {
+    pub(crate) fn collect(policies: &[ManagedPolicy]) -> ManagedVocabulary {
+        let mut out = ManagedVocabulary::default();
+        for p in policies {
+            let Ok(doc) = serde_json::from_str::<serde_json::Value>(p.document) else {
+                continue;
+            };
+            let statements = match doc.get("Statement") {
+                Some(serde_json::Value::Array(a)) => a.iter().collect(),
+                Some(one) => vec![one],
+                None => Vec::new(),
+            };
+            for stmt in statements {
+                if let Some(serde_json::Value::Object(block)) = stmt.get("Condition") {
+                    for keys in block.values() {
+                        if let serde_json::Value::Object(keys) = keys {
+                            out.condition_keys
+                                .extend(keys.keys().map(|k| k.to_ascii_lowercase()));
+                        }
+                    }
+                }
+                for key in ["Action", "NotAction"] {
+                    let entries = match stmt.get(key) {
+                        Some(serde_json::Value::String(s)) => vec![s.as_str()],
+                        Some(serde_json::Value::Array(a)) => {
+                            a.iter().filter_map(serde_json::Value::as_str).collect()
+                        }
+                        _ => Vec::new(),
+                    };
+                    for e in entries {
+                        let lower = e.to_ascii_lowercase();
+                        if let Some((prefix, _)) = lower.split_once(':') {
+                            out.prefixes.insert(prefix.to_owned());
+                            out.actions.insert(lower);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,6 +1,7 @@
 //! `data/services.tsv`: one `S` line per service followed by its `R` (resource type), `K`
 //! (condition key) and `A` (action) lines, tab-separated, each table sorted by lower-case name.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use iamwhy_policy::{CaseFold, Pattern, Variables, Wildcards};
@@ -67,23 +68,31 @@ pub struct Service {
     pub resource_types: Vec<ResourceType>,
     /// Service-specific condition keys, sorted by lower-case name.
     pub condition_keys: Vec<ConditionKey>,
+    /// Lower-case action name → index in `actions`: the look-up every policy entry makes.
+    by_name: HashMap<Box<str>, usize, foldhash::fast::RandomState>,
 }
 
 impl Service {
     /// The action with this name (case-insensitive, without the prefix).
     pub fn action(&self, name: &str) -> Option<&Action> {
-        let lower = name.to_ascii_lowercase();
-        self.actions
-            .binary_search_by(|a| cmp_lower(a.name, &lower))
-            .ok()
-            .and_then(|i| self.actions.get(i))
+        // Lower-case into a stack buffer: no allocation for names of ordinary length.
+        let mut buf = [0u8; 96];
+        let i = match buf.get_mut(..name.len()) {
+            Some(b) => {
+                b.copy_from_slice(name.as_bytes());
+                b.make_ascii_lowercase();
+                let lower = std::str::from_utf8(b).ok()?;
+                *self.by_name.get(lower)?
+            }
+            None => *self.by_name.get(name.to_ascii_lowercase().as_str())?,
+        };
+        self.actions.get(i)
     }
 
     /// The resource type with this name (case-insensitive).
     pub fn resource_type(&self, name: &str) -> Option<&ResourceType> {
-        let lower = name.to_ascii_lowercase();
         self.resource_types
-            .binary_search_by(|r| cmp_lower(r.name, &lower))
+            .binary_search_by(|r| cmp_lower(r.name, name))
             .ok()
             .and_then(|i| self.resource_types.get(i))
     }
@@ -94,10 +103,17 @@ impl Service {
     }
 }
 
-fn cmp_lower(name: &str, lower: &str) -> std::cmp::Ordering {
-    name.bytes()
-        .map(|b| b.to_ascii_lowercase())
-        .cmp(lower.bytes())
+/// Orders `name` lower-cased against `other` lower-cased, without allocating: the one
+/// comparison of every catalog look-up.
+pub(crate) fn cmp_lower(name: &str, other: &str) -> std::cmp::Ordering {
+    let (a, b) = (name.as_bytes(), other.as_bytes());
+    for (x, y) in a.iter().zip(b) {
+        let (x, y) = (x.to_ascii_lowercase(), y.to_ascii_lowercase());
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 /// An action, `s3:GetObject`.
@@ -196,6 +212,7 @@ fn parse_service(header: &'static str, body: &'static str) -> Service {
         actions: Vec::new(),
         resource_types: Vec::new(),
         condition_keys: Vec::new(),
+        by_name: HashMap::default(),
     };
     for line in body.lines() {
         let mut f = line.split('\t');
@@ -235,6 +252,12 @@ fn parse_service(header: &'static str, body: &'static str) -> Service {
         }
     }
     service.actions.sort_by_key(|a| a.name.to_ascii_lowercase());
+    service.by_name = service
+        .actions
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.name.to_ascii_lowercase().into_boxed_str(), i))
+        .collect();
     service
         .resource_types
         .sort_by_key(|r| r.name.to_ascii_lowercase());
@@ -272,9 +295,5 @@ impl ActionGlob {
 
     pub(crate) fn matches(&self, text: &str) -> bool {
         self.0.matches_plain(text, CaseFold::Ascii)
-    }
-
-    pub(crate) fn matches_action(&self, action: &Action) -> bool {
-        self.matches(&format!("{}:{}", action.service, action.name))
     }
 }

@@ -303,6 +303,8 @@ pub struct Statement {
     pub index: usize,
     /// The `Sid`.
     pub sid: Option<String>,
+    /// Where the `Sid` value is.
+    pub sid_span: Option<Span>,
     /// The effect.
     pub effect: Effect,
     /// `Principal` or `NotPrincipal`.

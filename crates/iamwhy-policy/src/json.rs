@@ -15,6 +15,30 @@ use jsonc_parser::{CollectOptions, ParseOptions};
 
 pub use jsonc_parser::ast::Value as JsonValue;
 
+/// The length of a policy text with the whitespace outside strings removed: what IAM and STS
+/// count against their size limits (spec §2.7).
+pub fn packed_length(text: &str) -> usize {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut n = 0;
+    for c in text.chars() {
+        if in_string {
+            n += 1;
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if !c.is_whitespace() {
+            n += 1;
+            in_string = c == '"';
+        }
+    }
+    n
+}
+
 /// Parses strict JSON. The text must hold exactly one value.
 pub fn parse(source: SourceId, text: &str) -> Result<Value<'_>, Diagnostic> {
     let options = ParseOptions {
@@ -270,6 +294,15 @@ pub fn looks_percent_encoded(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn packed_length_ignores_whitespace_outside_strings() {
+        assert_eq!(
+            packed_length("{ \"a b\" : [ 1 ,\n 2 ] }"),
+            "{\"a b\":[1,2]}".len()
+        );
+        assert_eq!(packed_length(r#"{"a\" b": 1}"#), r#"{"a\" b":1}"#.len());
+    }
 
     #[test]
     fn strict_json_errors_have_positions() {

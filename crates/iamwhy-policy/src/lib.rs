@@ -51,7 +51,10 @@ pub use document::{
     ResourceElement, ResourceMatcher, ResourcePattern, Statement, Version, add_use, service_hash,
 };
 pub use index::Candidates;
-pub use parse::{parse_policy, parse_policy_str, parse_policy_value};
+pub use parse::{
+    LenientParse, parse_policy, parse_policy_lenient, parse_policy_str, parse_policy_value,
+    parse_policy_value_lenient,
+};
 pub use pattern::{
     CaseFold, NoVariables, Pattern, PatternMatch, Piece, Variable, VariableResolver, Variables,
     Wildcards,

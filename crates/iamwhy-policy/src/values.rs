@@ -112,6 +112,16 @@ impl IpNet {
         })
     }
 
+    /// The prefix length: 32 for one IPv4 address, 0 for every address.
+    pub fn prefix_len(&self) -> u8 {
+        self.prefix
+    }
+
+    /// Whether this is an IPv4 network.
+    pub fn is_ipv4(&self) -> bool {
+        self.network.is_ipv4()
+    }
+
     /// Whether `addr` lies in the network; an IPv4 network never contains an IPv6 address
     /// and vice versa.
     pub fn contains(&self, addr: IpAddr) -> bool {

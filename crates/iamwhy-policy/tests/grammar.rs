@@ -1740,7 +1740,7 @@ fn spec_2_5_condition_errors() {
   }
 }"#,
             errors: &[error(
-                "invalid-operator",
+                "null-if-exists",
                 "`NullIfExists`: `IfExists` cannot be combined with `Null`",
                 (6, 19),
                 r#""NullIfExists""#,

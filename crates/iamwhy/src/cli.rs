@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(name = "iamwhy", version, about, long_about)]
 pub(crate) struct Cli {
     /// Output format: `text` for people, `json` for programs (stable, see docs/output.md),
-    /// `csv` for spreadsheets (`trail denied` only).
+    /// `csv` for spreadsheets (`trail denied` only), `sarif` for code scanning (`lint` only).
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
     pub(crate) format: FormatArg,
     /// When to colour text output (`NO_COLOR` is honoured with `auto`).
@@ -31,6 +31,8 @@ pub(crate) enum FormatArg {
     Json,
     /// CSV (`trail denied` only).
     Csv,
+    /// SARIF 2.1.0 (`lint` only).
+    Sarif,
 }
 
 /// Output format of results and diagnostics.
@@ -85,6 +87,13 @@ pub(crate) enum Command {
     /// order: used, shadowed, not configured or unusable (and why). Offline; `--probe` asks
     /// the local instance and container metadata endpoints. Secrets are never printed.
     Creds(CredsArgs),
+    /// Checks policies before they bite: the grammar of each policy type, unknown actions,
+    /// resources and condition keys (from the bundled catalog), operator/type mismatches,
+    /// and risky patterns (public access, `iam:PassRole` on `*`, a guardrail that locks out
+    /// AWS services, KMS key lock-out, ...). Reads policy documents, AWS CLI outputs and
+    /// scenario files; `--format sarif` for code scanning. Exits 1 when a finding at or
+    /// above `--fail-on` remains.
+    Lint(LintArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -341,6 +350,55 @@ pub(crate) struct CredsArgs {
     /// `aws.profile=...`); iamwhy cannot read another JVM's properties.
     #[arg(long = "java-property", value_name = "KEY=VALUE")]
     pub(crate) java_properties: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LintArgs {
+    /// Policy files, AWS CLI outputs, scenario files, or directories (searched recursively
+    /// for `.json` files); `-` reads one document from stdin.
+    #[arg(value_name = "FILE|DIR", required_unless_present = "list_rules")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// What the policy documents are: identity, resource, trust, kms-key, bucket, scp, rcp,
+    /// boundary, session, endpoint. Guessed when not given (and the guess is shown); CLI
+    /// outputs and scenario files say it themselves.
+    #[arg(long = "type", value_name = "TYPE", value_parser = parse_policy_type)]
+    pub(crate) policy_type: Option<iamwhy_lint::PolicyType>,
+    /// Exit 1 when a finding at this level or above remains: error, security-warning,
+    /// warning or suggestion. Default: the configuration's `fail-on`, else `error`.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub(crate) fail_on: Option<iamwhy_lint::Level>,
+    /// Leave out the findings with this code (repeatable; comma-separated lists too).
+    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    pub(crate) ignore: Vec<String>,
+    /// The configuration file. Default: `.iamwhy.toml` in the current directory or the
+    /// nearest parent that has one.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub(crate) config: Option<PathBuf>,
+    /// Ignore any `.iamwhy.toml`.
+    #[arg(long)]
+    pub(crate) no_config: bool,
+    /// The account the policies belong to: a trust policy trusting another account is
+    /// flagged, its own account is not. CLI outputs that name their account need not.
+    #[arg(long, value_name = "ACCOUNT_ID")]
+    pub(crate) account: Option<String>,
+    /// List every rule: code, level and documentation page.
+    #[arg(long)]
+    pub(crate) list_rules: bool,
+}
+
+fn parse_policy_type(s: &str) -> Result<iamwhy_lint::PolicyType, String> {
+    iamwhy_lint::PolicyType::parse(s).ok_or_else(|| {
+        let ids: Vec<&str> = iamwhy_lint::PolicyType::ALL
+            .iter()
+            .map(|t| t.as_str())
+            .collect();
+        format!("expected one of {}", ids.join(", "))
+    })
+}
+
+fn parse_level(s: &str) -> Result<iamwhy_lint::Level, String> {
+    iamwhy_lint::Level::parse(s)
+        .ok_or_else(|| "expected error, security-warning, warning or suggestion".to_owned())
 }
 
 fn parse_sdk(s: &str) -> Result<iamwhy_creds::Sdk, String> {

@@ -33,11 +33,17 @@ fn main() -> ExitCode {
     };
     let format = match cli.format {
         FormatArg::Text => Format::Text,
-        FormatArg::Json | FormatArg::Csv => Format::Json,
+        FormatArg::Json | FormatArg::Csv | FormatArg::Sarif => Format::Json,
     };
     let mut out = Output::new(format, color);
     let csv = cli.format == FormatArg::Csv;
+    let sarif = cli.format == FormatArg::Sarif;
     let status = match &cli.command {
+        Command::Lint(args) if !csv => commands::lint::run(args, sarif, &mut out),
+        _ if sarif => {
+            out.error_line("`--format sarif` is only for `iamwhy lint`");
+            ExitStatus::Error
+        }
         Command::Trail(TrailCommand::Denied(args)) => commands::trail::denied(args, csv, &mut out),
         _ if csv => {
             out.error_line("`--format csv` is only for `iamwhy trail denied`");
@@ -50,6 +56,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::explain(args, &mut out),
         Command::Replay(args) => commands::explain::replay(args, &mut out),
         Command::Creds(args) => commands::creds::run(args, &mut out),
+        Command::Lint(args) => commands::lint::run(args, false, &mut out),
     };
     match out.finish() {
         Ok(()) => status.into(),

@@ -4,7 +4,7 @@ use iamwhy_core::Diagnostic;
 use jsonc_parser::ast::Value;
 
 use super::Parser;
-use crate::condition::{ConditionOperator, compile_value};
+use crate::condition::{ConditionOperator, OperatorFamily, compile_value};
 use crate::document::{Condition, ConditionValue};
 use crate::json;
 use crate::pattern::Variables;
@@ -32,7 +32,17 @@ impl Parser {
             let operator = match ConditionOperator::parse(op_text) {
                 Ok(op) => op,
                 Err((message, help)) => {
-                    let mut d = Diagnostic::error("invalid-operator", message, op_span);
+                    // `NullIfExists` has a code of its own: linters report it separately.
+                    let null_if_exists = op_text
+                        .strip_suffix("IfExists")
+                        .map(ConditionOperator::parse)
+                        .is_some_and(|o| o.is_ok_and(|o| o.base.family == OperatorFamily::Null));
+                    let code = if null_if_exists {
+                        "null-if-exists"
+                    } else {
+                        "invalid-operator"
+                    };
+                    let mut d = Diagnostic::error(code, message, op_span);
                     if let Some(h) = help {
                         d = d.with_help(h);
                     }

@@ -34,7 +34,69 @@ pub fn parse_policy(
     source: SourceId,
     kind: PolicyKind,
 ) -> Result<PolicyDocument, Diagnostics> {
-    let text = json::source_text(map, source)?;
+    parse_policy_lenient(map, source, kind).into_result()
+}
+
+/// Parses a JSON value found in `source` as a policy document: an object, or a string that
+/// holds the document (JSON or URL-encoded), as `get-bucket-policy` and the IAM API print them.
+pub fn parse_policy_value(
+    map: &mut SourceMap,
+    source: SourceId,
+    value: &Value<'_>,
+    kind: PolicyKind,
+) -> Result<PolicyDocument, Diagnostics> {
+    parse_policy_value_lenient(map, source, value, kind).into_result()
+}
+
+/// What a lenient parse found: every problem, and the document made of the statements that
+/// have none (for linters, which report on the rest of a policy with a broken statement).
+#[derive(Debug)]
+pub struct LenientParse {
+    /// The document, without the statements that have errors; `None` when the input is not
+    /// a policy document at all (bad JSON, not an object). Its `warnings` are the warnings
+    /// of [`LenientParse::diagnostics`].
+    pub document: Option<PolicyDocument>,
+    /// Every error and warning, in the order found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LenientParse {
+    fn failed(d: Diagnostic) -> LenientParse {
+        LenientParse {
+            document: None,
+            diagnostics: vec![d],
+        }
+    }
+
+    /// Whether an error was found.
+    pub fn has_error(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The document when nothing is wrong with it, else every problem.
+    pub fn into_result(self) -> Result<PolicyDocument, Diagnostics> {
+        match self.document {
+            Some(doc) if !self.has_error() => Ok(doc),
+            _ => Err(Diagnostics::new(self.diagnostics)),
+        }
+    }
+}
+
+/// As [`parse_policy`], keeping what can be kept of a document with errors.
+pub fn parse_policy_lenient(
+    map: &mut SourceMap,
+    source: SourceId,
+    kind: PolicyKind,
+) -> LenientParse {
+    let text = match json::source_text(map, source) {
+        Ok(t) => t,
+        Err(e) => {
+            return LenientParse {
+                document: None,
+                diagnostics: e.into_vec(),
+            };
+        }
+    };
     if json::looks_percent_encoded(&text) {
         let ident: Vec<u32> = (0..=u32::try_from(text.len()).unwrap_or(u32::MAX)).collect();
         return parse_percent_encoded(
@@ -46,18 +108,19 @@ pub fn parse_policy(
             kind,
         );
     }
-    let value = json::parse(source, &text).map_err(Diagnostics::single)?;
-    parse_policy_value(map, source, &value, kind)
+    match json::parse(source, &text) {
+        Ok(value) => parse_policy_value_lenient(map, source, &value, kind),
+        Err(d) => LenientParse::failed(d),
+    }
 }
 
-/// Parses a JSON value found in `source` as a policy document: an object, or a string that
-/// holds the document (JSON or URL-encoded), as `get-bucket-policy` and the IAM API print them.
-pub fn parse_policy_value(
+/// As [`parse_policy_value`], keeping what can be kept of a document with errors.
+pub fn parse_policy_value_lenient(
     map: &mut SourceMap,
     source: SourceId,
     value: &Value<'_>,
     kind: PolicyKind,
-) -> Result<PolicyDocument, Diagnostics> {
+) -> LenientParse {
     match value {
         Value::Object(_) => {
             let mut parser = Parser {
@@ -65,14 +128,18 @@ pub fn parse_policy_value(
                 kind,
                 diagnostics: Vec::new(),
             };
-            let doc = parser.document(value);
-            let has_error = parser.diagnostics.iter().any(Diagnostic::is_error);
-            match doc {
-                Some(mut doc) if !has_error => {
-                    doc.warnings = parser.diagnostics;
-                    Ok(doc)
-                }
-                _ => Err(Diagnostics::new(parser.diagnostics)),
+            let mut document = parser.document(value);
+            if let Some(doc) = &mut document {
+                doc.warnings = parser
+                    .diagnostics
+                    .iter()
+                    .filter(|d| !d.is_error())
+                    .cloned()
+                    .collect();
+            }
+            LenientParse {
+                document,
+                diagnostics: parser.diagnostics,
             }
         }
         Value::StringLit(lit) => {
@@ -80,17 +147,17 @@ pub fn parse_policy_value(
             let decoded =
                 json::decode_string_literal(map.text(source), lit.range.start, lit.range.end);
             let Some((text, offsets)) = decoded else {
-                return Err(Diagnostics::single(Diagnostic::error(
+                return LenientParse::failed(Diagnostic::error(
                     "embedded-policy",
                     "cannot decode this string as a policy document",
                     span,
-                )));
+                ));
             };
             if json::looks_percent_encoded(&text) {
                 return parse_percent_encoded(map, source, &text, &offsets, span, kind);
             }
             if !text.trim_start().starts_with('{') {
-                return Err(Diagnostics::single(
+                return LenientParse::failed(
                     Diagnostic::error(
                         "expected-policy",
                         "expected a policy document, found a string that does not hold one",
@@ -99,18 +166,18 @@ pub fn parse_policy_value(
                     .with_help(
                         "give the policy as a JSON object, or as a string holding the JSON text",
                     ),
-                ));
+                );
             }
             parse_embedded(map, source, text, offsets, kind)
         }
-        other => Err(Diagnostics::single(Diagnostic::error(
+        other => LenientParse::failed(Diagnostic::error(
             "expected-policy",
             format!(
                 "expected a policy document (a JSON object), found {}",
                 json::describe(other)
             ),
             json::span(source, other),
-        ))),
+        )),
     }
 }
 
@@ -121,14 +188,14 @@ fn parse_percent_encoded(
     offsets: &[u32],
     span: Span,
     kind: PolicyKind,
-) -> Result<PolicyDocument, Diagnostics> {
+) -> LenientParse {
     match json::decode_percent(text, offsets) {
         Some((decoded, offsets)) => parse_embedded(map, parent, decoded, offsets, kind),
-        None => Err(Diagnostics::single(Diagnostic::error(
+        None => LenientParse::failed(Diagnostic::error(
             "embedded-policy",
             "invalid URL encoding: expected `%` followed by two hex digits, and UTF-8 text",
             span,
-        ))),
+        )),
     }
 }
 
@@ -138,21 +205,32 @@ fn parse_embedded(
     text: String,
     offsets: Vec<u32>,
     kind: PolicyKind,
-) -> Result<PolicyDocument, Diagnostics> {
+) -> LenientParse {
     let inner = map.add_embedded(parent, text, offsets);
-    let inner_text = json::source_text(map, inner)?;
-    let value = json::parse(inner, &inner_text).map_err(Diagnostics::single)?;
+    let inner_text = match json::source_text(map, inner) {
+        Ok(t) => t,
+        Err(e) => {
+            return LenientParse {
+                document: None,
+                diagnostics: e.into_vec(),
+            };
+        }
+    };
+    let value = match json::parse(inner, &inner_text) {
+        Ok(v) => v,
+        Err(d) => return LenientParse::failed(d),
+    };
     if !matches!(value, Value::Object(_)) {
-        return Err(Diagnostics::single(Diagnostic::error(
+        return LenientParse::failed(Diagnostic::error(
             "expected-policy",
             format!(
                 "expected a policy document (a JSON object), found {}",
                 json::describe(&value)
             ),
             json::span(inner, &value),
-        )));
+        ));
     }
-    parse_policy_value(map, inner, &value, kind)
+    parse_policy_value_lenient(map, inner, &value, kind)
 }
 
 /// Parses a policy from a string with no file behind it (tests, generated policies).
@@ -394,6 +472,7 @@ impl Parser {
             }
         }
 
+        let sid_span = get("Sid").map(|p| self.span(&p.value));
         let sid = get("Sid").and_then(|p| match &p.value {
             Value::StringLit(s) => {
                 let identity_like = matches!(
@@ -477,6 +556,7 @@ impl Parser {
         Some(Statement {
             index,
             sid,
+            sid_span,
             effect: effect?,
             principal,
             action: action?,

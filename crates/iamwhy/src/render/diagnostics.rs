@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use iamwhy_core::{Diagnostic, Severity, SourceMap};
+use iamwhy_core::{Diagnostic, Severity, SourceMap, Span};
 
 use super::Paint;
 use crate::cli::Format;
@@ -46,48 +46,54 @@ fn text(map: &SourceMap, d: &Diagnostic, paint: &Paint, out: &mut String) {
     };
     let _ = writeln!(out, "{label}: {}", paint.bold(&d.message));
     if let Some(span) = d.span {
-        let loc = map.location(span);
-        let _ = writeln!(out, "  --> {}:{}:{}", loc.file, loc.line, loc.column);
-        let line = map.line_text(loc.root.source, loc.line);
-        let gutter = loc.line.to_string().len();
-        let pad = " ".repeat(gutter);
-        // Underline from the column to the end of the span or of the line.
-        let (_, end_col) = map.line_column(loc.root.source, loc.root.end);
-        let end_line = map.location(iamwhy_core::Span {
-            start: loc.root.end,
-            ..loc.root
-        });
-        let line_chars = line.chars().count() as u32;
-        let last = if end_line.line == loc.line {
-            end_col
-        } else {
-            line_chars + 1
-        };
-        let width = last.saturating_sub(loc.column).max(1) as usize;
-        // Long lines (minified JSON) are shown as a window around the column.
-        let column = loc.column.saturating_sub(1) as usize;
-        let skip = column.saturating_sub(WINDOW / 2).min(column);
-        let skip = if column < WINDOW - 20 { 0 } else { skip };
-        let mut shown: String = line.chars().skip(skip).take(WINDOW).collect();
-        let mut caret_at = column - skip;
-        if skip > 0 {
-            shown.insert(0, '…');
-            caret_at += 1;
-        }
-        if line.chars().count() > skip + WINDOW {
-            shown.push('…');
-        }
-        let _ = writeln!(out, "{pad} |");
-        let _ = writeln!(out, "{} | {shown}", loc.line);
-        let _ = writeln!(
-            out,
-            "{pad} | {}{}",
-            " ".repeat(caret_at),
-            paint.red(&"^".repeat(width.min(WINDOW.saturating_sub(caret_at).max(1))))
-        );
+        quote(map, span, paint, out);
     }
     if let Some(help) = &d.help {
         let pad = d.span.map_or(1, |s| map.location(s).line.to_string().len());
         let _ = writeln!(out, "{} = help: {help}", " ".repeat(pad));
     }
+}
+
+/// `--> file:line:column`, then the line quoted (a window around the column for long
+/// lines) with the span underlined.
+pub(crate) fn quote(map: &SourceMap, span: Span, paint: &Paint, out: &mut String) {
+    let loc = map.location(span);
+    let _ = writeln!(out, "  --> {}:{}:{}", loc.file, loc.line, loc.column);
+    let line = map.line_text(loc.root.source, loc.line);
+    let gutter = loc.line.to_string().len();
+    let pad = " ".repeat(gutter);
+    // Underline from the column to the end of the span or of the line.
+    let (_, end_col) = map.line_column(loc.root.source, loc.root.end);
+    let end_line = map.location(Span {
+        start: loc.root.end,
+        ..loc.root
+    });
+    let line_chars = line.chars().count() as u32;
+    let last = if end_line.line == loc.line {
+        end_col
+    } else {
+        line_chars + 1
+    };
+    let width = last.saturating_sub(loc.column).max(1) as usize;
+    // Long lines (minified JSON) are shown as a window around the column.
+    let column = loc.column.saturating_sub(1) as usize;
+    let skip = column.saturating_sub(WINDOW / 2).min(column);
+    let skip = if column < WINDOW - 20 { 0 } else { skip };
+    let mut shown: String = line.chars().skip(skip).take(WINDOW).collect();
+    let mut caret_at = column - skip;
+    if skip > 0 {
+        shown.insert(0, '…');
+        caret_at += 1;
+    }
+    if line.chars().count() > skip + WINDOW {
+        shown.push('…');
+    }
+    let _ = writeln!(out, "{pad} |");
+    let _ = writeln!(out, "{} | {shown}", loc.line);
+    let _ = writeln!(
+        out,
+        "{pad} | {}{}",
+        " ".repeat(caret_at),
+        paint.red(&"^".repeat(width.min(WINDOW.saturating_sub(caret_at).max(1))))
+    );
 }

@@ -3,6 +3,7 @@
 mod diagnostics;
 mod explain;
 mod json;
+mod lint;
 mod table;
 mod text;
 mod trail;
@@ -16,6 +17,7 @@ use crate::cli::Format;
 pub(crate) use diagnostics::render_diagnostics;
 pub(crate) use explain::{incidents_text, replay_text};
 pub(crate) use json::to_json;
+pub(crate) use lint::{LintSummary, lint_json, lint_text};
 pub(crate) use table::{select_all_rows, select_all_text};
 pub(crate) use text::{comparison_text, simulation_text, test_text};
 pub(crate) use trail::{denied_table, scan_summary, timeline_text};

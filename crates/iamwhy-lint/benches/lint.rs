@@ -1,0 +1,33 @@
+//! Linting every bundled AWS managed policy (about 1,400 documents), the figure
+//! docs/performance.md records.
+
+#![allow(missing_docs, reason = "criterion macros")]
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use iamwhy_catalog::Catalog;
+use iamwhy_core::SourceMap;
+use iamwhy_lint::{LintOptions, PolicyType, lint_source};
+
+fn managed_policies(c: &mut Criterion) {
+    let catalog = Catalog::bundled();
+    let policies = catalog.managed_policies();
+    let options = LintOptions {
+        policy_type: Some(PolicyType::Identity),
+        account: None,
+    };
+    c.bench_function("lint every AWS managed policy", |b| {
+        b.iter(|| {
+            let mut map = SourceMap::new();
+            let mut findings = 0;
+            for p in policies {
+                let id = map.add_file(p.name, p.document);
+                let report = lint_source(&mut map, id, p.name.as_ref(), &options);
+                findings += report.all_findings().count();
+            }
+            findings
+        });
+    });
+}
+
+criterion_group!(benches, managed_policies);
+criterion_main!(benches);

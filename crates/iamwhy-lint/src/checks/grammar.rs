@@ -1,0 +1,116 @@
+//! Grammar rules the parser leaves to the linter: unique `Sid`s, the size limit of the
+//! policy type, and a missing `Version`.
+
+use iamwhy_policy::PolicyDocument;
+
+use super::Context;
+use crate::types::{PolicyType, Unit};
+use crate::{Finding, Level};
+
+pub(super) fn run(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding>) {
+    duplicate_sids(ctx, doc, out);
+    size(ctx, doc, out);
+    version(ctx, doc, out);
+}
+
+/// IAM refuses a policy whose statements share a `Sid` (and SNS requires unique ones);
+/// elsewhere a repeated `Sid` is accepted but makes findings and explanations ambiguous.
+fn duplicate_sids(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding>) {
+    let iam = matches!(
+        ctx.policy_type,
+        PolicyType::Identity | PolicyType::Boundary | PolicyType::Session | PolicyType::Trust
+    );
+    for (i, stmt) in doc.statements.iter().enumerate() {
+        let Some(sid) = stmt.sid.as_deref().filter(|s| !s.is_empty()) else {
+            continue;
+        };
+        let Some(first) = doc.statements[..i]
+            .iter()
+            .find(|s| s.sid.as_deref() == Some(sid))
+        else {
+            continue;
+        };
+        let line = ctx.map.location(first.sid_span.unwrap_or(first.span)).line;
+        let mut f = Finding::new(
+            "duplicate-sid",
+            format!("`Sid` `{sid}` is already used by the statement on line {line}"),
+            stmt.sid_span.unwrap_or(stmt.span),
+        )
+        .with_help("give every statement its own `Sid`");
+        if !iam {
+            f = f.at(Level::Warning);
+        }
+        out.push(f);
+    }
+}
+
+fn size(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding>) {
+    let Some(limit) = ctx.policy_type.size_limit() else {
+        return;
+    };
+    let size = limit.measure(ctx.map.snippet(doc.span));
+    if size <= limit.limit {
+        return;
+    }
+    let unit = match limit.unit {
+        Unit::Characters => "characters",
+        Unit::Bytes => "bytes",
+    };
+    let counted = if limit.whitespace_counts {
+        ""
+    } else {
+        " without whitespace"
+    };
+    let mut f = Finding::new(
+        "policy-too-large",
+        format!(
+            "this {} is {size} {unit}{counted}: {} over AWS's limit of {}",
+            ctx.policy_type.describe(),
+            size - limit.limit,
+            limit.limit
+        ),
+        doc.span,
+    );
+    f = match ctx.policy_type {
+        // An inline policy may be larger: the limit is per user, group or role in total.
+        PolicyType::Identity => f.at(Level::Warning).with_help(
+            "as a managed policy AWS rejects it; inline policies share a per-entity limit (2,048 characters for a user, 5,120 for a group, 10,240 for a role). Split it, or merge statements that differ only in actions or resources",
+        ),
+        _ => f.with_help(
+            "split the policy, or merge statements that differ only in actions or resources",
+        ),
+    };
+    out.push(f);
+}
+
+/// Without `Version` (or with `2008-10-17`), `${...}` is literal text: a policy that uses
+/// variables then matches nothing it was meant to.
+fn version(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding>) {
+    if doc.version == Some(iamwhy_policy::Version::V2012_10_17) {
+        return;
+    }
+    let text = ctx.map.snippet(doc.span);
+    let uses_variables = text.contains("${");
+    let what = if doc.version.is_none() {
+        "no `Version`"
+    } else {
+        "`Version` `2008-10-17`"
+    };
+    let f = if uses_variables {
+        Finding::new(
+            "missing-version",
+            format!(
+                "{what}: the policy variables (`${{...}}`) of this policy are not substituted, they are compared as literal text"
+            ),
+            doc.span,
+        )
+        .at(Level::Warning)
+    } else {
+        Finding::new(
+            "missing-version",
+            format!("{what}: policy variables would not be substituted"),
+            doc.span,
+        )
+    };
+    out.push(f.with_help("add `\"Version\": \"2012-10-17\"`"));
+}

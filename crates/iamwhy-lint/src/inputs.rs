@@ -1,0 +1,483 @@
+//! Finding the policies in a file: a policy document, a scenario file, or an AWS CLI output
+//! (the snapshot formats, and the outputs of `get-role`, `get-role-policy`,
+//! `get-policy-version`, `get-bucket-policy`, `get-key-policy`).
+
+use std::path::Path;
+
+use iamwhy_core::{SourceId, SourceMap, Span};
+use iamwhy_policy::json::{self, JsonValue};
+use iamwhy_policy::{LenientParse, parse_policy_value_lenient};
+use iamwhy_snapshot::{DocRef, Snapshot};
+
+use crate::types::{PolicyType, TypeOrigin, guess};
+use crate::{Finding, LintOptions};
+
+/// A policy found in a file.
+pub(crate) struct Located {
+    /// Which policy of the file, for the report.
+    pub(crate) label: Option<String>,
+    /// A source holding exactly the policy's JSON value.
+    pub(crate) source: SourceId,
+    pub(crate) policy_type: PolicyType,
+    pub(crate) origin: TypeOrigin,
+    /// The account the policy belongs to, when the file says.
+    pub(crate) account: Option<String>,
+    /// The document, when finding it meant parsing it already.
+    pub(crate) parsed: Option<LenientParse>,
+}
+
+/// What a file holds.
+pub(crate) struct Found {
+    pub(crate) policies: Vec<Located>,
+    /// Problems with the file itself.
+    pub(crate) findings: Vec<Finding>,
+}
+
+/// The keys of a scenario file that hold policies, with the type of their policies (the
+/// resource policy's type depends on the resource).
+const SCENARIO_POLICY_KEYS: &[(&str, Option<PolicyType>, Shape)] = &[
+    ("identity_policies", Some(PolicyType::Identity), Shape::List),
+    (
+        "permissions_boundary",
+        Some(PolicyType::Boundary),
+        Shape::One,
+    ),
+    ("session_policies", Some(PolicyType::Session), Shape::List),
+    ("resource_policy", None, Shape::One),
+    ("scps", Some(PolicyType::Scp), Shape::Levels),
+    ("rcps", Some(PolicyType::Rcp), Shape::Levels),
+    (
+        "vpc_endpoint_policies",
+        Some(PolicyType::Endpoint),
+        Shape::List,
+    ),
+];
+
+#[derive(Clone, Copy)]
+enum Shape {
+    One,
+    List,
+    Levels,
+}
+
+pub(crate) fn locate(
+    map: &mut SourceMap,
+    source: SourceId,
+    rel_path: &Path,
+    options: &LintOptions,
+) -> Found {
+    let text = map.text_arc(source).unwrap_or_else(|| "".into());
+    if json::looks_percent_encoded(&text) {
+        return plain(map, source, None, options);
+    }
+    let value = match json::parse(source, &text) {
+        Ok(v) => v,
+        Err(d) => {
+            return Found {
+                policies: Vec::new(),
+                findings: vec![Finding::from_diagnostic(d)],
+            };
+        }
+    };
+    let is_document = match &value {
+        JsonValue::Object(o) => json::member(&o.properties, "Statement").is_some(),
+        JsonValue::StringLit(_) => true,
+        _ => false,
+    };
+    if is_document {
+        return plain(map, source, Some(&value), options);
+    }
+    if is_scenario(&value) {
+        let policies = scenario(map, source, &value);
+        return Found {
+            policies,
+            findings: Vec::new(),
+        };
+    }
+    let mut policies = cli_output(map, &text, rel_path);
+    if policies.is_empty() {
+        policies = single_output(map, source, &value);
+    }
+    let findings = if policies.is_empty() {
+        vec![
+            Finding::new(
+                "not-a-policy",
+                "no policy document here: expected a policy (`Statement`), a scenario file, or an AWS CLI output that holds policies",
+                Span::new(source, 0, 0),
+            )
+            .with_help("docs/snapshot.md lists the AWS CLI outputs iamwhy reads"),
+        ]
+    } else {
+        Vec::new()
+    };
+    Found { policies, findings }
+}
+
+/// A file that is one policy document; `value` is its JSON when already read.
+fn plain(
+    map: &mut SourceMap,
+    source: SourceId,
+    value: Option<&JsonValue<'_>>,
+    options: &LintOptions,
+) -> Found {
+    let (policy_type, origin) = match (options.policy_type, value) {
+        (Some(t), _) => (t, TypeOrigin::Given),
+        (None, Some(v @ JsonValue::Object(_))) => {
+            let (t, reason) = guess(v);
+            (t, TypeOrigin::Guessed { reason })
+        }
+        (None, _) => {
+            let (t, reason) = guess_source(map, source);
+            (t, TypeOrigin::Guessed { reason })
+        }
+    };
+    let parsed = value.map(|v| parse_policy_value_lenient(map, source, v, policy_type.kind()));
+    Found {
+        policies: vec![Located {
+            label: None,
+            source,
+            policy_type,
+            origin,
+            account: None,
+            parsed,
+        }],
+        findings: Vec::new(),
+    }
+}
+
+/// Guesses the type of the document in `source`, decoding a JSON string or URL-encoded text
+/// first.
+fn guess_source(map: &SourceMap, source: SourceId) -> (PolicyType, String) {
+    let mut text = map.text(source).to_owned();
+    // At most two layers: a JSON string holding URL-encoded text.
+    for _ in 0..3 {
+        if json::looks_percent_encoded(&text) {
+            let offsets: Vec<u32> = (0..=u32::try_from(text.len()).unwrap_or(u32::MAX)).collect();
+            match json::decode_percent(&text, &offsets) {
+                Some((decoded, _)) => text = decoded,
+                None => break,
+            }
+            continue;
+        }
+        let decoded = match json::parse(SourceId::DETACHED, &text) {
+            Ok(JsonValue::StringLit(lit)) => {
+                json::decode_string_literal(&text, lit.range.start, lit.range.end)
+            }
+            Ok(value) => return guess(&value),
+            Err(_) => None,
+        };
+        match decoded {
+            Some((inner, _)) => text = inner,
+            None => break,
+        }
+    }
+    (
+        PolicyType::Identity,
+        "the document could not be read to guess its type".to_owned(),
+    )
+}
+
+fn is_scenario(value: &JsonValue<'_>) -> bool {
+    let object = |v: &JsonValue<'_>| match v {
+        JsonValue::Object(o) => o.properties.iter().any(|p| {
+            let k = json::key(p);
+            k == "principal" || SCENARIO_POLICY_KEYS.iter().any(|(key, _, _)| *key == k)
+        }),
+        _ => false,
+    };
+    match value {
+        JsonValue::Array(a) => a.elements.first().is_some_and(object),
+        other => object(other),
+    }
+}
+
+fn scenario(map: &mut SourceMap, source: SourceId, value: &JsonValue<'_>) -> Vec<Located> {
+    let items: Vec<&JsonValue<'_>> = match value {
+        JsonValue::Array(a) => a.elements.iter().collect(),
+        other => vec![other],
+    };
+    let mut out = Vec::new();
+    for (n, item) in items.iter().enumerate() {
+        let JsonValue::Object(o) = item else { continue };
+        let name = match json::member(&o.properties, "name") {
+            Some(JsonValue::StringLit(s)) => format!("scenario `{}`", s.value),
+            _ => format!("scenario {}", n + 1),
+        };
+        let resource_type = resource_policy_type(json::member(&o.properties, "resource"));
+        for (key, policy_type, shape) in SCENARIO_POLICY_KEYS {
+            let Some(v) = json::member(&o.properties, key) else {
+                continue;
+            };
+            let policy_type = policy_type.unwrap_or(resource_type);
+            let mut entries: Vec<(String, &JsonValue<'_>)> = Vec::new();
+            match (shape, v) {
+                (Shape::One, v) => entries.push(((*key).to_owned(), v)),
+                (Shape::List, JsonValue::Array(a)) => {
+                    for (i, e) in a.elements.iter().enumerate() {
+                        entries.push((format!("{key}[{i}]"), e));
+                    }
+                }
+                (Shape::Levels, JsonValue::Array(levels)) => {
+                    for (i, level) in levels.elements.iter().enumerate() {
+                        if let JsonValue::Array(a) = level {
+                            for (j, e) in a.elements.iter().enumerate() {
+                                entries.push((format!("{key}[{i}][{j}]"), e));
+                            }
+                        }
+                    }
+                }
+                // The scenario parser reports wrong shapes.
+                _ => {}
+            }
+            for (path, entry) in entries {
+                let (document, label) = match entry {
+                    // A managed policy by ARN: nothing of it is in this file.
+                    JsonValue::StringLit(s) if s.value.starts_with("arn:") => continue,
+                    JsonValue::Object(w) => match json::member(&w.properties, "document") {
+                        Some(d) => {
+                            let label = match json::member(&w.properties, "name") {
+                                Some(JsonValue::StringLit(s)) => format!("{path} `{}`", s.value),
+                                _ => path,
+                            };
+                            (d, label)
+                        }
+                        None if json::member(&w.properties, "arn").is_some() => continue,
+                        None => (entry, path),
+                    },
+                    other => (other, path),
+                };
+                let range = json::span(source, document);
+                let Some(slice) = map.add_slice(source, range.start as usize, range.end as usize)
+                else {
+                    continue;
+                };
+                out.push(Located {
+                    label: Some(format!("{name}: {label}")),
+                    source: slice,
+                    policy_type,
+                    origin: TypeOrigin::Context,
+                    account: None,
+                    parsed: None,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The type of a scenario's resource policy, from its resource: a role's trust policy, a
+/// key policy, a bucket policy, or another resource-based policy.
+fn resource_policy_type(resource: Option<&JsonValue<'_>>) -> PolicyType {
+    let arns: Vec<&str> = match resource {
+        Some(JsonValue::StringLit(s)) => vec![s.value.as_ref()],
+        Some(JsonValue::Array(a)) => a
+            .elements
+            .iter()
+            .filter_map(|e| match e {
+                JsonValue::StringLit(s) => Some(s.value.as_ref()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let all = |f: &dyn Fn(&str) -> bool| !arns.is_empty() && arns.iter().all(|a| f(a));
+    if all(&|a| a.starts_with("arn:") && a.contains(":iam::") && a.contains(":role/")) {
+        PolicyType::Trust
+    } else if all(&|a| a.starts_with("arn:") && a.contains(":kms:") && a.contains(":key/")) {
+        PolicyType::KmsKey
+    } else if all(&|a| a.starts_with("arn:aws:s3:::")) {
+        PolicyType::Bucket
+    } else {
+        PolicyType::Resource
+    }
+}
+
+/// The policies of an AWS CLI output in the snapshot formats (docs/snapshot.md).
+fn cli_output(map: &mut SourceMap, text: &str, rel_path: &Path) -> Vec<Located> {
+    let snapshot: Snapshot = iamwhy_snapshot::load_texts(
+        Path::new(""),
+        [(rel_path.to_path_buf(), text.to_owned())],
+        map,
+    );
+    let mut docs: Vec<(String, DocRef, PolicyType, Option<String>)> = Vec::new();
+    for u in &snapshot.users {
+        for p in &u.inline {
+            docs.push((
+                format!("user `{}`: inline policy `{}`", u.name, p.name),
+                p.document,
+                PolicyType::Identity,
+                None,
+            ));
+        }
+    }
+    for g in &snapshot.groups {
+        for p in &g.inline {
+            docs.push((
+                format!("group `{}`: inline policy `{}`", g.name, p.name),
+                p.document,
+                PolicyType::Identity,
+                None,
+            ));
+        }
+    }
+    for r in &snapshot.roles {
+        let account = r.arn.split(':').nth(4).map(str::to_owned);
+        if let Some(t) = r.trust {
+            docs.push((
+                format!("role `{}`: trust policy", r.name),
+                t,
+                PolicyType::Trust,
+                account,
+            ));
+        }
+        for p in &r.inline {
+            docs.push((
+                format!("role `{}`: inline policy `{}`", r.name, p.name),
+                p.document,
+                PolicyType::Identity,
+                None,
+            ));
+        }
+    }
+    for m in snapshot.managed.values() {
+        // AWS's own policies: nothing the account can change.
+        if m.arn.contains(":iam::aws:policy/") {
+            continue;
+        }
+        if let Some(d) = m.document {
+            docs.push((
+                format!("managed policy `{}`", m.name),
+                d,
+                PolicyType::Identity,
+                None,
+            ));
+        }
+    }
+    for (name, b) in &snapshot.buckets {
+        if let Some(d) = b.policy {
+            docs.push((
+                format!("bucket `{name}`: bucket policy"),
+                d,
+                PolicyType::Bucket,
+                None,
+            ));
+        }
+    }
+    for (id, k) in &snapshot.keys {
+        if let Some(d) = k.policy {
+            docs.push((
+                format!("key `{id}`: key policy"),
+                d,
+                PolicyType::KmsKey,
+                None,
+            ));
+        }
+    }
+    if let Some(org) = &snapshot.organization {
+        for p in org.policies.values() {
+            let (what, t) = match p.kind {
+                iamwhy_snapshot::OrgPolicyKind::Scp => ("SCP", PolicyType::Scp),
+                iamwhy_snapshot::OrgPolicyKind::Rcp => ("RCP", PolicyType::Rcp),
+            };
+            docs.push((format!("{what} `{}`", p.name), p.content, t, None));
+        }
+    }
+    for r in &snapshot.resource_policies {
+        if let Some(d) = r.document {
+            docs.push((
+                format!("`{}`: resource policy", r.arn),
+                d,
+                PolicyType::Resource,
+                r.arn.split(':').nth(4).map(str::to_owned),
+            ));
+        }
+    }
+    docs.sort_by_key(|d| (d.1.source, d.1.start));
+    docs.into_iter()
+        .filter_map(|(label, doc, policy_type, account)| {
+            let source = map.add_slice(doc.source, doc.start as usize, doc.end as usize)?;
+            Some(Located {
+                label: Some(label),
+                source,
+                policy_type,
+                origin: TypeOrigin::Context,
+                account,
+                parsed: None,
+            })
+        })
+        .collect()
+}
+
+/// Outputs of single-policy commands that the snapshot does not keep: `get-role`,
+/// `get-user-policy`/`get-role-policy`/`get-group-policy`, `get-policy-version`, and a
+/// `get-bucket-policy` or `get-key-policy` output outside the snapshot's folders.
+fn single_output(map: &mut SourceMap, source: SourceId, value: &JsonValue<'_>) -> Vec<Located> {
+    let JsonValue::Object(o) = value else {
+        return Vec::new();
+    };
+    let get = |k: &str| json::member(&o.properties, k);
+    let string = |v: Option<&JsonValue<'_>>| match v {
+        Some(JsonValue::StringLit(s)) => Some(s.value.to_string()),
+        _ => None,
+    };
+    let nested = |outer: &str, inner: &str| match get(outer) {
+        Some(JsonValue::Object(i)) => json::member(&i.properties, inner),
+        _ => None,
+    };
+    let mut found: Vec<(String, &JsonValue<'_>, Option<PolicyType>, Option<String>)> = Vec::new();
+    if let Some(doc) = nested("Role", "AssumeRolePolicyDocument") {
+        let (name, arn) = match get("Role") {
+            Some(JsonValue::Object(r)) => (
+                string(json::member(&r.properties, "RoleName")),
+                string(json::member(&r.properties, "Arn")),
+            ),
+            _ => (None, None),
+        };
+        let account = arn.and_then(|a| a.split(':').nth(4).map(str::to_owned));
+        found.push((
+            format!("role `{}`: trust policy", name.unwrap_or_default()),
+            doc,
+            Some(PolicyType::Trust),
+            account,
+        ));
+    } else if let Some(doc) = get("PolicyDocument") {
+        let name = string(get("PolicyName")).unwrap_or_default();
+        found.push((
+            format!("inline policy `{name}`"),
+            doc,
+            Some(PolicyType::Identity),
+            None,
+        ));
+    } else if let Some(doc) = nested("PolicyVersion", "Document") {
+        found.push((
+            "managed policy version".to_owned(),
+            doc,
+            Some(PolicyType::Identity),
+            None,
+        ));
+    } else if let Some(doc) = get("Policy") {
+        found.push(("`Policy`".to_owned(), doc, None, None));
+    }
+    found
+        .into_iter()
+        .filter_map(|(label, doc, policy_type, account)| {
+            let range = json::span(source, doc);
+            let slice = map.add_slice(source, range.start as usize, range.end as usize)?;
+            let (policy_type, origin) = match policy_type {
+                Some(t) => (t, TypeOrigin::Context),
+                None => {
+                    let (t, reason) = guess_source(map, slice);
+                    (t, TypeOrigin::Guessed { reason })
+                }
+            };
+            Some(Located {
+                label: Some(label),
+                source: slice,
+                policy_type,
+                origin,
+                account,
+                parsed: None,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,154 @@
+//! `iamwhy lint FILE|DIR...`.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use iamwhy_analysis::collect_files;
+use iamwhy_core::SourceMap;
+use iamwhy_lint::{Config, FileReport, Level, LintOptions, RULES, lint_source, rule};
+
+use crate::cli::{Format, LintArgs};
+use crate::exit::ExitStatus;
+use crate::render::{LintSummary, Output, Paint, lint_json, lint_text};
+
+pub(crate) fn run(args: &LintArgs, sarif: bool, out: &mut Output) -> ExitStatus {
+    if args.list_rules {
+        out.result(&rules_text(out.format));
+        return ExitStatus::Success;
+    }
+    for code in &args.ignore {
+        if !RULES.iter().any(|r| r.code == code) {
+            out.error_line(&format!(
+                "`--ignore {code}`: not a lint code; `iamwhy lint --list-rules` lists them"
+            ));
+            return ExitStatus::Error;
+        }
+    }
+    let config = match load_config(args) {
+        Ok(c) => c,
+        Err(message) => {
+            out.error_line(&message);
+            return ExitStatus::Error;
+        }
+    };
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Level::Error);
+    let options = LintOptions {
+        policy_type: args.policy_type,
+        account: args.account.clone(),
+    };
+
+    let mut map = SourceMap::new();
+    let mut reports: Vec<FileReport> = Vec::new();
+    let mut ignored = 0;
+    let (stdin, paths): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        args.paths.iter().partition(|p| p.as_os_str() == "-");
+    if !stdin.is_empty() {
+        let mut text = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            out.error_line(&format!("cannot read stdin: {e}"));
+            return ExitStatus::Error;
+        }
+        let id = map.add_file("<stdin>", text);
+        reports.push(lint_source(&mut map, id, Path::new("<stdin>"), &options));
+    }
+    let owned: Vec<PathBuf> = paths.into_iter().cloned().collect();
+    let (files, errors) = collect_files(&owned);
+    for e in &errors {
+        out.diagnostics(&map, e.iter());
+    }
+    for file in files {
+        let text = match std::fs::read_to_string(&file) {
+            Ok(t) => t,
+            Err(e) => {
+                out.error_line(&format!("cannot read `{}`: {e}", file.display()));
+                return ExitStatus::Error;
+            }
+        };
+        let id = map.add_file(file.display().to_string(), text);
+        reports.push(lint_source(&mut map, id, &file, &options));
+    }
+    for report in &mut reports {
+        let path = PathBuf::from(&report.path);
+        let before = report.all_findings().count();
+        report
+            .retain(|f| !args.ignore.iter().any(|c| c == f.code) && !config.ignores(f.code, &path));
+        ignored += before - report.all_findings().count();
+    }
+    if reports.is_empty() {
+        out.error_line("no policy files found (looked for `.json` files)");
+        return ExitStatus::Error;
+    }
+
+    let summary = LintSummary::new(&reports, ignored, fail_on);
+    let text = if sarif {
+        let log = iamwhy_lint::sarif::log(&reports, &map);
+        serde_json::to_string_pretty(&log).unwrap_or_default() + "\n"
+    } else {
+        match out.format {
+            Format::Json => lint_json(&reports, &map, &summary),
+            Format::Text => lint_text(&reports, &map, &summary, &Paint(out.color)),
+        }
+    };
+    out.result(&text);
+    if sarif || out.format == Format::Json {
+        out.note(&summary.line());
+    }
+    if !errors.is_empty() {
+        ExitStatus::Error
+    } else if summary.failed {
+        ExitStatus::Negative
+    } else {
+        ExitStatus::Success
+    }
+}
+
+/// `--config`, else the `.iamwhy.toml` found from the current directory up, unless
+/// `--no-config`.
+fn load_config(args: &LintArgs) -> Result<Config, String> {
+    if args.no_config {
+        return Ok(Config::default());
+    }
+    let file = match &args.config {
+        Some(f) => f.clone(),
+        None => match Config::discover(Path::new(".")) {
+            Some(f) => f,
+            None => return Ok(Config::default()),
+        },
+    };
+    Config::load(&file).map_err(|e| e.to_string())
+}
+
+fn rules_text(format: Format) -> String {
+    match format {
+        Format::Json => {
+            let rules: Vec<serde_json::Value> = RULES
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "code": r.code,
+                        "level": r.level,
+                        "category": r.category,
+                        "summary": r.summary,
+                        "help_uri": r.help_uri,
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(&rules).unwrap_or_default() + "\n"
+        }
+        Format::Text => {
+            let mut text = String::new();
+            for r in RULES {
+                text.push_str(&format!(
+                    "{:<32} {:<17} {}\n{:<32} {:<17} {}\n",
+                    r.code,
+                    r.level.as_str(),
+                    r.summary,
+                    "",
+                    "",
+                    rule(r.code).help_uri
+                ));
+            }
+            text
+        }
+    }
+}
