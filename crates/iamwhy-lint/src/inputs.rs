@@ -94,11 +94,12 @@ pub(crate) fn locate(
             findings: Vec::new(),
         };
     }
-    let mut policies = cli_output(map, &text, rel_path);
+    let (mut policies, recognised) = cli_output(map, &text, rel_path);
     if policies.is_empty() {
         policies = single_output(map, source, &value);
     }
-    let findings = if policies.is_empty() {
+    // A snapshot file without policies (`describe-key`, `get-bucket-encryption`) is fine.
+    let findings = if policies.is_empty() && !recognised {
         vec![
             Finding::new(
                 "not-a-policy",
@@ -292,8 +293,9 @@ fn resource_policy_type(resource: Option<&JsonValue<'_>>) -> PolicyType {
     }
 }
 
-/// The policies of an AWS CLI output in the snapshot formats (docs/snapshot.md).
-fn cli_output(map: &mut SourceMap, text: &str, rel_path: &Path) -> Vec<Located> {
+/// The policies of an AWS CLI output in the snapshot formats (docs/snapshot.md), and whether
+/// the snapshot loader recognised the file at all.
+fn cli_output(map: &mut SourceMap, text: &str, rel_path: &Path) -> (Vec<Located>, bool) {
     let snapshot: Snapshot = iamwhy_snapshot::load_texts(
         Path::new(""),
         [(rel_path.to_path_buf(), text.to_owned())],
@@ -303,7 +305,7 @@ fn cli_output(map: &mut SourceMap, text: &str, rel_path: &Path) -> Vec<Located> 
     for u in &snapshot.users {
         for p in &u.inline {
             docs.push((
-                format!("user `{}`: inline policy `{}`", u.name, p.name),
+                format!("user `{}`, inline policy `{}`", u.name, p.name),
                 p.document,
                 PolicyType::Identity,
                 None,
@@ -313,7 +315,7 @@ fn cli_output(map: &mut SourceMap, text: &str, rel_path: &Path) -> Vec<Located> 
     for g in &snapshot.groups {
         for p in &g.inline {
             docs.push((
-                format!("group `{}`: inline policy `{}`", g.name, p.name),
+                format!("group `{}`, inline policy `{}`", g.name, p.name),
                 p.document,
                 PolicyType::Identity,
                 None,
@@ -323,16 +325,11 @@ fn cli_output(map: &mut SourceMap, text: &str, rel_path: &Path) -> Vec<Located> 
     for r in &snapshot.roles {
         let account = r.arn.split(':').nth(4).map(str::to_owned);
         if let Some(t) = r.trust {
-            docs.push((
-                format!("role `{}`: trust policy", r.name),
-                t,
-                PolicyType::Trust,
-                account,
-            ));
+            docs.push((format!("role `{}`", r.name), t, PolicyType::Trust, account));
         }
         for p in &r.inline {
             docs.push((
-                format!("role `{}`: inline policy `{}`", r.name, p.name),
+                format!("role `{}`, inline policy `{}`", r.name, p.name),
                 p.document,
                 PolicyType::Identity,
                 None,
@@ -355,22 +352,12 @@ fn cli_output(map: &mut SourceMap, text: &str, rel_path: &Path) -> Vec<Located> 
     }
     for (name, b) in &snapshot.buckets {
         if let Some(d) = b.policy {
-            docs.push((
-                format!("bucket `{name}`: bucket policy"),
-                d,
-                PolicyType::Bucket,
-                None,
-            ));
+            docs.push((format!("bucket `{name}`"), d, PolicyType::Bucket, None));
         }
     }
     for (id, k) in &snapshot.keys {
         if let Some(d) = k.policy {
-            docs.push((
-                format!("key `{id}`: key policy"),
-                d,
-                PolicyType::KmsKey,
-                None,
-            ));
+            docs.push((format!("key `{id}`"), d, PolicyType::KmsKey, None));
         }
     }
     if let Some(org) = &snapshot.organization {
@@ -385,7 +372,7 @@ fn cli_output(map: &mut SourceMap, text: &str, rel_path: &Path) -> Vec<Located> 
     for r in &snapshot.resource_policies {
         if let Some(d) = r.document {
             docs.push((
-                format!("`{}`: resource policy", r.arn),
+                format!("`{}`", r.arn),
                 d,
                 PolicyType::Resource,
                 r.arn.split(':').nth(4).map(str::to_owned),
@@ -393,7 +380,8 @@ fn cli_output(map: &mut SourceMap, text: &str, rel_path: &Path) -> Vec<Located> 
         }
     }
     docs.sort_by_key(|d| (d.1.source, d.1.start));
-    docs.into_iter()
+    let located = docs
+        .into_iter()
         .filter_map(|(label, doc, policy_type, account)| {
             let source = map.add_slice(doc.source, doc.start as usize, doc.end as usize)?;
             Some(Located {
@@ -405,7 +393,8 @@ fn cli_output(map: &mut SourceMap, text: &str, rel_path: &Path) -> Vec<Located> 
                 parsed: None,
             })
         })
-        .collect()
+        .collect();
+    (located, snapshot.files_loaded > 0)
 }
 
 /// Outputs of single-policy commands that the snapshot does not keep: `get-role`,
@@ -435,7 +424,7 @@ fn single_output(map: &mut SourceMap, source: SourceId, value: &JsonValue<'_>) -
         };
         let account = arn.and_then(|a| a.split(':').nth(4).map(str::to_owned));
         found.push((
-            format!("role `{}`: trust policy", name.unwrap_or_default()),
+            format!("role `{}`", name.unwrap_or_default()),
             doc,
             Some(PolicyType::Trust),
             account,

@@ -208,7 +208,13 @@ pub fn lint_parsed(
         .map(Finding::from_diagnostic)
         .collect();
     if let Some(doc) = &parsed.document {
-        findings.extend(lint_document(map, doc, policy_type, account));
+        let invalid_version = findings.iter().any(|f| f.code == "invalid-version");
+        findings.extend(
+            lint_document(map, doc, policy_type, account)
+                .into_iter()
+                // An invalid `Version` is reported already; it is not missing.
+                .filter(|f| !(invalid_version && f.code == "missing-version")),
+        );
     }
     findings.sort_by_key(|f| f.span.map(|s| (s.source, s.start)));
     findings

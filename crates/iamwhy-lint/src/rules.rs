@@ -193,8 +193,8 @@ rules! {
         "A policy variable where AWS does not substitute it";
     "wildcard-in-string-equals", Warning, Risk, analyzer!("general-warning-wildcard-without-like-operator"),
         "A wildcard in StringEquals, which compares literally: StringLike was meant";
-    "wildcard-service", Error, Grammar, guide!("reference_policies_elements_action.html"),
-        "A wildcard in an action's service prefix";
+    "wildcard-service", Warning, Grammar, guide!("reference_policies_elements_resource.html"),
+        "A wildcard in a resource ARN's service field: it matches every service";
     "wrong-type", Error, Grammar, guide!("reference_policies_grammar.html"),
         "An element of the wrong JSON type";
 }

@@ -37,7 +37,10 @@ pub(super) fn run(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding
             _ => {}
         }
     }
-    if ctx.policy_type == PolicyType::KmsKey {
+    // AWS managed keys (`aws/s3`, `aws/ebs`, ...) carry policies with an `Id` of `auto-...`
+    // that AWS alone changes: nobody in the account is meant to manage them.
+    let aws_managed_key = doc.id.as_deref().is_some_and(|id| id.starts_with("auto-"));
+    if ctx.policy_type == PolicyType::KmsKey && !aws_managed_key {
         lockout(doc, out);
     }
 }
@@ -182,16 +185,15 @@ const SERVICE_GUARD_KEYS: &[&str] = &[
     "aws:calledvialast",
 ];
 
-/// Story 5: `Deny` for `Principal: *` unless the caller is on a list of principals
-/// (`StringNotEquals aws:PrincipalArn`, ...). An AWS service calling with its own service
-/// principal (AWS Backup, CloudTrail, S3 replication, ...) has no principal ARN or account of
-/// the list, so the `Deny` catches it, and adding the service's role to the list does not
-/// help.
-fn guardrail(ctx: &Context<'_>, stmt: &Statement, out: &mut Vec<Finding>) {
-    if stmt.effect != Effect::Deny || !everyone(stmt) {
-        return;
-    }
-    let Some(exception) = stmt.conditions.iter().find(|c| {
+/// The network keys of a perimeter `Deny`: requests AWS services make for a principal
+/// (forward access sessions: S3 calling KMS for SSE-KMS, CloudFormation creating resources)
+/// do not come from the principal's network, so they lack these values.
+const NETWORK_KEYS: &[&str] = &["aws:sourcevpc", "aws:sourcevpce", "aws:sourceip"];
+
+/// Whether a condition is a negated string, ARN or IP test on one of `keys`: an exception
+/// list of a `Deny`.
+fn exception_on<'c>(stmt: &'c Statement, keys: &[&str]) -> Option<&'c Condition> {
+    stmt.conditions.iter().find(|c| {
         c.operator.base.negated
             && matches!(
                 c.operator.base.family,
@@ -199,39 +201,77 @@ fn guardrail(ctx: &Context<'_>, stmt: &Statement, out: &mut Vec<Finding>) {
                     | OperatorFamily::StringIgnoreCase
                     | OperatorFamily::StringLike
                     | OperatorFamily::Arn
+                    | OperatorFamily::Ip
             )
-            && PRINCIPAL_EXCEPTION_KEYS.contains(&c.key_lower.as_str())
-    }) else {
-        return;
-    };
-    if stmt
-        .conditions
-        .iter()
-        .any(|c| SERVICE_GUARD_KEYS.contains(&c.key_lower.as_str()))
-    {
+            && keys.contains(&c.key_lower.as_str())
+    })
+}
+
+/// Story 5: `Deny` for `Principal: *` unless the caller is on a list of principals
+/// (`StringNotEquals aws:PrincipalArn`, ...). An AWS service calling with its own service
+/// principal (AWS Backup, CloudTrail, S3 replication, ...) has no principal ARN or account of
+/// the list, so the `Deny` catches it, and adding the service's role to the list does not
+/// help. A `Deny` unless the request comes from a network catches, likewise, the calls AWS
+/// services make for the principal (aws:ViaAWSService).
+fn guardrail(ctx: &Context<'_>, stmt: &Statement, out: &mut Vec<Finding>) {
+    if stmt.effect != Effect::Deny || !everyone(stmt) {
         return;
     }
-    let who = match ctx.policy_type {
-        PolicyType::KmsKey => "AWS services that use the key for you (AWS Backup, CloudTrail, ...)",
-        PolicyType::Bucket => {
-            "AWS services that write to or read from the bucket for you (CloudTrail, S3 replication, log delivery, ...)"
-        }
-        _ => "AWS services that call with their own service principal",
+    let guarded = |keys: &[&str]| {
+        stmt.conditions
+            .iter()
+            .any(|c| keys.contains(&c.key_lower.as_str()))
     };
-    out.push(
-        Finding::new(
-            "guardrail-blocks-aws-services",
-            format!(
-                "this `Deny` applies to everyone whose `{}` is not listed, and that includes {who}: they call as a service principal, which has no such value",
+    if let Some(exception) = exception_on(stmt, PRINCIPAL_EXCEPTION_KEYS)
+        && !guarded(SERVICE_GUARD_KEYS)
+    {
+        let who = match ctx.policy_type {
+            PolicyType::KmsKey => {
+                "AWS services that use the key for you (AWS Backup, CloudTrail, ...)"
+            }
+            PolicyType::Bucket => {
+                "AWS services that write to or read from the bucket for you (CloudTrail, S3 replication, log delivery, ...)"
+            }
+            _ => "AWS services that call with their own service principal",
+        };
+        out.push(
+            Finding::new(
+                "guardrail-blocks-aws-services",
+                format!(
+                    "this `Deny` applies to everyone whose `{}` is not listed, and that includes {who}: they call as a service principal, which has no such value",
+                    exception.key
+                ),
+                exception.span,
+            )
+            .with_help(format!(
+                "add `\"BoolIfExists\": {{\"aws:PrincipalIsAWSService\": \"false\"}}` to this statement's `Condition`, so that the `Deny` skips AWS service principals (adding a service's role to the `{}` list does not help: the call does not come from the role)",
                 exception.key
+            )),
+        );
+        return;
+    }
+    if let Some(exception) = exception_on(stmt, NETWORK_KEYS)
+        && !guarded(&[
+            "aws:viaawsservice",
+            "aws:calledvia",
+            "aws:calledviafirst",
+            "aws:calledvialast",
+        ])
+    {
+        out.push(
+            Finding::new(
+                "guardrail-blocks-aws-services",
+                format!(
+                    "this `Deny` applies to every request whose `{}` is not listed, and that includes the calls AWS services make for your principals (S3 decrypting with this key for SSE-KMS, CloudFormation creating resources, ...): they do not come from your network",
+                    exception.key
+                ),
+                exception.span,
+            )
+            .with_help(
+                "add `\"BoolIfExists\": {\"aws:ViaAWSService\": \"false\"}` to this statement's `Condition`, so that the `Deny` skips requests an AWS service makes on a principal's behalf",
             ),
-            exception.span,
-        )
-        .with_help(format!(
-            "add `\"BoolIfExists\": {{\"aws:PrincipalIsAWSService\": \"false\"}}` to this statement's `Condition`, so that the `Deny` skips AWS service principals (adding a service's role to the `{}` list does not help: the call does not come from the role)",
-            exception.key
-        )),
-    );
+        );
+    }
 }
 
 /// A key policy must let someone change it: with no statement allowing

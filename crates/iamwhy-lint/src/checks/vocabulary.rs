@@ -342,7 +342,8 @@ fn conditions(
     let mut action_keys: Option<Vec<&'static str>> = None;
     for c in &stmt.conditions {
         literal_values(c, out);
-        if c.key.contains("${") {
+        // A key without a service prefix is reported by the parser.
+        if c.key.contains("${") || !c.key.contains(':') {
             continue;
         }
         // A key AWS's own managed policies test exists, whatever the catalog says.
@@ -359,7 +360,7 @@ fn conditions(
                     Some(actions) if !actions.is_empty() => {
                         let keys = action_keys.get_or_insert_with(|| keys_of(catalog, actions));
                         if !keys.iter().any(|k| key_fits(&c.key, k)) {
-                            if !used_by_aws() {
+                            if defined.is_some() || !used_by_aws() {
                                 out.push(unknown_key(c, defined.is_some(), actions));
                             }
                             continue;

@@ -77,17 +77,17 @@ fn label(level: Level, paint: &Paint) -> String {
     }
 }
 
-fn origin_text(p: &PolicyReport) -> String {
+/// The policy's type and how it was decided; `why` adds the reason of a guess.
+fn origin_text(p: &PolicyReport, why: bool) -> String {
     let what = p.policy_type.describe();
     match &p.type_origin {
-        TypeOrigin::Given => format!("{what} (--type)"),
+        TypeOrigin::Given => format!("{what}, --type"),
         TypeOrigin::Context => what.to_owned(),
-        TypeOrigin::Guessed { reason } => {
-            format!(
-                "{what} (guessed: {reason}; `--type {}` to say so)",
-                p.policy_type.as_str()
-            )
-        }
+        TypeOrigin::Guessed { reason } if why => format!(
+            "{what}, guessed: {reason}; `--type {}` to say so",
+            p.policy_type.as_str()
+        ),
+        TypeOrigin::Guessed { .. } => format!("{what}, guessed"),
     }
 }
 
@@ -122,7 +122,7 @@ pub(crate) fn lint_text(
         let clean = r.all_findings().next().is_none();
         if clean {
             let what = match r.policies.as_slice() {
-                [one] => origin_text(one),
+                [one] => origin_text(one, false),
                 many => format!("{} policies", many.len()),
             };
             let _ = writeln!(out, "{}: {} ({what})", r.path, paint.green("ok"));
@@ -140,7 +140,11 @@ pub(crate) fn lint_text(
                 .label
                 .as_deref()
                 .map_or(String::new(), |l| format!("{l}: "));
-            let _ = writeln!(out, "{}", paint.dim(&format!("{name}{}", origin_text(p))));
+            let _ = writeln!(
+                out,
+                "{}",
+                paint.dim(&format!("{name}{}", origin_text(p, true)))
+            );
             for f in &p.findings {
                 finding_text(map, f, paint, &mut out);
             }
