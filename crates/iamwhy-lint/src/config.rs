@@ -192,6 +192,14 @@ impl Config {
             .file
             .as_deref()
             .and_then(Path::parent)
+            // `--config c.toml`: the parent of a bare name is the current directory.
+            .map(|d| {
+                if d.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    d
+                }
+            })
             .and_then(|d| std::fs::canonicalize(d).ok());
         let full = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         let rel = match &base {

@@ -94,9 +94,9 @@ pub(crate) fn locate(
             findings: Vec::new(),
         };
     }
-    let (mut policies, recognised) = cli_output(map, &text, rel_path);
+    let (mut policies, recognised) = cli_output(map, source, &text, rel_path);
     if policies.is_empty() {
-        policies = single_output(map, source, &value);
+        policies = single_output(map, source, &value, options);
     }
     // A snapshot file without policies (`describe-key`, `get-bucket-encryption`) is fine.
     let findings = if policies.is_empty() && !recognised {
@@ -286,7 +286,7 @@ fn resource_policy_type(resource: Option<&JsonValue<'_>>) -> PolicyType {
         PolicyType::Trust
     } else if all(&|a| a.starts_with("arn:") && a.contains(":kms:") && a.contains(":key/")) {
         PolicyType::KmsKey
-    } else if all(&|a| a.starts_with("arn:aws:s3:::")) {
+    } else if all(&|a| a.starts_with("arn:") && a.contains(":s3:::")) {
         PolicyType::Bucket
     } else {
         PolicyType::Resource
@@ -295,7 +295,12 @@ fn resource_policy_type(resource: Option<&JsonValue<'_>>) -> PolicyType {
 
 /// The policies of an AWS CLI output in the snapshot formats (docs/snapshot.md), and whether
 /// the snapshot loader recognised the file at all.
-fn cli_output(map: &mut SourceMap, text: &str, rel_path: &Path) -> (Vec<Located>, bool) {
+fn cli_output(
+    map: &mut SourceMap,
+    source: SourceId,
+    text: &str,
+    rel_path: &Path,
+) -> (Vec<Located>, bool) {
     let snapshot: Snapshot = iamwhy_snapshot::load_texts(
         Path::new(""),
         [(rel_path.to_path_buf(), text.to_owned())],
@@ -383,7 +388,10 @@ fn cli_output(map: &mut SourceMap, text: &str, rel_path: &Path) -> (Vec<Located>
     let located = docs
         .into_iter()
         .filter_map(|(label, doc, policy_type, account)| {
-            let source = map.add_slice(doc.source, doc.start as usize, doc.end as usize)?;
+            // The loader read its own copy of the text: the same bytes, so its offsets are
+            // offsets of the file as registered by the caller (and named as the caller named
+            // it).
+            let source = map.add_slice(source, doc.start as usize, doc.end as usize)?;
             Some(Located {
                 label: Some(label),
                 source,
@@ -400,7 +408,12 @@ fn cli_output(map: &mut SourceMap, text: &str, rel_path: &Path) -> (Vec<Located>
 /// Outputs of single-policy commands that the snapshot does not keep: `get-role`,
 /// `get-user-policy`/`get-role-policy`/`get-group-policy`, `get-policy-version`, and a
 /// `get-bucket-policy` or `get-key-policy` output outside the snapshot's folders.
-fn single_output(map: &mut SourceMap, source: SourceId, value: &JsonValue<'_>) -> Vec<Located> {
+fn single_output(
+    map: &mut SourceMap,
+    source: SourceId,
+    value: &JsonValue<'_>,
+    options: &LintOptions,
+) -> Vec<Located> {
     let JsonValue::Object(o) = value else {
         return Vec::new();
     };
@@ -452,9 +465,10 @@ fn single_output(map: &mut SourceMap, source: SourceId, value: &JsonValue<'_>) -
         .filter_map(|(label, doc, policy_type, account)| {
             let range = json::span(source, doc);
             let slice = map.add_slice(source, range.start as usize, range.end as usize)?;
-            let (policy_type, origin) = match policy_type {
-                Some(t) => (t, TypeOrigin::Context),
-                None => {
+            let (policy_type, origin) = match (policy_type, options.policy_type) {
+                (Some(t), _) => (t, TypeOrigin::Context),
+                (None, Some(t)) => (t, TypeOrigin::Given),
+                (None, None) => {
                     let (t, reason) = guess_source(map, slice);
                     (t, TypeOrigin::Guessed { reason })
                 }

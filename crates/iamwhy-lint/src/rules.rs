@@ -109,7 +109,7 @@ rules! {
         "Allow with NotAction grants every other action, including new ones";
     "allow-not-resource", SecurityWarning, Risk, guide!("reference_policies_elements_notresource.html"),
         "Allow with NotResource grants access to every other resource, including new ones";
-    "condition-value-type", Error, Grammar, guide!("reference_policies_elements_condition_operators.html"),
+    "condition-value-type", Warning, Grammar, guide!("reference_policies_elements_condition_operators.html"),
         "A condition value that does not fit its operator";
     "conflicting-elements", Error, Grammar, guide!("reference_policies_grammar.html"),
         "Two mutually exclusive elements in one statement";
@@ -169,7 +169,7 @@ rules! {
         "A resource policy that allows everyone, with no condition that limits who";
     "resource-mismatch", Warning, Vocabulary, analyzer!("error-unsupported-resource-arn-in-policy"),
         "A resource ARN that no action of the statement can act on";
-    "set-operator-on-single-valued", Warning, Vocabulary, analyzer!("security-warning-forallvalues-with-single-valued-key"),
+    "set-operator-on-single-valued", SecurityWarning, Vocabulary, analyzer!("security-warning-forallvalues-with-single-valued-key"),
         "ForAllValues or ForAnyValue on a single-valued condition key";
     "short-arn", Warning, Grammar, analyzer!("error-missing-arn-field"),
         "An ARN with fewer than six fields";
@@ -177,7 +177,7 @@ rules! {
         "A role trust policy that lets anyone assume the role";
     "trust-foreign-account", SecurityWarning, Risk, guide!("confused-deputy.html"),
         "A role trust policy that trusts a whole other account without an external id or organization condition";
-    "trust-policy-action", Error, Grammar, guide!("reference_policies_elements_principal.html"),
+    "trust-policy-action", Warning, Grammar, guide!("reference_policies_elements_principal.html"),
         "An action a role trust policy cannot grant";
     "undocumented-action", Warning, Vocabulary, "https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html",
         "An action the service catalog does not list but AWS managed policies name";
@@ -189,7 +189,7 @@ rules! {
         "An element the policy language does not have";
     "unknown-service", Error, Vocabulary, analyzer!("error-invalid-service"),
         "A service prefix no AWS service has";
-    "variable-not-allowed", Error, Grammar, guide!("reference_policies_variables.html"),
+    "variable-not-allowed", Warning, Grammar, guide!("reference_policies_variables.html"),
         "A policy variable where AWS does not substitute it";
     "wildcard-in-string-equals", Warning, Risk, analyzer!("general-warning-wildcard-without-like-operator"),
         "A wildcard in StringEquals, which compares literally: StringLike was meant";

@@ -229,8 +229,10 @@ pub fn guess(value: &JsonValue<'_>) -> (PolicyType, String) {
             "a `Principal` and only `kms:` actions".to_owned(),
         );
     }
-    let s3_resources =
-        !resources.is_empty() && resources.iter().all(|r| r.starts_with("arn:aws:s3:::"));
+    let s3_resources = !resources.is_empty()
+        && resources
+            .iter()
+            .all(|r| r.starts_with("arn:") && r.contains(":s3:::"));
     if s3_resources || all(&|a| a.starts_with("s3:")) {
         return (
             PolicyType::Bucket,

@@ -131,3 +131,41 @@ fn story5_key_policy_gets_the_fix_and_the_fixed_policy_is_clean() {
     assert_eq!(report.all_findings().count(), 0);
     assert_eq!(report.policies[0].policy_type, PolicyType::KmsKey);
 }
+
+/// The findings do not depend on the layout: each corpus file, minified, gives the same codes
+/// (size findings aside, which whitespace can change for the policy types that count it).
+#[test]
+fn findings_do_not_depend_on_layout() {
+    let root = corpus();
+    let expected: BTreeMap<String, Case> =
+        serde_json::from_str(&std::fs::read_to_string(root.join("expected.json")).unwrap())
+            .unwrap();
+    for (name, case) in &expected {
+        let text = std::fs::read_to_string(root.join(name)).unwrap();
+        // Not JSON, or JSON whose minified form is another document (a repeated key).
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        if case.findings.iter().any(|(c, _)| c == "duplicate-key") {
+            continue;
+        }
+        let minified = serde_json::to_string(&value).unwrap();
+        let options = LintOptions {
+            policy_type: case.policy_type.as_deref().and_then(PolicyType::parse),
+            account: None,
+        };
+        let codes = |text: String| {
+            let mut map = SourceMap::new();
+            let id = map.add_file(name.clone(), text);
+            let report = lint_source(&mut map, id, &root.join(name), &options);
+            let mut codes: Vec<&'static str> = report
+                .all_findings()
+                .map(|f| f.code)
+                .filter(|c| *c != "policy-too-large")
+                .collect();
+            codes.sort_unstable();
+            codes
+        };
+        assert_eq!(codes(text), codes(minified), "{name}");
+    }
+}

@@ -142,7 +142,10 @@ fn ignores_from_the_command_line_and_the_config_file() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("allow-all"), "{out}");
     assert!(!out.contains("guardrail"), "{out}");
-    assert!(out.contains("(1 ignored by configuration)"), "{out}");
+    assert!(
+        out.contains("(1 ignored by --ignore or configuration)"),
+        "{out}"
+    );
     // `--no-config` brings it back; `--fail-on` on the command line wins.
     let (code, out, _) = run_in(
         &dir,

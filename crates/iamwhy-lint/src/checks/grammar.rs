@@ -9,12 +9,37 @@ use crate::{Finding, Level};
 
 pub(super) fn run(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding>) {
     duplicate_sids(ctx, doc, out);
+    trust_sids(ctx, doc, out);
     size(ctx, doc, out);
     version(ctx, doc, out);
 }
 
 /// IAM refuses a policy whose statements share a `Sid` (and SNS requires unique ones);
 /// elsewhere a repeated `Sid` is accepted but makes findings and explanations ambiguous.
+/// IAM accepts only letters and digits in a trust policy's `Sid`, as in its other policies
+/// (the parser checks those).
+fn trust_sids(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding>) {
+    if ctx.policy_type != PolicyType::Trust {
+        return;
+    }
+    for stmt in &doc.statements {
+        if let (Some(sid), Some(span)) = (&stmt.sid, stmt.sid_span)
+            && !sid.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            out.push(
+                Finding::new(
+                    "invalid-sid",
+                    format!(
+                        "`Sid` `{sid}` has characters IAM does not accept in role trust policies"
+                    ),
+                    span,
+                )
+                .with_help("use only ASCII letters and digits, e.g. `TrustBuildRole`"),
+            );
+        }
+    }
+}
+
 fn duplicate_sids(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding>) {
     let iam = matches!(
         ctx.policy_type,
@@ -76,6 +101,10 @@ fn size(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding>) {
         PolicyType::Identity => f.at(Level::Warning).with_help(
             "as a managed policy AWS rejects it; inline policies share a per-entity limit (2,048 characters for a user, 5,120 for a group, 10,240 for a role). Split it, or merge statements that differ only in actions or resources",
         ),
+        // The trust policy quota can be raised (to 8,192 characters at most).
+        PolicyType::Trust => f.at(Level::Warning).with_help(
+            "shorten it, or ask AWS to raise the account's role trust policy length quota",
+        ),
         _ => f.with_help(
             "split the policy, or merge statements that differ only in actions or resources",
         ),
@@ -96,6 +125,20 @@ fn version(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding>) {
     } else {
         "`Version` `2008-10-17`"
     };
+    // Organizations requires the element in SCPs and RCPs (the parser refuses an RCP without
+    // it).
+    if ctx.policy_type == PolicyType::Scp && doc.version.is_none() {
+        out.push(
+            Finding::new(
+                "missing-version",
+                "no `Version`: service control policies must state it",
+                doc.span,
+            )
+            .at(Level::Error)
+            .with_help("add `\"Version\": \"2012-10-17\"`"),
+        );
+        return;
+    }
     let f = if uses_variables {
         Finding::new(
             "missing-version",

@@ -171,15 +171,21 @@ const PRINCIPAL_EXCEPTION_KEYS: &[&str] = &[
     "aws:principalorgid",
     "aws:principalorgpaths",
     "aws:userid",
+    "aws:principaltag/",
 ];
 
-/// Keys that tell AWS services apart: a guardrail that tests one of them has thought about
-/// services.
-const SERVICE_GUARD_KEYS: &[&str] = &[
+/// Keys that exempt AWS service principals from a `Deny`: a guardrail that tests one of them
+/// has thought about services calling as themselves.
+const SERVICE_PRINCIPAL_GUARD_KEYS: &[&str] = &[
     "aws:principalisawsservice",
-    "aws:viaawsservice",
     "aws:principalservicename",
     "aws:principalservicenameslist",
+];
+
+/// Keys that exempt the requests AWS services make for a principal (forward access
+/// sessions).
+const VIA_SERVICE_GUARD_KEYS: &[&str] = &[
+    "aws:viaawsservice",
     "aws:calledvia",
     "aws:calledviafirst",
     "aws:calledvialast",
@@ -203,7 +209,11 @@ fn exception_on<'c>(stmt: &'c Statement, keys: &[&str]) -> Option<&'c Condition>
                     | OperatorFamily::Arn
                     | OperatorFamily::Ip
             )
-            && keys.contains(&c.key_lower.as_str())
+            && keys.iter().any(|k| match k.strip_suffix('/') {
+                // `aws:PrincipalTag/` stands for every tag key.
+                Some(_) => c.key_lower.starts_with(k),
+                None => c.key_lower == *k,
+            })
     })
 }
 
@@ -222,8 +232,9 @@ fn guardrail(ctx: &Context<'_>, stmt: &Statement, out: &mut Vec<Finding>) {
             .iter()
             .any(|c| keys.contains(&c.key_lower.as_str()))
     };
+    let service_principals_guarded = guarded(SERVICE_PRINCIPAL_GUARD_KEYS);
     if let Some(exception) = exception_on(stmt, PRINCIPAL_EXCEPTION_KEYS)
-        && !guarded(SERVICE_GUARD_KEYS)
+        && !service_principals_guarded
     {
         let who = match ctx.policy_type {
             PolicyType::KmsKey => {
@@ -250,26 +261,36 @@ fn guardrail(ctx: &Context<'_>, stmt: &Statement, out: &mut Vec<Finding>) {
         );
         return;
     }
+    // A network perimeter needs both guards: services calling as themselves, and services
+    // calling for a principal, come from AWS's network, not the listed one.
+    let via_guarded = guarded(VIA_SERVICE_GUARD_KEYS);
     if let Some(exception) = exception_on(stmt, NETWORK_KEYS)
-        && !guarded(&[
-            "aws:viaawsservice",
-            "aws:calledvia",
-            "aws:calledviafirst",
-            "aws:calledvialast",
-        ])
+        && !(via_guarded && service_principals_guarded)
     {
+        let mut missing = Vec::new();
+        let mut who = Vec::new();
+        if !via_guarded {
+            missing.push(r#""aws:ViaAWSService": "false""#);
+            who.push("the calls AWS services make for your principals (S3 decrypting with a key for SSE-KMS, CloudFormation creating resources, ...)");
+        }
+        if !service_principals_guarded {
+            missing.push(r#""aws:PrincipalIsAWSService": "false""#);
+            who.push("AWS services calling as themselves (CloudTrail, log delivery, ...)");
+        }
         out.push(
             Finding::new(
                 "guardrail-blocks-aws-services",
                 format!(
-                    "this `Deny` applies to every request whose `{}` is not listed, and that includes the calls AWS services make for your principals (S3 decrypting with this key for SSE-KMS, CloudFormation creating resources, ...): they do not come from your network",
-                    exception.key
+                    "this `Deny` applies to every request whose `{}` is not listed, and that includes {}: they do not come from your network",
+                    exception.key,
+                    who.join(" and ")
                 ),
                 exception.span,
             )
-            .with_help(
-                "add `\"BoolIfExists\": {\"aws:ViaAWSService\": \"false\"}` to this statement's `Condition`, so that the `Deny` skips requests an AWS service makes on a principal's behalf",
-            ),
+            .with_help(format!(
+                "add `\"BoolIfExists\": {{{}}}` to this statement's `Condition`, so that the `Deny` skips requests AWS services make",
+                missing.join(", ")
+            )),
         );
     }
 }

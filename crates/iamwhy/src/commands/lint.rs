@@ -56,12 +56,15 @@ pub(crate) fn run(args: &LintArgs, sarif: bool, out: &mut Output) -> ExitStatus 
     for e in &errors {
         out.diagnostics(&map, e.iter());
     }
+    let mut unreadable = false;
     for file in files {
+        // A file that cannot be read is reported; the others are still linted.
         let text = match std::fs::read_to_string(&file) {
             Ok(t) => t,
             Err(e) => {
-                out.error_line(&format!("cannot read `{}`: {e}", file.display()));
-                return ExitStatus::Error;
+                out.error_line(&format!("cannot read `{}`: {e}; skipped", file.display()));
+                unreadable = true;
+                continue;
             }
         };
         let id = map.add_file(file.display().to_string(), text);
@@ -75,7 +78,9 @@ pub(crate) fn run(args: &LintArgs, sarif: bool, out: &mut Output) -> ExitStatus 
         ignored += before - report.all_findings().count();
     }
     if reports.is_empty() {
-        out.error_line("no policy files found (looked for `.json` files)");
+        if !unreadable {
+            out.error_line("no policy files found (looked for `.json` files)");
+        }
         return ExitStatus::Error;
     }
 
@@ -93,7 +98,7 @@ pub(crate) fn run(args: &LintArgs, sarif: bool, out: &mut Output) -> ExitStatus 
     if sarif || out.format == Format::Json {
         out.note(&summary.line());
     }
-    if !errors.is_empty() {
+    if !errors.is_empty() || unreadable {
         ExitStatus::Error
     } else if summary.failed {
         ExitStatus::Negative

@@ -61,7 +61,11 @@ impl LintSummary {
             plural(self.counts[3], "suggestion", "suggestions"),
         );
         if self.ignored > 0 {
-            let _ = write!(text, " ({} ignored by configuration)", self.ignored);
+            let _ = write!(
+                text,
+                " ({} ignored by --ignore or configuration)",
+                self.ignored
+            );
         }
         text.push('\n');
         text
