@@ -269,18 +269,7 @@ fn scenario(map: &mut SourceMap, source: SourceId, value: &JsonValue<'_>) -> Vec
 /// The type of a scenario's resource policy, from its resource: a role's trust policy, a
 /// key policy, a bucket policy, or another resource-based policy.
 fn resource_policy_type(resource: Option<&JsonValue<'_>>) -> PolicyType {
-    let arns: Vec<&str> = match resource {
-        Some(JsonValue::StringLit(s)) => vec![s.value.as_ref()],
-        Some(JsonValue::Array(a)) => a
-            .elements
-            .iter()
-            .filter_map(|e| match e {
-                JsonValue::StringLit(s) => Some(s.value.as_ref()),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
+    let arns = resource.map(crate::types::strings).unwrap_or_default();
     let all = |f: &dyn Fn(&str) -> bool| !arns.is_empty() && arns.iter().all(|a| f(a));
     if all(&|a| a.starts_with("arn:") && a.contains(":iam::") && a.contains(":role/")) {
         PolicyType::Trust
@@ -307,38 +296,29 @@ fn cli_output(
         map,
     );
     let mut docs: Vec<(String, DocRef, PolicyType, Option<String>)> = Vec::new();
-    for u in &snapshot.users {
-        for p in &u.inline {
+    let mut inline = |owner: String, list: &[iamwhy_snapshot::InlinePolicy]| {
+        for p in list {
             docs.push((
-                format!("user `{}`, inline policy `{}`", u.name, p.name),
+                format!("{owner}, inline policy `{}`", p.name),
                 p.document,
                 PolicyType::Identity,
                 None,
             ));
         }
+    };
+    for u in &snapshot.users {
+        inline(format!("user `{}`", u.name), &u.inline);
     }
     for g in &snapshot.groups {
-        for p in &g.inline {
-            docs.push((
-                format!("group `{}`, inline policy `{}`", g.name, p.name),
-                p.document,
-                PolicyType::Identity,
-                None,
-            ));
-        }
+        inline(format!("group `{}`", g.name), &g.inline);
+    }
+    for r in &snapshot.roles {
+        inline(format!("role `{}`", r.name), &r.inline);
     }
     for r in &snapshot.roles {
         let account = r.arn.split(':').nth(4).map(str::to_owned);
         if let Some(t) = r.trust {
             docs.push((format!("role `{}`", r.name), t, PolicyType::Trust, account));
-        }
-        for p in &r.inline {
-            docs.push((
-                format!("role `{}`, inline policy `{}`", r.name, p.name),
-                p.document,
-                PolicyType::Identity,
-                None,
-            ));
         }
     }
     for m in snapshot.managed.values() {

@@ -245,7 +245,8 @@ pub fn guess(value: &JsonValue<'_>) -> (PolicyType, String) {
     )
 }
 
-fn strings(value: &JsonValue<'_>) -> Vec<String> {
+/// The strings of a string-or-list JSON value; other items are left out.
+pub(crate) fn strings(value: &JsonValue<'_>) -> Vec<String> {
     match value {
         JsonValue::StringLit(s) => vec![s.value.to_string()],
         JsonValue::Array(a) => a
