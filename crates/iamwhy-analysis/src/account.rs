@@ -289,10 +289,23 @@ pub fn resource_facts(
     req: &mut Request,
     notes: &mut Vec<String>,
 ) {
+    let told = req
+        .context
+        .get("aws:ResourceAccount")
+        .and_then(|v| v.values().first().cloned());
     if req.effective_resource_account().is_none() && !req.resource.is_any() {
-        match &side.account {
-            Some(a) => req.resource_account = Some(a.clone()),
-            None => {
+        match (&side.account, told) {
+            (Some(a), _) => req.resource_account = Some(a.clone()),
+            // The request says whose resource it is (a CloudTrail record's `resources`).
+            (None, Some(a)) => {
+                if req.principal.account() != Some(a.as_str()) {
+                    notes.push(format!(
+                        "the resource belongs to account {a} (the request says so), which is not in the snapshot: its resource-based policy is unknown, and across accounts it must allow the request too (spec §4.4, step 4.5)"
+                    ));
+                }
+                req.resource_account = Some(a);
+            }
+            (None, None) => {
                 if let Some(a) = req.principal.account() {
                     notes.push(format!(
                         "the resource is not in the snapshot and its ARN names no account; assumed account {a}"
@@ -469,7 +482,7 @@ impl Check<'_> {
                 ResourceFact::None => None,
             };
             for c in &rule.checks {
-                out.push(self.hidden_check(
+                match self.hidden_check(
                     map,
                     rule,
                     c,
@@ -478,7 +491,13 @@ impl Check<'_> {
                     context,
                     key.as_ref(),
                     main,
-                )?);
+                )? {
+                    Ok(check) => out.push(check),
+                    Err(unknown) => notes.push(format!(
+                        "this call can also need {} ({}); not evaluated because the request does not tell {unknown}",
+                        c.action, rule.when
+                    )),
+                }
             }
         }
         if !variants.is_empty() {
@@ -539,7 +558,7 @@ impl Check<'_> {
         context: &Context,
         key: Option<&KeyFact>,
         main: &SimulationResult,
-    ) -> Result<HiddenCheckResult, Diagnostics> {
+    ) -> Result<Result<HiddenCheckResult, String>, Diagnostics> {
         let region = self
             .snapshot
             .region_of(resource.as_str())
@@ -562,29 +581,34 @@ impl Check<'_> {
             }
         };
         let fill = |template: &str| {
-            fill_placeholders(template, value).map_err(|name| {
-                Diagnostics::single(Diagnostic::unplaced_error(
-                    "hidden-call",
-                    format!(
-                        "hidden call {}: the request does not tell `{{{name}}}`",
-                        rule.id
-                    ),
-                ))
+            fill_placeholders(template, value).map_err(|name| match name.as_str() {
+                "principal_account" => "the caller's account".to_owned(),
+                "region" => "the region".to_owned(),
+                other => format!("`{{{other}}}`"),
             })
         };
         let check_action = Action::parse(&check.action).map_err(|e| {
             Diagnostics::single(Diagnostic::unplaced_error("hidden-call", e.to_string()))
         })?;
-        let check_resource = Resource::parse(&fill(&check.resource)?).map_err(|e| {
-            Diagnostics::single(Diagnostic::unplaced_error("hidden-call", e.to_string()))
-        })?;
+        let check_resource = match fill(&check.resource) {
+            Ok(r) => Resource::parse(&r).map_err(|e| {
+                Diagnostics::single(Diagnostic::unplaced_error("hidden-call", e.to_string()))
+            })?,
+            Err(unknown) => return Ok(Err(unknown)),
+        };
         let mut check_context = context.clone();
+        let mut left_out = Vec::new();
         for (k, template) in &check.context {
             let template = match key {
                 Some(k_fact) if k_fact.bucket_key && k.ends_with("aws:s3:arn") => "{bucket_arn}",
                 _ => template.as_str(),
             };
-            check_context.set(k, fill(template)?);
+            // A key whose value the request does not tell (`kms:CallerAccount` of an
+            // anonymous caller) is absent from the check, as it is from AWS's request.
+            match fill(template) {
+                Ok(v) => check_context.set(k, v),
+                Err(_) => left_out.push(k.as_str()),
+            }
         }
         let (mut result, notes) = match rule.mechanism {
             Mechanism::ServicePrincipal => {
@@ -607,6 +631,12 @@ impl Check<'_> {
             }
         };
         result.notes.extend(notes);
+        if !left_out.is_empty() {
+            result.notes.push(format!(
+                "the request does not tell the value of {}: left out of the check's context",
+                left_out.join(", ")
+            ));
+        }
         let why = match (rule.mechanism, key) {
             (Mechanism::ForwardAccessSession, Some(k)) => format!(
                 "{} calls {} with the caller's identity (forward access session); the key comes from the {}",
@@ -632,13 +662,13 @@ impl Check<'_> {
                 check.action
             ),
         };
-        Ok(HiddenCheckResult {
+        Ok(Ok(HiddenCheckResult {
             rule: rule.id.clone(),
             mechanism: rule.mechanism.as_str(),
             why,
             doc: rule.doc.clone(),
             result: Box::new(result),
-        })
+        }))
     }
 }
 

@@ -23,6 +23,13 @@ pub enum ServiceRule {
     /// Step 0.4: AWS managed policies, `aws-reserved` roles and `alias/aws/*` KMS aliases
     /// cannot be changed.
     ProtectedAwsResource,
+    /// Step 0.5 (ours, docs/decisions.md D42): AWS KMS takes only signed requests, so an
+    /// anonymous caller never gets a KMS operation — not even through S3 reading an SSE-KMS
+    /// object for it ("All GET and PUT requests for an object protected by AWS KMS fail if
+    /// not made via SSL or using SigV4", Amazon S3 API Reference, `SSEKMSKeyId`; AWS
+    /// re:Post knowledge center `s3-kms-signature-version-error`: "You made an anonymous
+    /// request").
+    KmsNeedsSignedRequest,
 }
 
 impl ServiceRule {
@@ -36,6 +43,7 @@ impl ServiceRule {
             ServiceRule::AssumedRoleCredentials => "assumed-role-credentials",
             ServiceRule::BucketOwnerRoot => "bucket-owner-root",
             ServiceRule::ProtectedAwsResource => "protected-aws-resource",
+            ServiceRule::KmsNeedsSignedRequest => "kms-needs-signed-request",
         }
     }
 
@@ -60,6 +68,9 @@ impl ServiceRule {
             }
             ServiceRule::ProtectedAwsResource => {
                 "AWS managed policies, roles under /aws-reserved/ and alias/aws/* KMS aliases cannot be modified"
+            }
+            ServiceRule::KmsNeedsSignedRequest => {
+                "AWS KMS takes only signed (SigV4) requests: an anonymous caller cannot use a KMS key, not even through S3 reading or writing an SSE-KMS object for it; no policy change helps — sign the request (credentials or a presigned URL), or encrypt objects served anonymously with SSE-S3"
             }
         }
     }
@@ -164,6 +175,10 @@ pub(crate) fn step0(req: &Request) -> Step0 {
         if protected {
             return Step0::Decide(Decision::ImplicitDeny, ServiceRule::ProtectedAwsResource);
         }
+    }
+    // 0.5
+    if service == "kms" && matches!(principal, Principal::Anonymous) {
+        return Step0::Decide(Decision::ImplicitDeny, ServiceRule::KmsNeedsSignedRequest);
     }
     // 0.35
     let bucket_owner_root = service == "s3"

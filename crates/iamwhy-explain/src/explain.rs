@@ -317,6 +317,15 @@ fn evaluated(
     map: &mut SourceMap,
     req: Reconstructed,
 ) -> Result<(), Diagnostics> {
+    // A key policy decides every use of a KMS key (spec §4.8.2): without it, any answer
+    // would be a guess.
+    if let Some(key) = snapshot.missing_kms_key(&req.resource) {
+        inc.unexplained = Some(Unexplained::missing(format!(
+            "the KMS key `{key}` is not in the snapshot, and its key policy decides every use of it (spec §4.8.2): add `kms/KEY_ID/key-policy.json` and `describe-key.json` for it (scripts/snapshot.sh takes them; a key of another account needs that account's snapshot)"
+        )));
+        inc.request = Some(req);
+        return Ok(());
+    }
     let result = evaluate_as_is(snapshot, map, &req, true)?;
     inc.decision = Some(result.final_decision());
     inc.request = Some(req);
@@ -353,6 +362,7 @@ pub fn explain_message(
     text: &str,
     fixes: bool,
 ) -> Result<Incident, Diagnostics> {
+    let text = locate_message(text);
     let message = iamwhy_trail::message::parse_message(text);
     let mut inc = Incident::empty();
     inc.message = Some(text.trim().to_owned());
@@ -363,6 +373,28 @@ pub fn explain_message(
     }
     conclude(&mut inc, snapshot, map, &message, &[], true, fixes)?;
     Ok(inc)
+}
+
+/// The AccessDenied message in text pasted from a terminal: the line that holds it, from
+/// the SDK's `An error occurred (` (the CLI prints `download failed: s3://... to ...` or the
+/// command before it), else from `User: ` or the line naming the missing authorization.
+fn locate_message(text: &str) -> &str {
+    const MARKERS: [&str; 3] = [
+        "An error occurred (",
+        "User: ",
+        "is not authorized to perform",
+    ];
+    for marker in MARKERS {
+        if let Some(line) = text.lines().find(|l| l.contains(marker)) {
+            let start = if marker == MARKERS[2] {
+                0
+            } else {
+                line.find(marker).unwrap_or(0)
+            };
+            return line.get(start..).unwrap_or(line).trim();
+        }
+    }
+    text.trim()
 }
 
 /// Fixes verified against a snapshot that disagrees with AWS prove little: say so.
@@ -571,6 +603,12 @@ fn reasoning(inc: &Incident, failing: Option<&Failing>) -> Vec<String> {
         }
         return out;
     };
+    if inc.result.is_none()
+        && let Some(u) = &inc.unexplained
+    {
+        out.extend(u.reasons.iter().cloned());
+        return out;
+    }
     let who = match &inc.result {
         Some(r) => r.principal.clone(),
         None => req.principal.clone(),

@@ -113,6 +113,27 @@ pub fn evaluate(
     changes: &Changes,
     hidden_calls: bool,
 ) -> Result<SimulationResult, Diagnostics> {
+    evaluate_with_session(
+        snapshot,
+        map,
+        req,
+        (action, resource),
+        changes,
+        &[],
+        hidden_calls,
+    )
+}
+
+/// [`evaluate`], the session created with `session_policies` (files in `map`) as well.
+pub fn evaluate_with_session(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    req: &Reconstructed,
+    (action, resource): (&str, &str),
+    changes: &Changes,
+    session_policies: &[SourceId],
+    hidden_calls: bool,
+) -> Result<SimulationResult, Diagnostics> {
     let usage = |m: String| Diagnostics::single(Diagnostic::unplaced_error("request", m));
     let query = AccountQuery {
         principal: req.principal.clone(),
@@ -121,6 +142,7 @@ pub fn evaluate(
         resources: vec![Resource::parse(resource).map_err(|e| usage(e.to_string()))?],
         context: req.context.clone(),
         changes: changes.clone(),
+        session_policies: session_policies.to_vec(),
         hidden_calls,
         current_time: req.time,
         ..AccountQuery::default()

@@ -15,8 +15,8 @@ use iamwhy_analysis::resource_facts;
 use iamwhy_catalog::Catalog;
 use iamwhy_core::time::Instant;
 use iamwhy_core::{
-    Action, Context, ContextValue, Decision, Diagnostics, Principal, Request, Resource, SourceMap,
-    normalize_key,
+    Action, Context, ContextValue, Decision, Diagnostics, Principal, Request, Resource, SourceId,
+    SourceMap, normalize_key,
 };
 use iamwhy_eval::{
     ContextReads, EvalOptions, Policy, PolicySet, authorize, derive_principal_context,
@@ -442,7 +442,9 @@ impl<'a> Replayer<'a> {
             }
         };
         // A denial the request alone does not explain may come from a check the call makes
-        // in another service (S3's kms:Decrypt): evaluate the operation in full.
+        // in another service (S3's kms:Decrypt): evaluate the operation in full, with the
+        // changes as well (the change may fix the request but not the check, or the check).
+        let mut after = after;
         if recorded == Recorded::Denied
             && before == Decision::Allowed
             && !Catalog::bundled().hidden_calls_for(&req.action).is_empty()
@@ -450,6 +452,9 @@ impl<'a> Replayer<'a> {
             before = self
                 .with_map(|map| crate::fix::evaluate_as_is(self.snapshot, map, &req, true))?
                 .final_decision();
+            if after == Some(Decision::Allowed) {
+                after = Some(self.operation_after(&req, &entry)?);
+            }
         }
         let allowed = before == Decision::Allowed;
         let disagrees = match recorded {
@@ -480,6 +485,31 @@ impl<'a> Replayer<'a> {
 
     /// The decisions before and with the changes (`None`: the action or resource does not
     /// parse).
+    /// The decision of the whole operation, hidden checks included, with the changes.
+    fn operation_after(
+        &self,
+        req: &Reconstructed,
+        entry: &PrincipalEntry,
+    ) -> Result<Decision, Diagnostics> {
+        let changes = self.changes.clone().unwrap_or_default();
+        let session: Vec<SourceId> = match &self.session {
+            Some(s) if entry.policies.session => s.iter().map(|p| p.document.span.source).collect(),
+            _ => Vec::new(),
+        };
+        let result = self.with_map(|map| {
+            crate::fix::evaluate_with_session(
+                self.snapshot,
+                map,
+                req,
+                (&req.action, &req.resource),
+                &changes,
+                &session,
+                true,
+            )
+        })?;
+        Ok(result.final_decision())
+    }
+
     fn decide(
         &self,
         req: &Reconstructed,

@@ -75,7 +75,7 @@ pub struct Unexplained {
 }
 
 impl Unexplained {
-    fn missing(reason: impl Into<String>) -> Unexplained {
+    pub(crate) fn missing(reason: impl Into<String>) -> Unexplained {
         Unexplained {
             kind: "missing",
             reasons: vec![reason.into()],
@@ -123,14 +123,33 @@ pub fn principal_of(event: &Event) -> Result<(String, Option<String>), Unexplain
                 id.account_id.as_deref().unwrap_or("unknown")
             )))
         }
-        _ => match arn {
-            Some(a) if a.starts_with("arn:") => Ok((a, None)),
+        _ => match (arn, &id.user_name) {
+            (Some(a), _) if a.starts_with("arn:") => Ok((a, None)),
+            (None, Some(name)) if kind.is_empty() => Err(Unexplained::missing(format!(
+                "the record names the caller only by user name (`{name}`), as the console's CSV download does: no ARN, no identity type; explain the call from the JSON download, the trail files or `--message`"
+            ))),
             _ => Err(Unexplained::missing(format!(
                 "the identity type `{}` has no IAM principal iamwhy can evaluate",
                 if kind.is_empty() { "(none)" } else { kind }
             ))),
         },
     }
+}
+
+/// The IAM user of the snapshot a console CSV record's user name (no identity type, no
+/// ARN) names, in the record's account.
+fn csv_user(event: &Event, snapshot: Option<&Snapshot>) -> Option<String> {
+    let id = &event.user_identity;
+    if id.kind.is_some() || id.arn.is_some() {
+        return None;
+    }
+    let name = id.user_name.as_deref()?;
+    let account = event
+        .recipient_account_id
+        .as_deref()
+        .or(snapshot?.account.as_deref())?;
+    let user = snapshot?.user(&format!("arn:aws:iam::{account}:user/{name}"))?;
+    Some(user.arn.clone())
 }
 
 /// The session ARN of an `AssumedRole` identity, with the role the session issuer names
@@ -203,8 +222,19 @@ pub fn from_event(
             });
         }
     };
-    let (principal, parent_user) = principal_of(event)?;
     let mut notes = Vec::new();
+    let (principal, parent_user) = match principal_of(event) {
+        Ok(p) => p,
+        Err(u) => match csv_user(event, snapshot) {
+            Some(arn) => {
+                notes.push(format!(
+                    "the console's CSV download names the caller only by user name: taken as the IAM user {arn} of the snapshot (a role session of that name would be another principal)"
+                ));
+                (arn, None)
+            }
+            None => return Err(u),
+        },
+    };
     let mut action = actions.first().cloned().unwrap_or_default();
     let operation = format!("{}:{}", prefix_of(&event.event_source), event.event_name);
     // The message names the action that failed; a different action of the same call (the
@@ -234,6 +264,12 @@ pub fn from_event(
     let also_needs = actions.iter().filter(|a| **a != action).cloned().collect();
     let mut context = Vec::new();
     let via_service = context_of(event, params.as_ref(), &mut context, &mut notes);
+    if let Some(owner) = resource_owner(event, &resource) {
+        context.push((
+            "aws:ResourceAccount".to_owned(),
+            ContextValue::Single(owner.to_owned()),
+        ));
+    }
     Ok(Reconstructed {
         principal,
         parent_user,
@@ -247,6 +283,53 @@ pub fn from_event(
         via_service,
         notes,
     })
+}
+
+/// The action of the operation the CLI names (`when calling the GetObject operation`) whose
+/// check `action` failed: the action's own service when it has such an action, else the
+/// service whose hidden-call rule makes that check (S3's `GetObject` checks `kms:Decrypt`).
+fn operation_of(op: &str, action: &str) -> String {
+    let catalog = Catalog::bundled();
+    let service = action.split(':').next().unwrap_or("");
+    let own = format!("{service}:{op}");
+    if catalog.action(&own).is_some() {
+        return catalog.action(&own).map_or(own, |a| a.full_name());
+    }
+    catalog
+        .hidden_calls()
+        .iter()
+        .filter(|r| {
+            r.checks
+                .iter()
+                .any(|c| c.action.eq_ignore_ascii_case(action))
+        })
+        .flat_map(|r| &r.trigger)
+        .find(|t| {
+            t.split(':')
+                .nth(1)
+                .is_some_and(|n| n.eq_ignore_ascii_case(op))
+        })
+        .cloned()
+        .unwrap_or(own)
+}
+
+/// The account that owns `resource` when its ARN names none (S3) and the record's
+/// `resources` say it: the entry of the resource itself or of its bucket.
+fn resource_owner<'e>(event: &'e Event, resource: &str) -> Option<&'e str> {
+    if resource.split(':').nth(4).is_none_or(|a| !a.is_empty()) {
+        return None;
+    }
+    let bucket = resource.split('/').next().unwrap_or(resource);
+    event
+        .resources
+        .iter()
+        .filter(|r| {
+            r.arn
+                .as_deref()
+                .is_some_and(|a| a == resource || a == bucket)
+        })
+        .find_map(|r| r.account_id.as_deref())
+        .filter(|a| !a.is_empty())
 }
 
 /// Reconstructs the request of a pasted AccessDenied message (spec §5).
@@ -289,23 +372,49 @@ pub fn from_message(message: &DenialMessage) -> Result<Reconstructed, Unexplaine
     };
     let operation = match &message.operation {
         Some(op) => {
-            let service = action.split(':').next().unwrap_or("");
+            let operation = operation_of(op, &action);
             let named = action.split(':').nth(1).unwrap_or("");
             if !op.eq_ignore_ascii_case(named) {
                 notes.push(format!(
                     "the error came from the {op} operation, but the check that failed is `{action}`: a check {op} makes in another service or with another action"
                 ));
             }
-            format!("{service}:{op}")
+            operation
         }
         None => action.clone(),
     };
     let mut context = Vec::new();
-    if let Some(region) = resource.split(':').nth(3).filter(|r| !r.is_empty()) {
+    let region = resource.split(':').nth(3).filter(|r| !r.is_empty());
+    if let Some(region) = region {
         context.push((
             "aws:RequestedRegion".to_owned(),
             ContextValue::Single(region.to_owned()),
         ));
+    }
+    // A check another service made for the operation (S3's kms:Decrypt for GetObject): the
+    // keys a forward access session carries, as for a CloudTrail record with `invokedBy`.
+    let op_service = operation.split(':').next().unwrap_or("");
+    let via_service =
+        (op_service != action.split(':').next().unwrap_or("")).then(|| op_service.to_owned());
+    if let Some(svc) = &via_service {
+        context.push((
+            "aws:ViaAWSService".to_owned(),
+            ContextValue::Single("true".to_owned()),
+        ));
+        if action.starts_with("kms:") {
+            if let Some(region) = region {
+                context.push((
+                    "kms:ViaService".to_owned(),
+                    ContextValue::Single(format!("{svc}.{region}.amazonaws.com")),
+                ));
+            }
+            if let Some(account) = principal.split(':').nth(4).filter(|a| !a.is_empty()) {
+                context.push((
+                    "kms:CallerAccount".to_owned(),
+                    ContextValue::Single(account.to_owned()),
+                ));
+            }
+        }
     }
     Ok(Reconstructed {
         principal,
@@ -317,7 +426,7 @@ pub fn from_message(message: &DenialMessage) -> Result<Reconstructed, Unexplaine
         resource_from: "the message".to_owned(),
         context,
         time: None,
-        via_service: None,
+        via_service,
         notes,
     })
 }

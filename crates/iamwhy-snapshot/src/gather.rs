@@ -555,6 +555,11 @@ impl Snapshot {
     ) -> Result<ResourceSide, Diagnostics> {
         let mut side = ResourceSide::default();
         let Some(found) = self.find_resource(resource) else {
+            if let Some(key) = self.missing_kms_key(resource) {
+                side.notes.push(format!(
+                    "the KMS key `{key}` is not in the snapshot: evaluated without its key policy, although AWS needs the key policy to allow every use of the key (spec §4.8.2) — the answer may be wrong; add `kms/KEY_ID/key-policy.json` (scripts/snapshot.sh takes it)"
+                ));
+            }
             side.account = arn_account(resource).map(str::to_owned);
             if let Some(account) = side.account.clone() {
                 side.rcps =
@@ -601,6 +606,17 @@ impl Snapshot {
             Some(found) => found.owner_arn,
             None => arn_account(resource).unwrap_or("").to_owned(),
         }
+    }
+
+    /// The KMS key or alias ARN `resource` names when the snapshot does not hold it (its key
+    /// policy decides every use of it, spec §4.8.2).
+    pub fn missing_kms_key<'r>(&self, resource: &'r str) -> Option<&'r str> {
+        let (service, rest) = arn_service(resource)?;
+        (service == "kms"
+            && (rest.starts_with("key/") || rest.starts_with("alias/"))
+            && !rest.contains(['*', '?'])
+            && self.find_resource(resource).is_none())
+        .then_some(resource)
     }
 
     /// The resource of the snapshot a request ARN refers to.

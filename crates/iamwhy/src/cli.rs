@@ -145,6 +145,7 @@ pub(crate) struct TimelineArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("actions").args(["action", "service"]).multiple(true)))]
 pub(crate) struct SimulateArgs {
     /// The scenario file (one scenario object or an array of them).
     #[arg(
@@ -155,8 +156,8 @@ pub(crate) struct SimulateArgs {
     )]
     pub(crate) scenario: Option<PathBuf>,
     /// An account snapshot: a directory of AWS CLI outputs (docs/snapshot.md;
-    /// `scripts/snapshot.sh` takes one). Needs `--principal` and `--action`.
-    #[arg(long, value_name = "DIR", requires_all = ["principal", "action"])]
+    /// `scripts/snapshot.sh` takes one). Needs `--principal` and `--action` (or `--service`).
+    #[arg(long, value_name = "DIR", requires_all = ["principal", "actions"])]
     pub(crate) snapshot: Option<PathBuf>,
     /// The principal (replaces the scenario's): an IAM user, role, assumed-role,
     /// federated-user or root ARN, an account id, `anonymous`, or

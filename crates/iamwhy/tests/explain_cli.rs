@@ -196,6 +196,32 @@ fn replay_with_a_session_policy_lists_the_calls_it_would_break() {
             .all(|g| g["action"].as_str().unwrap().starts_with("s3:")),
         "{r}"
     );
+    // A session policy that only denies cannot let a denied call through (the story-1
+    // download stays denied by its hidden kms:Decrypt check).
+    assert_eq!(r["newly_allowed"].as_array().map(Vec::len), Some(0), "{r}");
+}
+
+#[test]
+fn replay_with_the_missing_allow_newly_allows_the_operation_with_its_hidden_check() {
+    // Story 1: allowing kms:Decrypt fixes the download, whose request alone was allowed.
+    let allowed = |policy: &str| {
+        let r = run_json(&[
+            "replay",
+            "--snapshot",
+            "../../examples/snapshot",
+            "../../examples/trail",
+            "--add-policy",
+            policy,
+        ]);
+        r["newly_allowed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["action"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let fixed = allowed("../../examples/candidates/allow-kms-decrypt.json");
+    assert!(fixed.iter().any(|a| a == "s3:GetObject"), "{fixed:?}");
 }
 
 #[test]

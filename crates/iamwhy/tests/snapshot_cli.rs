@@ -370,3 +370,74 @@ fn federated_user_has_no_permissions_without_session_policies() {
     let r = on_org_member(&with);
     assert_eq!(r["decision"], "Allowed", "{r:#}");
 }
+
+#[test]
+fn select_all_on_a_snapshot_shows_the_operation_with_its_hidden_calls() {
+    // Story 1's blind spot must not come back in the "Select All" table (spec §4.8.3): the
+    // GetObject row is the whole operation, and agrees with a single-action run.
+    let table = on_snapshot(&[
+        "--principal",
+        USER,
+        "--service",
+        "s3",
+        "--resource",
+        OBJECT,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(table.status.code(), Some(0), "{}", stderr(&table));
+    let rows = json(&table);
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["action"] == "s3:GetObject")
+        .unwrap();
+    let single = request(USER, "s3:GetObject", OBJECT, &[]);
+    assert_eq!(row["decision"], single["decision"]);
+    assert_eq!(row["operation_decision"], single["operation_decision"]);
+    assert_eq!(row["operation_decision"], "ImplicitDeny");
+    assert!(
+        row["failing_check"]
+            .as_str()
+            .unwrap()
+            .starts_with("kms:Decrypt on ")
+    );
+    let text = stdout(&on_snapshot(&[
+        "--principal",
+        USER,
+        "--action",
+        "s3:GetObj*",
+        "--resource",
+        OBJECT,
+    ]));
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("s3:GetObject "))
+        .unwrap();
+    assert!(
+        line.contains("ImplicitDeny") && line.contains("hidden call kms:Decrypt"),
+        "{line}"
+    );
+}
+
+#[test]
+fn anonymous_callers_never_get_kms_through_s3() {
+    // Service rule 0.5 (docs/decisions.md D42): an anonymous GetObject on an SSE-KMS bucket
+    // fails at KMS whatever the key policy says; no error, no policy fix.
+    let v = request("anonymous", "s3:GetObject", OBJECT, &[]);
+    let check = &v["hidden_checks"][0]["result"];
+    assert_eq!(check["action"], "kms:Decrypt");
+    assert_eq!(check["denied_by"], "service-rule");
+    assert_eq!(check["service_rule"], "kms-needs-signed-request");
+    let service = request(
+        "service:cloudtrail.amazonaws.com",
+        "s3:PutObject",
+        OBJECT,
+        &[],
+    );
+    assert_eq!(
+        service["hidden_checks"][0]["result"]["action"],
+        "kms:GenerateDataKey"
+    );
+}

@@ -114,6 +114,7 @@ pub(crate) fn explain(args: &ExplainArgs, out: &mut Output) -> ExitStatus {
     let not_shown = groups.len().saturating_sub(args.max);
     groups.truncate(args.max);
     let mut incidents = Vec::new();
+    let mut failed = 0;
     for (primary, linked) in groups {
         let Some(p) = records.get(primary) else {
             continue;
@@ -121,8 +122,27 @@ pub(crate) fn explain(args: &ExplainArgs, out: &mut Output) -> ExitStatus {
         let linked: Vec<&Record> = linked.iter().filter_map(|i| records.get(*i)).collect();
         match explain_records(&snapshot, &mut map, p, &linked, fixes) {
             Ok(inc) => incidents.push(inc),
-            Err(e) => out.diagnostics(&map, e.iter()),
+            Err(e) => {
+                failed += 1;
+                let at = format!("{}:{}", p.origin.file, p.origin.line);
+                out.error_line(&format!(
+                    "cannot explain the {} call at {at}:",
+                    p.event.event_name
+                ));
+                out.diagnostics(&map, e.iter());
+            }
         }
+    }
+    if failed > 0 {
+        // What could be explained is still shown; the exit code says the rest was not.
+        if !incidents.is_empty() {
+            print(&incidents, not_shown, out);
+        }
+        out.error_line(&format!(
+            "{failed} of {} incident(s) could not be explained (see the errors above)",
+            failed + incidents.len()
+        ));
+        return ExitStatus::Error;
     }
     if incidents.is_empty() && out.format == Format::Text {
         out.result(if every_record {

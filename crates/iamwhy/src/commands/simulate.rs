@@ -36,18 +36,23 @@ fn context_entry(text: &str) -> Result<(String, ContextValue), String> {
 /// catalog, and whether any was a wildcard ("Select All": print a table).
 fn expand_actions(args: &SimulateArgs) -> Result<(Vec<String>, bool), String> {
     let catalog = Catalog::bundled();
-    let services = args.service.iter().map(|s| format!("{s}:*"));
+    let actions_given = args.action.iter().map(|a| ("--action", a.clone()));
+    let services = args.service.iter().map(|s| ("--service", format!("{s}:*")));
     let mut actions = Vec::new();
     let mut select_all = false;
-    for pattern in args.action.iter().cloned().chain(services) {
+    for (flag, pattern) in actions_given.chain(services) {
         if !pattern.contains(['*', '?']) {
             actions.push(pattern);
             continue;
         }
         select_all = true;
+        let shown = match flag {
+            "--service" => pattern.trim_end_matches(":*"),
+            _ => &pattern,
+        };
         let found = catalog
             .expand(&pattern)
-            .map_err(|e| format!("--action `{pattern}`: {e}"))?;
+            .map_err(|e| format!("{flag} `{shown}`: {e}"))?;
         actions.extend(found.iter().map(|a| a.full_name()));
     }
     Ok((actions, select_all))

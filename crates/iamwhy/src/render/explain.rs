@@ -37,17 +37,15 @@ fn statement(out: &mut String, s: &StatementInfo, paint: &Paint) {
 }
 
 fn checks_line(r: &SimulationResult, paint: &Paint) -> String {
+    let fails = |d: Decision| if d.is_denied() { "  <- fails" } else { "" };
     let mut parts = vec![format!(
-        "{} {} (the request itself)",
+        "{} {} (the request itself){}",
         r.action,
-        decision(r.decision, paint)
+        decision(r.decision, paint),
+        fails(r.decision)
     )];
     for c in &r.hidden_checks {
-        let fails = if c.result.decision == Decision::Allowed {
-            ""
-        } else {
-            "  <- fails"
-        };
+        let fails = fails(c.result.decision);
         parts.push(format!(
             "{} on {} {}{fails}",
             c.result.action,
@@ -268,6 +266,15 @@ fn incident(out: &mut String, inc: &Incident, paint: &Paint) {
         let _ = writeln!(out, "{}", paint.bold("Deciding statements"));
         for s in &f.deciding_statements {
             statement(out, s, paint);
+        }
+    }
+    // What the evaluation assumed or left out (missing snapshot parts, unknown keys).
+    if let Some(r) = &inc.result
+        && !r.notes.is_empty()
+    {
+        let _ = writeln!(out, "{}", paint.bold("Notes"));
+        for n in &r.notes {
+            let _ = writeln!(out, "  - {}", paint.dim(n));
         }
     }
     for (n, f) in inc.fixes.iter().enumerate() {

@@ -17,10 +17,21 @@ pub(crate) struct Row<'a> {
     action: &'a str,
     access_level: Option<&'static str>,
     resource: &'a str,
+    /// The request's own decision.
     decision: Decision,
     denied_by: Option<DeniedBy>,
     /// The deciding statements, `policy#Sid` or `policy#index`.
     deciding: Vec<String>,
+    /// The decision of the whole operation, the checks it triggers in other services
+    /// included (account snapshots with hidden calls).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operation_decision: Option<Decision>,
+    /// The first hidden check that is denied: `kms:Decrypt on ARN: ImplicitDeny`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failing_check: Option<String>,
+    /// Whether the row meets the expectation (`--expect`), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expectation_met: Option<bool>,
     /// Whether the action acts on this kind of resource (from the service catalog); `null`
     /// when the catalog cannot tell.
     resource_type_fits: Option<bool>,
@@ -48,13 +59,32 @@ pub(crate) fn select_all_rows(results: &[SimulationResult]) -> Vec<Row<'_>> {
                 decision: r.decision,
                 denied_by: r.denied_by,
                 deciding: r.deciding_statements.iter().map(statement_ref).collect(),
+                operation_decision: r.operation_decision,
+                failing_check: r.failing_check().map(|c| {
+                    format!(
+                        "{} on {}: {}",
+                        c.result.action, c.result.resource, c.result.decision
+                    )
+                }),
+                expectation_met: r.expectation.as_ref().map(|e| e.met),
                 resource_type_fits: action.and_then(|a| catalog.action_accepts(a, &r.resource)),
             }
         })
         .collect()
 }
 
+impl Row<'_> {
+    /// The answer to "may this call succeed": the operation's decision when hidden checks
+    /// ran, else the request's.
+    fn final_decision(&self) -> Decision {
+        self.operation_decision.unwrap_or(self.decision)
+    }
+}
+
 fn why(row: &Row<'_>) -> String {
+    if let Some(check) = &row.failing_check {
+        return format!("{} allowed, but the hidden call {check}", row.action);
+    }
     if !row.deciding.is_empty() {
         return row.deciding.join(", ");
     }
@@ -131,9 +161,9 @@ fn section(out: &mut String, rows: &[Row<'_>], principal: &str, paint: &Paint) {
         ))
     );
     let catalog = Catalog::bundled();
-    let (mut allowed, mut explicit, mut implicit, mut misfit) = (0, 0, 0, 0);
+    let (mut allowed, mut explicit, mut implicit, mut misfit, mut unmet) = (0, 0, 0, 0, 0);
     for row in rows {
-        let decision = match row.decision {
+        let decision = match row.final_decision() {
             Decision::Allowed => {
                 allowed += 1;
                 paint.green(&format!("{:12}", "Allowed"))
@@ -165,6 +195,10 @@ fn section(out: &mut String, rows: &[Row<'_>], principal: &str, paint: &Paint) {
             });
             why.push_str(&paint.yellow(&format!("  [acts on: {acts_on}]")));
         }
+        if row.expectation_met == Some(false) {
+            unmet += 1;
+            why.push_str(&paint.red("  [not as expected]"));
+        }
         let _ = writeln!(
             out,
             "  {:w_action$}  {:w_level$}  {decision}  {resource}{why}",
@@ -177,6 +211,13 @@ fn section(out: &mut String, rows: &[Row<'_>], principal: &str, paint: &Paint) {
         "\n  {} actions: {allowed} allowed, {explicit} explicitly denied, {implicit} implicitly denied.",
         rows.len()
     );
+    if unmet > 0 {
+        let _ = writeln!(
+            out,
+            "  {}",
+            paint.red(&format!("{unmet} of them are not as `--expect` says."))
+        );
+    }
     if misfit > 0 {
         let _ = writeln!(
             out,

@@ -81,23 +81,26 @@ fn on_resource(r: &SimulationResult) -> String {
 fn operation_lines(out: &mut String, paint: &Paint, r: &SimulationResult) {
     let width = "ImplicitDeny".len();
     let pad = |d: Decision| " ".repeat(width.saturating_sub(d.as_str().len()));
+    let mark = |d: Decision| {
+        if d.is_denied() {
+            paint.red("  <- fails")
+        } else {
+            String::new()
+        }
+    };
     let _ = writeln!(
         out,
-        "  checks:     {}{}  {}{}  {}",
+        "  checks:     {}{}  {}{}  {}{}",
         decision(paint, r.decision),
         pad(r.decision),
         r.action,
         on_resource(r),
-        paint.dim("(the request itself)")
+        paint.dim("(the request itself)"),
+        mark(r.decision)
     );
-    let failing = r.failing_check().map(|c| c.rule.as_str());
     for c in &r.hidden_checks {
         let d = c.result.decision;
-        let mark = if failing == Some(c.rule.as_str()) && d != Decision::Allowed {
-            paint.red("  <- fails")
-        } else {
-            String::new()
-        };
+        let mark = mark(d);
         let _ = writeln!(
             out,
             "              {}{}  {}{}{mark}",

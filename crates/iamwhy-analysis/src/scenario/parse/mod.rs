@@ -90,6 +90,14 @@ pub struct Overrides {
     pub unknown_actions: UnknownActions,
 }
 
+impl Overrides {
+    /// Whether the principal, the actions or the resources are replaced: the request is no
+    /// longer the one the file describes.
+    pub fn replaces_request(&self) -> bool {
+        self.principal.is_some() || !self.actions.is_empty() || !self.resources.is_empty()
+    }
+}
+
 /// Parses a scenario file: one scenario object or an array of them. Returns the scenarios
 /// and the warnings found on the way (policies AWS accepts but that may not do what was
 /// meant).
@@ -404,9 +412,20 @@ impl Reader {
             policies.management_account = self.string("management_account", v).map(str::to_owned);
         }
         let options = get("options").map(|v| self.options(v)).unwrap_or_default();
-        let expect = match &overrides.expect {
-            Some(e) => Some(e.clone()),
-            None => get("expect").and_then(|v| self.expectation(v)),
+        let expect = match (&overrides.expect, get("expect")) {
+            (Some(e), _) => Some(e.clone()),
+            (None, Some(v)) if overrides.replaces_request() => {
+                // The file's `expect` describes the file's own request; checked against a
+                // request the command line changed, it would fail (or pass) for no reason.
+                let span = self.span(v);
+                self.diagnostics.push(Diagnostic::warning(
+                    "scenario",
+                    "this `expect` is not checked: the command line replaces the request it describes (give `--expect` to check the new one)",
+                    span,
+                ));
+                None
+            }
+            (None, v) => v.and_then(|v| self.expectation(v)),
         };
 
         // A federated user's identity policies are its parent user's (spec §4.1).
