@@ -6,7 +6,7 @@ use iamwhy_core::time::parse_date;
 use serde::Serialize;
 
 use crate::mask;
-use crate::probe::{self, Finding, Probe};
+use crate::probe::{self, Finding, ImdsSwitch, Probe};
 use crate::profiles::{FileInfo, FileRole, Settings, SharedFiles, expand_home};
 use crate::{Environment, Sdk};
 
@@ -212,6 +212,21 @@ impl State {
     }
 }
 
+/// What the chain comes to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// A source gives credentials: [`Report::used`].
+    Used,
+    /// No source gives credentials.
+    NoCredentials,
+    /// A source's error ends the chain before any source gives credentials.
+    Error,
+    /// Nothing before the instance metadata service gives credentials, and it was not asked
+    /// (no `--probe`): whether the SDK gets credentials is not known offline. The text says
+    /// what happens with and without an instance role.
+    NotProbed(String),
+}
+
 /// One source of the report.
 #[derive(Clone, Debug, Serialize)]
 pub struct SourceReport {
@@ -271,12 +286,31 @@ pub struct Report {
     /// What `--probe` found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub probe: Option<Probe>,
+    /// What the chain comes to (`used` names the source when one is used).
+    #[serde(skip)]
+    pub verdict: Verdict,
 }
 
 impl Report {
     /// The SDK's name in words.
     pub fn sdk_name(&self) -> &'static str {
         self.sdk.name()
+    }
+
+    /// What the chain comes to, in words, for the report's last line: the source used and
+    /// who, or why none. Without `--probe`, a chain that comes down to the instance metadata
+    /// service is "not known", not "no credentials" (D40).
+    pub fn summary(&self) -> String {
+        match (&self.verdict, self.used, &self.identity) {
+            (Verdict::Used, Some(id), Some(who)) => format!("{id}: {who}"),
+            (Verdict::NotProbed(clause), ..) => {
+                format!("not known offline — {clause} (not probed: run with --probe to ask it)")
+            }
+            (Verdict::Error, ..) => {
+                format!("nothing — {} stops at an error above", self.sdk.name())
+            }
+            _ => "nothing — the SDK finds no credentials".to_owned(),
+        }
     }
 }
 
@@ -286,7 +320,19 @@ struct Creds {
     key: Option<String>,
     temporary: bool,
     identity: String,
+    /// When they expire; for IAM Identity Center, when the cached token does ([`Creds::sso`]).
     expires: Option<String>,
+    /// Set for IAM Identity Center: `expires` is the SSO token's, not the role credentials'.
+    sso: Option<SsoToken>,
+}
+
+/// An IAM Identity Center token behind credentials.
+#[derive(Clone, Debug)]
+struct SsoToken {
+    /// The SDK can refresh it (`sso_session`, refresh token, client registration).
+    refreshable: bool,
+    /// The command that signs in again.
+    login: String,
 }
 
 /// What a source came to.
@@ -294,8 +340,23 @@ struct Creds {
 enum Outcome {
     NotConfigured(String),
     Available(Creds, String),
-    Unusable { reason: String, stops: bool },
-    Unknown(String),
+    Unusable {
+        reason: String,
+        stops: bool,
+    },
+    /// Hangs on the instance metadata service, not probed.
+    Unknown(Pending),
+}
+
+/// A source that hangs on the instance metadata service, which was not probed.
+#[derive(Clone, Debug)]
+struct Pending {
+    /// The source's detail.
+    detail: String,
+    /// What happens when the service gives an instance role.
+    with_role: String,
+    /// What happens when it gives none.
+    without: String,
 }
 
 /// What evaluating sources needs.
@@ -326,6 +387,9 @@ pub fn inspect(env: &Environment, sdk: Sdk, probe: Option<Probe>) -> Report {
     let mut sources = Vec::new();
     let mut used: Option<(&'static str, Creds)> = None;
     let mut stopped = false;
+    // Set when the chain cannot go past a source that hangs on the un-probed instance
+    // metadata service: either way, later sources are not reached.
+    let mut pending: Option<Pending> = None;
     let missing_named = profile != "default" && !files.has_profile(&profile);
     if missing_named && files.problem().is_none() && matches!(sdk, Sdk::Cli | Sdk::Python) {
         warnings.push(format!(
@@ -342,13 +406,26 @@ pub fn inspect(env: &Environment, sdk: Sdk, probe: Option<Probe>) -> Report {
             evaluate(kind, &ctx)
         };
         let (state, detail, creds) = match outcome {
+            _ if stopped && pending.is_some() => (
+                State::NotReached,
+                "not reached either way: the un-probed instance metadata service above decides"
+                    .to_owned(),
+                None,
+            ),
             _ if stopped => (
                 State::NotReached,
                 "an earlier error ends the chain".to_owned(),
                 None,
             ),
             Outcome::NotConfigured(why) => (State::NotConfigured, why, None),
-            Outcome::Unknown(why) => (State::NotProbed, why, None),
+            Outcome::Unknown(p) => {
+                let detail = p.detail.clone();
+                if used.is_none() {
+                    stopped = true;
+                    pending = Some(p);
+                }
+                (State::NotProbed, detail, None)
+            }
             Outcome::Unusable { reason, stops } => {
                 if used.is_none() && stops {
                     stopped = true;
@@ -385,6 +462,23 @@ pub fn inspect(env: &Environment, sdk: Sdk, probe: Option<Probe>) -> Report {
         });
     }
     warn(&ctx, &sources, used.as_ref(), &mut warnings);
+    let verdict = match (&used, &pending) {
+        (Some(_), _) => Verdict::Used,
+        (None, Some(p)) => {
+            let clause = format!(
+                "if the instance metadata service ({}) gives an instance role, {}; otherwise {}",
+                probe::imds_endpoint(env),
+                p.with_role,
+                p.without
+            );
+            warnings.push(format!(
+                "not known offline: {clause}; the instance metadata service was not probed (run with --probe to ask it)"
+            ));
+            Verdict::NotProbed(clause)
+        }
+        (None, None) if stopped => Verdict::Error,
+        (None, None) => Verdict::NoCredentials,
+    };
     Report {
         sdk,
         profile: profile.clone(),
@@ -396,6 +490,7 @@ pub fn inspect(env: &Environment, sdk: Sdk, probe: Option<Probe>) -> Report {
         region: region(env, sdk, &files, &profile, probe.as_ref()),
         warnings,
         probe,
+        verdict,
     }
 }
 
@@ -626,6 +721,7 @@ fn environment(ctx: &Ctx<'_>) -> Outcome {
                     temporary: temporary || token.is_some(),
                     identity,
                     expires,
+                    sso: None,
                 },
                 vars.join(" + "),
             )
@@ -800,7 +896,17 @@ fn assume_role(ctx: &Ctx<'_>, name: &str, s: &Settings, visited: &mut Vec<String
                     reason: format!("source profile `{source}`: {reason}"),
                     stops: true,
                 },
-                Outcome::Unknown(why) => Outcome::Unknown(why),
+                Outcome::Unknown(p) => Outcome::Unknown(Pending {
+                    detail: format!(
+                        "assumes `{}` with profile `{source}`: {}",
+                        role.value, p.detail
+                    ),
+                    with_role: format!(
+                        "{}, and profile `{name}` assumes `{}` with those",
+                        p.with_role, role.value
+                    ),
+                    without: p.without,
+                }),
             }
         }
         (None, Some(cs)) => {
@@ -822,14 +928,26 @@ fn assume_role(ctx: &Ctx<'_>, name: &str, s: &Settings, visited: &mut Vec<String
                 Outcome::Available(c, _) => {
                     assumed(format!("credentials from {} ({})", cs.value, c.identity))
                 }
-                Outcome::Unknown(why) => Outcome::Unknown(format!(
-                    "assumes `{}` with the instance role: {why}",
-                    role.value
-                )),
-                _ => Outcome::Unusable {
-                    reason: format!("`credential_source = {}` has no credentials", cs.value),
-                    stops: true,
-                },
+                Outcome::Unknown(p) => Outcome::Unknown(Pending {
+                    detail: format!(
+                        "assumes `{}` with the instance role: {}",
+                        role.value, p.detail
+                    ),
+                    with_role: format!(
+                        "profile `{name}` assumes `{}` with its credentials",
+                        role.value
+                    ),
+                    without: format!("{} stops with an error", ctx.sdk.name()),
+                }),
+                Outcome::NotConfigured(why) | Outcome::Unusable { reason: why, .. } => {
+                    Outcome::Unusable {
+                        reason: format!(
+                            "`credential_source = {}` has no credentials: {why}",
+                            cs.value
+                        ),
+                        stops: true,
+                    }
+                }
             }
         }
         (None, None) => Outcome::Unusable {
@@ -1056,34 +1174,105 @@ fn sso(ctx: &Ctx<'_>, s: &Settings) -> Outcome {
         .get("expiresAt")
         .and_then(|e| e.as_str())
         .map(str::to_owned);
-    let refreshable = session.is_some() && v.get("refreshToken").is_some();
+    let no_refresh = sso_refresh_problem(ctx.sdk, session.is_some(), &v, ctx.env.now);
     let expired = expires
         .as_deref()
         .and_then(parse_date)
         .is_some_and(|t| t.secs <= ctx.env.now);
     let url = start_url.unwrap_or_default();
-    if expired && !refreshable {
+    if expired && let Some(why) = &no_refresh {
         return Outcome::Unusable {
             reason: format!(
-                "the IAM Identity Center token for {url} expired at {}: run `{login}`",
+                "the IAM Identity Center token for {url} expired at {} and cannot be refreshed: {why}; run `{login}`",
                 expires.unwrap_or_default()
             ),
             stops: true,
         };
     }
+    // Quoted only when it is a date: the cache file is not iamwhy's to print.
+    let registration = v
+        .get("registrationExpiresAt")
+        .and_then(|r| r.as_str())
+        .filter(|r| parse_date(r).is_some())
+        .map(|r| format!(", client registration valid until {r}"))
+        .unwrap_or_default();
     Outcome::Available(
         Creds {
             temporary: true,
             identity,
             expires: expires.clone(),
+            sso: Some(SsoToken {
+                refreshable: no_refresh.is_none(),
+                login,
+            }),
             ..Creds::default()
         },
         if expired {
-            format!("token for {url} expired but refreshable (sso-session with a refresh token)")
+            format!(
+                "token for {url} expired; {} refreshes it (sso-session with a cached refresh token{registration})",
+                ctx.sdk.name()
+            )
         } else {
             format!("token for {url} cached in {}", file.display())
         },
     )
+}
+
+/// Why `sdk` cannot refresh a cached IAM Identity Center token, or `None` when it can
+/// (docs/creds-sources.md §4). Only tokens of `sso_session` profiles are refreshed, and only
+/// with the token's `refreshToken` and the client registration cached next to it:
+/// `clientId`, `clientSecret` and, for botocore (CLI, boto3), `registrationExpiresAt`, which
+/// must not have passed (botocore checks it before asking; for the other SDKs IAM Identity
+/// Center refuses an expired registration).
+fn sso_refresh_problem(
+    sdk: Sdk,
+    session: bool,
+    token: &serde_json::Value,
+    now: i64,
+) -> Option<String> {
+    if !session {
+        return Some(
+            "the profile sets `sso_start_url` itself (no `sso_session`), and such tokens are never refreshed"
+                .to_owned(),
+        );
+    }
+    let text = |k: &str| {
+        token
+            .get(k)
+            .and_then(|x| x.as_str())
+            .filter(|x| !x.trim().is_empty())
+    };
+    let botocore = matches!(sdk, Sdk::Cli | Sdk::Python);
+    let mut needed = vec!["refreshToken", "clientId", "clientSecret"];
+    if botocore {
+        needed.push("registrationExpiresAt");
+    }
+    let missing: Vec<String> = needed
+        .into_iter()
+        .filter(|k| text(k).is_none())
+        .map(|k| format!("`{k}`"))
+        .collect();
+    if let Some((last, first)) = missing.split_last() {
+        let names = if first.is_empty() {
+            last.clone()
+        } else {
+            format!("{} or {last}", first.join(", "))
+        };
+        return Some(format!(
+            "the cached token has no {names} ({} needs the refresh token and the client registration)",
+            sdk.name()
+        ));
+    }
+    let registration = text("registrationExpiresAt")?;
+    match parse_date(registration) {
+        Some(t) if t.secs <= now => Some(format!(
+            "the client registration expired at {registration} (`registrationExpiresAt`)"
+        )),
+        None if botocore => {
+            Some("`registrationExpiresAt` is not a date botocore can read".to_owned())
+        }
+        _ => None,
+    }
 }
 
 fn container(ctx: &Ctx<'_>) -> Outcome {
@@ -1123,15 +1312,44 @@ fn container(ctx: &Ctx<'_>) -> Outcome {
 }
 
 fn imds(ctx: &Ctx<'_>) -> Outcome {
-    if probe::imds_disabled(ctx.env) {
-        return Outcome::NotConfigured("AWS_EC2_METADATA_DISABLED=true".to_owned());
-    }
-    match ctx.probe.and_then(|p| p.imds.as_ref()) {
+    // Whether the SDK asks at all (spec §6.1; docs/creds-sources.md §7).
+    let note = match probe::imds_switch(ctx.env, ctx.sdk) {
+        ImdsSwitch::Off(why) => return Outcome::NotConfigured(format!("turned off: {why}")),
+        // Java 2.x records the provider's error and goes on; nothing comes after it.
+        ImdsSwitch::Invalid(why) => {
+            return Outcome::Unusable {
+                reason: why,
+                stops: false,
+            };
+        }
+        ImdsSwitch::NewerReleasesOnly(why) => Some(why),
+        ImdsSwitch::On => None,
+    };
+    let outcome = match ctx.probe.and_then(|p| p.imds.as_ref()) {
         Some(f) => found(f, "the instance profile role", false),
-        None => Outcome::Unknown(format!(
-            "{}: on EC2 it gives the instance role; run with --probe to ask",
-            probe::imds_endpoint(ctx.env)
-        )),
+        None => Outcome::Unknown(Pending {
+            detail: format!(
+                "{}: on EC2 it gives the instance role; run with --probe to ask",
+                probe::imds_endpoint(ctx.env)
+            ),
+            with_role: format!("{} uses it", ctx.sdk.name()),
+            without: "it finds no credentials".to_owned(),
+        }),
+    };
+    let Some(note) = note else {
+        return outcome;
+    };
+    match outcome {
+        Outcome::Available(c, what) => Outcome::Available(c, format!("{what}; {note}")),
+        Outcome::NotConfigured(why) => Outcome::NotConfigured(format!("{why}; {note}")),
+        Outcome::Unusable { reason, stops } => Outcome::Unusable {
+            reason: format!("{reason}; {note}"),
+            stops,
+        },
+        Outcome::Unknown(p) => Outcome::Unknown(Pending {
+            detail: format!("{}; {note}", p.detail),
+            ..p
+        }),
     }
 }
 
@@ -1145,6 +1363,7 @@ fn found(f: &Finding, what: &str, configured: bool) -> Outcome {
                 temporary: true,
                 identity: format!("{what} `{role}`"),
                 expires: f.expiration.clone(),
+                sso: None,
             },
             format!(
                 "{} answered ({}; key {})",
@@ -1211,7 +1430,7 @@ fn warn(
                     "delete it from the profile"
                 }
             ).replace("  ", " "));
-        } else if long_term && ctx.probe.is_none() && !probe::imds_disabled(env) {
+        } else if long_term && ctx.probe.is_none() && !probe::imds_disabled(env, ctx.sdk) {
             out.push(format!(
                 "a long-term key ({}) is used: if this runs on EC2 or in a container, a role there is shadowed by it; run with --probe to check",
                 c.key.as_deref().map(mask::access_key_id).unwrap_or_default()
@@ -1227,12 +1446,39 @@ fn warn(
         if let Some(e) = &c.expires
             && let Some(t) = parse_date(e)
         {
-            if t.secs <= env.now {
-                out.push(format!("the credentials used expired at {e}"));
-            } else if t.secs - env.now < SOON {
-                out.push(format!("the credentials used expire soon, at {e}"));
+            let expired = t.secs <= env.now;
+            let soon = !expired && t.secs - env.now < SOON;
+            match &c.sso {
+                // The IAM Identity Center token, not the role credentials got with it. An
+                // expired token that cannot be refreshed is unusable, so not here.
+                Some(sso) if expired => out.push(format!(
+                    "the IAM Identity Center token expired at {e}: {} refreshes it with the cached refresh token before it gets role credentials; if that fails (the sign-in session ended), run `{}`",
+                    ctx.sdk.name(),
+                    sso.login
+                )),
+                Some(sso) if soon && sso.refreshable => out.push(format!(
+                    "the IAM Identity Center token expires soon, at {e}; {} can refresh it with the cached refresh token",
+                    ctx.sdk.name()
+                )),
+                Some(sso) if soon => out.push(format!(
+                    "the IAM Identity Center token expires soon, at {e}, and cannot be refreshed: then run `{}`",
+                    sso.login
+                )),
+                Some(_) => {}
+                None if expired => out.push(format!("the credentials used expired at {e}")),
+                None if soon => out.push(format!("the credentials used expire soon, at {e}")),
+                None => {}
             }
         }
+    }
+    // JavaScript v3 with AWS_EC2_METADATA_DISABLED=false, when the instance role counts.
+    if let ImdsSwitch::NewerReleasesOnly(why) = probe::imds_switch(env, ctx.sdk)
+        && sources.iter().any(|s| {
+            s.id == "instance-metadata" && matches!(s.state, State::Used | State::NotProbed)
+        })
+        && used.is_none_or(|(id, _)| *id == "instance-metadata")
+    {
+        out.push(why);
     }
     // AWS_PROFILE next to key variables.
     let keys_set = env.var("AWS_ACCESS_KEY_ID").is_some();

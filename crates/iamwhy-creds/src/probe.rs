@@ -50,18 +50,108 @@ pub struct Probe {
     pub container: Option<Finding>,
 }
 
-/// Probes the endpoints the environment names, as `sdk` would.
+/// Probes the endpoints the environment names, as `sdk` would (the instance metadata service
+/// only when `sdk` would ask it: [`imds_switch`]).
 pub fn probe(env: &Environment, sdk: Sdk) -> Probe {
     Probe {
-        imds: (!imds_disabled(env)).then(|| imds(env)),
+        imds: (!imds_disabled(env, sdk)).then(|| imds(env)),
         container: container_url(env).map(|url| container(env, &url, sdk)),
     }
 }
 
-/// `AWS_EC2_METADATA_DISABLED=true` (any case) turns the instance metadata provider off.
-pub fn imds_disabled(env: &Environment) -> bool {
-    env.var("AWS_EC2_METADATA_DISABLED")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+/// The variable that turns the instance metadata provider off.
+pub const IMDS_DISABLED_VAR: &str = "AWS_EC2_METADATA_DISABLED";
+
+/// Whether an SDK asks the instance metadata service, by its reading of
+/// `AWS_EC2_METADATA_DISABLED` (spec §6.1; docs/creds-sources.md §7).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImdsSwitch {
+    /// The SDK asks it.
+    On,
+    /// Turned off (why, in words).
+    Off(String),
+    /// The SDK rejects the value and its instance metadata provider fails (Java 2.x).
+    Invalid(String),
+    /// Newer releases ask it, older ones do not (JavaScript v3 with `false`).
+    NewerReleasesOnly(String),
+}
+
+/// How `sdk` reads `AWS_EC2_METADATA_DISABLED` (and the Java system properties given):
+/// * botocore (CLI, boto3), Go v2, PHP, .NET, Rust: off only for `true`, in any case; any
+///   other value leaves it on.
+/// * Java 1.x: off when the system property `com.amazonaws.sdk.disableEc2Metadata` or the
+///   variable is `true` (any case).
+/// * Java 2.x: the system property `aws.disableEc2Metadata`, else the variable; `true` or
+///   `false` in any case, any other value makes the provider fail (the chain goes on).
+/// * JavaScript v3: the node chain turns it off for any non-empty value other than `false`
+///   (compared exactly, so `FALSE` turns it off); older releases for any non-empty value,
+///   `false` included.
+///
+/// The value is compared as given (no trimming), as the SDKs do.
+pub fn imds_switch(env: &Environment, sdk: Sdk) -> ImdsSwitch {
+    let var = env
+        .vars
+        .get(IMDS_DISABLED_VAR)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty());
+    let is_true = |v: &str| v.eq_ignore_ascii_case("true");
+    let java = |k: &str| {
+        env.java_properties
+            .get(k)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    };
+    match sdk {
+        Sdk::JsV3 => match var {
+            None => ImdsSwitch::On,
+            Some("false") => ImdsSwitch::NewerReleasesOnly(format!(
+                "{IMDS_DISABLED_VAR}=false: JavaScript v3 asks the instance metadata service in current releases, but older releases turn it off for any non-empty value"
+            )),
+            Some(v) => ImdsSwitch::Off(format!(
+                "{IMDS_DISABLED_VAR}=`{v}`: JavaScript v3 turns the instance metadata service off for any value other than `false`"
+            )),
+        },
+        Sdk::JavaV2 => {
+            let (name, value) = match java("aws.disableEc2Metadata") {
+                Some(v) => ("Java system property aws.disableEc2Metadata", v),
+                None => match var {
+                    Some(v) => (IMDS_DISABLED_VAR, v),
+                    None => return ImdsSwitch::On,
+                },
+            };
+            if is_true(value) {
+                ImdsSwitch::Off(format!("{name}=`{value}`"))
+            } else if value.eq_ignore_ascii_case("false") {
+                ImdsSwitch::On
+            } else {
+                ImdsSwitch::Invalid(format!(
+                    "{name}=`{value}`: Java 2.x accepts only `true` or `false`, so its instance metadata provider fails (IllegalStateException)"
+                ))
+            }
+        }
+        Sdk::JavaV1 => match java("com.amazonaws.sdk.disableEc2Metadata") {
+            Some(v) if is_true(v) => ImdsSwitch::Off(format!(
+                "Java system property com.amazonaws.sdk.disableEc2Metadata=`{v}`"
+            )),
+            _ => match var {
+                Some(v) if is_true(v) => ImdsSwitch::Off(format!("{IMDS_DISABLED_VAR}=`{v}`")),
+                _ => ImdsSwitch::On,
+            },
+        },
+        Sdk::Cli | Sdk::Python | Sdk::GoV2 | Sdk::Php | Sdk::Dotnet | Sdk::Rust => match var {
+            Some(v) if is_true(v) => ImdsSwitch::Off(format!("{IMDS_DISABLED_VAR}=`{v}`")),
+            _ => ImdsSwitch::On,
+        },
+    }
+}
+
+/// Whether `sdk` never asks the instance metadata service here (turned off, or a value its
+/// provider rejects).
+pub fn imds_disabled(env: &Environment, sdk: Sdk) -> bool {
+    matches!(
+        imds_switch(env, sdk),
+        ImdsSwitch::Off(_) | ImdsSwitch::Invalid(_)
+    )
 }
 
 /// The IMDS base URL the SDKs use.
