@@ -87,6 +87,25 @@ pub fn simulate_account(
     map: &mut SourceMap,
     query: &AccountQuery,
 ) -> Result<AccountSimulation, Diagnostics> {
+    // An IAM user passes session policies by calling GetFederationToken (spec §7.3): the
+    // request comes from the federated user it creates, whose parent is the user.
+    let mut session_notes = Vec::new();
+    let given = !query.session_policies.is_empty() || !query.session_policy_arns.is_empty();
+    let federated;
+    let query = match federated_session_of(&query.principal) {
+        Some((arn, parent)) if given && query.parent_user.is_none() => {
+            session_notes.push(format!(
+                "an IAM user passes session policies with GetFederationToken: evaluated as {arn}, the federated user it creates (its parent user's policies apply, intersected with the session policies)"
+            ));
+            federated = AccountQuery {
+                principal: arn,
+                parent_user: Some(parent),
+                ..query.clone()
+            };
+            &federated
+        }
+        _ => query,
+    };
     let who = snapshot
         .resolve_principal(&query.principal, query.parent_user.as_deref())
         .map_err(|e| {
@@ -96,7 +115,6 @@ pub fn simulate_account(
             }
             Diagnostics::single(d)
         })?;
-    let mut session_notes = Vec::new();
     let session = session_policies(snapshot, map, &who, query, &mut session_notes)?;
     let none = Changes::default();
     let before = run(snapshot, map, query, &who, &session, &none, &session_notes)?;
@@ -161,6 +179,24 @@ fn describe_changes(map: &SourceMap, c: &Changes) -> Vec<String> {
 }
 
 /// The session policies of the question, checked against STS's limits.
+/// For an IAM user ARN, the federated user GetFederationToken creates (named after the
+/// user) and the user as its parent.
+fn federated_session_of(principal: &str) -> Option<(String, String)> {
+    let rest = principal.strip_prefix("arn:")?;
+    let mut parts = rest.splitn(5, ':');
+    let partition = parts.next()?;
+    let service = parts.next()?;
+    let _region = parts.next()?;
+    let account = parts.next()?;
+    let name = parts.next()?.strip_prefix("user/")?.rsplit('/').next()?;
+    (service == "iam" && !name.is_empty()).then(|| {
+        (
+            format!("arn:{partition}:sts::{account}:federated-user/{name}"),
+            principal.to_owned(),
+        )
+    })
+}
+
 fn session_policies(
     snapshot: &Snapshot,
     map: &mut SourceMap,
@@ -639,7 +675,7 @@ impl Check<'_> {
         }
         let why = match (rule.mechanism, key) {
             (Mechanism::ForwardAccessSession, Some(k)) => format!(
-                "{} calls {} with the caller's identity (forward access session); the key comes from the {}",
+                "{} calls {} with the caller's identity (forward access session); the key comes from {}",
                 service_name(action.service()),
                 check.action,
                 k.origin

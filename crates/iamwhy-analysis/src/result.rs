@@ -46,10 +46,25 @@ pub struct StatementInfo {
     /// The statement's lines, numbered, for text output.
     #[serde(skip)]
     pub excerpt: Vec<(u32, String)>,
+    /// Whether the excerpt's lines are those of the policy decoded from a JSON string or URL
+    /// encoding (as AWS CLI outputs carry it), not of the file.
+    #[serde(skip)]
+    pub excerpt_decoded: bool,
     /// The whole policy document the statement belongs to (its text is
     /// `SourceMap::snippet(document)`), for proposing edits to it.
     #[serde(skip)]
     pub document: iamwhy_core::Span,
+}
+
+impl StatementInfo {
+    /// The policy with its kind, once: `key policy of KEY`, `identity-based policy "P"`.
+    pub fn policy_title(&self) -> String {
+        if self.policy.starts_with(self.policy_kind) {
+            self.policy.clone()
+        } else {
+            format!("{} {}", self.policy_kind, self.policy)
+        }
+    }
 }
 
 impl StatementInfo {
@@ -117,6 +132,7 @@ impl StatementInfo {
             line: loc.line,
             column: loc.column,
             excerpt,
+            excerpt_decoded: decoded,
             document: policy.document.span,
         })
     }

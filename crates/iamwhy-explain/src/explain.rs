@@ -649,12 +649,11 @@ fn reasoning(inc: &Incident, failing: Option<&Failing>) -> Vec<String> {
                 .filter(|s| s.effect == "Deny")
             {
                 out.push(format!(
-                    "statement {} of {} {} denies it ({}:{}:{})",
+                    "statement {} of {} denies it ({}:{}:{})",
                     s.sid
                         .as_deref()
                         .map_or_else(|| format!("#{}", s.index), |sid| format!("\"{sid}\"")),
-                    s.policy_kind,
-                    s.policy,
+                    s.policy_title(),
                     s.file,
                     s.line,
                     s.column

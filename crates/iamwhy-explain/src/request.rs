@@ -892,7 +892,17 @@ mod tests {
         );
         let r = from_message(&m).unwrap();
         assert_eq!(r.action, "kms:Decrypt");
-        assert_eq!(r.operation, "kms:GetObject");
+        // The operation is S3's: its hidden-call rule makes the kms:Decrypt check, which
+        // then carries the keys of a forward access session.
+        assert_eq!(r.operation, "s3:GetObject");
+        assert_eq!(r.via_service.as_deref(), Some("s3"));
+        let has = |k: &str, v: &str| {
+            r.context
+                .iter()
+                .any(|(key, val)| key == k && val.values().first().map(String::as_str) == Some(v))
+        };
+        assert!(has("kms:ViaService", "s3.us-east-1.amazonaws.com"));
+        assert!(has("kms:CallerAccount", "111122223333"));
         assert!(r.notes.iter().any(|n| n.contains("GetObject operation")));
         let plain = parse_message("Access Denied");
         assert!(from_message(&plain).is_err());

@@ -748,7 +748,7 @@ impl Snapshot {
             return Some(KeyFact {
                 arn,
                 origin: format!(
-                    "default encryption of bucket {bucket_name} ({algorithm}, key `{named}`)"
+                    "the default encryption of bucket {bucket_name} ({algorithm}, key `{named}`)"
                 ),
                 bucket_key: *bucket_key,
             });
@@ -762,7 +762,7 @@ impl Snapshot {
         let arn = self.resolve_key(named, region, arn_account(&p.arn))?;
         Some(KeyFact {
             arn,
-            origin: format!("`KmsMasterKeyId` of {}", short_name(&p.arn)),
+            origin: format!("the `KmsMasterKeyId` of {}", short_name(&p.arn)),
             bucket_key: false,
         })
     }

@@ -187,13 +187,27 @@ fn story4_oversized_session_policy_is_rejected_with_the_overflow() {
 
 #[test]
 fn session_policies_need_a_role_or_federated_user() {
+    // An IAM user passes session policies with GetFederationToken (spec §7.3): the request
+    // is the federated user's, the user its parent.
+    let v = request(
+        USER,
+        "s3:PutObject",
+        OBJECT,
+        &["--session-policy", &candidate("deny-s3-session.json")],
+    );
+    assert_eq!(
+        v["principal"],
+        "arn:aws:sts::111122223333:federated-user/s3_full_access"
+    );
+    assert_eq!(v["decision"], "ExplicitDeny");
+    assert_eq!(v["denied_by"], "session");
     fails_with(
         &[
             "simulate",
             "--snapshot",
             SNAPSHOT,
             "--principal",
-            USER,
+            "arn:aws:iam::111122223333:root",
             "--action",
             "s3:PutObject",
             "--session-policy",

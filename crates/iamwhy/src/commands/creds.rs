@@ -97,12 +97,7 @@ fn creds_text(r: &Report, p: &Paint) -> String {
             let _ = writeln!(s, "{} {id}: {who}", p.bold("Used:"));
         }
         _ => {
-            let _ = writeln!(
-                s,
-                "{} {}",
-                p.bold("Used:"),
-                p.red("nothing — the SDK finds no credentials (or stops at an error above)")
-            );
+            let _ = writeln!(s, "{} {}", p.bold("Used:"), p.red(&r.summary()));
         }
     }
     match (&r.region.region, &r.region.from) {

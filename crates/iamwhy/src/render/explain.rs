@@ -25,15 +25,12 @@ fn statement(out: &mut String, s: &StatementInfo, paint: &Paint) {
     );
     let _ = writeln!(
         out,
-        "  {} {sid} of {} {}  {}",
+        "  {} {sid} of {}  {}",
         s.effect,
-        s.policy_kind,
-        paint.bold(&s.policy),
+        paint.bold(&s.policy_title()),
         paint.dim(&format!("{}:{}:{}", s.file, s.line, s.column))
     );
-    for (line, text) in &s.excerpt {
-        let _ = writeln!(out, "    {} {text}", paint.dim(&format!("{line:>4} |")));
-    }
+    super::text::excerpt(out, s, paint);
 }
 
 fn checks_line(r: &SimulationResult, paint: &Paint) -> String {

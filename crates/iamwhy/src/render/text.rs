@@ -46,6 +46,19 @@ fn statement(out: &mut String, paint: &Paint, s: &StatementInfo, reason: Option<
             paint.yellow(&format!("does not apply: {r}"))
         );
     }
+    excerpt(out, s, paint);
+}
+
+/// The statement's lines, numbered (the decoded policy's lines when the file holds it as a
+/// JSON string, which the numbers then say).
+pub(crate) fn excerpt(out: &mut String, s: &StatementInfo, paint: &Paint) {
+    if s.excerpt_decoded && !s.excerpt.is_empty() {
+        let _ = writeln!(
+            out,
+            "    {}",
+            paint.dim("(the policy as decoded from its JSON string; lines of the decoded text)")
+        );
+    }
     let width = s.excerpt.last().map_or(1, |(l, _)| l.to_string().len());
     for (line, text) in &s.excerpt {
         let _ = writeln!(
