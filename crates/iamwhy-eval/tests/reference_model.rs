@@ -100,6 +100,20 @@ fn reference(req: &Request, set: &PolicySet, ev: &Evaluation) -> (Decision, Opti
         }
         _ => R::NotApplicable,
     };
+    // 1.5 rcp = eval_levels(rcp chain), RCPFullAWSAccess implied at every level: a deny at
+    // any level denies, and every level allows otherwise. It applies to resources of services
+    // on the RCP-supported list (§4.1; of the generated services: S3, KMS and SQS, not EC2).
+    let rcp = match &set.rcps {
+        Some(levels) if ["s3", "kms", "sqs"].contains(&req.action.service()) => {
+            if (0..levels.len()).any(|i| eval(ev, |s| s == SetId::Rcp(i as u16)) == R::ExplicitDeny)
+            {
+                R::ExplicitDeny
+            } else {
+                R::Allow(vec![])
+            }
+        }
+        _ => R::NotApplicable,
+    };
     // 1.6 rp = eval(resource policy); key policy when the resource is a KMS key
     let is_key = req
         .resource
@@ -111,9 +125,27 @@ fn reference(req: &Request, set: &PolicySet, ev: &Evaluation) -> (Decision, Opti
         R::NotApplicable
     };
 
+    // 1.7 vpce = eval(each endpoint policy traversed; all must allow) or NotApplicable
+    let vpce = if set.vpc_endpoints.is_empty() {
+        R::NotApplicable
+    } else {
+        let each: Vec<R> = (0..set.vpc_endpoints.len())
+            .map(|i| eval(ev, |s| s == SetId::VpcEndpoint(i as u16)))
+            .collect();
+        if each.contains(&R::ExplicitDeny) {
+            R::ExplicitDeny
+        } else if each.iter().any(|r| !r.is_allow()) {
+            R::ImplicitDeny
+        } else {
+            R::Allow(vec![])
+        }
+    };
+
     // 2.1 explicit deny anywhere wins; name the first in REPORT_ORDER_EXPLICIT
     let order = [
         (PolicyType::Scp, &scp),
+        (PolicyType::Rcp, &rcp),
+        (PolicyType::VpcEndpoint, &vpce),
         (PolicyType::PermissionsBoundary, &pb),
         (PolicyType::Session, &ses),
         (PolicyType::Identity, &id),
@@ -122,9 +154,17 @@ fn reference(req: &Request, set: &PolicySet, ev: &Evaluation) -> (Decision, Opti
     if let Some((t, _)) = order.iter().find(|(_, r)| **r == R::ExplicitDeny) {
         return (Decision::ExplicitDeny, Some((*t).into()));
     }
+    // 3.1 rcp == ImplicitDeny -> ImplicitDeny(RCP) (never, with RCPFullAWSAccess implied)
+    if rcp == R::ImplicitDeny {
+        return (Decision::ImplicitDeny, Some(DeniedBy::Rcp));
+    }
     // 3.2 scp == ImplicitDeny -> ImplicitDeny(SCP)
     if scp == R::ImplicitDeny {
         return (Decision::ImplicitDeny, Some(DeniedBy::Scp));
+    }
+    // 3.3 vpce == ImplicitDeny -> ImplicitDeny(VpcEndpoint)
+    if vpce == R::ImplicitDeny {
+        return (Decision::ImplicitDeny, Some(DeniedBy::VpcEndpoint));
     }
     // 4.1 Anonymous: allow iff rp has Allow(Wildcard)
     // 4.2 Service principal: allow iff rp has Allow(Service | Wildcard)

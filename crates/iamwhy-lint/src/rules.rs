@@ -177,6 +177,8 @@ rules! {
         "A role trust policy that lets anyone assume the role";
     "trust-foreign-account", SecurityWarning, Risk, guide!("confused-deputy.html"),
         "A role trust policy that trusts a whole other account without an external id or organization condition";
+    "trust-oidc-no-subject", SecurityWarning, Risk, guide!("id_roles_create_for-idp_oidc.html#idp_oidc_Create_GitHub"),
+        "A role trust policy that lets any GitHub Actions workflow of any repository assume the role";
     "trust-policy-action", Warning, Grammar, guide!("reference_policies_elements_principal.html"),
         "An action a role trust policy cannot grant";
     "undocumented-action", Warning, Vocabulary, "https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html",

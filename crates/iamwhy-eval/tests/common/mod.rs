@@ -3,6 +3,8 @@
 
 #![allow(dead_code, reason = "each test file uses a part of the generators")]
 
+use std::borrow::Cow;
+
 use iamwhy_core::time::Instant;
 use iamwhy_core::{Action, Principal, Request, Resource};
 use iamwhy_eval::{EvalOptions, Policy, PolicySet, authorize, derive_context};
@@ -79,28 +81,33 @@ const CONDITIONS: &[&str] = &[
     r#""StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/app"}"#,
 ];
 
+/// One statement: the texts of its elements (`principal` is used only by the policy types
+/// that carry one), `condition` the members of its `Condition` object, or empty.
 #[derive(Clone, Debug)]
 pub(crate) struct Stmt {
     pub(crate) allow: bool,
-    pub(crate) action: usize,
-    pub(crate) resource: usize,
-    pub(crate) principal: usize,
-    pub(crate) condition: usize,
+    pub(crate) action: Cow<'static, str>,
+    pub(crate) resource: Cow<'static, str>,
+    pub(crate) principal: Cow<'static, str>,
+    pub(crate) condition: Cow<'static, str>,
 }
 
 impl Stmt {
-    fn json(&self, with_principal: bool) -> String {
-        let principal = if with_principal {
-            format!(r#""Principal": {},"#, RESOURCE_PRINCIPALS[self.principal])
-        } else {
-            String::new()
+    fn json(&self, kind: PolicyKind) -> String {
+        let principal = match kind {
+            PolicyKind::Resource | PolicyKind::VpcEndpoint => {
+                format!(r#""Principal": {},"#, self.principal)
+            }
+            // The `Principal` of an RCP must be `"*"`.
+            PolicyKind::Rcp => r#""Principal": "*","#.to_owned(),
+            _ => String::new(),
         };
         format!(
             r#"{{"Effect": "{}", {principal} "Action": "{}", "Resource": "{}", "Condition": {{{}}}}}"#,
             if self.allow { "Allow" } else { "Deny" },
-            ACTION_PATTERNS[self.action],
-            RESOURCE_PATTERNS[self.resource],
-            CONDITIONS[self.condition]
+            self.action,
+            self.resource,
+            self.condition
         )
     }
 }
@@ -108,17 +115,37 @@ impl Stmt {
 pub(crate) fn stmt() -> impl Strategy<Value = Stmt> {
     (
         prop::bool::weighted(0.8),
-        0..ACTION_PATTERNS.len(),
-        0..RESOURCE_PATTERNS.len(),
-        0..RESOURCE_PRINCIPALS.len(),
-        0..CONDITIONS.len(),
+        prop::sample::select(ACTION_PATTERNS),
+        prop::sample::select(RESOURCE_PATTERNS),
+        prop::sample::select(RESOURCE_PRINCIPALS),
+        prop::sample::select(CONDITIONS),
     )
         .prop_map(|(allow, action, resource, principal, condition)| Stmt {
             allow,
-            action,
-            resource,
-            principal,
-            condition,
+            action: action.into(),
+            resource: resource.into(),
+            principal: principal.into(),
+            condition: condition.into(),
+        })
+}
+
+/// An RCP statement: custom RCPs deny (the implied `RCPFullAWSAccess` allows).
+fn rcp_stmt() -> impl Strategy<Value = Stmt> {
+    stmt().prop_map(|s| Stmt { allow: false, ..s })
+}
+
+/// A VPC endpoint policy: often the default full-access statement first, then generated
+/// statements.
+fn endpoint_policy() -> impl Strategy<Value = Vec<Stmt>> {
+    (
+        prop::bool::weighted(0.6),
+        prop::collection::vec(stmt(), 1..4),
+    )
+        .prop_map(|(full_access, mut stmts)| {
+            if full_access {
+                stmts.insert(0, ALLOW_ALL);
+            }
+            stmts
         })
 }
 
@@ -129,7 +156,11 @@ pub(crate) struct World {
     pub(crate) boundary: Option<Vec<Stmt>>,
     pub(crate) session: Option<Vec<Stmt>>,
     pub(crate) scp_levels: Option<Vec<Vec<Stmt>>>,
+    /// RCP levels of the resource's account (each with `RCPFullAWSAccess` implied).
+    pub(crate) rcp_levels: Option<Vec<Vec<Stmt>>>,
     pub(crate) resource: Option<Vec<Stmt>>,
+    /// The policies of the VPC endpoints the request went through; none: it did not.
+    pub(crate) endpoints: Vec<Vec<Stmt>>,
     pub(crate) principal: usize,
     pub(crate) action: usize,
     pub(crate) resource_arn: usize,
@@ -139,14 +170,49 @@ pub(crate) struct World {
     pub(crate) tag_keys: Option<Vec<&'static str>>,
 }
 
-pub(crate) fn world() -> impl Strategy<Value = World> {
+/// The policy sets of a world (the request's part comes from [`request`]).
+#[derive(Clone, Debug)]
+struct Policies {
+    identity: Vec<Vec<Stmt>>,
+    boundary: Option<Vec<Stmt>>,
+    session: Option<Vec<Stmt>>,
+    scp_levels: Option<Vec<Vec<Stmt>>>,
+    rcp_levels: Option<Vec<Vec<Stmt>>>,
+    resource: Option<Vec<Stmt>>,
+    endpoints: Vec<Vec<Stmt>>,
+}
+
+fn policies() -> impl Strategy<Value = Policies> {
     let stmts = || prop::collection::vec(stmt(), 1..5);
     (
         prop::collection::vec(stmts(), 0..3),
         prop::option::of(stmts()),
         prop::option::weighted(0.3, stmts()),
         prop::option::weighted(0.3, prop::collection::vec(stmts(), 1..3)),
+        prop::option::weighted(
+            0.3,
+            prop::collection::vec(prop::collection::vec(rcp_stmt(), 1..3), 1..3),
+        ),
         prop::option::of(stmts()),
+        prop::option::weighted(0.3, prop::collection::vec(endpoint_policy(), 1..3))
+            .prop_map(Option::unwrap_or_default),
+    )
+        .prop_map(
+            |(identity, boundary, session, scp_levels, rcp_levels, resource, endpoints)| Policies {
+                identity,
+                boundary,
+                session,
+                scp_levels,
+                rcp_levels,
+                resource,
+                endpoints,
+            },
+        )
+}
+
+pub(crate) fn world() -> impl Strategy<Value = World> {
+    (
+        policies(),
         0..PRINCIPALS.len(),
         0..ACTIONS.len(),
         0..RESOURCES.len(),
@@ -159,25 +225,14 @@ pub(crate) fn world() -> impl Strategy<Value = World> {
         )),
     )
         .prop_map(
-            |(
-                identity,
-                boundary,
-                session,
-                scp_levels,
-                resource,
-                principal,
-                action,
-                resource_arn,
-                other,
-                tag,
-                source_ip,
-                tag_keys,
-            )| World {
-                identity,
-                boundary,
-                session,
-                scp_levels,
-                resource,
+            |(p, principal, action, resource_arn, other, tag, source_ip, tag_keys)| World {
+                identity: p.identity,
+                boundary: p.boundary,
+                session: p.session,
+                scp_levels: p.scp_levels,
+                rcp_levels: p.rcp_levels,
+                resource: p.resource,
+                endpoints: p.endpoints,
                 principal,
                 action,
                 resource_arn,
@@ -190,8 +245,7 @@ pub(crate) fn world() -> impl Strategy<Value = World> {
 }
 
 pub(crate) fn policy(name: &str, stmts: &[Stmt], kind: PolicyKind) -> Policy {
-    let with_principal = kind == PolicyKind::Resource;
-    let body: Vec<String> = stmts.iter().map(|s| s.json(with_principal)).collect();
+    let body: Vec<String> = stmts.iter().map(|s| s.json(kind)).collect();
     let text = format!(
         r#"{{"Version": "2012-10-17", "Statement": [{}]}}"#,
         body.join(",")
@@ -223,10 +277,23 @@ pub(crate) fn build(w: &World) -> (Request, PolicySet) {
                 .map(|(i, s)| vec![policy(&format!("scp{i}"), s, PolicyKind::Scp)])
                 .collect()
         }),
+        rcps: w.rcp_levels.as_ref().map(|levels| {
+            levels
+                .iter()
+                .enumerate()
+                .map(|(i, s)| vec![policy(&format!("rcp{i}"), s, PolicyKind::Rcp)])
+                .collect()
+        }),
         resource: w
             .resource
             .as_ref()
             .map(|s| policy("rp", s, PolicyKind::Resource)),
+        vpc_endpoints: w
+            .endpoints
+            .iter()
+            .enumerate()
+            .map(|(i, s)| policy(&format!("vpce{i}"), s, PolicyKind::VpcEndpoint))
+            .collect(),
         ..PolicySet::default()
     };
     let mut req = Request::new(
@@ -245,7 +312,15 @@ pub(crate) fn build(w: &World) -> (Request, PolicySet) {
     if let Some(t) = w.tag {
         req.facts.set_tag("team", t);
     }
-    req.context.set("aws:SourceIp", w.source_ip);
+    // Through a VPC endpoint the request carries the endpoint and the private address, not
+    // `aws:SourceIp` (spec §1.4).
+    if w.endpoints.is_empty() {
+        req.context.set("aws:SourceIp", w.source_ip);
+    } else {
+        req.context.set("aws:SourceVpce", VPCE);
+        req.context.set("aws:SourceVpc", "vpc-0a1b2c3d");
+        req.context.set("aws:VpcSourceIp", w.source_ip);
+    }
     if let Some(keys) = &w.tag_keys {
         req.context.insert(
             "aws:TagKeys",
@@ -268,8 +343,68 @@ pub(crate) fn decide(req: &Request, set: &PolicySet) -> iamwhy_eval::Evaluation 
 
 pub(crate) const DENY_ALL: Stmt = Stmt {
     allow: false,
-    action: 0,
-    resource: 0,
-    principal: 0,
-    condition: 0,
+    action: Cow::Borrowed("*"),
+    resource: Cow::Borrowed("*"),
+    principal: Cow::Borrowed(r#""*""#),
+    condition: Cow::Borrowed(""),
 };
+
+pub(crate) const ALLOW_ALL: Stmt = Stmt {
+    allow: true,
+    ..DENY_ALL
+};
+
+/// The VPC endpoint of requests that go through one.
+const VPCE: &str = "vpce-0a1b2c3d4e5f";
+
+/// The request's action.
+pub(crate) fn action(w: &World) -> &'static str {
+    ACTIONS[w.action]
+}
+
+/// The request's resource.
+pub(crate) fn resource(w: &World) -> &'static str {
+    RESOURCES[w.resource_arn]
+}
+
+/// Action patterns that match `action` (`service:Name`): itself, in another case (action
+/// names ignore case, spec §2.3), and wildcards.
+pub(crate) fn matching_actions(action: &str) -> Vec<String> {
+    let (service, name) = action.split_once(':').unwrap();
+    let mut out = vec![
+        action.to_owned(),
+        action.to_ascii_lowercase(),
+        "*".to_owned(),
+        format!("{service}:*"),
+        format!("{service}:{}*", &name[..3]),
+        format!("{service}:?{}", &name[1..]),
+        format!("{service}:*{}", &name[name.len() - 2..]),
+    ];
+    out.dedup();
+    out
+}
+
+/// Conditions (members of a `Condition` object) that the request of `w` satisfies, whoever
+/// the principal: they test keys the world sets, or hold when the key is absent.
+pub(crate) fn satisfied_conditions(w: &World) -> Vec<String> {
+    let mut out = vec![
+        // `derive_context` at 2027-01-15.
+        r#""DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}"#.to_owned(),
+        r#""Bool": {"aws:SecureTransport": "true"}"#.to_owned(),
+        // True when the tag is absent, and no principal is tagged `purple`.
+        r#""StringNotEquals": {"aws:PrincipalTag/team": "purple"}"#.to_owned(),
+        // `ForAllValues` holds for an absent key too (spec §3.5).
+        r#""ForAllValues:StringEquals": {"aws:TagKeys": ["env", "team", "cost"]}"#.to_owned(),
+    ];
+    if w.endpoints.is_empty() {
+        out.push(format!(
+            r#""IpAddress": {{"aws:SourceIp": "{}/32"}}"#,
+            w.source_ip
+        ));
+        out.push(r#""Null": {"aws:SourceVpce": "true"}"#.to_owned());
+    } else {
+        out.push(format!(r#""StringEquals": {{"aws:SourceVpce": "{VPCE}"}}"#));
+        out.push(r#""Null": {"aws:SourceIp": "true"}"#.to_owned());
+    }
+    out
+}

@@ -77,6 +77,25 @@ pub(crate) fn everyone(stmt: &Statement) -> bool {
         .is_some_and(|p| !p.negated && p.entries.iter().any(|e| e.kind == PrincipalEntryKind::Any))
 }
 
+/// The OIDC identity providers the statement's `Principal` (not `NotPrincipal`) trusts, as
+/// their condition keys name them: the provider URL without `https://`
+/// (`token.actions.githubusercontent.com` for
+/// `arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com`), or the
+/// built-in provider as written (`accounts.google.com`).
+pub(crate) fn federated_providers(stmt: &Statement) -> impl Iterator<Item = &str> {
+    stmt.principal
+        .iter()
+        .filter(|p| !p.negated)
+        .flat_map(|p| p.entries.iter())
+        .filter_map(|e| match &e.kind {
+            PrincipalEntryKind::Federated(text) if !text.contains(":saml-provider/") => Some(
+                text.split_once(":oidc-provider/")
+                    .map_or(text.as_str(), |(_, provider)| provider),
+            ),
+            _ => None,
+        })
+}
+
 /// The conditions of the statement on `key` (lower case).
 pub(crate) fn on_key<'s>(stmt: &'s Statement, key: &str) -> impl Iterator<Item = &'s Condition> {
     let key = key.to_owned();

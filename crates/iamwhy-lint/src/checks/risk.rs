@@ -1,14 +1,15 @@
 //! Patterns that grant more than meant or lock out who should not be: `Allow` with
 //! `NotAction`/`NotResource`, `*` on `*`, `iam:PassRole` on every role, public resource
 //! policies, story 5's guardrail that also denies AWS services, KMS key lock-out, and trust
-//! policies open to anyone or to a whole foreign account.
+//! policies open to anyone, to a whole foreign account or to every GitHub repository.
 
 use iamwhy_policy::{
     CompiledValue, Condition, Effect, OperatorFamily, PolicyDocument, PrincipalEntryKind, Statement,
 };
 
 use super::{
-    Context, action_listed, all_resources, applies_to_action, everyone, on_key, quoted_list,
+    Context, action_listed, all_resources, applies_to_action, everyone, federated_providers,
+    on_key, quoted_list,
 };
 use crate::Finding;
 use crate::types::PolicyType;
@@ -33,7 +34,10 @@ pub(super) fn run(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding
                 guardrail(ctx, stmt, out);
             }
             PolicyType::Rcp => guardrail(ctx, stmt, out),
-            PolicyType::Trust => trust(ctx, stmt, out),
+            PolicyType::Trust => {
+                trust(ctx, stmt, out);
+                github_subject(stmt, out);
+            }
             _ => {}
         }
     }
@@ -400,4 +404,73 @@ fn trust(ctx: &Context<'_>, stmt: &Statement, out: &mut Vec<Finding>) {
         )
         .with_help("for a third party, require the external id it gave you: `\"Condition\": {\"StringEquals\": {\"sts:ExternalId\": \"...\"}}`; for your own organization, `aws:PrincipalOrgID`; or name the role that may assume it"),
     );
+}
+
+/// The keys of GitHub's OIDC tokens that tie a workflow to its repository or owner: `sub`
+/// (`repo:OWNER/REPO:...`), and the claims IAM reads for GitHub as well (the
+/// `sts:AssumeRoleWithWebIdentity` keys of the catalog).
+const GITHUB_REPOSITORY_CLAIMS: &[&str] = &[
+    "sub",
+    "repository",
+    "repository_id",
+    "repository_owner_id",
+    "job_workflow_ref",
+];
+
+/// Whether a condition ties the request to repositories: a positive operator whose values
+/// all name an owner (for `StringLike`, `repo:*` or `*` names none).
+fn ties_to_repository(c: &Condition) -> bool {
+    if c.operator.base.negated || c.operator.base.family == OperatorFamily::Null {
+        return false;
+    }
+    let like = c.operator.base.family == OperatorFamily::StringLike;
+    !c.values.is_empty()
+        && c.values.iter().all(|v| {
+            let text = v.text.as_str();
+            !(like
+                && (text.starts_with(['*', '?'])
+                    || text.starts_with("repo:*")
+                    || text.starts_with("repo:?")))
+        })
+}
+
+/// A role that trusts GitHub Actions' OIDC provider (`token.actions.githubusercontent.com`,
+/// or its `/ENTERPRISE` form) for `sts:AssumeRoleWithWebIdentity` without a condition on the
+/// token's `sub`: every workflow of every repository on GitHub gets a token the provider
+/// signs, so each of them can assume the role.
+fn github_subject(stmt: &Statement, out: &mut Vec<Finding>) {
+    if stmt.effect != Effect::Allow || !applies_to_action(stmt, "sts:AssumeRoleWithWebIdentity") {
+        return;
+    }
+    let Some(principal) = &stmt.principal else {
+        return;
+    };
+    for provider in federated_providers(stmt) {
+        let github = provider.eq_ignore_ascii_case("token.actions.githubusercontent.com")
+            || provider
+                .to_ascii_lowercase()
+                .starts_with("token.actions.githubusercontent.com/");
+        if !github {
+            continue;
+        }
+        let tied = GITHUB_REPOSITORY_CLAIMS.iter().any(|claim| {
+            on_key(stmt, &format!("{provider}:{claim}").to_ascii_lowercase())
+                .any(ties_to_repository)
+        });
+        if tied {
+            continue;
+        }
+        out.push(
+            Finding::new(
+                "trust-oidc-no-subject",
+                format!(
+                    "this trust policy lets every GitHub Actions workflow, in any repository of any owner, assume the role: no condition limits `{provider}:sub` to your repositories"
+                ),
+                principal.span,
+            )
+            .with_help(format!(
+                "add `\"StringLike\": {{\"{provider}:sub\": \"repo:OWNER/REPO:*\"}}` (or `StringEquals` with a branch or environment, `repo:OWNER/REPO:environment:prod`)"
+            )),
+        );
+    }
 }

@@ -11,16 +11,22 @@ use iamwhy_policy::{
     SetQualifier, Statement,
 };
 
-use super::quoted_list;
+use super::{action_listed, federated_providers, quoted_list};
 use crate::glob::{Tok, format_glob, intersects, policy_glob};
 use crate::{Finding, Level};
 
 pub(super) fn run(doc: &PolicyDocument, out: &mut Vec<Finding>) {
     let catalog = Catalog::bundled();
+    // The OIDC providers the policy trusts: their claims are keys of its requests.
+    let trusted: Vec<&str> = doc
+        .statements
+        .iter()
+        .flat_map(federated_providers)
+        .collect();
     for stmt in &doc.statements {
         let actions = statement_actions(catalog, stmt, out);
         resources(catalog, stmt, actions.as_deref(), out);
-        conditions(catalog, stmt, actions.as_deref(), out);
+        conditions(catalog, stmt, actions.as_deref(), &trusted, out);
     }
 }
 
@@ -332,11 +338,13 @@ fn arn_problem(text: &str) -> Option<String> {
 
 /// Condition keys: unknown ones, operators that do not fit the key's type, set operators on
 /// single-valued keys and their absence on multivalued ones, wildcards in `StringEquals`,
-/// malformed ARNs in ARN conditions.
+/// malformed ARNs in ARN conditions. `trusted` holds the OIDC providers the policy's
+/// principals name ([`federated_providers`]).
 fn conditions(
     catalog: &Catalog,
     stmt: &Statement,
     actions: Option<&[&Action]>,
+    trusted: &[&str],
     out: &mut Vec<Finding>,
 ) {
     let mut action_keys: Option<Vec<&'static str>> = None;
@@ -360,16 +368,22 @@ fn conditions(
                     Some(actions) if !actions.is_empty() => {
                         let keys = action_keys.get_or_insert_with(|| keys_of(catalog, actions));
                         if !keys.iter().any(|k| key_fits(&c.key, k)) {
-                            if defined.is_some() || !used_by_aws() {
-                                out.push(unknown_key(c, defined.is_some(), actions));
+                            match oidc_key(catalog, c, stmt, trusted) {
+                                Some(verdict) => oidc_findings(c, stmt, verdict, out),
+                                None if defined.is_some() || !used_by_aws() => {
+                                    out.push(unknown_key(c, defined.is_some(), actions));
+                                }
+                                None => {}
                             }
                             continue;
                         }
                     }
                     _ => {
                         if defined.is_none() {
-                            if !used_by_aws() {
-                                out.push(unknown_key(c, false, &[]));
+                            match oidc_key(catalog, c, stmt, trusted) {
+                                Some(verdict) => oidc_findings(c, stmt, verdict, out),
+                                None if !used_by_aws() => out.push(unknown_key(c, false, &[])),
+                                None => {}
                             }
                             continue;
                         }
@@ -381,6 +395,109 @@ fn conditions(
         if let Some(t) = key_type {
             operator_fits(c, t, stmt, out);
         }
+    }
+}
+
+/// The claims of an OIDC provider's token that IAM turns into condition keys named
+/// `PROVIDER:CLAIM`, the provider being its URL without `https://`
+/// (`token.actions.githubusercontent.com:sub`,
+/// `oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:aud`): "Available keys
+/// for AWS OIDC federation",
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif>.
+/// Keys for further claims of a few providers (`token.actions.githubusercontent.com:repository`)
+/// are in the catalog, as keys of `sts:AssumeRoleWithWebIdentity`.
+const OIDC_CLAIMS: &[&str] = &["amr", "aud", "azp", "email", "oaud", "sub"];
+
+/// The provider and claim of a key shaped like an OIDC provider's: `HOST[/PATH]:CLAIM`, with
+/// a host of two or more DNS labels.
+fn oidc_provider_claim(key: &str) -> Option<(&str, &str)> {
+    let (provider, claim) = key.rsplit_once(':')?;
+    let (host, path) = match provider.split_once('/') {
+        Some((host, path)) => (host, Some(path)),
+        None => (provider, None),
+    };
+    let host_ok = host.split('.').count() >= 2
+        && host
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    let path_ok = path.is_none_or(|p| !p.is_empty() && !p.contains(char::is_whitespace));
+    (host_ok && path_ok && !claim.is_empty()).then_some((provider, claim))
+}
+
+/// What IAM makes of a key named after an OIDC identity provider, where such keys can occur:
+/// in a statement that lists `sts:AssumeRoleWithWebIdentity`, or in a policy whose
+/// `Principal` names the provider. `None` for any other key, or elsewhere; the key's type,
+/// when known, for a claim IAM reads; a finding for another claim, or for a provider other
+/// than the ones the statement trusts.
+fn oidc_key(
+    catalog: &Catalog,
+    c: &Condition,
+    stmt: &Statement,
+    trusted: &[&str],
+) -> Option<Result<Option<KeyType>, Finding>> {
+    let (provider, claim) = oidc_provider_claim(&c.key)?;
+    let named = |p: &&str| p.eq_ignore_ascii_case(provider);
+    if !action_listed(stmt, "sts:AssumeRoleWithWebIdentity") && !trusted.iter().any(named) {
+        return None;
+    }
+    let own: Vec<&str> = federated_providers(stmt).collect();
+    if !own.is_empty() && !own.iter().any(named) {
+        return Some(Err(Finding::new(
+            "unknown-condition-key",
+            format!(
+                "`{}` names the OIDC provider `{provider}`, but this statement trusts only {}: the request never carries it",
+                c.key,
+                quoted_list(&own, 3)
+            ),
+            c.span,
+        )
+        .with_help(format!(
+            "name the claim after the provider in `Principal`: `{}:{claim}`",
+            own.first().copied().unwrap_or(provider)
+        ))));
+    }
+    // A provider's own claims, as the catalog lists them for `sts:AssumeRoleWithWebIdentity`.
+    let web_identity = catalog.action("sts:AssumeRoleWithWebIdentity");
+    if web_identity.is_some_and(|a| {
+        catalog
+            .action_condition_key_names(a)
+            .iter()
+            .any(|k| key_fits(&c.key, k))
+    }) {
+        return Some(Ok(catalog.condition_key(&c.key).map(|k| k.key_type)));
+    }
+    let Some(&claim) = OIDC_CLAIMS.iter().find(|k| k.eq_ignore_ascii_case(claim)) else {
+        return Some(Err(Finding::new(
+            "unknown-condition-key",
+            format!(
+                "`{}`: `{claim}` is not a claim IAM turns into a condition key for the OIDC provider `{provider}`",
+                c.key
+            ),
+            c.span,
+        )
+        .with_help(format!(
+            "IAM reads {} from any OIDC provider's token (`{provider}:sub`); `iamwhy actions sts:AssumeRoleWithWebIdentity` lists the further claims it reads for a few providers",
+            quoted_list(OIDC_CLAIMS, 6)
+        ))));
+    };
+    // `amr` lists the authentication methods: a multivalued key.
+    Some(Ok(Some(KeyType {
+        scalar: ScalarType::String,
+        multivalued: claim == "amr",
+    })))
+}
+
+/// The findings of an OIDC provider's key ([`oidc_key`]).
+fn oidc_findings(
+    c: &Condition,
+    stmt: &Statement,
+    verdict: Result<Option<KeyType>, Finding>,
+    out: &mut Vec<Finding>,
+) {
+    match verdict {
+        Ok(Some(t)) => operator_fits(c, t, stmt, out),
+        Ok(None) => {}
+        Err(f) => out.push(f),
     }
 }
 
