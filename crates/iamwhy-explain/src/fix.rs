@@ -183,7 +183,17 @@ pub fn propose(
     match (failing.result.decision, failing.result.denied_by) {
         (Decision::ExplicitDeny, _) => drafts.extend(deny_exceptions(snapshot, map, failing)?),
         (Decision::ImplicitDeny, Some(DeniedBy::Identity)) => {
-            drafts.extend(identity_statement(snapshot, map, failing)?);
+            let identity = identity_statement(snapshot, map, failing)?;
+            drafts.extend(identity.clone());
+            // The boundary does not allow it either: both must (spec §4.4 step 4).
+            let boundary_lacks = failing.result.policy_types.iter().any(|o| {
+                o.policy_type == PolicyType::PermissionsBoundary && o.outcome == "implicit-deny"
+            });
+            if boundary_lacks
+                && let (Some(i), Some(b)) = (identity, boundary_statement(snapshot, map, failing)?)
+            {
+                drafts.push(both("add-identity-and-boundary-statements", i, b));
+            }
             if same_account(failing) {
                 drafts.extend(resource_statement(snapshot, map, failing)?);
             }
@@ -196,7 +206,7 @@ pub fn propose(
             if let (Some(r), Some(i)) = (resource, identity)
                 && !same_account(failing)
             {
-                drafts.push(both(r, i));
+                drafts.push(both("add-resource-and-identity-statements", r, i));
             }
         }
         (Decision::ImplicitDeny, Some(DeniedBy::PermissionsBoundary)) => {
@@ -219,6 +229,8 @@ pub fn propose(
     for draft in drafts {
         fixes.push(verify(snapshot, map, failing, proof, draft)?);
     }
+    // The fixes that work first, in the order proposed.
+    fixes.sort_by_key(|f| !f.verified);
     Ok(fixes)
 }
 
@@ -252,21 +264,31 @@ impl Draft {
     }
 }
 
-fn both(resource: Draft, identity: Draft) -> Draft {
-    let mut changes = resource.changes.clone();
-    changes.add.extend(identity.changes.add.iter().copied());
+/// Two changes that must both be made (both sides of a cross-account request, a policy
+/// and the boundary that caps it).
+fn both(kind: &'static str, first: Draft, second: Draft) -> Draft {
+    let mut changes = first.changes.clone();
+    let more = second.changes;
+    changes.add.extend(more.add);
+    changes.replace.extend(more.replace);
+    changes.remove.extend(more.remove);
+    changes.boundary = changes.boundary.or(more.boundary);
+    changes.resource_policies.extend(more.resource_policies);
+    changes.org_policies.extend(more.org_policies);
+    let mut widens = first.widens;
+    widens.extend(second.widens);
     Draft {
-        kind: "add-resource-and-identity-statements",
-        summary: format!("{}; and {}", resource.summary, identity.summary),
-        target: format!("{} and {}", resource.target, identity.target),
-        statement: json!([resource.statement, identity.statement]),
-        policy: json!([resource.policy, identity.policy]),
-        command: match (resource.command, identity.command) {
+        kind,
+        summary: format!("{}; and {}", first.summary, second.summary),
+        target: format!("{} and {}", first.target, second.target),
+        statement: json!([first.statement, second.statement]),
+        policy: json!([first.policy, second.policy]),
+        command: match (first.command, second.command) {
             (Some(a), Some(b)) => Some(format!("{a}\n{b}")),
             (a, b) => a.or(b),
         },
         changes,
-        widens: Vec::new(),
+        widens,
         verifiable: true,
     }
 }

@@ -385,11 +385,14 @@ pub fn from_message(message: &DenialMessage) -> Result<Reconstructed, Unexplaine
     };
     let mut context = Vec::new();
     let region = resource.split(':').nth(3).filter(|r| !r.is_empty());
-    if let Some(region) = region {
-        context.push((
+    match region {
+        Some(region) => context.push((
             "aws:RequestedRegion".to_owned(),
             ContextValue::Single(region.to_owned()),
-        ));
+        )),
+        None => notes.push(
+            "the message names no Region (its resource has none): `aws:RequestedRegion` is absent, so a Region guardrail (`StringNotEquals` on it in an SCP or policy) denies here even if the call was made in an allowed Region; the CloudTrail record (`awsRegion`) settles it".to_owned(),
+        ),
     }
     // A check another service made for the operation (S3's kms:Decrypt for GetObject): the
     // keys a forward access session carries, as for a CloudTrail record with `invokedBy`.
