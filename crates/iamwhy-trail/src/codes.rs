@@ -5,7 +5,10 @@
 //! allowed": the Query-API family (`AccessDenied`), the JSON-API family
 //! (`AccessDeniedException`), EC2's `UnauthorizedOperation` (CloudTrail prefixes it with
 //! `Client.`), SNS's `AuthorizationError`, SQS's KMS codes, and the REST and VPC-endpoint
-//! variants. Authentication failures (a console sign-in's "Failed authentication",
+//! variants; then the service-specific codes whose API reference says the caller (or the
+//! service acting for it) lacked a permission, each cited next to it below. Errors about a
+//! key's or a resource's state (`KMSDisabledException`, `KMSNotFoundException`, ...) are not
+//! denials. Authentication failures (a console sign-in's "Failed authentication",
 //! Cognito's `NotAuthorizedException`) are not denials and are left out.
 //! Sources:
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html>,
@@ -27,9 +30,59 @@ pub const DENIAL_CODES: &[&str] = &[
     "Client.UnauthorizedOperation",
     // SNS.
     "AuthorizationError",
-    // SQS when the queue's KMS key refuses, as recorded and as the SDKs name it.
+    // SQS when the queue's KMS key refuses, as recorded and as the SDKs name it. Compared
+    // without case, `KmsAccessDenied` is also SNS's Query-API code `KMSAccessDenied` ("The
+    // ciphertext references a key that doesn't exist or that you don't have access to"):
+    // <https://docs.aws.amazon.com/AWSJavaSDK/latest/javadoc/com/amazonaws/services/sns/model/KMSAccessDeniedException.html>.
     "KMS.AccessDeniedException",
     "KmsAccessDenied",
+    // Lambda: "Lambda couldn't decrypt the environment variables because KMS access was
+    // denied" (<https://docs.aws.amazon.com/botocore/latest/reference/services/lambda/client/exceptions/KMSAccessDeniedException.html>);
+    // Kinesis Data Streams: "... a key that doesn't exist or that you don't have access to"
+    // (<https://docs.aws.amazon.com/botocore/latest/reference/services/kinesis/client/exceptions/KMSAccessDeniedException.html>).
+    // Lambda's other KMS codes (`KMSDisabledException`, `KMSInvalidStateException`,
+    // `KMSNotFoundException`) are about the key's state, not a denial.
+    "KMSAccessDeniedException",
+    // Lambda: "Need additional permissions to configure VPC settings"
+    // (<https://docs.aws.amazon.com/botocore/latest/reference/services/lambda/client/exceptions/EC2AccessDeniedException.html>).
+    "EC2AccessDeniedException",
+    // AWS DMS (JSON API, the code is the exception's name): "DMS was denied access to the
+    // endpoint" (<https://docs.aws.amazon.com/botocore/latest/reference/services/dms/client/exceptions/AccessDeniedFault.html>),
+    // "Insufficient privileges are preventing access to an Amazon S3 object"
+    // (<https://docs.aws.amazon.com/botocore/latest/reference/services/dms/client/exceptions/S3AccessDeniedFault.html>),
+    // "... a key that doesn't exist or that the DMS account doesn't have access to"
+    // (<https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/databasemigrationservice/aws.sdk.kotlin.services.databasemigrationservice.model/-kms-access-denied-fault>),
+    // "You are not authorized for the SNS subscription"
+    // (<https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/databasemigrationservice/aws.sdk.kotlin.services.databasemigrationservice.model/-sns-no-authorization-fault>).
+    "AccessDeniedFault",
+    "S3AccessDeniedFault",
+    "KMSAccessDeniedFault",
+    "SNSNoAuthorizationFault",
+    // RDS, DocumentDB, Neptune and Redshift (Query API, code `SNSNoAuthorization` for the
+    // exception `SNSNoAuthorizationFault`): "You do not have permission to publish to the SNS
+    // topic ARN" (<https://docs.aws.amazon.com/botocore/latest/reference/services/docdb/client/exceptions/SNSNoAuthorizationFault.html>).
+    "SNSNoAuthorization",
+    // Elastic Beanstalk (HTTP 403): "The specified account does not have sufficient
+    // privileges for one or more AWS services"
+    // (<https://docs.aws.amazon.com/botocore/latest/reference/services/elasticbeanstalk/client/exceptions/InsufficientPrivilegesException.html>).
+    "InsufficientPrivilegesException",
+    // AWS Config: the role Config uses, or the caller, lacks a permission
+    // (<https://docs.aws.amazon.com/sdk-for-ruby/v3/api/Aws/ConfigService/Types/InsufficientPermissionsException.html>).
+    "InsufficientPermissionsException",
+    // CloudTrail: "the IAM identity that is used to create the organization resource lacks
+    // one or more required permissions" (<https://docs.aws.amazon.com/botocore/latest/reference/services/cloudtrail/client/exceptions/InsufficientDependencyServiceAccessPermissionException.html>),
+    // "you are signed in with an account that lacks permissions to view or create a
+    // service-linked role" (<https://docs.aws.amazon.com/botocore/latest/reference/services/cloudtrail/client/exceptions/InsufficientIAMAccessPermissionException.html>).
+    "InsufficientDependencyServiceAccessPermissionException",
+    "InsufficientIAMAccessPermissionException",
+    // CodeCommit: "An encryption key could not be accessed"
+    // (<https://docs.aws.amazon.com/botocore/latest/reference/services/codecommit/client/exceptions/EncryptionKeyAccessDeniedException.html>).
+    "EncryptionKeyAccessDeniedException",
+    // API Gateway: "The request is denied because the caller has insufficient permissions"
+    // (<https://docs.aws.amazon.com/botocore/latest/reference/services/apigateway/client/exceptions/UnauthorizedException.html>);
+    // Resource Explorer: "The principal making the request isn't permitted to perform the
+    // operation" (<https://docs.aws.amazon.com/botocore/latest/reference/services/resource-explorer-2/client/exceptions/UnauthorizedException.html>).
+    "UnauthorizedException",
     // A service denied because a dependency it called on the caller's behalf was denied.
     "AccessDeniedForDependencyException",
     // REST APIs that answer 403 with their own code, and VPC endpoint denials.
@@ -57,6 +110,21 @@ mod tests {
             "AuthorizationError",
             "VpceAccessDenied",
             "accessdenied",
+            // Service-specific codes (Lambda, Kinesis, SNS, DMS, RDS, Elastic Beanstalk, ...).
+            "KMSAccessDeniedException",
+            "KMSAccessDenied",
+            "EC2AccessDeniedException",
+            "AccessDeniedFault",
+            "S3AccessDeniedFault",
+            "KMSAccessDeniedFault",
+            "SNSNoAuthorizationFault",
+            "SNSNoAuthorization",
+            "InsufficientPrivilegesException",
+            "InsufficientPermissionsException",
+            "InsufficientDependencyServiceAccessPermissionException",
+            "InsufficientIAMAccessPermissionException",
+            "EncryptionKeyAccessDeniedException",
+            "UnauthorizedException",
         ] {
             assert!(is_denial_code(code), "{code}");
         }
@@ -68,6 +136,13 @@ mod tests {
             "NoSuchEntity",
             "ThrottlingException",
             "ValidationException",
+            // A key's state, not a denial (Lambda, Kinesis).
+            "KMSDisabledException",
+            "KMSInvalidStateException",
+            "KMSNotFoundException",
+            "KMSThrottlingException",
+            // Authentication, not authorization (Cognito).
+            "NotAuthorizedException",
             "",
         ] {
             assert!(!is_denial_code(code), "{code}");

@@ -9,24 +9,45 @@ use crate::message::DenialMessage;
 /// Who made a call: an ARN or a glob, matched against the identity's ARN, the role behind
 /// a role session, and the user or role name. Case matters, as in ARNs; the pre-filter
 /// relies on it.
+///
+/// Events read from the console's CSV download have no ARN, only the `User name` column (an
+/// IAM user's name, a role session's name): an IAM user or assumed-role ARN matches them by
+/// that name ([`PrincipalFilter::csv_name`]).
 #[derive(Clone, Debug)]
 pub struct PrincipalFilter {
     text: String,
     pattern: Pattern,
+    /// The name the console CSV's `User name` column shows for the ARN, and its pattern.
+    csv_name: Option<(String, Pattern)>,
 }
 
 impl PrincipalFilter {
     /// Compiles `text` (`*` and `?` are wildcards).
     pub fn new(text: &str) -> PrincipalFilter {
+        let csv_name = csv_user_name(text).map(|n| {
+            (
+                n.to_owned(),
+                Pattern::compile(n, Wildcards::Glob, Variables::Literal),
+            )
+        });
         PrincipalFilter {
             text: text.to_owned(),
             pattern: Pattern::compile(text, Wildcards::Glob, Variables::Literal),
+            csv_name,
         }
     }
 
     /// The filter as given.
     pub fn as_str(&self) -> &str {
         &self.text
+    }
+
+    /// When the filter is an IAM user ARN (`arn:aws:iam::…:user/[path/]NAME`) or an
+    /// assumed-role ARN (`arn:aws:sts::…:assumed-role/ROLE/SESSION`): the name the console
+    /// CSV shows for it in its `User name` column (NAME, SESSION), against which the CSV's
+    /// events, which have no ARN, are matched.
+    pub fn csv_name(&self) -> Option<&str> {
+        self.csv_name.as_ref().map(|(n, _)| n.as_str())
     }
 
     fn hit(&self, candidate: Option<&str>) -> bool {
@@ -47,6 +68,13 @@ impl PrincipalFilter {
             || self.hit(issuer.and_then(|i| i.user_name.as_deref()))
             || self.hit(message.and_then(|m| m.principal.as_deref()))
             || (id.kind.as_deref() == Some("AWSService") && self.hit(id.invoked_by.as_deref()))
+            || (id.arn.is_none()
+                && id.kind.is_none()
+                && self.csv_name.as_ref().is_some_and(|(_, p)| {
+                    id.user_name
+                        .as_deref()
+                        .is_some_and(|n| p.matches_plain(n, CaseFold::Sensitive))
+                }))
     }
 
     /// A byte string every record of a matching identity contains, for the pre-filter: the
@@ -63,6 +91,33 @@ impl PrincipalFilter {
             .filter(|s| s.len() >= 3 && s.is_ascii())
             .map(|s| s.as_bytes().to_vec())
     }
+}
+
+/// The console CSV's `User name` for an IAM user ARN (the name after the last `/` of
+/// `user/[path/]NAME`) or an assumed-role ARN (the session name); `None` for anything else.
+fn csv_user_name(arn: &str) -> Option<&str> {
+    let mut parts = arn.splitn(6, ':');
+    let (scheme, _partition, service, _region, _account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    if scheme != "arn" {
+        return None;
+    }
+    let name = match service {
+        "iam" => resource.strip_prefix("user/")?.rsplit('/').next()?,
+        "sts" => {
+            let mut pieces = resource.strip_prefix("assumed-role/")?.splitn(2, '/');
+            let _role = pieces.next()?;
+            pieces.next()?
+        }
+        _ => return None,
+    };
+    (!name.is_empty()).then_some(name)
 }
 
 /// The filters of `trail denied`; an empty list or `None` lets everything through.
@@ -207,6 +262,53 @@ mod tests {
             Ok(86_400 - 3600)
         );
         assert!(parse_time("yesterday", now).is_err());
+    }
+
+    #[test]
+    fn arns_give_the_console_csv_user_name() {
+        let name = |t: &str| PrincipalFilter::new(t).csv_name().map(str::to_owned);
+        assert_eq!(
+            name("arn:aws:iam::111122223333:user/frank").as_deref(),
+            Some("frank")
+        );
+        assert_eq!(
+            name("arn:aws:iam::111122223333:user/dev/ops/frank").as_deref(),
+            Some("frank")
+        );
+        assert_eq!(
+            name("arn:aws:sts::111122223333:assumed-role/deploy-admin/ci-run-42").as_deref(),
+            Some("ci-run-42")
+        );
+        assert_eq!(name("arn:aws:iam::*:user/fr*").as_deref(), Some("fr*"));
+        assert_eq!(name("arn:aws:iam::111122223333:role/deploy-admin"), None);
+        assert_eq!(
+            name("arn:aws:sts::111122223333:assumed-role/deploy-admin"),
+            None
+        );
+        assert_eq!(name("frank"), None);
+    }
+
+    #[test]
+    fn console_csv_events_match_an_arn_by_user_name() {
+        let csv_event = |user: &str| {
+            let text = format!(
+                "User name,Event time,Event source,Event name\n{user},2026-11-20T10:00:00Z,s3.amazonaws.com,GetObject\n"
+            );
+            let file: std::sync::Arc<str> = std::sync::Arc::from("t.csv");
+            let mut events = Vec::new();
+            crate::console_csv::read(&mut text.as_bytes(), &file, &mut |e, _| {
+                events.extend(e.ok());
+            });
+            events.remove(0)
+        };
+        let frank = PrincipalFilter::new("arn:aws:iam::111122223333:user/frank");
+        assert!(frank.matches(&csv_event("frank"), None));
+        assert!(!frank.matches(&csv_event("frankie"), None));
+        // A JSON record has an identity type and ARN: the name alone does not match it.
+        let mut json_event = csv_event("frank");
+        json_event.user_identity.kind = Some("IAMUser".to_owned());
+        json_event.user_identity.arn = Some("arn:aws:iam::444455556666:user/frank".to_owned());
+        assert!(!frank.matches(&json_event, None));
     }
 
     #[test]

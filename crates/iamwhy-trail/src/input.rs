@@ -146,7 +146,7 @@ fn walk(dir: &Path, out: &mut Inputs, depth: usize) {
     }
 }
 
-/// Counts the bytes read from disk, for the progress bar.
+/// Counts the compressed bytes as they are consumed, for the progress bar.
 struct Counting<R> {
     inner: R,
     counter: Arc<AtomicU64>,
@@ -157,6 +157,37 @@ impl<R: Read> Read for Counting<R> {
         let n = self.inner.read(buf)?;
         self.counter.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
+    }
+}
+
+/// Says, in a gzip stream's errors, that the file is cut short or corrupt: the decoder's own
+/// words ("incomplete deflate stream") do not.
+struct GzipErrors<R>(R);
+
+impl<R: Read> Read for GzipErrors<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).map_err(|e| {
+            if e.kind() == io::ErrorKind::Interrupted {
+                e
+            } else {
+                io::Error::new(
+                    e.kind(),
+                    format!("the gzip data is truncated or corrupt ({e})"),
+                )
+            }
+        })
+    }
+}
+
+/// A reader that fails once with the error that ended the bytes read before it, then ends.
+struct Failed(Option<io::Error>);
+
+impl Read for Failed {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
     }
 }
 
@@ -177,17 +208,23 @@ pub struct Opened {
     pub format: Format,
     /// The decompressed bytes read while sniffing; they come first.
     pub prefix: Vec<u8>,
-    /// The rest of the decompressed stream.
+    /// The rest of the decompressed stream. When the input could be read only in part (a
+    /// truncated gzip file), it returns the error once the bytes before it are consumed.
     pub rest: Box<dyn Read + Send>,
+    /// Compressed bytes that `prefix` was read from and that the progress counter does not
+    /// hold yet: the caller adds them in step with the prefix it consumes. The bytes of
+    /// `rest` are counted as `rest` consumes them.
+    pub progress_pending: u64,
 }
 
 /// How many decompressed bytes are read to recognise a format.
 const SNIFF: usize = 4096;
 
 /// Gzip files whose content is at most this large are inflated in one call with libdeflate,
-/// which is about twice as fast as a streaming inflater; larger ones (and any file libdeflate
-/// refuses, such as a truncated or multi-member one) stream through flate2. CloudTrail's own
-/// files are a few megabytes, so memory stays bounded by workers × this limit.
+/// which is about twice as fast as a streaming inflater; larger ones, and any file libdeflate
+/// refuses (truncated, corrupt or multi-member), stream through flate2 — from the bytes
+/// already in memory, so that a truncated file's complete records are still read. CloudTrail's
+/// own files are a few megabytes, so memory stays bounded by workers × this limit.
 pub const WHOLE_GZIP_LIMIT: u64 = 32 * 1024 * 1024;
 
 /// Buffers a worker keeps from file to file, so that reading many small files does not
@@ -236,36 +273,44 @@ impl Buffers {
 }
 
 /// Opens an input, decompressing gzip (recognised by its magic bytes, whatever the name),
-/// and sniffs its format. `buffers` lends the memory; give it back when done.
+/// and sniffs its format. `buffers` lends the memory; give it back when done. `counter`
+/// counts the compressed bytes consumed, for the progress bar (see
+/// [`Opened::progress_pending`]).
 pub fn open(input: &Input, counter: &Arc<AtomicU64>, buffers: &mut Buffers) -> io::Result<Opened> {
-    if let Source::File(path) = &input.source
-        && input.size <= WHOLE_GZIP_LIMIT
-    {
-        buffers.compressed.clear();
-        File::open(path)?.read_to_end(&mut buffers.compressed)?;
-        let read = buffers.compressed.len() as u64;
-        counter.fetch_add(read, Ordering::Relaxed);
-        if !buffers.compressed.starts_with(&[0x1f, 0x8b]) {
-            let data = std::mem::take(&mut buffers.compressed);
-            return Ok(Opened {
-                format: sniff(&data),
-                prefix: data,
-                rest: Box::new(io::empty()),
-            });
-        }
-        if let Some(plain) = buffers.inflate_whole() {
-            return Ok(Opened {
-                format: sniff(&plain),
-                prefix: plain,
-                rest: Box::new(io::empty()),
-            });
-        }
-        counter.fetch_sub(read, Ordering::Relaxed);
-    }
     let raw: Box<dyn Read + Send> = match &input.source {
+        Source::File(path) if input.size <= WHOLE_GZIP_LIMIT => {
+            buffers.compressed.clear();
+            File::open(path)?.read_to_end(&mut buffers.compressed)?;
+            let read = buffers.compressed.len() as u64;
+            if !buffers.compressed.starts_with(&[0x1f, 0x8b]) {
+                let data = std::mem::take(&mut buffers.compressed);
+                return Ok(Opened {
+                    format: sniff(&data),
+                    prefix: data,
+                    rest: Box::new(io::empty()),
+                    progress_pending: read,
+                });
+            }
+            if let Some(plain) = buffers.inflate_whole() {
+                return Ok(Opened {
+                    format: sniff(&plain),
+                    prefix: plain,
+                    rest: Box::new(io::empty()),
+                    progress_pending: read,
+                });
+            }
+            // libdeflate refused it: stream it from memory rather than lose it all.
+            Box::new(io::Cursor::new(std::mem::take(&mut buffers.compressed)))
+        }
         Source::File(p) => Box::new(File::open(p)?),
         Source::Stdin => Box::new(io::stdin()),
     };
+    stream(raw, counter)
+}
+
+/// Opens a stream: gzip or not by its magic bytes, then the first bytes sniffed. An error
+/// after some bytes (a truncated gzip stream) keeps them, and `rest` returns the error.
+fn stream(raw: Box<dyn Read + Send>, counter: &Arc<AtomicU64>) -> io::Result<Opened> {
     let mut raw = Counting {
         inner: raw,
         counter: Arc::clone(counter),
@@ -275,23 +320,30 @@ pub fn open(input: &Input, counter: &Arc<AtomicU64>, buffers: &mut Buffers) -> i
     let gzip = magic.starts_with(&[0x1f, 0x8b]);
     let chained = io::Cursor::new(magic).chain(raw);
     let mut rest: Box<dyn Read + Send> = if gzip {
-        Box::new(MultiGzDecoder::new(BufReader::with_capacity(
+        Box::new(GzipErrors(MultiGzDecoder::new(BufReader::with_capacity(
             128 * 1024,
             chained,
-        )))
+        ))))
     } else {
         Box::new(chained)
     };
     let mut prefix = Vec::with_capacity(SNIFF);
-    fill(&mut rest, &mut prefix, SNIFF)?;
+    if let Err(e) = fill(&mut rest, &mut prefix, SNIFF) {
+        if prefix.is_empty() {
+            return Err(e);
+        }
+        rest = Box::new(Failed(Some(e)));
+    }
     Ok(Opened {
         format: sniff(&prefix),
         prefix,
         rest,
+        progress_pending: 0,
     })
 }
 
-/// Reads until `buf` holds `want` bytes or the input ends.
+/// Reads until `buf` holds `want` bytes or the input ends. On an error, `buf` keeps the
+/// bytes read before it.
 fn fill(r: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> io::Result<()> {
     let mut chunk = [0u8; 4096];
     while buf.len() < want {
@@ -340,6 +392,42 @@ mod tests {
             Format::ConsoleCsv
         );
         assert_eq!(sniff(b"hello"), Format::Unknown);
+    }
+
+    #[test]
+    fn a_gzip_stream_cut_short_keeps_what_came_before_the_cut() {
+        use std::io::Write as _;
+        let text: String = (0..40)
+            .map(|i| {
+                format!(
+                    "{{\"eventTime\":\"2026-11-20T10:00:{i:02}Z\",\"n\":{}}}\n",
+                    i * 7919
+                )
+            })
+            .collect();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let written = gz.write_all(text.as_bytes()).and_then(|()| gz.finish());
+        let Ok(packed) = written else {
+            panic!("gzip in memory failed");
+        };
+        let cut = packed[..packed.len() / 2].to_vec();
+        let counter = Arc::new(AtomicU64::new(0));
+        let Ok(mut opened) = stream(Box::new(io::Cursor::new(cut.clone())), &counter) else {
+            panic!("the bytes before the cut are lost");
+        };
+        assert_eq!(opened.format, Format::Json);
+        assert!(!opened.prefix.is_empty() && opened.prefix.len() < text.len());
+        assert!(text.as_bytes().starts_with(&opened.prefix));
+        let mut rest = Vec::new();
+        let e = opened.rest.read_to_end(&mut rest);
+        assert!(
+            e.is_err_and(|e| e.to_string().contains("gzip data is truncated")),
+            "{rest:?}"
+        );
+        assert_eq!(opened.rest.read(&mut [0u8; 16]).ok(), Some(0));
+        assert_eq!(counter.load(Ordering::Relaxed), cut.len() as u64);
+        // Cut inside the gzip header: nothing can be read at all.
+        assert!(stream(Box::new(io::Cursor::new(packed[..5].to_vec())), &counter).is_err());
     }
 
     #[test]

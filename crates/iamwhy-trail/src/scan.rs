@@ -273,7 +273,28 @@ impl<T, F: Fn(Event, &Origin) -> Option<T>> FileScan<'_, T, F> {
         match serde_json::from_slice::<Entry>(entry) {
             Ok(Entry {
                 cloudtrail_event: Some(text),
-            }) => self.record(text.as_bytes(), origin),
+            }) => {
+                // The string is parsed a second time; say so when it is not JSON, rather than
+                // let the record's checks report a missing `eventTime`.
+                let problem = match serde_json::from_str::<serde::de::IgnoredAny>(&text) {
+                    Err(e) => Some(format!(
+                        "the `CloudTrailEvent` string of a lookup-events entry is not valid JSON ({e}, within the string); entry skipped"
+                    )),
+                    Ok(_) if !text.trim_start().starts_with('{') => Some(
+                        "the `CloudTrailEvent` string of a lookup-events entry is not a JSON object; entry skipped"
+                            .to_owned(),
+                    ),
+                    Ok(_) => None,
+                };
+                match problem {
+                    Some(message) => {
+                        self.out.stats.malformed += 1;
+                        let at = origin.at();
+                        self.problem(at, message);
+                    }
+                    None => self.record(text.as_bytes(), origin),
+                }
+            }
             Ok(Entry {
                 cloudtrail_event: None,
             }) => {
@@ -366,6 +387,13 @@ where
             return fs.out;
         }
     };
+    let mut progress = FileProgress {
+        counter: &scan.progress,
+        pending: opened.progress_pending,
+        of: opened.prefix.len() as u64,
+        counted: 0,
+        next: PROGRESS_STEP,
+    };
     match opened.format {
         Format::Unknown => {
             fs.out.stats.files_skipped += 1;
@@ -432,12 +460,59 @@ where
                         fs.problem(Some((line, column, offset)), message);
                     }
                 }
+                progress.advance(splitter.consumed());
             }
             fs.out.stats.bytes += splitter.consumed();
             buffers.give_back(splitter.into_buffer());
         }
     }
+    progress.finish();
     fs.out
+}
+
+/// How many decompressed bytes a worker consumes between two updates of the progress counter.
+const PROGRESS_STEP: u64 = 1024 * 1024;
+
+/// Moves the progress counter through the compressed bytes of a file read whole (see
+/// [`Opened::progress_pending`](crate::input::Opened)), in step with the decompressed bytes
+/// consumed, so that the bar shows work done rather than files read.
+struct FileProgress<'a> {
+    counter: &'a AtomicU64,
+    /// Compressed bytes to count over the prefix.
+    pending: u64,
+    /// The prefix's length.
+    of: u64,
+    /// Compressed bytes counted so far.
+    counted: u64,
+    /// The consumed length at which to count again.
+    next: u64,
+}
+
+impl FileProgress<'_> {
+    fn advance(&mut self, consumed: u64) {
+        if self.pending == 0 || consumed < self.next {
+            return;
+        }
+        self.next = consumed.saturating_add(PROGRESS_STEP);
+        let done = u128::from(self.pending) * u128::from(consumed.min(self.of))
+            / u128::from(self.of.max(1));
+        let done = u64::try_from(done)
+            .unwrap_or(self.pending)
+            .min(self.pending);
+        if done > self.counted {
+            self.counter
+                .fetch_add(done - self.counted, Ordering::Relaxed);
+            self.counted = done;
+        }
+    }
+
+    /// The file is done: count what is left.
+    fn finish(self) {
+        if self.pending > self.counted {
+            self.counter
+                .fetch_add(self.pending - self.counted, Ordering::Relaxed);
+        }
+    }
 }
 
 /// Shared state of the workers: the index of the oldest file not yet emitted.

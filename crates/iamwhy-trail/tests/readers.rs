@@ -276,6 +276,36 @@ fn corrupt_input_is_reported_and_skipped() {
     );
     assert_eq!(stats.problems.len(), 1);
     assert!(stats.problems[0].to_string().contains("truncated.json.gz"));
+    // A small truncated gzip, whose content ends before the bytes read to recognise its
+    // format: its complete records are still read, the cut reported once.
+    let (events, stats) = read(&[corrupt.join("truncated-small.json.gz")], Prefilter::All);
+    assert_eq!(
+        events.len() as u64,
+        exp["corrupt"]["truncated_small_complete"].as_u64().unwrap()
+    );
+    assert_eq!((stats.files, stats.files_skipped), (1, 0));
+    assert!(!stats.nothing_read());
+    assert_eq!(stats.problems.len(), 1, "{:?}", stats.problems);
+    let p = stats.problems[0].to_string();
+    assert!(
+        p.contains("truncated-small.json.gz:") && p.contains("gzip data is truncated"),
+        "{p}"
+    );
+    assert_eq!(stats.problems[0].more, 0, "{p}");
+    // A lookup-events entry whose `CloudTrailEvent` string is not JSON: said so, with where.
+    let (events, stats) = read(&[corrupt.join("lookup-bad-event.json")], Prefilter::All);
+    assert_eq!(
+        (events.len() as u64, stats.malformed),
+        (exp["corrupt"]["lookup_bad_records"].as_u64().unwrap(), 1)
+    );
+    let p = stats.problems[0].to_string();
+    assert!(
+        p.contains("lookup-bad-event.json:")
+            && p.contains("`CloudTrailEvent` string")
+            && p.contains("not valid JSON")
+            && !p.contains("eventTime"),
+        "{p}"
+    );
     // Not JSON: skipped as a whole, named.
     let (events, stats) = read(&[corrupt.join("not-json.json")], Prefilter::All);
     assert!(events.is_empty());
@@ -378,5 +408,70 @@ fn results_come_in_input_order_across_batches_and_workers() {
             .collect();
         assert_eq!(ids, want, "{threads} worker(s)");
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The progress counter follows the work: while a file is being read it holds part of the
+/// file's compressed size, not all of it, and at the end exactly the bytes of every file.
+#[test]
+fn progress_follows_the_bytes_consumed() {
+    use std::io::Write as _;
+    use std::sync::atomic::Ordering;
+
+    let dir = std::env::temp_dir().join(format!("iamwhy-trail-progress-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // About 8 MB of JSON Lines, a denial every 100 records, plain and gzip.
+    let text: String = (0..40_000)
+        .map(|i| {
+            let code = if i % 100 == 0 { "AccessDenied" } else { "NoSuchKey" };
+            format!(
+                "{{\"eventTime\":\"2026-11-20T10:00:00Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"eventID\":\"e-{i}\",\"errorCode\":\"{code}\",\"requestParameters\":{{\"key\":\"{}\"}}}}\n",
+                i * 7919 % 100_003
+            )
+        })
+        .collect();
+    std::fs::write(dir.join("a.jsonl"), &text).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(text.as_bytes()).unwrap();
+    std::fs::write(dir.join("b.jsonl.gz"), gz.finish().unwrap()).unwrap();
+    let inputs = collect_inputs(&[dir.display().to_string()]);
+    let sizes: Vec<u64> = inputs.files.iter().map(|f| f.size).collect();
+    let total: u64 = sizes.iter().sum();
+    let counter = Arc::new(AtomicU64::new(0));
+    let settings = Scan {
+        prefilter: Prefilter::Denials,
+        threads: 1,
+        progress: Arc::clone(&counter),
+    };
+    // What the counter held when each denial was selected, by file.
+    let seen = std::sync::Mutex::new(Vec::new());
+    scan(
+        &inputs,
+        &settings,
+        |e, o| {
+            let file = usize::from(!o.file.ends_with("a.jsonl"));
+            seen.lock()
+                .unwrap()
+                .push((file, counter.load(Ordering::Relaxed)));
+            e.event_id
+        },
+        |_| {},
+    );
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.len(), 800);
+    for (file, size) in sizes.iter().enumerate() {
+        let before: u64 = sizes[..file].iter().sum();
+        let mine: Vec<u64> = seen
+            .iter()
+            .filter(|(f, _)| *f == file)
+            .map(|(_, c)| *c - before)
+            .collect();
+        // It starts low, never goes down, and ends at most at the file's size.
+        assert!(mine[0] < size / 4, "file {file}: {} of {size}", mine[0]);
+        assert!(mine.windows(2).all(|w| w[0] <= w[1]), "file {file}");
+        assert!(*mine.last().unwrap() <= *size, "file {file}");
+        assert!(mine[mine.len() / 2] >= size / 4, "file {file}: {mine:?}");
+    }
+    assert_eq!(counter.load(Ordering::Relaxed), total);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -267,3 +267,90 @@ fn timeline_around_a_time_and_with_nothing_denied() {
         "not a duration",
     );
 }
+
+#[test]
+fn a_small_truncated_gzip_keeps_its_complete_records() {
+    let path = format!("{SYNTHETIC}/corrupt/truncated-small.json.gz");
+    let o = iamwhy(&["trail", "denied", &path]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("Scanned 1 file(s), 2 event(s)"),
+        "{}",
+        stdout(&o)
+    );
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("truncated-small.json.gz:") && err.contains("gzip data is truncated"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_lookup_entry_whose_cloudtrail_event_is_not_json_is_named() {
+    let path = format!("{SYNTHETIC}/corrupt/lookup-bad-event.json");
+    let o = iamwhy(&["trail", "denied", &path]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("lookup-bad-event.json:")
+            && err.contains("`CloudTrailEvent` string")
+            && err.contains("not valid JSON")
+            && !err.contains("eventTime"),
+        "{err}"
+    );
+}
+
+#[test]
+fn console_csv_rows_match_a_user_arn_by_user_name() {
+    let csv = format!("{SYNTHETIC}/console-download.csv");
+    // The CSV has no ARNs: alice's ARN finds her rows by the `User name` column, and says so.
+    let o = iamwhy(&[
+        "trail",
+        "timeline",
+        &csv,
+        "--principal",
+        "arn:aws:iam::111122223333:user/alice",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("centred on its latest denial (s3:PutBucketPolicy)"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stderr(&o).contains("user names, not principal ARNs") && stderr(&o).contains("`alice`"),
+        "{}",
+        stderr(&o)
+    );
+    let rows = denied(&[&csv, "--principal", "arn:aws:iam::111122223333:user/alice"]);
+    assert_eq!(rows.len(), 2);
+    // Nobody of that name: the error says where the CSV limits the answer.
+    let o = iamwhy(&[
+        "trail",
+        "timeline",
+        &csv,
+        "--principal",
+        "arn:aws:iam::111122223333:user/frank",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("no denied call")
+            && err.contains("user names, not principal ARNs")
+            && err.contains("`frank`"),
+        "{err}"
+    );
+    // A role ARN has no user name to match on.
+    fails_with(
+        &[
+            "trail",
+            "timeline",
+            &csv,
+            "--principal",
+            "arn:aws:iam::111122223333:role/deploy-admin",
+        ],
+        1,
+        "not principal ARNs, so no row matched",
+    );
+}

@@ -71,7 +71,8 @@ impl Denied {
     }
 }
 
-/// A progress bar on stderr for scans longer than a second, when stderr is a terminal.
+/// A progress bar on stderr for scans longer than a second, when stderr is a terminal. It
+/// follows the compressed bytes the scan has consumed (see `iamwhy_trail::input::Opened`).
 pub(crate) struct Progress {
     done: Arc<AtomicBool>,
     counter: Arc<AtomicU64>,
@@ -80,37 +81,40 @@ pub(crate) struct Progress {
 
 impl Progress {
     pub(crate) fn start(inputs: &Inputs, input: &TrailInput) -> Progress {
+        Progress::start_passes(inputs, input, 1)
+    }
+
+    /// A bar for `passes` scans of the same inputs (`trail timeline` reads them twice when
+    /// it first looks for the latest denial).
+    pub(crate) fn start_passes(inputs: &Inputs, input: &TrailInput, passes: u64) -> Progress {
         let done = Arc::new(AtomicBool::new(false));
         let counter = Arc::new(AtomicU64::new(0));
         let thread = (!input.no_progress && std::io::stderr().is_terminal()).then(|| {
-            let total: u64 = inputs.files.iter().map(|f| f.size).sum();
+            let total: u64 = inputs.files.iter().map(|f| f.size).sum::<u64>() * passes;
             let (done, counter) = (Arc::clone(&done), Arc::clone(&counter));
             std::thread::spawn(move || {
                 let started = std::time::Instant::now();
-                let mut bar: Option<indicatif::ProgressBar> = None;
+                // The bar follows the counter from the start, hidden, so that its rate is
+                // measured over the whole scan; it shows itself after a second.
+                let bar = indicatif::ProgressBar::with_draw_target(
+                    Some(total),
+                    indicatif::ProgressDrawTarget::hidden(),
+                );
+                if let Ok(style) = indicatif::ProgressStyle::with_template(
+                    "{spinner} reading logs {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
+                ) {
+                    bar.set_style(style);
+                }
+                let mut shown = false;
                 while !done.load(Ordering::Relaxed) {
                     std::thread::sleep(Duration::from_millis(100));
-                    if bar.is_none() && started.elapsed() >= Duration::from_secs(1) {
-                        // Starting at the bytes already read keeps the rate honest.
-                        let b = indicatif::ProgressBar::with_draw_target(
-                            Some(total),
-                            indicatif::ProgressDrawTarget::stderr(),
-                        )
-                        .with_position(counter.load(Ordering::Relaxed));
-                        if let Ok(style) = indicatif::ProgressStyle::with_template(
-                            "{spinner} reading logs {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
-                        ) {
-                            b.set_style(style);
-                        }
-                        bar = Some(b);
-                    }
-                    if let Some(b) = &bar {
-                        b.set_position(counter.load(Ordering::Relaxed));
+                    bar.set_position(counter.load(Ordering::Relaxed));
+                    if !shown && started.elapsed() >= Duration::from_secs(1) {
+                        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                        shown = true;
                     }
                 }
-                if let Some(b) = bar {
-                    b.finish_and_clear();
-                }
+                bar.finish_and_clear();
             })
         });
         Progress {
@@ -317,6 +321,13 @@ pub(crate) fn denied(args: &DeniedArgs, csv: bool, out: &mut Output) -> ExitStat
     } else {
         out.note(&summary);
     }
+    if let Some(note) = filter
+        .principal
+        .as_ref()
+        .and_then(|p| csv_principal_note(&stats, p))
+    {
+        out.note(&format!("note: {note}\n"));
+    }
     finish_scan(&stats, out)
 }
 
@@ -394,7 +405,8 @@ pub(crate) fn timeline(args: &TimelineArgs, out: &mut Output) -> ExitStatus {
         return ExitStatus::Error;
     };
     let inputs = collect_inputs(&args.input.paths);
-    let progress = Progress::start(&inputs, &args.input);
+    let passes = if around.is_some() { 1 } else { 2 };
+    let progress = Progress::start_passes(&inputs, &args.input, passes);
     let (around, latest) = match around {
         Some(t) => (t, None),
         None => {
@@ -426,6 +438,9 @@ pub(crate) fn timeline(args: &TimelineArgs, out: &mut Output) -> ExitStatus {
                             "no denied call of `{}` in these logs; give `--around TIME` to see its calls",
                             principal.as_str()
                         ));
+                        if let Some(note) = csv_principal_note(&stats, &principal) {
+                            out.note(&format!("note: {note}\n"));
+                        }
                         return ExitStatus::Negative;
                     }
                     return status;
@@ -504,5 +519,32 @@ pub(crate) fn timeline(args: &TimelineArgs, out: &mut Output) -> ExitStatus {
         }
     };
     out.result(&text);
+    if let Some(note) = csv_principal_note(&stats, &principal) {
+        out.note(&format!("note: {note}\n"));
+    }
     finish_scan(&stats, out)
+}
+
+/// When console CSV files were read for an identity given by its ARN: how the CSV limits the
+/// answer (it has user names, not ARNs).
+fn csv_principal_note(stats: &Stats, principal: &PrincipalFilter) -> Option<String> {
+    if stats.csv_files == 0 || !principal.as_str().starts_with("arn:") {
+        return None;
+    }
+    let files = stats.csv_files;
+    Some(match principal.csv_name() {
+        Some(name) => {
+            let what = if principal.as_str().contains(":assumed-role/") {
+                "session name"
+            } else {
+                "user name"
+            };
+            format!(
+                "{files} console CSV file(s) have user names, not principal ARNs: their rows were matched on the {what} `{name}` of the ARN, in any account"
+            )
+        }
+        None => format!(
+            "{files} console CSV file(s) have user names (session names for roles), not principal ARNs, so no row matched: give `--principal` the name, or an IAM user or assumed-role ARN"
+        ),
+    })
 }
