@@ -6,8 +6,8 @@
 use iamwhy_catalog::{Catalog, HiddenCall, Mechanism, ResourceFact, fill_placeholders};
 use iamwhy_core::time::Instant;
 use iamwhy_core::{
-    Action, Context, ContextValue, Decision, Diagnostic, Diagnostics, Principal, Request, Resource,
-    SourceId, SourceMap,
+    Action, Arn, Context, ContextValue, Decision, Diagnostic, Diagnostics, Principal, Request,
+    Resource, SourceId, SourceMap,
 };
 use iamwhy_eval::{EvalOptions, Policy, authorize, derive_context};
 use iamwhy_policy::PolicyKind;
@@ -182,16 +182,14 @@ fn describe_changes(map: &SourceMap, c: &Changes) -> Vec<String> {
 /// For an IAM user ARN, the federated user GetFederationToken creates (named after the
 /// user) and the user as its parent.
 fn federated_session_of(principal: &str) -> Option<(String, String)> {
-    let rest = principal.strip_prefix("arn:")?;
-    let mut parts = rest.splitn(5, ':');
-    let partition = parts.next()?;
-    let service = parts.next()?;
-    let _region = parts.next()?;
-    let account = parts.next()?;
-    let name = parts.next()?.strip_prefix("user/")?.rsplit('/').next()?;
-    (service == "iam" && !name.is_empty()).then(|| {
+    let arn = Arn::parse(principal)?;
+    let name = arn.resource.strip_prefix("user/")?.rsplit('/').next()?;
+    (arn.service == "iam" && !name.is_empty()).then(|| {
         (
-            format!("arn:{partition}:sts::{account}:federated-user/{name}"),
+            format!(
+                "arn:{}:sts::{}:federated-user/{name}",
+                arn.partition, arn.account
+            ),
             principal.to_owned(),
         )
     })

@@ -1,5 +1,6 @@
 //! Filters of `iamwhy trail denied` and the principal match of `trail timeline`.
 
+use iamwhy_core::Arn;
 use iamwhy_core::time::{Instant, parse_date};
 use iamwhy_policy::{CaseFold, Pattern, Piece, Variables, Wildcards};
 
@@ -96,22 +97,11 @@ impl PrincipalFilter {
 /// The console CSV's `User name` for an IAM user ARN (the name after the last `/` of
 /// `user/[path/]NAME`) or an assumed-role ARN (the session name); `None` for anything else.
 fn csv_user_name(arn: &str) -> Option<&str> {
-    let mut parts = arn.splitn(6, ':');
-    let (scheme, _partition, service, _region, _account, resource) = (
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-    );
-    if scheme != "arn" {
-        return None;
-    }
-    let name = match service {
-        "iam" => resource.strip_prefix("user/")?.rsplit('/').next()?,
+    let arn = Arn::parse(arn)?;
+    let name = match arn.service {
+        "iam" => arn.resource.strip_prefix("user/")?.rsplit('/').next()?,
         "sts" => {
-            let mut pieces = resource.strip_prefix("assumed-role/")?.splitn(2, '/');
+            let mut pieces = arn.resource.strip_prefix("assumed-role/")?.splitn(2, '/');
             let _role = pieces.next()?;
             pieces.next()?
         }
