@@ -42,6 +42,7 @@ pub use result::{
 pub use scenario::{Expectation, ExpectedDecision, Overrides, Scenario, parse_scenarios};
 pub use simulate::{build_result, check_expectation, simulate};
 pub use testing::{
-    CaseFailure, CaseStatus, TestCase, TestReport, collect_files, read_source, run_tests,
+    CaseFailure, CaseStatus, CollectedFiles, TestCase, TestReport, collect_files, read_source,
+    run_tests,
 };
 pub use vocabulary::{UNKNOWN_ACTION, UnknownActions, policy_action_warnings, unknown_action};

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use iamwhy_core::{Diagnostic, Diagnostics, SourceMap};
+use iamwhy_input::Limit;
 use serde::Serialize;
 
 use crate::result::{SimulationResult, StatementInfo};
@@ -73,63 +74,79 @@ pub struct TestReport {
     pub files: usize,
 }
 
-/// Finds the `.json` files under the given files and directories (recursively, sorted).
-pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostics>) {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    for p in paths {
-        walk(p, true, &mut files, &mut errors);
-    }
-    (files, errors)
+/// The files [`collect_files`] found.
+#[derive(Debug, Default)]
+pub struct CollectedFiles {
+    /// The files, in command-line order, each directory's sorted by name; `-` is stdin.
+    pub files: Vec<PathBuf>,
+    /// Paths that could not be read.
+    pub errors: Vec<Diagnostics>,
+    /// What the walk did not read and why (symbolic-link loops, second ways to the same
+    /// file, pipes inside directories).
+    pub warnings: Vec<Diagnostic>,
 }
 
-fn io_error(path: &Path, e: &std::io::Error) -> Diagnostics {
-    Diagnostics::single(Diagnostic::unplaced_error(
-        "io",
-        format!("cannot read `{}`: {e}", path.display()),
-    ))
-}
-
-fn walk(path: &Path, explicit: bool, files: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostics>) {
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => match std::fs::read_dir(path) {
-            Ok(entries) => {
-                let mut children: Vec<PathBuf> =
-                    entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-                children.sort();
-                for c in children {
-                    walk(&c, false, files, errors);
-                }
-            }
-            Err(e) => errors.push(io_error(path, &e)),
-        },
-        Ok(_) => {
-            if explicit || path.extension().is_some_and(|e| e == "json") {
-                files.push(path.to_path_buf());
-            }
+/// Finds the files to read: paths named on the command line as given (`-` is stdin), and the
+/// `.json` files under directories, recursively, sorted, without following a symbolic-link
+/// loop and reading each file once.
+pub fn collect_files(paths: &[PathBuf]) -> CollectedFiles {
+    let walked = iamwhy_input::walk(paths);
+    let mut out = CollectedFiles::default();
+    for problem in walked.problems {
+        if problem.is_error() {
+            out.errors
+                .push(Diagnostics::single(Diagnostic::unplaced_error(
+                    "io",
+                    problem.to_string(),
+                )));
+        } else {
+            out.warnings
+                .push(Diagnostic::unplaced_warning("io", problem.to_string()));
         }
-        Err(e) => errors.push(io_error(path, &e)),
     }
+    for entry in walked.entries {
+        let path = match &entry.source {
+            iamwhy_input::Source::Stdin => PathBuf::from("-"),
+            iamwhy_input::Source::File(p) => p.clone(),
+        };
+        if entry.explicit || path.extension().is_some_and(|e| e == "json") {
+            out.files.push(path);
+        }
+    }
+    out
 }
 
-/// Reads a file into the source map.
-pub fn read_source(map: &mut SourceMap, path: &Path) -> Result<iamwhy_core::SourceId, Diagnostics> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(map.add_file(path.display().to_string(), text)),
-        Err(e) => Err(io_error(path, &e)),
+/// Reads a file (`-`: standard input) into the source map, within `limit`.
+pub fn read_source(
+    map: &mut SourceMap,
+    path: &Path,
+    limit: Limit,
+) -> Result<iamwhy_core::SourceId, Diagnostics> {
+    let source = iamwhy_input::Source::from_arg(path);
+    match iamwhy_input::read_text(&source, limit) {
+        Ok(text) => Ok(map.add_file(source.name(), text)),
+        Err(e) => {
+            let mut d = Diagnostic::unplaced_error("io", e.to_string());
+            if let Some(help) = e.help() {
+                d = d.with_help(help);
+            }
+            Err(Diagnostics::single(d))
+        }
     }
 }
 
 /// Runs every scenario with an `expect` in the given files and directories.
 pub fn run_tests(map: &mut SourceMap, paths: &[PathBuf]) -> TestReport {
-    let (files, errors) = collect_files(paths);
+    let collected = collect_files(paths);
+    let files = collected.files;
     let mut report = TestReport {
-        errors,
+        errors: collected.errors,
+        warnings: collected.warnings,
         ..TestReport::default()
     };
     report.files = files.len();
     for file in files {
-        let source = match read_source(map, &file) {
+        let source = match read_source(map, &file, Limit::SCENARIO) {
             Ok(s) => s,
             Err(e) => {
                 report.errors.push(e);

@@ -1144,7 +1144,10 @@ fn sso(ctx: &Ctx<'_>, s: &Settings) -> Outcome {
         "{}.json",
         sha1_smol::Sha1::from(cache_name.as_bytes()).digest()
     ));
-    let text = match std::fs::read_to_string(&file) {
+    let text = match iamwhy_input::read_text(
+        &iamwhy_input::Source::File(file.clone()),
+        iamwhy_input::Limit::CONFIG,
+    ) {
         Ok(t) => t,
         Err(_) => {
             return Outcome::Unusable {

@@ -294,10 +294,13 @@ fn container(env: &Environment, url: &str, sdk: Sdk) -> Finding {
         return f;
     }
     let token = match env.var("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") {
-        Some(path) => match std::fs::read_to_string(path) {
+        Some(path) => match iamwhy_input::read_text(
+            &iamwhy_input::Source::File(path.into()),
+            iamwhy_input::Limit::CONFIG,
+        ) {
             Ok(t) => Some(t.trim().to_owned()),
             Err(e) => {
-                f.problem = Some(format!("cannot read the authorization token file: {e}"));
+                f.problem = Some(format!("the authorization token file: {e}"));
                 return f;
             }
         },

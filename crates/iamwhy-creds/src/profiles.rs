@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use iamwhy_input::{InputErrorKind, Limit};
 use serde::Serialize;
 
 use crate::Environment;
@@ -87,25 +88,27 @@ impl SharedFiles {
                 },
             };
             let path_text = path.display().to_string();
-            let (state, problem) = match std::fs::read(&path) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => ("missing", None),
-                Err(e) => ("unreadable", Some(e.to_string())),
-                Ok(bytes) => match String::from_utf8(bytes) {
-                    Err(_) => ("unreadable", Some("not UTF-8 text".to_owned())),
-                    Ok(text) => match ini::parse(&text) {
-                        Err(SyntaxError {
-                            line,
-                            column,
-                            message,
-                        }) => (
-                            "malformed",
-                            Some(format!("{path_text}:{line}:{column}: {message}")),
-                        ),
-                        Ok(sections) => {
-                            out.add(role, sections);
-                            ("read", None)
-                        }
-                    },
+            let source = iamwhy_input::Source::File(path.clone());
+            let (state, problem) = match iamwhy_input::read_text(&source, Limit::CONFIG) {
+                Err(e) => match e.kind() {
+                    InputErrorKind::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
+                        ("missing", None)
+                    }
+                    _ => ("unreadable", Some(e.to_string())),
+                },
+                Ok(text) => match ini::parse(&text) {
+                    Err(SyntaxError {
+                        line,
+                        column,
+                        message,
+                    }) => (
+                        "malformed",
+                        Some(format!("{path_text}:{line}:{column}: {message}")),
+                    ),
+                    Ok(sections) => {
+                        out.add(role, sections);
+                        ("read", None)
+                    }
                 },
             };
             out.files.push(FileInfo {

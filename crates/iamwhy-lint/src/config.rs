@@ -104,10 +104,13 @@ impl Config {
 
     /// Reads and checks a configuration file.
     pub fn load(file: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(file).map_err(|e| ConfigError {
-            file: file.to_path_buf(),
-            position: None,
-            message: format!("cannot read it: {e}"),
+        let source = iamwhy_input::Source::File(file.to_path_buf());
+        let text = iamwhy_input::read_text(&source, iamwhy_input::Limit::CONFIG).map_err(|e| {
+            ConfigError {
+                file: file.to_path_buf(),
+                position: None,
+                message: e.to_string(),
+            }
         })?;
         Config::parse(file, &text)
     }

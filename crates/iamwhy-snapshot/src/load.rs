@@ -46,16 +46,44 @@ pub fn load(dir: &Path, map: &mut SourceMap) -> Result<Snapshot, Diagnostics> {
         }
     }
     let mut loader = Loader::new(dir, map);
-    let mut files = Vec::new();
-    walk(dir, &mut files, &mut loader.snapshot.warnings);
-    for path in files {
+    let walked = iamwhy_input::walk(&[dir]);
+    for problem in &walked.problems {
+        loader.snapshot.warnings.push(Diagnostic::unplaced_warning(
+            SNAPSHOT_FILE,
+            format!("{problem}; skipped"),
+        ));
+    }
+    for entry in walked.entries {
+        let Some(path) = entry.path().map(Path::to_path_buf) else {
+            continue;
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !name.ends_with(".json") {
+            if !is_documentation(&name) {
+                loader.snapshot.warnings.push(Diagnostic::unplaced_warning(
+                    SNAPSHOT_FILE,
+                    format!(
+                        "`{}` is not a `.json` AWS CLI output; skipped",
+                        path.display()
+                    ),
+                ));
+            }
+            continue;
+        }
         let rel = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
-        match std::fs::read_to_string(&path) {
+        match iamwhy_input::read_text(&entry.source, iamwhy_input::Limit::SNAPSHOT_FILE) {
             Ok(text) => loader.text(path.display().to_string(), &rel, text),
-            Err(e) => loader.snapshot.warnings.push(Diagnostic::unplaced_warning(
-                SNAPSHOT_FILE,
-                format!("cannot read `{}`: {e}; skipped", path.display()),
-            )),
+            Err(e) => {
+                let mut warning =
+                    Diagnostic::unplaced_warning(SNAPSHOT_FILE, format!("{e}; skipped"));
+                if let Some(help) = e.help() {
+                    warning = warning.with_help(help);
+                }
+                loader.snapshot.warnings.push(warning);
+            }
         }
     }
     Ok(loader.finish())
@@ -73,43 +101,6 @@ pub fn load_texts(
         loader.text(root.join(&rel).display().to_string(), &rel, text);
     }
     loader.finish()
-}
-
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, warnings: &mut Vec<Diagnostic>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            warnings.push(Diagnostic::unplaced_warning(
-                SNAPSHOT_FILE,
-                format!("cannot read directory `{}`: {e}; skipped", dir.display()),
-            ));
-            return;
-        }
-    };
-    let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    children.sort();
-    for child in children {
-        let name = child
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if name.starts_with('.') {
-            continue;
-        }
-        if child.is_dir() {
-            walk(&child, files, warnings);
-        } else if name.ends_with(".json") {
-            files.push(child);
-        } else if !is_documentation(&name) {
-            warnings.push(Diagnostic::unplaced_warning(
-                SNAPSHOT_FILE,
-                format!(
-                    "`{}` is not a `.json` AWS CLI output; skipped",
-                    child.display()
-                ),
-            ));
-        }
-    }
 }
 
 /// Notes people keep next to their data: not reported.

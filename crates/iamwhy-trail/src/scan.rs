@@ -545,6 +545,12 @@ where
                 message: format!("cannot read: {reason}"),
                 more: 0,
             })
+            .chain(inputs.skipped.iter().map(|p| Problem {
+                file: p.path().display().to_string(),
+                at: None,
+                message: p.reason(),
+                more: 0,
+            }))
             .collect(),
         ..Stats::default()
     };

@@ -435,7 +435,7 @@ fn progress_follows_the_bytes_consumed() {
     gz.write_all(text.as_bytes()).unwrap();
     std::fs::write(dir.join("b.jsonl.gz"), gz.finish().unwrap()).unwrap();
     let inputs = collect_inputs(&[dir.display().to_string()]);
-    let sizes: Vec<u64> = inputs.files.iter().map(|f| f.size).collect();
+    let sizes: Vec<u64> = inputs.files.iter().filter_map(|f| f.size).collect();
     let total: u64 = sizes.iter().sum();
     let counter = Arc::new(AtomicU64::new(0));
     let settings = Scan {

@@ -186,7 +186,7 @@ pub(crate) fn replay(args: &ReplayArgs, out: &mut Output) -> ExitStatus {
     let sources: Result<Vec<_>, _> = args
         .session_policy
         .iter()
-        .map(|p| iamwhy_analysis::read_source(&mut map, p))
+        .map(|p| iamwhy_analysis::read_source(&mut map, p, iamwhy_input::Limit::POLICY))
         .collect();
     let session = match sources.and_then(|s| {
         if s.is_empty() {

@@ -1,6 +1,5 @@
 //! `iamwhy lint FILE|DIR...`.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use iamwhy_analysis::collect_files;
@@ -40,35 +39,27 @@ pub(crate) fn run(args: &LintArgs, sarif: bool, out: &mut Output) -> ExitStatus 
     let mut map = SourceMap::new();
     let mut reports: Vec<FileReport> = Vec::new();
     let mut ignored = 0;
-    let (stdin, paths): (Vec<&PathBuf>, Vec<&PathBuf>) =
-        args.paths.iter().partition(|p| p.as_os_str() == "-");
-    if !stdin.is_empty() {
-        let mut text = String::new();
-        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-            out.error_line(&format!("cannot read stdin: {e}"));
-            return ExitStatus::Error;
-        }
-        let id = map.add_file("<stdin>", text);
-        reports.push(lint_source(&mut map, id, Path::new("<stdin>"), &options));
-    }
-    let owned: Vec<PathBuf> = paths.into_iter().cloned().collect();
-    let (files, errors) = collect_files(&owned);
-    for e in &errors {
+    let collected = collect_files(&args.paths);
+    for e in &collected.errors {
         out.diagnostics(&map, e.iter());
     }
+    out.diagnostics(&map, collected.warnings.iter());
+    let errors = collected.errors;
     let mut unreadable = false;
-    for file in files {
+    for file in collected.files {
         // A file that cannot be read is reported; the others are still linted.
-        let text = match std::fs::read_to_string(&file) {
+        let source = iamwhy_input::Source::from_arg(&file);
+        let text = match iamwhy_input::read_text(&source, iamwhy_input::Limit::LINT_FILE) {
             Ok(t) => t,
             Err(e) => {
-                out.error_line(&format!("cannot read `{}`: {e}; skipped", file.display()));
+                out.error_line(&format!("{e}; skipped"));
                 unreadable = true;
                 continue;
             }
         };
-        let id = map.add_file(file.display().to_string(), text);
-        reports.push(lint_source(&mut map, id, &file, &options));
+        let name = source.name();
+        let id = map.add_file(name.clone(), text);
+        reports.push(lint_source(&mut map, id, Path::new(&name), &options));
     }
     for report in &mut reports {
         let path = PathBuf::from(&report.path);

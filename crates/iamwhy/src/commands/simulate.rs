@@ -8,6 +8,7 @@ use iamwhy_analysis::{
 };
 use iamwhy_catalog::Catalog;
 use iamwhy_core::{Action, ContextValue, Diagnostic, Diagnostics, Resource, SourceMap};
+use iamwhy_input::Limit;
 use iamwhy_snapshot::Changes;
 
 use crate::cli::{ChangeArgs, Format, SimulateArgs};
@@ -153,7 +154,7 @@ fn run_scenario(
         }
     }
     for path in &args.session_policy {
-        match read_source(&mut map, path) {
+        match read_source(&mut map, path, Limit::POLICY) {
             Ok(id) => overrides.session_policies.push(id),
             Err(e) => {
                 out.diagnostics(&map, e.iter());
@@ -161,7 +162,7 @@ fn run_scenario(
             }
         }
     }
-    let source = match read_source(&mut map, file) {
+    let source = match read_source(&mut map, file, Limit::SCENARIO) {
         Ok(s) => s,
         Err(e) => {
             out.diagnostics(&map, e.iter());
@@ -198,24 +199,28 @@ pub(crate) fn changes_from(args: &ChangeArgs, map: &mut SourceMap) -> Result<Cha
     let mut changes = Changes::default();
     for text in &args.replace_policy {
         let (target, file) = key_and_file("--replace-policy", text).map_err(usage)?;
-        changes.replace.push((target, read_source(map, &file)?));
+        changes
+            .replace
+            .push((target, read_source(map, &file, Limit::POLICY)?));
     }
     for path in &args.add_policy {
-        changes.add.push(read_source(map, path)?);
+        changes.add.push(read_source(map, path, Limit::POLICY)?);
     }
     changes.remove.clone_from(&args.remove_policy);
     if let Some(path) = &args.set_boundary {
-        changes.boundary = Some(read_source(map, path)?);
+        changes.boundary = Some(read_source(map, path, Limit::POLICY)?);
     }
     for text in &args.set_resource_policy {
         let (arn, file) = key_and_file("--set-resource-policy", text).map_err(usage)?;
         changes
             .resource_policies
-            .push((arn, read_source(map, &file)?));
+            .push((arn, read_source(map, &file, Limit::POLICY)?));
     }
     for text in &args.set_org_policy {
         let (id, file) = key_and_file("--set-org-policy", text).map_err(usage)?;
-        changes.org_policies.push((id, read_source(map, &file)?));
+        changes
+            .org_policies
+            .push((id, read_source(map, &file, Limit::POLICY)?));
     }
     Ok(changes)
 }
@@ -265,7 +270,9 @@ fn account_query(
         query.context.push(context_entry(c).map_err(usage)?);
     }
     for path in &args.session_policy {
-        query.session_policies.push(read_source(map, path)?);
+        query
+            .session_policies
+            .push(read_source(map, path, Limit::POLICY)?);
     }
     let changes = changes_from(&args.changes, map)?;
     query.changes = changes;

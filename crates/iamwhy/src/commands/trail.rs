@@ -90,7 +90,7 @@ impl Progress {
         let done = Arc::new(AtomicBool::new(false));
         let counter = Arc::new(AtomicU64::new(0));
         let thread = (!input.no_progress && std::io::stderr().is_terminal()).then(|| {
-            let total: u64 = inputs.files.iter().map(|f| f.size).sum::<u64>() * passes;
+            let total: u64 = inputs.known_size().saturating_mul(passes);
             let (done, counter) = (Arc::clone(&done), Arc::clone(&counter));
             std::thread::spawn(move || {
                 let started = std::time::Instant::now();
