@@ -200,12 +200,23 @@ struct Sets {
     reads: ContextReads,
 }
 
-/// Most decisions remembered (each entry is a key of a few hundred bytes).
-const MEMO_MAX: usize = 1 << 20;
+/// Most decisions remembered (each entry is a key of a few hundred bytes): when full, the
+/// memo starts again empty, so that memory stays bounded whatever the number of events
+/// (issue 18: a memo of a million entries held about 400 MiB at 2 million events).
+const MEMO_MAX: usize = 1 << 16;
+
+/// Most entries of each of the other caches (principals, policies, resource sides, policy
+/// sets); when full, a cache starts again empty.
+const CACHE_MAX: usize = 1 << 16;
+
+/// A remembered decision: before and with the changes. It holds the principal entry and the
+/// policy sets its key names by address, so that no other entry can take those addresses while
+/// the key exists, whatever the caches drop.
+type Remembered = (Decision, Option<Decision>, Arc<PrincipalEntry>, Arc<Sets>);
 
 /// The key under which a decision is remembered: everything the decisions over `sets` can
 /// depend on. The principal (with its facts) and the policy sets are the cached entries
-/// themselves, named by address (cached entries live as long as the replayer); the action,
+/// themselves, named by address (the remembered decision keeps both alive); the action,
 /// the other actions the call needs and the resource; the values of the context keys the
 /// policies read (the keys derived from the principal and resource are functions of those),
 /// or for a key read only by `IpAddress`/`NotIpAddress` which of the policies' networks
@@ -304,8 +315,12 @@ fn pair_key(a: &str, b: &str) -> String {
     format!("{}:{a}{b}", a.len())
 }
 
+/// Remembers `value`; a cache that holds [`CACHE_MAX`] entries starts again empty.
 fn remember<K: std::hash::Hash + Eq, V>(cache: &Cache<K, V>, key: K, value: V) {
     if let Ok(mut c) = cache.write() {
+        if c.len() >= CACHE_MAX {
+            c.clear();
+        }
         c.insert(key, value);
     }
 }
@@ -324,7 +339,7 @@ pub struct Replayer<'a> {
     /// By [`pair_key`] of resource key and policy key.
     sets: Cache<String, Arc<Sets>>,
     /// Decisions (before, with the changes) by [`memo_key`].
-    decisions: Cache<Box<[u8]>, (Decision, Option<Decision>)>,
+    decisions: Cache<Box<[u8]>, Remembered>,
     /// Whether decisions are remembered.
     memo: bool,
     options: EvalOptions,
@@ -422,7 +437,7 @@ impl<'a> Replayer<'a> {
             self.decisions
                 .read()
                 .ok()
-                .and_then(|m| m.get(k.as_slice()).copied())
+                .and_then(|m| m.get(k.as_slice()).map(|r| (r.0, r.1)))
         });
         let (mut before, after) = match remembered {
             Some(d) => d,
@@ -434,9 +449,14 @@ impl<'a> Replayer<'a> {
                 };
                 if let Some(k) = key
                     && let Ok(mut m) = self.decisions.write()
-                    && m.len() < MEMO_MAX
                 {
-                    m.insert(k.into_boxed_slice(), d);
+                    if m.len() >= MEMO_MAX {
+                        m.clear();
+                    }
+                    m.insert(
+                        k.into_boxed_slice(),
+                        (d.0, d.1, Arc::clone(&entry), Arc::clone(&sets)),
+                    );
                 }
                 d
             }
