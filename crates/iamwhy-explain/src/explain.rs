@@ -224,9 +224,9 @@ pub fn group(records: &[Record]) -> Vec<(usize, Vec<usize>)> {
                     && p.event.service().eq_ignore_ascii_case(&svc)
                     && p.event.user_identity.arn.is_some()
                     && p.event.user_identity.arn == r.event.user_identity.arn
-                    && (p.event.time.secs - r.event.time.secs).abs() <= LINK_SECONDS
+                    && p.event.time.abs_diff_secs(r.event.time) <= LINK_SECONDS.unsigned_abs()
             })
-            .min_by_key(|(_, p)| (p.event.time.secs - r.event.time.secs).abs())
+            .min_by_key(|(_, p)| p.event.time.abs_diff_secs(r.event.time))
             .map(|(j, _)| j);
         parent_of[i] = parent;
     }

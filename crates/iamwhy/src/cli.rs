@@ -4,6 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The most worker threads `--jobs` starts: far more than the cores of any machine we know
+/// of, few enough that the operating system can always create them.
+const MAX_JOBS: i64 = 256;
+
 /// Why was this AWS request denied, and what is the smallest fix?
 ///
 /// iamwhy evaluates AWS authorization offline, the way AWS does, from your own policies, and
@@ -112,9 +116,9 @@ pub(crate) struct TrailInput {
     /// Log files or directories (read recursively); `-` reads stdin.
     #[arg(required = true, value_name = "PATH")]
     pub(crate) paths: Vec<String>,
-    /// Worker threads (default: one per core).
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub(crate) jobs: usize,
+    /// Worker threads (default: one per core; at most 256).
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=MAX_JOBS))]
+    pub(crate) jobs: u16,
     /// Never show a progress bar.
     #[arg(long)]
     pub(crate) no_progress: bool,
@@ -287,9 +291,9 @@ pub(crate) struct ExplainArgs {
     /// Do not propose fixes.
     #[arg(long)]
     pub(crate) no_fix: bool,
-    /// Worker threads for reading logs (default: one per core).
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub(crate) jobs: usize,
+    /// Worker threads for reading logs (default: one per core; at most 256).
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=MAX_JOBS))]
+    pub(crate) jobs: u16,
     /// Never show a progress bar.
     #[arg(long)]
     pub(crate) no_progress: bool,

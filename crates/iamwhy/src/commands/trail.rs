@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use iamwhy_core::time::Instant;
-use iamwhy_trail::filter::{Filter, PrincipalFilter, parse_duration, parse_time};
+use iamwhy_trail::filter::{
+    DURATION_RANGE, DurationError, Filter, PrincipalFilter, parse_duration, parse_time,
+};
 use iamwhy_trail::input::{Inputs, collect_inputs};
 use iamwhy_trail::timeline::{self, Call};
 use iamwhy_trail::{DenialMessage, Event, Origin, Prefilter, Scan, Stats, scan};
@@ -132,18 +134,23 @@ impl Progress {
     }
 }
 
-/// Parses a time option; prints the error.
-fn time_arg(text: Option<&str>, now: Instant, out: &mut Output) -> Result<Option<Instant>, ()> {
+/// Parses the time option `flag`; prints the error, naming the flag.
+fn time_arg(
+    flag: &str,
+    text: Option<&str>,
+    now: Instant,
+    out: &mut Output,
+) -> Result<Option<Instant>, ()> {
     let Some(text) = text else { return Ok(None) };
     parse_time(text, now)
         .map(Some)
-        .map_err(|e| out.error_line(&e))
+        .map_err(|e| out.error_line(&format!("`{flag}`: {e}")))
 }
 
 pub(crate) fn scan_settings(input: &TrailInput, prefilter: Prefilter, progress: &Progress) -> Scan {
     Scan {
         prefilter,
-        threads: input.jobs,
+        threads: usize::from(input.jobs),
         progress: Arc::clone(&progress.counter),
     }
 }
@@ -235,8 +242,8 @@ fn csv_row(d: &Denied) -> [String; 14] {
 /// The `trail denied` filters of the command line; errors are printed.
 pub(crate) fn filter_from(args: &EventFilter, out: &mut Output) -> Result<Filter, ()> {
     let now = Instant::now();
-    let since = time_arg(args.since.as_deref(), now, out)?;
-    let until = time_arg(args.until.as_deref(), now, out)?;
+    let since = time_arg("--since", args.since.as_deref(), now, out)?;
+    let until = time_arg("--until", args.until.as_deref(), now, out)?;
     let mut filter = Filter {
         principal: args.principal.as_deref().map(PrincipalFilter::new),
         since,
@@ -394,14 +401,24 @@ impl<'a> TimelineCall<'a> {
 pub(crate) fn timeline(args: &TimelineArgs, out: &mut Output) -> ExitStatus {
     let now = Instant::now();
     let principal = PrincipalFilter::new(&args.principal);
-    let Some(window) = parse_duration(&args.window) else {
-        out.error_line(&format!(
-            "`--window {}` is not a duration: expected `90s`, `5m`, `1h`, ...",
-            args.window
-        ));
-        return ExitStatus::Error;
+    let window = match parse_duration(&args.window) {
+        Ok(w) => w,
+        Err(DurationError::OutOfRange) => {
+            out.error_line(&format!(
+                "`--window {}` is out of range: durations go {DURATION_RANGE}",
+                args.window
+            ));
+            return ExitStatus::Error;
+        }
+        Err(_) => {
+            out.error_line(&format!(
+                "`--window {}` is not a duration: expected `90s`, `5m`, `1h`, ...",
+                args.window
+            ));
+            return ExitStatus::Error;
+        }
     };
-    let Ok(around) = time_arg(args.around.as_deref(), now, out) else {
+    let Ok(around) = time_arg("--around", args.around.as_deref(), now, out) else {
         return ExitStatus::Error;
     };
     let inputs = collect_inputs(&args.input.paths);
@@ -448,15 +465,14 @@ pub(crate) fn timeline(args: &TimelineArgs, out: &mut Output) -> ExitStatus {
             }
         }
     };
+    // Saturating: the window may reach past the supported times (the centre can be a
+    // denial's record time, which is any `i64`); past the ends there is nothing to miss.
     let (from, to) = (
         Instant {
-            secs: around.secs - window,
             nanos: 0,
+            ..around.saturating_add_secs(-window)
         },
-        Instant {
-            secs: around.secs + window,
-            nanos: around.nanos,
-        },
+        around.saturating_add_secs(window),
     );
     let prefilter = match principal.needle() {
         Some(n) => Prefilter::Contains(vec![n, b"\"AWSService\"".to_vec()]),

@@ -1,0 +1,100 @@
+//! Issue 18, "nothing lost, nothing hangs, nothing crashes": one test per finding of the
+//! reliability pass, each driving the built binary.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test helpers: a failed spawn, parse or fixture is a failed test"
+)]
+
+mod common;
+
+use common::{fails_with, iamwhy, stderr};
+
+const EXAMPLE: &str = "../../examples/trail";
+const USER: &str = "arn:aws:iam::111122223333:user/s3_full_access";
+
+/// `--around`, `--window`, `--since` and `--until` at the ends of `i64` are exit-2 errors
+/// naming the flag and the range, not an overflow panic (exit 101).
+#[test]
+fn issue_18_out_of_range_times_are_errors_not_crashes() {
+    let max = "9223372036854775807";
+    let around = [
+        "trail",
+        "timeline",
+        EXAMPLE,
+        "--principal",
+        USER,
+        "--around",
+    ];
+    fails_with(&[&around[..], &[max]].concat(), 2, "`--around`");
+    fails_with(&[&around[..], &[max]].concat(), 2, "9999-12-31T23:59:59Z");
+    fails_with(
+        &[
+            "trail",
+            "timeline",
+            EXAMPLE,
+            "--principal",
+            USER,
+            "--around=-9223372036854775808",
+        ],
+        2,
+        "out of range",
+    );
+    let window = [
+        "trail",
+        "timeline",
+        EXAMPLE,
+        "--principal",
+        USER,
+        "--window",
+    ];
+    fails_with(
+        &[&window[..], &["9223372036854775807s"]].concat(),
+        2,
+        "`--window",
+    );
+    fails_with(
+        &[&window[..], &["99999999999999999999w"]].concat(),
+        2,
+        "out of range",
+    );
+    for flag in ["--since", "--until"] {
+        fails_with(&["trail", "denied", EXAMPLE, flag, max], 2, flag);
+        fails_with(
+            &["trail", "denied", EXAMPLE, flag, "9223372036854775807w"],
+            2,
+            "durations go from `0s`",
+        );
+    }
+    fails_with(
+        &["trail", "denied", EXAMPLE, "--jobs", "100000"],
+        2,
+        "--jobs",
+    );
+    // The largest window and the earliest time are accepted: the window saturates.
+    let o = iamwhy(&[
+        "trail",
+        "timeline",
+        EXAMPLE,
+        "--principal",
+        USER,
+        "--window",
+        "315569519999s",
+        "--no-progress",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = iamwhy(&[
+        "trail",
+        "timeline",
+        EXAMPLE,
+        "--principal",
+        USER,
+        "--around",
+        "0000-01-01T00:00:00Z",
+        "--window",
+        "315569519999s",
+        "--no-progress",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
