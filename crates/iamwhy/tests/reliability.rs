@@ -98,3 +98,36 @@ fn issue_18_out_of_range_times_are_errors_not_crashes() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+/// A `source_profile` chain 10,000 profiles long is reported unusable (exit 1, no
+/// credentials), not a stack overflow (exit 134).
+#[test]
+fn issue_18_a_long_source_profile_chain_does_not_overflow_the_stack() {
+    use std::fmt::Write as _;
+    let home = std::env::temp_dir().join(format!("iamwhy-i18-chain-{}", std::process::id()));
+    std::fs::create_dir_all(home.join(".aws")).unwrap();
+    let mut config = String::new();
+    for i in 0..10_000 {
+        let _ = writeln!(
+            config,
+            "[profile p{i}]\nrole_arn = arn:aws:iam::111122223333:role/r\nsource_profile = p{}",
+            i + 1
+        );
+    }
+    config.push_str("[profile p10000]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n");
+    std::fs::write(home.join(".aws/config"), config).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_iamwhy"))
+        .env_clear()
+        .env("HOME", &home)
+        .env("AWS_PROFILE", "p0")
+        .arg("creds")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&home);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        common::stdout(&o).contains("`source_profile` chain longer than 100 profiles"),
+        "{}",
+        common::stdout(&o)
+    );
+}
