@@ -1364,10 +1364,11 @@ fn container(ctx: &Ctx<'_>) -> Outcome {
             "neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor _FULL_URI is set".to_owned(),
         );
     };
+    let shown = mask::url(&url);
     if !probe::container_url_allowed(&url, ctx.sdk) {
         return Outcome::Unusable {
             reason: format!(
-                "{url}: {} accepts only loopback, 169.254.170.2, 169.254.170.23 or fd00:ec2::23 here",
+                "{shown}: {} accepts only loopback, 169.254.170.2, 169.254.170.23 or fd00:ec2::23 here",
                 ctx.sdk.name()
             ),
             stops: true,
@@ -1389,7 +1390,7 @@ fn container(ctx: &Ctx<'_>) -> Outcome {
                 identity: "the container's task or pod role".to_owned(),
                 ..Creds::default()
             },
-            format!("{url} (not probed)"),
+            format!("{shown} (not probed)"),
         ),
     }
 }

@@ -131,3 +131,30 @@ fn issue_18_a_long_source_profile_chain_does_not_overflow_the_stack() {
         common::stdout(&o)
     );
 }
+
+/// A password or query token inside a container credentials URL never reaches the output,
+/// in either format, probed or not; the host and path stay visible.
+#[test]
+fn issue_18_container_url_secrets_are_masked() {
+    let home = std::env::temp_dir().join(format!("iamwhy-i18-url-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let url = "http://user:Pa55-s3cret@127.0.0.1:9/creds?token=tok-s3cret-42";
+    for args in [
+        &["creds"][..],
+        &["creds", "--probe"],
+        &["--format", "json", "creds"],
+        &["--format", "json", "creds", "--probe"],
+    ] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_iamwhy"))
+            .env_clear()
+            .env("HOME", &home)
+            .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", url)
+            .args(args)
+            .output()
+            .unwrap();
+        let all = format!("{}{}", common::stdout(&o), stderr(&o));
+        assert!(!all.contains("s3cret"), "{args:?}: {all}");
+        assert!(all.contains("127.0.0.1:9/creds?token=****"), "{args:?}: {all}");
+    }
+    let _ = std::fs::remove_dir_all(&home);
+}
