@@ -873,7 +873,10 @@ fn assume_role(ctx: &Ctx<'_>, name: &str, s: &Settings, visited: &mut Vec<String
                 settings,
             } => (role, source, settings),
         };
-        let from = hops.last().map_or(name, |(_, _, src)| src.as_str()).to_owned();
+        let from = hops
+            .last()
+            .map_or(name, |(_, _, src)| src.as_str())
+            .to_owned();
         hops.push((from, role, source.clone()));
         if hops.len() > MAX_SOURCE_PROFILE_HOPS {
             return Outcome::Unusable {
@@ -885,8 +888,7 @@ fn assume_role(ctx: &Ctx<'_>, name: &str, s: &Settings, visited: &mut Vec<String
             };
         }
         // The source profile is read as a whole: another role continues the walk.
-        if settings.contains_key("role_arn") && !settings.contains_key("web_identity_token_file")
-        {
+        if settings.contains_key("role_arn") && !settings.contains_key("web_identity_token_file") {
             step = role_step(ctx, &source, &settings, visited);
             continue;
         }

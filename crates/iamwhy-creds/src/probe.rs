@@ -350,7 +350,9 @@ fn parse_http(url: &str) -> Option<(String, u16, String)> {
         None => (rest, "/"),
     };
     // A userinfo (`user:password@`) names no host; like urllib's `hostname`, skip it.
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let (h, after) = v6.split_once(']')?;
         let port = after

@@ -154,7 +154,150 @@ fn issue_18_container_url_secrets_are_masked() {
             .unwrap();
         let all = format!("{}{}", common::stdout(&o), stderr(&o));
         assert!(!all.contains("s3cret"), "{args:?}: {all}");
-        assert!(all.contains("127.0.0.1:9/creds?token=****"), "{args:?}: {all}");
+        assert!(
+            all.contains("127.0.0.1:9/creds?token=****"),
+            "{args:?}: {all}"
+        );
     }
     let _ = std::fs::remove_dir_all(&home);
+}
+
+/// Escape sequences, C1 controls and bidi overrides from input, in every place the renderers
+/// print input text.
+const HOSTILE: &str = "\u{1b}[2J\u{1b}]0;pwned\u{7}\u{9b}31m\u{202e}";
+
+/// The bytes no output may hold: ESC, CSI (U+009B in UTF-8) and RIGHT-TO-LEFT OVERRIDE.
+fn assert_inert(what: &str, bytes: &[u8]) {
+    let found = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        !found(b"\x1b") && !found(b"\xc2\x9b") && !found("\u{202e}".as_bytes()),
+        "{what}: {}",
+        String::from_utf8_lossy(bytes)
+    );
+}
+
+/// Writes the hostile inputs to a fresh directory: a scenario whose name, policy name, Sid
+/// and Action hold [`HOSTILE`]; a policy file with the raw bytes in it (a syntax error whose
+/// line is quoted); a CloudTrail log whose user agent, error message and resource hold it.
+fn hostile_inputs() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("iamwhy-i18-esc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenario = serde_json::json!([{
+        "name": format!("evil{HOSTILE}"),
+        "principal": "arn:aws:iam::111122223333:user/alice",
+        "action": "s3:GetObject",
+        "resource": "arn:aws:s3:::b/k",
+        "identity_policies": [{"name": format!("pol{HOSTILE}"), "document": {
+            "Version": "2012-10-17",
+            "Statement": [{"Sid": format!("S{HOSTILE}"), "Effect": "Allow",
+                "Action": ["s3:GetObject", format!("s3:Get{HOSTILE}Thing")], "Resource": "*"}]
+        }}],
+        "expect": "ImplicitDeny"
+    }]);
+    std::fs::write(dir.join("scenario.json"), scenario.to_string()).unwrap();
+    std::fs::write(
+        dir.join("raw.json"),
+        format!("{{\"Version\": \"2012-10-17\", \"Statement\": [{HOSTILE} ]}}"),
+    )
+    .unwrap();
+    let trail = serde_json::json!({"Records": [{
+        "eventVersion": "1.08",
+        "userIdentity": {"type": "IAMUser", "arn": USER, "accountId": "111122223333",
+            "userName": "s3_full_access"},
+        "eventTime": "2026-11-20T10:06:31Z", "eventSource": "s3.amazonaws.com",
+        "eventName": "GetObject", "awsRegion": "us-east-1", "sourceIPAddress": "192.0.2.1",
+        "userAgent": format!("ua{HOSTILE}"), "errorCode": "AccessDenied",
+        "errorMessage": format!("Access Denied{HOSTILE}"),
+        "requestParameters": {"bucketName": "acme-reports", "key": format!("x{HOSTILE}")},
+        "resources": [{"ARN": format!("arn:aws:s3:::acme-reports/x{HOSTILE}")}],
+        "eventID": "e1", "eventType": "AwsApiCall", "recipientAccountId": "111122223333"
+    }]});
+    std::fs::write(dir.join("trail.json"), trail.to_string()).unwrap();
+    dir
+}
+
+#[test]
+fn issue_18_no_escape_sequence_from_input_reaches_the_terminal() {
+    let dir = hostile_inputs();
+    let file = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    let (scenario, raw, trail) = (file("scenario.json"), file("raw.json"), file("trail.json"));
+    let snapshot = "../../examples/snapshot";
+    let message = format!("User: {USER} is not authorized{HOSTILE}");
+    let runs: Vec<(&str, Vec<&str>)> = vec![
+        (
+            "simulate warnings",
+            vec!["simulate", "--scenario", &scenario],
+        ),
+        ("test", vec!["test", &scenario]),
+        (
+            "diagnostics quoted line",
+            vec!["simulate", "--scenario", &raw],
+        ),
+        ("lint", vec!["lint", &raw]),
+        (
+            "--message error",
+            vec!["explain", "--snapshot", snapshot, "--message", &message],
+        ),
+        ("trail denied table", vec!["trail", "denied", &trail]),
+        (
+            "trail denied csv",
+            vec!["--format", "csv", "trail", "denied", &trail],
+        ),
+        (
+            "trail denied json",
+            vec!["--format", "json", "trail", "denied", &trail],
+        ),
+        (
+            "trail timeline",
+            vec!["trail", "timeline", &trail, "--principal", USER],
+        ),
+        (
+            "explain text",
+            vec!["explain", "--snapshot", snapshot, &trail],
+        ),
+        (
+            "explain --event",
+            vec!["explain", "--snapshot", snapshot, "--event", &trail],
+        ),
+        (
+            "explain json",
+            vec![
+                "--format",
+                "json",
+                "explain",
+                "--snapshot",
+                snapshot,
+                &trail,
+            ],
+        ),
+        (
+            "simulate json",
+            vec!["--format", "json", "simulate", "--scenario", &scenario],
+        ),
+        (
+            "diagnostics json",
+            vec!["--format", "json", "simulate", "--scenario", &raw],
+        ),
+    ];
+    for (what, args) in runs {
+        let o = iamwhy(&args);
+        assert_ne!(o.status.code(), Some(101), "{what}: {}", stderr(&o));
+        assert_inert(&format!("{what} stdout"), &o.stdout);
+        assert_inert(&format!("{what} stderr"), &o.stderr);
+    }
+    // The quoted line shows where the bytes were, and the caret still points at them.
+    let o = iamwhy(&["simulate", "--scenario", &raw]);
+    let err = stderr(&o);
+    assert!(
+        err.contains(r"[\x1b[2J\x1b]0;pwned\x07\u{9b}31m\u{202e} ]"),
+        "{err}"
+    );
+    let quoted = err.lines().find(|l| l.starts_with("1 |")).unwrap();
+    let caret = err.lines().find(|l| l.contains('^')).unwrap();
+    assert_eq!(
+        quoted.find(r"\x1b").unwrap(),
+        caret.find('^').unwrap(),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -16,7 +16,9 @@ use serde::Serialize;
 
 use crate::cli::{DeniedArgs, EventFilter, Format, TimelineArgs, TrailInput};
 use crate::exit::ExitStatus;
-use crate::render::{Output, Paint, denied_table, scan_summary, timeline_text, to_json};
+use crate::render::{
+    Output, Paint, Target, denied_table, sanitize, scan_summary, timeline_text, to_json,
+};
 
 /// One denied call, as every output format shows it.
 #[derive(Serialize)]
@@ -219,7 +221,12 @@ const CSV_HEADER: [&str; 14] = [
     "file",
 ];
 
+/// A CSV row; the fields are sanitised like text, for CSV goes to terminals too.
 fn csv_row(d: &Denied) -> [String; 14] {
+    csv_fields(d).map(|f| sanitize(&f, Target::Text).into_owned())
+}
+
+fn csv_fields(d: &Denied) -> [String; 14] {
     let s = |o: Option<&str>| o.unwrap_or("").to_owned();
     [
         d.event.event_time.clone(),
@@ -299,9 +306,9 @@ pub(crate) fn denied(args: &DeniedArgs, csv: bool, out: &mut Output) -> ExitStat
             let mut lines = Lines::new();
             let stats = scan(&inputs, &settings, select, |d| {
                 tally.add(&d);
-                let mut line = serde_json::to_vec(&d).unwrap_or_default();
-                line.push(b'\n');
-                lines.write(&line);
+                let line = serde_json::to_string(&d).unwrap_or_default();
+                lines.write(sanitize(&line, Target::Json).as_bytes());
+                lines.write(b"\n");
             });
             lines.finish(out);
             stats
