@@ -3,7 +3,9 @@
 //! fixed.
 
 use iamwhy_analysis::SimulationResult;
-use iamwhy_core::{ContextValue, Decision, DeniedBy, Diagnostics, PolicyType, SourceMap};
+use iamwhy_core::{
+    ContextValue, Decision, DeniedBy, Diagnostic, Diagnostics, PolicyType, SourceMap,
+};
 use iamwhy_snapshot::Snapshot;
 use iamwhy_trail::Event;
 use iamwhy_trail::message::{DenialMessage, DenyKind, MessageForm};
@@ -364,6 +366,20 @@ pub fn explain_message(
 ) -> Result<Incident, Diagnostics> {
     let text = locate_message(text);
     let message = iamwhy_trail::message::parse_message(text);
+    // Text in none of the forms of spec §5 gives nothing to explain: an error, not an
+    // incident (issue 18). S3's plain `Access Denied` and EC2's encoded-only message are
+    // forms AWS prints; their incident says what is missing.
+    if matches!(message.form, MessageForm::Other | MessageForm::Missing) {
+        return Err(Diagnostics::single(
+            Diagnostic::unplaced_error(
+                "not-an-access-denied-message",
+                "`--message` is not an AccessDenied message iamwhy can read",
+            )
+            .with_help(
+                "expected `User: ARN is not authorized to perform: ACTION on resource: ARN because ...`, optionally after the CLI's `An error occurred (AccessDenied) when calling the OPERATION operation: `, or S3's `Access Denied`",
+            ),
+        ));
+    }
     let mut inc = Incident::empty();
     inc.message = Some(text.trim().to_owned());
     inc.aws = AwsSaid::new(&message);

@@ -274,15 +274,20 @@ pub(crate) struct ExplainArgs {
     pub(crate) snapshot: PathBuf,
     /// CloudTrail logs (files or directories, `-` for stdin): every denied call is
     /// explained.
-    #[arg(value_name = "PATH", required_unless_present_any = ["event", "message"])]
+    #[arg(value_name = "PATH", required_unless_present_any = ["event", "message", "message_file"])]
     pub(crate) paths: Vec<String>,
     /// A file with one CloudTrail record (or a few): each is explained, denied or not.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "message"])]
     pub(crate) event: Option<String>,
     /// An AccessDenied message, as printed (with or without the CLI's
-    /// `An error occurred (...) when calling the ... operation: ` prefix).
+    /// `An error occurred (...) when calling the ... operation: ` prefix); `-` reads it
+    /// from stdin.
     #[arg(long, value_name = "TEXT", conflicts_with = "paths")]
     pub(crate) message: Option<String>,
+    /// Read the AccessDenied message from FILE (`-` for stdin), for messages too long for
+    /// the command line; at most 1 MiB.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "message", "event"])]
+    pub(crate) message_file: Option<String>,
     #[command(flatten)]
     pub(crate) filter: EventFilter,
     /// Explain at most this many incidents (the first in time order).

@@ -301,3 +301,202 @@ fn issue_18_no_escape_sequence_from_input_reaches_the_terminal() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+const SNAPSHOT: &str = "../../examples/snapshot";
+const CAROL_DENIED: &str = "User: arn:aws:iam::111122223333:user/carol is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111122223333:key/5555eeee-55ee-55ee-55ee-555555555555 with an explicit deny in a resource-based policy";
+
+fn temp_file(name: &str, bytes: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("iamwhy-i18-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// A denied GetObject record of the story-1 user, as one JSON object, by `arn`.
+fn get_object(event_id: &str, arn: &str) -> serde_json::Value {
+    serde_json::json!({
+        "eventVersion": "1.08",
+        "userIdentity": {"type": "IAMUser", "arn": arn, "accountId": "111122223333"},
+        "eventTime": "2026-11-20T10:06:31Z", "eventSource": "s3.amazonaws.com",
+        "eventName": "GetObject", "awsRegion": "us-east-1", "sourceIPAddress": "192.0.2.1",
+        "errorCode": "AccessDenied", "errorMessage": "Access Denied",
+        "requestParameters": {"bucketName": "acme-reports", "key": "a.csv"},
+        "resources": [{"ARN": "arn:aws:s3:::acme-reports/a.csv"}],
+        "eventID": event_id, "eventType": "AwsApiCall", "recipientAccountId": "111122223333"
+    })
+}
+
+/// Exit 2 when nothing useful could be done: an empty or malformed `--event` file (named,
+/// with line:column) and a `--message` in no known form (saying which form is expected).
+#[test]
+fn issue_18_nothing_useful_is_exit_2() {
+    let empty = temp_file("empty.json", b"");
+    fails_with(
+        &["explain", "--snapshot", SNAPSHOT, "--event", &empty],
+        2,
+        &format!("`{empty}` holds no CloudTrail record"),
+    );
+    let bad = temp_file("bad.json", b"{\"Records\": [ {\"eventTime\": \n  \"x\", }");
+    fails_with(
+        &["explain", "--snapshot", SNAPSHOT, "--event", &bad],
+        2,
+        &format!("`{bad}`: no CloudTrail record could be read: {bad}:1:15"),
+    );
+    for garbage in ["garbage", ""] {
+        fails_with(
+            &["explain", "--snapshot", SNAPSHOT, "--message", garbage],
+            2,
+            "expected `User: ARN is not authorized to perform: ACTION",
+        );
+    }
+}
+
+/// Some records explained and some not: the results, a summary on stderr, `partial` and
+/// `failures` in JSON, exit 3. None explained: exit 2.
+#[test]
+fn issue_18_a_partial_explain_is_exit_3_with_the_results() {
+    let good = get_object("e1", USER);
+    let malformed = get_object("e2", "arn:aws:iam:::user/x");
+    let both = temp_file(
+        "partial.json",
+        serde_json::json!({"Records": [good, malformed]})
+            .to_string()
+            .as_bytes(),
+    );
+    let o = iamwhy(&["explain", "--snapshot", SNAPSHOT, &both]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(common::stdout(&o).contains("== Denied: s3:GetObject"));
+    assert!(
+        stderr(&o).contains("explained 1 of 2 records; 1 failed: s3:GetObject at"),
+        "{}",
+        stderr(&o)
+    );
+    let o = iamwhy(&["--format", "json", "explain", "--snapshot", SNAPSHOT, &both]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["partial"], true);
+    assert_eq!(v["incidents"].as_array().unwrap().len(), 1);
+    assert_eq!(v["failures"][0]["call"], "s3:GetObject");
+    assert!(
+        v["failures"][0]["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("12-digit account id")
+    );
+    // Every record used: exit 0 and no partial flag.
+    let o = iamwhy(&[
+        "--format",
+        "json",
+        "explain",
+        "--snapshot",
+        SNAPSHOT,
+        EXAMPLE,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v.get("partial").is_none() && v.get("failures").is_none());
+    // Nothing explained: exit 2.
+    let only_bad = temp_file(
+        "only-bad.json",
+        get_object("e3", "arn:aws:iam:::user/x")
+            .to_string()
+            .as_bytes(),
+    );
+    fails_with(
+        &["explain", "--snapshot", SNAPSHOT, &only_bad],
+        2,
+        "none of the 1 record(s) could be explained",
+    );
+}
+
+/// Logs partly unreadable: `trail denied`, `timeline`, `replay` and `explain` print what they
+/// read and exit 3.
+#[test]
+fn issue_18_partly_unreadable_logs_are_exit_3() {
+    let mut jsonl = get_object("e1", USER).to_string();
+    // Broken where every prefilter looks: a denial of the user.
+    jsonl.push_str(&format!(
+        "\n{{\"errorCode\": \"AccessDenied\", \"userIdentity\": {{\"arn\": \"{USER}\"}}, \"eventTime\": oops}}\n"
+    ));
+    let log = temp_file("partly.jsonl", jsonl.as_bytes());
+    for args in [
+        vec!["trail", "denied", &log],
+        vec!["trail", "timeline", &log, "--principal", USER],
+        vec!["replay", "--snapshot", SNAPSHOT, &log],
+        vec!["explain", "--snapshot", SNAPSHOT, &log],
+    ] {
+        let o = iamwhy(&args);
+        assert_eq!(o.status.code(), Some(3), "{args:?}: {}", stderr(&o));
+        assert!(!o.stdout.is_empty(), "{args:?}");
+        assert!(
+            stderr(&o).contains("partial result: 0 file(s) and 1 record(s) could not be read"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+/// `--message-file FILE` and `--message -` take messages too long for the command line,
+/// read from a file, a pipe or stdin, up to 1 MiB.
+#[test]
+fn issue_18_message_file_and_stdin() {
+    use std::io::Write as _;
+    // 200 KiB of terminal output before the message: more than an argument may hold.
+    let mut long = "download failed: s3://acme-reports/a.csv\n".repeat(5_000);
+    long.push_str(CAROL_DENIED);
+    assert!(long.len() > 128 * 1024);
+    let file = temp_file("message.txt", long.as_bytes());
+    let o = iamwhy(&["explain", "--snapshot", SNAPSHOT, "--message-file", &file]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(common::stdout(&o).contains("== Message: kms:Decrypt by"));
+    for flag in ["--message-file", "--message"] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_iamwhy"))
+            .args(["explain", "--snapshot", SNAPSHOT, flag, "-"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(long.as_bytes())
+            .unwrap();
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{flag}: {}", stderr(&o));
+        assert!(common::stdout(&o).contains("kms:Decrypt"), "{flag}");
+    }
+    // Past the limit: exit 2 naming the file and the limit, without reading to the end.
+    let big = temp_file("big.txt", &vec![b'a'; (1 << 20) + 1]);
+    fails_with(
+        &["explain", "--snapshot", SNAPSHOT, "--message-file", &big],
+        2,
+        &format!("`{big}` is longer than the 1 MiB"),
+    );
+    #[cfg(unix)]
+    fails_with(
+        &[
+            "explain",
+            "--snapshot",
+            SNAPSHOT,
+            "--message-file",
+            "/dev/zero",
+        ],
+        2,
+        "`/dev/zero` is longer than the 1 MiB",
+    );
+    fails_with(
+        &[
+            "explain",
+            "--snapshot",
+            SNAPSHOT,
+            "--message-file",
+            "/nonexistent/m.txt",
+        ],
+        2,
+        "cannot read `/nonexistent/m.txt`",
+    );
+}

@@ -157,7 +157,8 @@ pub(crate) fn scan_settings(input: &TrailInput, prefilter: Prefilter, progress: 
     }
 }
 
-/// Reports the problems of a scan on stderr; exit 2 when nothing could be read.
+/// Reports the problems of a scan on stderr: exit 2 when nothing could be read, 3 (partial)
+/// when some files or records could not be.
 pub(crate) fn finish_scan(stats: &Stats, out: &mut Output) -> ExitStatus {
     for p in &stats.problems {
         out.warning_line(&p.to_string());
@@ -165,6 +166,12 @@ pub(crate) fn finish_scan(stats: &Stats, out: &mut Output) -> ExitStatus {
     if stats.nothing_read() {
         out.error_line("no log could be read");
         ExitStatus::Error
+    } else if stats.is_partial() {
+        out.warning_line(&format!(
+            "partial result: {} file(s) and {} record(s) could not be read (see above)",
+            stats.files_skipped, stats.malformed
+        ));
+        ExitStatus::Partial
     } else {
         ExitStatus::Success
     }
@@ -457,7 +464,8 @@ pub(crate) fn timeline(args: &TimelineArgs, out: &mut Output) -> ExitStatus {
                 None => {
                     progress.finish();
                     let status = finish_scan(&stats, out);
-                    if status == ExitStatus::Success {
+                    // A partial scan that found no denial still answers the question.
+                    if status != ExitStatus::Error {
                         out.error_line(&format!(
                             "no denied call of `{}` in these logs; give `--around TIME` to see its calls",
                             principal.as_str()
