@@ -16,6 +16,49 @@ pub struct Instant {
 }
 
 impl Instant {
+    /// The earliest instant a command-line flag accepts: 0000-01-01T00:00:00Z, the first
+    /// instant of the W3C profile's four-digit years.
+    pub const MIN_SUPPORTED: Instant = Instant {
+        secs: -62_167_219_200,
+        nanos: 0,
+    };
+
+    /// The latest instant a command-line flag accepts: 9999-12-31T23:59:59.999999999Z, the
+    /// last instant of the W3C profile's four-digit years.
+    pub const MAX_SUPPORTED: Instant = Instant {
+        secs: 253_402_300_799,
+        nanos: 999_999_999,
+    };
+
+    /// Whether the instant lies between [`Instant::MIN_SUPPORTED`] and
+    /// [`Instant::MAX_SUPPORTED`], the range a four-digit ISO 8601 year can write.
+    pub fn is_supported(self) -> bool {
+        (Instant::MIN_SUPPORTED..=Instant::MAX_SUPPORTED).contains(&self)
+    }
+
+    /// The instant `secs` seconds later (earlier when negative), or `None` past the range of
+    /// `i64` seconds.
+    pub fn checked_add_secs(self, secs: i64) -> Option<Instant> {
+        Some(Instant {
+            secs: self.secs.checked_add(secs)?,
+            nanos: self.nanos,
+        })
+    }
+
+    /// The instant `secs` seconds later (earlier when negative), stopping at the ends of the
+    /// range of `i64` seconds.
+    pub fn saturating_add_secs(self, secs: i64) -> Instant {
+        Instant {
+            secs: self.secs.saturating_add(secs),
+            nanos: self.nanos,
+        }
+    }
+
+    /// Whole seconds between two instants, whichever comes first (nanoseconds ignored).
+    pub fn abs_diff_secs(self, other: Instant) -> u64 {
+        self.secs.abs_diff(other.secs)
+    }
+
     /// The current time from the system clock.
     pub fn now() -> Instant {
         match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
@@ -242,6 +285,40 @@ mod tests {
         }
         assert!(parse_date("2024-02-29").is_some());
         assert!(parse_date("2023-02-29").is_none());
+    }
+
+    #[test]
+    fn supported_range_is_the_four_digit_years() {
+        assert_eq!(
+            parse_date("0000-01-01T00:00:00Z"),
+            Some(Instant::MIN_SUPPORTED)
+        );
+        assert_eq!(
+            parse_date("9999-12-31T23:59:59.999999999Z"),
+            Some(Instant::MAX_SUPPORTED)
+        );
+        assert!(Instant::MIN_SUPPORTED.is_supported());
+        assert!(!parse_date("9223372036854775807").unwrap().is_supported());
+        assert!(!parse_date("-62167219201").unwrap().is_supported());
+    }
+
+    #[test]
+    fn arithmetic_never_overflows() {
+        let end = Instant {
+            secs: i64::MAX,
+            nanos: 0,
+        };
+        assert_eq!(end.checked_add_secs(1), None);
+        assert_eq!(end.saturating_add_secs(i64::MAX).secs, i64::MAX);
+        let start = Instant {
+            secs: i64::MIN,
+            nanos: 0,
+        };
+        assert_eq!(start.saturating_add_secs(-1).secs, i64::MIN);
+        assert_eq!(start.abs_diff_secs(end), u64::MAX);
+        // Formatting the extremes does not overflow either.
+        let _ = start.to_iso8601();
+        let _ = end.to_iso8601();
     }
 
     #[test]

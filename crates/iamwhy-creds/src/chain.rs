@@ -818,95 +818,176 @@ fn web_identity(ctx: &Ctx<'_>, file: &str, role: &str, from: &str) -> Outcome {
     }
 }
 
+/// The most `source_profile` hops iamwhy follows from the selected profile before it calls
+/// the chain unusable.
+///
+/// The SDKs set no depth limit of their own: botocore (and so the AWS CLI) follows
+/// `source_profile` recursively and only detects cycles (`InfiniteLoopConfigError`), so a
+/// long enough chain ends in Python's recursion limit; the Java, Go and Rust SDKs likewise
+/// keep a set of visited profiles. A real configuration has a handful of hops — each one is
+/// an AssumeRole call at every refresh, and a chained role session lasts at most an hour —
+/// so 100 is far beyond any working chain, and it keeps the walk and its report small when a
+/// generated or hostile `~/.aws/config` holds thousands.
+pub const MAX_SOURCE_PROFILE_HOPS: usize = 100;
+
+/// What a profile with `role_arn` says to do next.
+enum RoleStep {
+    /// The profile's credentials, or why there are none, are known.
+    Done(Outcome),
+    /// The credentials of profile `source` (whose settings are `settings`) are needed, and
+    /// this profile assumes `role` with them.
+    Source {
+        role: String,
+        source: String,
+        settings: Settings,
+    },
+}
+
+/// The AssumeRole outcome of profile `name` assuming `role` with `source` (in words).
+fn assumed(name: &str, role: &str, source: String) -> Outcome {
+    Outcome::Available(
+        Creds {
+            temporary: true,
+            identity: format!("a session of role `{role}` (AssumeRole)"),
+            ..Creds::default()
+        },
+        format!("profile `{name}` assumes `{role}` with {source}"),
+    )
+}
+
 /// A profile with `role_arn`: credentials of the source, then AssumeRole.
+///
+/// The `source_profile` chain is walked in a loop, not by recursion, so that a chain of any
+/// length costs no stack; it stops at [`MAX_SOURCE_PROFILE_HOPS`]. `visited` holds the
+/// profiles seen so far, to report a cycle as botocore does.
 fn assume_role(ctx: &Ctx<'_>, name: &str, s: &Settings, visited: &mut Vec<String>) -> Outcome {
-    let Some(role) = s.get("role_arn") else {
-        return Outcome::NotConfigured("no `role_arn` in the profile".to_owned());
+    // Each hop: the profile, the role it assumes and the profile it takes credentials from.
+    let mut hops: Vec<(String, String, String)> = Vec::new();
+    let mut step = role_step(ctx, name, s, visited);
+    let terminal = loop {
+        let (role, source, settings) = match step {
+            RoleStep::Done(o) => break o,
+            RoleStep::Source {
+                role,
+                source,
+                settings,
+            } => (role, source, settings),
+        };
+        let from = hops
+            .last()
+            .map_or(name, |(_, _, src)| src.as_str())
+            .to_owned();
+        hops.push((from, role, source.clone()));
+        if hops.len() > MAX_SOURCE_PROFILE_HOPS {
+            return Outcome::Unusable {
+                reason: format!(
+                    "`source_profile` chain longer than {MAX_SOURCE_PROFILE_HOPS} profiles: `{name}` → `{}` → … → `{source}`",
+                    hops.first().map_or("", |(_, _, s)| s.as_str()),
+                ),
+                stops: true,
+            };
+        }
+        // The source profile is read as a whole: another role continues the walk.
+        if settings.contains_key("role_arn") && !settings.contains_key("web_identity_token_file") {
+            step = role_step(ctx, &source, &settings, visited);
+            continue;
+        }
+        break whole_profile(ctx, &source, &settings, visited);
     };
-    let assumed = |source: String| {
-        Outcome::Available(
-            Creds {
-                temporary: true,
-                identity: format!("a session of role `{}` (AssumeRole)", role.value),
-                ..Creds::default()
+    // Back from the end of the chain to `name`: each profile assumes its role with what its
+    // source came to.
+    hops.into_iter()
+        .rev()
+        .fold(terminal, |outcome, (name, role, source)| match outcome {
+            Outcome::Available(c, _) => assumed(
+                &name,
+                &role,
+                format!("the credentials of profile `{source}` ({})", c.identity),
+            ),
+            Outcome::NotConfigured(_) => Outcome::Unusable {
+                reason: format!("the source profile `{source}` has no credentials"),
+                stops: true,
             },
-            format!("profile `{name}` assumes `{}` with {source}", role.value),
-        )
+            Outcome::Unusable { reason, .. } => Outcome::Unusable {
+                reason: format!("source profile `{source}`: {reason}"),
+                stops: true,
+            },
+            Outcome::Unknown(p) => Outcome::Unknown(Pending {
+                detail: format!("assumes `{role}` with profile `{source}`: {}", p.detail),
+                with_role: format!(
+                    "{}, and profile `{name}` assumes `{role}` with those",
+                    p.with_role
+                ),
+                without: p.without,
+            }),
+        })
+}
+
+/// One profile with `role_arn`: where its credentials come from.
+fn role_step(ctx: &Ctx<'_>, name: &str, s: &Settings, visited: &mut Vec<String>) -> RoleStep {
+    let done = RoleStep::Done;
+    let Some(role) = s.get("role_arn") else {
+        return done(Outcome::NotConfigured(
+            "no `role_arn` in the profile".to_owned(),
+        ));
     };
     match (s.get("source_profile"), s.get("credential_source")) {
-        (Some(_), Some(_)) => Outcome::Unusable {
+        (Some(_), Some(_)) => done(Outcome::Unusable {
             reason: format!(
                 "profile `{name}` has both `source_profile` and `credential_source` ({})",
                 at(ctx, role)
             ),
             stops: true,
-        },
+        }),
         (Some(src), None) => {
             let source = src.value.as_str();
             if source == name {
                 // A profile may be its own source when it also holds static keys.
-                return match static_keys(ctx, s) {
-                    Outcome::Available(c, _) => assumed(format!(
-                        "its own static keys ({})",
-                        c.key
-                            .as_deref()
-                            .map(mask::access_key_id)
-                            .unwrap_or_default()
-                    )),
+                return done(match static_keys(ctx, s) {
+                    Outcome::Available(c, _) => assumed(
+                        name,
+                        &role.value,
+                        format!(
+                            "its own static keys ({})",
+                            c.key
+                                .as_deref()
+                                .map(mask::access_key_id)
+                                .unwrap_or_default()
+                        ),
+                    ),
                     _ => Outcome::Unusable {
                         reason: format!(
                             "profile `{name}` names itself as `source_profile` but has no static keys"
                         ),
                         stops: true,
                     },
-                };
+                });
             }
             if visited.iter().any(|v| v == source) {
                 visited.push(source.to_owned());
-                return Outcome::Unusable {
+                return done(Outcome::Unusable {
                     reason: format!(
                         "`source_profile` chain is circular: {}",
                         visited.join(" → ")
                     ),
                     stops: true,
-                };
+                });
             }
             if !ctx.files.has_profile(source) {
-                return Outcome::Unusable {
+                return done(Outcome::Unusable {
                     reason: format!(
                         "`source_profile = {source}` ({}) names a profile that does not exist{}",
                         at(ctx, src),
                         suggestion(ctx.files, source)
                     ),
                     stops: true,
-                };
+                });
             }
             visited.push(source.to_owned());
-            let ss = ctx.files.profile(source, None);
-            match whole_profile(ctx, source, &ss, visited) {
-                Outcome::Available(c, _) => assumed(format!(
-                    "the credentials of profile `{source}` ({})",
-                    c.identity
-                )),
-                Outcome::NotConfigured(_) => Outcome::Unusable {
-                    reason: format!("the source profile `{source}` has no credentials"),
-                    stops: true,
-                },
-                Outcome::Unusable { reason, .. } => Outcome::Unusable {
-                    reason: format!("source profile `{source}`: {reason}"),
-                    stops: true,
-                },
-                Outcome::Unknown(p) => Outcome::Unknown(Pending {
-                    detail: format!(
-                        "assumes `{}` with profile `{source}`: {}",
-                        role.value, p.detail
-                    ),
-                    with_role: format!(
-                        "{}, and profile `{name}` assumes `{}` with those",
-                        p.with_role, role.value
-                    ),
-                    without: p.without,
-                }),
+            RoleStep::Source {
+                role: role.value.clone(),
+                source: source.to_owned(),
+                settings: ctx.files.profile(source, None),
             }
         }
         (None, Some(cs)) => {
@@ -915,19 +996,21 @@ fn assume_role(ctx: &Ctx<'_>, name: &str, s: &Settings, visited: &mut Vec<String
                 "Ec2InstanceMetadata" => imds(ctx),
                 "EcsContainer" => container(ctx),
                 other => {
-                    return Outcome::Unusable {
+                    return done(Outcome::Unusable {
                         reason: format!(
                             "`credential_source = {other}` ({}): expected Environment, Ec2InstanceMetadata or EcsContainer",
                             at(ctx, cs)
                         ),
                         stops: true,
-                    };
+                    });
                 }
             };
-            match from {
-                Outcome::Available(c, _) => {
-                    assumed(format!("credentials from {} ({})", cs.value, c.identity))
-                }
+            done(match from {
+                Outcome::Available(c, _) => assumed(
+                    name,
+                    &role.value,
+                    format!("credentials from {} ({})", cs.value, c.identity),
+                ),
                 Outcome::Unknown(p) => Outcome::Unknown(Pending {
                     detail: format!(
                         "assumes `{}` with the instance role: {}",
@@ -948,19 +1031,21 @@ fn assume_role(ctx: &Ctx<'_>, name: &str, s: &Settings, visited: &mut Vec<String
                         stops: true,
                     }
                 }
-            }
+            })
         }
-        (None, None) => Outcome::Unusable {
+        (None, None) => done(Outcome::Unusable {
             reason: format!(
                 "profile `{name}` has `role_arn` ({}) but neither `source_profile` nor `credential_source`",
                 at(ctx, role)
             ),
             stops: true,
-        },
+        }),
     }
 }
 
-/// A profile read as a whole: role, web identity, SSO, static keys, process.
+/// A profile read as a whole: role, web identity, SSO, static keys, process. A role
+/// profile's `source_profile` chain is walked by [`assume_role`], which calls this function
+/// only for the profile at its end (one without a role), so the two never recurse deeply.
 fn whole_profile(ctx: &Ctx<'_>, name: &str, s: &Settings, visited: &mut Vec<String>) -> Outcome {
     if s.contains_key("role_arn") {
         if s.contains_key("web_identity_token_file") {
@@ -1284,10 +1369,11 @@ fn container(ctx: &Ctx<'_>) -> Outcome {
             "neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor _FULL_URI is set".to_owned(),
         );
     };
+    let shown = mask::url(&url);
     if !probe::container_url_allowed(&url, ctx.sdk) {
         return Outcome::Unusable {
             reason: format!(
-                "{url}: {} accepts only loopback, 169.254.170.2, 169.254.170.23 or fd00:ec2::23 here",
+                "{shown}: {} accepts only loopback, 169.254.170.2, 169.254.170.23 or fd00:ec2::23 here",
                 ctx.sdk.name()
             ),
             stops: true,
@@ -1309,7 +1395,7 @@ fn container(ctx: &Ctx<'_>) -> Outcome {
                 identity: "the container's task or pod role".to_owned(),
                 ..Creds::default()
             },
-            format!("{url} (not probed)"),
+            format!("{shown} (not probed)"),
         ),
     }
 }

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-pub use chain::{Report, SourceReport, State, Verdict, inspect};
+pub use chain::{MAX_SOURCE_PROFILE_HOPS, Report, SourceReport, State, Verdict, inspect};
 
 /// The SDK (or tool) whose chain is modelled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -212,7 +212,7 @@ fn contactable(ip: IpAddr) -> bool {
 fn imds(env: &Environment) -> Finding {
     let base = imds_endpoint(env);
     let mut f = Finding {
-        endpoint: base.clone(),
+        endpoint: mask::url(&base),
         ..Finding::default()
     };
     let token = match request(
@@ -283,7 +283,7 @@ fn imds(env: &Environment) -> Finding {
 
 fn container(env: &Environment, url: &str, sdk: Sdk) -> Finding {
     let mut f = Finding {
-        endpoint: url.to_owned(),
+        endpoint: mask::url(url),
         ..Finding::default()
     };
     if !container_url_allowed(url, sdk) {
@@ -352,6 +352,10 @@ fn parse_http(url: &str) -> Option<(String, u16, String)> {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
+    // A userinfo (`user:password@`) names no host; like urllib's `hostname`, skip it.
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let (h, after) = v6.split_once(']')?;
         let port = after
@@ -370,7 +374,10 @@ fn parse_http(url: &str) -> Option<(String, u16, String)> {
 /// One HTTP/1.1 request to a contactable address; (status, body).
 fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Result<(u16, String), String> {
     let Some((host, port, path)) = parse_http(url) else {
-        return Err(format!("`{url}`: only http:// endpoints are probed"));
+        return Err(format!(
+            "`{}`: only http:// endpoints are probed",
+            mask::url(url)
+        ));
     };
     let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, port)],

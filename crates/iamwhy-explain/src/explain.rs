@@ -3,7 +3,9 @@
 //! fixed.
 
 use iamwhy_analysis::SimulationResult;
-use iamwhy_core::{ContextValue, Decision, DeniedBy, Diagnostics, PolicyType, SourceMap};
+use iamwhy_core::{
+    ContextValue, Decision, DeniedBy, Diagnostic, Diagnostics, PolicyType, SourceMap,
+};
 use iamwhy_snapshot::Snapshot;
 use iamwhy_trail::Event;
 use iamwhy_trail::message::{DenialMessage, DenyKind, MessageForm};
@@ -224,9 +226,9 @@ pub fn group(records: &[Record]) -> Vec<(usize, Vec<usize>)> {
                     && p.event.service().eq_ignore_ascii_case(&svc)
                     && p.event.user_identity.arn.is_some()
                     && p.event.user_identity.arn == r.event.user_identity.arn
-                    && (p.event.time.secs - r.event.time.secs).abs() <= LINK_SECONDS
+                    && p.event.time.abs_diff_secs(r.event.time) <= LINK_SECONDS.unsigned_abs()
             })
-            .min_by_key(|(_, p)| (p.event.time.secs - r.event.time.secs).abs())
+            .min_by_key(|(_, p)| p.event.time.abs_diff_secs(r.event.time))
             .map(|(j, _)| j);
         parent_of[i] = parent;
     }
@@ -364,6 +366,20 @@ pub fn explain_message(
 ) -> Result<Incident, Diagnostics> {
     let text = locate_message(text);
     let message = iamwhy_trail::message::parse_message(text);
+    // Text in none of the forms of spec §5 gives nothing to explain: an error, not an
+    // incident (issue 18). S3's plain `Access Denied` and EC2's encoded-only message are
+    // forms AWS prints; their incident says what is missing.
+    if matches!(message.form, MessageForm::Other | MessageForm::Missing) {
+        return Err(Diagnostics::single(
+            Diagnostic::unplaced_error(
+                "not-an-access-denied-message",
+                "`--message` is not an AccessDenied message iamwhy can read",
+            )
+            .with_help(
+                "expected `User: ARN is not authorized to perform: ACTION on resource: ARN because ...`, optionally after the CLI's `An error occurred (AccessDenied) when calling the OPERATION operation: `, or S3's `Access Denied`",
+            ),
+        ));
+    }
     let mut inc = Incident::empty();
     inc.message = Some(text.trim().to_owned());
     inc.aws = AwsSaid::new(&message);

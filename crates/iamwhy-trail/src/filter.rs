@@ -201,36 +201,83 @@ fn account_of_arn(arn: &str) -> Option<&str> {
     arn.split(':').nth(4).filter(|a| !a.is_empty())
 }
 
-/// Parses `--since`/`--until`/`--around`: an ISO 8601 (RFC 3339) time, epoch seconds, or a
-/// time relative to `now` such as `90s`, `30m`, `2h`, `7d`, `1w` (meaning that long ago).
-pub fn parse_time(text: &str, now: Instant) -> Result<Instant, String> {
-    if let Some(d) = parse_duration(text) {
-        return Ok(Instant {
-            secs: now.secs - d,
-            nanos: now.nanos,
-        });
-    }
-    parse_date(text).ok_or_else(|| {
-        format!(
-            "`{text}` is not a time: expected ISO 8601 such as `2026-11-20T10:05:00Z`, or a duration ago such as `2h`, `30m`, `7d`"
-        )
-    })
+/// The longest duration `parse_duration` accepts: the span of the supported times,
+/// 0000-01-01 to 9999-12-31 (see [`Instant::MIN_SUPPORTED`]), about 10,000 years.
+pub const MAX_DURATION_SECS: i64 = Instant::MAX_SUPPORTED.secs - Instant::MIN_SUPPORTED.secs;
+
+/// Why a duration was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DurationError {
+    /// The text is not a number followed by `s`, `m`, `h`, `d` or `w`.
+    NotADuration,
+    /// A duration, but negative or longer than [`MAX_DURATION_SECS`].
+    OutOfRange,
 }
 
-/// `90s`, `5m`, `2h`, `7d`, `1w` → seconds. `None` if `text` is not such a duration.
-pub fn parse_duration(text: &str) -> Option<i64> {
+/// What `parse_duration` accepts, for messages.
+pub const DURATION_RANGE: &str = "from `0s` to `315569519999s` (10,000 years)";
+
+/// What `parse_time` accepts, for messages.
+pub const TIME_RANGE: &str = "from 0000-01-01T00:00:00Z to 9999-12-31T23:59:59Z";
+
+/// Parses `--since`/`--until`/`--around`: an ISO 8601 (RFC 3339) time, epoch seconds, or a
+/// time relative to `now` such as `90s`, `30m`, `2h`, `7d`, `1w` (meaning that long ago).
+/// The result lies between [`Instant::MIN_SUPPORTED`] and [`Instant::MAX_SUPPORTED`]; a time
+/// or duration outside that range is an error, never an overflow.
+pub fn parse_time(text: &str, now: Instant) -> Result<Instant, String> {
+    let out_of_range = || format!("`{text}` is out of range: times go {TIME_RANGE}");
+    let time = match parse_duration(text) {
+        Ok(d) => now.checked_add_secs(-d).ok_or_else(out_of_range)?,
+        Err(DurationError::OutOfRange) => {
+            return Err(format!(
+                "`{text}` is out of range: durations go {DURATION_RANGE}"
+            ));
+        }
+        Err(DurationError::NotADuration) => parse_date(text).ok_or_else(|| {
+            format!(
+                "`{text}` is not a time: expected ISO 8601 such as `2026-11-20T10:05:00Z`, or a duration ago such as `2h`, `30m`, `7d`"
+            )
+        })?,
+    };
+    if time.is_supported() {
+        Ok(time)
+    } else {
+        Err(out_of_range())
+    }
+}
+
+/// `90s`, `5m`, `2h`, `7d`, `1w` → seconds, at most [`MAX_DURATION_SECS`].
+pub fn parse_duration(text: &str) -> Result<i64, DurationError> {
     let text = text.trim();
-    let unit = text.chars().last()?;
-    let number: i64 = text[..text.len() - unit.len_utf8()].parse().ok()?;
-    let scale = match unit {
+    let unit = text.chars().last().ok_or(DurationError::NotADuration)?;
+    let scale: i64 = match unit {
         's' => 1,
         'm' => 60,
         'h' => 3600,
         'd' => 86_400,
         'w' => 604_800,
-        _ => return None,
+        _ => return Err(DurationError::NotADuration),
     };
-    (number >= 0).then(|| number.saturating_mul(scale))
+    let digits = text.strip_suffix(unit).ok_or(DurationError::NotADuration)?;
+    let digits = digits.strip_prefix('+').unwrap_or(digits);
+    let negative = digits.starts_with('-');
+    let magnitude = digits.strip_prefix('-').unwrap_or(digits);
+    if magnitude.is_empty() || !magnitude.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(DurationError::NotADuration);
+    }
+    // A number too long for `i64` is a duration, only too long: say so rather than "not a
+    // duration".
+    let secs = magnitude
+        .parse::<i64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .filter(|&s| !negative || s == 0)
+        .ok_or(DurationError::OutOfRange)?;
+    if secs > MAX_DURATION_SECS {
+        return Err(DurationError::OutOfRange);
+    }
+    Ok(secs)
 }
 
 #[cfg(test)]
@@ -244,14 +291,43 @@ mod tests {
             nanos: 0,
         };
         assert_eq!(parse_time("2h", now).map(|t| t.secs), Ok(1_000_000 - 7200));
-        assert_eq!(parse_duration("5m"), Some(300));
-        assert_eq!(parse_duration("5x"), None);
-        assert_eq!(parse_duration("-5m"), None);
+        assert_eq!(parse_duration("5m"), Ok(300));
+        assert_eq!(parse_duration("5x"), Err(DurationError::NotADuration));
+        assert_eq!(parse_duration("m"), Err(DurationError::NotADuration));
+        assert_eq!(parse_duration("-5m"), Err(DurationError::OutOfRange));
         assert_eq!(
             parse_time("1970-01-02T00:00:00+01:00", now).map(|t| t.secs),
             Ok(86_400 - 3600)
         );
         assert!(parse_time("yesterday", now).is_err());
+    }
+
+    /// Issue 18: times and durations from the command line never overflow.
+    #[test]
+    fn out_of_range_times_and_durations_are_errors() {
+        let now = Instant {
+            secs: 1_000_000,
+            nanos: 0,
+        };
+        for text in [
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775807s",
+            "99999999999999999999s",
+            "9223372036854775807w",
+            "521775w",
+            "315569520000s",
+        ] {
+            let e = parse_time(text, now).unwrap_err();
+            assert!(e.contains("out of range"), "{text}: {e}");
+        }
+        assert_eq!(parse_duration("521774w"), Ok(521_774 * 604_800));
+        assert_eq!(parse_duration("315569519999s"), Ok(MAX_DURATION_SECS));
+        assert_eq!(
+            parse_duration("9223372036854775807s"),
+            Err(DurationError::OutOfRange)
+        );
+        assert!(parse_time("1000000s", now).is_ok());
     }
 
     #[test]

@@ -128,6 +128,13 @@ impl Stats {
     pub fn nothing_read(&self) -> bool {
         self.files == 0
     }
+
+    /// Whether something was read but some input was lost: a file that could not be read
+    /// or is not a log, or a malformed record. Digest and Insights files, and files in
+    /// directories that do not look like logs, are skipped by design and do not count.
+    pub fn is_partial(&self) -> bool {
+        !self.nothing_read() && (self.files_skipped > 0 || self.malformed > 0)
+    }
 }
 
 /// A scan's settings.

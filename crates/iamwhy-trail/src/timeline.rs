@@ -73,14 +73,15 @@ pub fn build(mut events: Vec<(Event, Origin)>, principal: &PrincipalFilter) -> V
             .iter()
             .enumerate()
             .filter(|(_, c)| {
-                let dt = s.time.secs - c.event.time.secs;
+                // Saturating: record times come from input and may be any `i64`.
+                let dt = s.time.secs.saturating_sub(c.event.time.secs);
                 (-1..=LINK_SECONDS).contains(&dt)
                     && invoker
                         .as_deref()
                         .is_none_or(|x| c.event.service().eq_ignore_ascii_case(x))
             })
             .map(|(i, c)| {
-                let dt = (s.time.secs - c.event.time.secs).abs();
+                let dt = s.time.abs_diff_secs(c.event.time);
                 (i, !linked(&s, &c.event), dt)
             })
             .min_by_key(|&(_, unlinked, dt)| (unlinked, dt));
@@ -143,6 +144,19 @@ mod tests {
             .map(|(e, _)| e.event_name.as_str())
             .collect();
         assert_eq!(names, ["CreateBackup"]);
+    }
+
+    /// Issue 18: record times at the ends of `i64` do not overflow the grouping.
+    #[test]
+    fn extreme_record_times_do_not_overflow() {
+        let user = event(&format!(
+            r#"{{"eventTime":"-9223372036854775808","eventSource":"s3.amazonaws.com","eventName":"GetObject","userIdentity":{{"type":"IAMUser","arn":"{USER}"}}}}"#
+        ));
+        let fas = event(&format!(
+            r#"{{"eventTime":"9223372036854775807","eventSource":"s3.amazonaws.com","eventName":"Decrypt","userIdentity":{{"type":"IAMUser","arn":"{USER}","invokedBy":"s3.amazonaws.com"}}}}"#
+        ));
+        let calls = build(vec![user, fas], &PrincipalFilter::new(USER));
+        assert_eq!(calls.len(), 2);
     }
 
     #[test]

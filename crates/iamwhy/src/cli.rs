@@ -4,6 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The most worker threads `--jobs` starts: far more than the cores of any machine we know
+/// of, few enough that the operating system can always create them.
+const MAX_JOBS: i64 = 256;
+
 /// Why was this AWS request denied, and what is the smallest fix?
 ///
 /// iamwhy evaluates AWS authorization offline, the way AWS does, from your own policies, and
@@ -112,9 +116,9 @@ pub(crate) struct TrailInput {
     /// Log files or directories (read recursively); `-` reads stdin.
     #[arg(required = true, value_name = "PATH")]
     pub(crate) paths: Vec<String>,
-    /// Worker threads (default: one per core).
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub(crate) jobs: usize,
+    /// Worker threads (default: one per core; at most 256).
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=MAX_JOBS))]
+    pub(crate) jobs: u16,
     /// Never show a progress bar.
     #[arg(long)]
     pub(crate) no_progress: bool,
@@ -270,15 +274,20 @@ pub(crate) struct ExplainArgs {
     pub(crate) snapshot: PathBuf,
     /// CloudTrail logs (files or directories, `-` for stdin): every denied call is
     /// explained.
-    #[arg(value_name = "PATH", required_unless_present_any = ["event", "message"])]
+    #[arg(value_name = "PATH", required_unless_present_any = ["event", "message", "message_file"])]
     pub(crate) paths: Vec<String>,
     /// A file with one CloudTrail record (or a few): each is explained, denied or not.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "message"])]
     pub(crate) event: Option<String>,
     /// An AccessDenied message, as printed (with or without the CLI's
-    /// `An error occurred (...) when calling the ... operation: ` prefix).
+    /// `An error occurred (...) when calling the ... operation: ` prefix); `-` reads it
+    /// from stdin.
     #[arg(long, value_name = "TEXT", conflicts_with = "paths")]
     pub(crate) message: Option<String>,
+    /// Read the AccessDenied message from FILE (`-` for stdin), for messages too long for
+    /// the command line; at most 1 MiB.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "message", "event"])]
+    pub(crate) message_file: Option<String>,
     #[command(flatten)]
     pub(crate) filter: EventFilter,
     /// Explain at most this many incidents (the first in time order).
@@ -287,9 +296,9 @@ pub(crate) struct ExplainArgs {
     /// Do not propose fixes.
     #[arg(long)]
     pub(crate) no_fix: bool,
-    /// Worker threads for reading logs (default: one per core).
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub(crate) jobs: usize,
+    /// Worker threads for reading logs (default: one per core; at most 256).
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=MAX_JOBS))]
+    pub(crate) jobs: u16,
     /// Never show a progress bar.
     #[arg(long)]
     pub(crate) no_progress: bool,

@@ -157,7 +157,8 @@ fn stdin_is_read_with_a_dash() {
 #[test]
 fn bad_input_is_reported_and_the_rest_still_read() {
     let o = iamwhy(&["trail", "denied", &format!("{SYNTHETIC}/corrupt"), EXAMPLE]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A partial result (issue 18): what was read is printed, and the exit code is 3.
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("truncated.json.gz"), "{err}");
     assert!(
@@ -272,14 +273,15 @@ fn timeline_around_a_time_and_with_nothing_denied() {
 fn a_small_truncated_gzip_keeps_its_complete_records() {
     let path = format!("{SYNTHETIC}/corrupt/truncated-small.json.gz");
     let o = iamwhy(&["trail", "denied", &path]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(
         stdout(&o).contains("Scanned 1 file(s), 2 event(s)"),
         "{}",
         stdout(&o)
     );
     let err = stderr(&o);
-    assert_eq!(err.lines().count(), 1, "{err}");
+    // The problem, then the partial-result line.
+    assert_eq!(err.lines().count(), 2, "{err}");
     assert!(
         err.contains("truncated-small.json.gz:") && err.contains("gzip data is truncated"),
         "{err}"
@@ -290,7 +292,7 @@ fn a_small_truncated_gzip_keeps_its_complete_records() {
 fn a_lookup_entry_whose_cloudtrail_event_is_not_json_is_named() {
     let path = format!("{SYNTHETIC}/corrupt/lookup-bad-event.json");
     let o = iamwhy(&["trail", "denied", &path]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
         err.contains("lookup-bad-event.json:")

@@ -38,6 +38,34 @@ struct ExplainReport<'a> {
     /// Incidents found but not explained (`--max`).
     #[serde(skip_serializing_if = "is_zero")]
     not_shown: usize,
+    /// Some inputs could not be used: records that failed, or files and records the scan
+    /// skipped (exit 3). Absent when every input was used.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    partial: bool,
+    /// The incidents that could not be explained.
+    #[serde(skip_serializing_if = "<[Failure]>::is_empty")]
+    failures: &'a [Failure],
+    /// Files and records the scan could not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skipped: Option<Skipped>,
+}
+
+/// An incident that could not be explained.
+#[derive(Serialize)]
+struct Failure {
+    /// `file:line` of the record.
+    at: String,
+    /// `service:EventName`.
+    call: String,
+    /// The errors, in words.
+    errors: Vec<String>,
+}
+
+/// What a partial scan skipped.
+#[derive(Serialize)]
+struct Skipped {
+    files: u64,
+    records: u64,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -51,10 +79,19 @@ pub(crate) fn explain(args: &ExplainArgs, out: &mut Output) -> ExitStatus {
         return ExitStatus::Error;
     };
     let fixes = !args.no_fix;
-    if let Some(text) = &args.message {
-        return match explain_message(&snapshot, &mut map, text, fixes) {
+    let message = match (&args.message, &args.message_file) {
+        (Some(m), _) if m == "-" => Some(read_message("-", out)),
+        (Some(m), _) => Some(Ok(m.clone())),
+        (None, Some(file)) => Some(read_message(file, out)),
+        (None, None) => None,
+    };
+    if let Some(text) = message {
+        let Ok(text) = text else {
+            return ExitStatus::Error;
+        };
+        return match explain_message(&snapshot, &mut map, &text, fixes) {
             Ok(inc) => {
-                print(&[inc], 0, out);
+                print(&[inc], 0, &[], None, out);
                 ExitStatus::Success
             }
             Err(e) => {
@@ -96,10 +133,22 @@ pub(crate) fn explain(args: &ExplainArgs, out: &mut Output) -> ExitStatus {
         |r| records.push(r),
     );
     progress.finish();
-    let status = finish_scan(&stats, out);
-    if status != ExitStatus::Success {
-        return status;
+    let scan_status = finish_scan(&stats, out);
+    if scan_status == ExitStatus::Error {
+        return scan_status;
     }
+    if let (Some(file), true) = (&args.event, records.is_empty()) {
+        // `--event` names the records to explain: none is nothing useful.
+        out.error_line(&match stats.problems.first() {
+            Some(p) => format!("`{file}`: no CloudTrail record could be read: {p}"),
+            None => format!("`{file}` holds no CloudTrail record"),
+        });
+        return ExitStatus::Error;
+    }
+    let skipped = stats.is_partial().then_some(Skipped {
+        files: stats.files_skipped,
+        records: stats.malformed,
+    });
     records.sort_by_key(|r| (r.event.time, r.origin.offset));
     let mut groups: Vec<(usize, Vec<usize>)> = group(&records)
         .into_iter()
@@ -114,7 +163,7 @@ pub(crate) fn explain(args: &ExplainArgs, out: &mut Output) -> ExitStatus {
     let not_shown = groups.len().saturating_sub(args.max);
     groups.truncate(args.max);
     let mut incidents = Vec::new();
-    let mut failed = 0;
+    let mut failures = Vec::new();
     for (primary, linked) in groups {
         let Some(p) = records.get(primary) else {
             continue;
@@ -123,26 +172,41 @@ pub(crate) fn explain(args: &ExplainArgs, out: &mut Output) -> ExitStatus {
         match explain_records(&snapshot, &mut map, p, &linked, fixes) {
             Ok(inc) => incidents.push(inc),
             Err(e) => {
-                failed += 1;
                 let at = format!("{}:{}", p.origin.file, p.origin.line);
                 out.error_line(&format!(
                     "cannot explain the {} call at {at}:",
                     p.event.event_name
                 ));
                 out.diagnostics(&map, e.iter());
+                failures.push(Failure {
+                    at,
+                    call: p.event.action_label(),
+                    errors: e.iter().map(|d| d.message.clone()).collect(),
+                });
             }
         }
     }
-    if failed > 0 {
-        // What could be explained is still shown; the exit code says the rest was not.
-        if !incidents.is_empty() {
-            print(&incidents, not_shown, out);
+    if !failures.is_empty() {
+        let total = failures.len() + incidents.len();
+        let first = failures
+            .first()
+            .map(|f| format!("{} at {}: {}", f.call, f.at, f.errors.join("; ")))
+            .unwrap_or_default();
+        if incidents.is_empty() {
+            // Nothing could be explained: nothing useful was done.
+            out.error_line(&format!(
+                "none of the {total} record(s) could be explained; first: {first}"
+            ));
+            return ExitStatus::Error;
         }
-        out.error_line(&format!(
-            "{failed} of {} incident(s) could not be explained (see the errors above)",
-            failed + incidents.len()
+        // What could be explained is shown; stderr and the exit code say the rest was not.
+        print(&incidents, not_shown, &failures, skipped, out);
+        out.warning_line(&format!(
+            "explained {} of {total} records; {} failed: {first}",
+            incidents.len(),
+            failures.len()
         ));
-        return ExitStatus::Error;
+        return ExitStatus::Partial;
     }
     if incidents.is_empty() && out.format == Format::Text {
         out.result(if every_record {
@@ -150,17 +214,67 @@ pub(crate) fn explain(args: &ExplainArgs, out: &mut Output) -> ExitStatus {
         } else {
             "No denied calls found.\n"
         });
-        return ExitStatus::Success;
+        return scan_status;
     }
-    print(&incidents, not_shown, out);
-    ExitStatus::Success
+    print(&incidents, not_shown, &[], skipped, out);
+    scan_status
 }
 
-fn print(incidents: &[Incident], not_shown: usize, out: &mut Output) {
+/// The most `--message-file` reads: AccessDenied messages are a few hundred bytes, with an
+/// encoded authorization message a few KiB; 1 MiB is far beyond any, and bounds what a wrong
+/// file or an endless pipe can make iamwhy hold.
+const MESSAGE_FILE_LIMIT: u64 = 1 << 20;
+
+/// Reads a message from `file` (`-`: stdin), streaming at most [`MESSAGE_FILE_LIMIT`] bytes
+/// (a FIFO or pipe is never read to its end beyond that); prints the error.
+fn read_message(file: &str, out: &mut Output) -> Result<String, ()> {
+    use std::io::Read as _;
+    let name = if file == "-" { "<stdin>" } else { file };
+    let reader: Box<dyn std::io::Read> = if file == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        match std::fs::File::open(file) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                out.error_line(&format!("cannot read `{name}`: {e}"));
+                return Err(());
+            }
+        }
+    };
+    let mut bytes = Vec::new();
+    // One byte past the limit tells a message of exactly the limit from a longer one.
+    if let Err(e) = reader.take(MESSAGE_FILE_LIMIT + 1).read_to_end(&mut bytes) {
+        out.error_line(&format!("cannot read `{name}`: {e}"));
+        return Err(());
+    }
+    if bytes.len() as u64 > MESSAGE_FILE_LIMIT {
+        out.error_line(&format!(
+            "`{name}` is longer than the 1 MiB ({MESSAGE_FILE_LIMIT} bytes) an AccessDenied message may have here"
+        ));
+        return Err(());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        out.error_line(&format!(
+            "`{name}` is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ));
+    })
+}
+
+fn print(
+    incidents: &[Incident],
+    not_shown: usize,
+    failures: &[Failure],
+    skipped: Option<Skipped>,
+    out: &mut Output,
+) {
     let text = match out.format {
         Format::Json => to_json(&ExplainReport {
             incidents,
             not_shown,
+            partial: !failures.is_empty() || skipped.is_some(),
+            failures,
+            skipped,
         }),
         Format::Text => incidents_text(incidents, not_shown, &Paint(out.color)),
     };
@@ -227,7 +341,7 @@ pub(crate) fn replay(args: &ReplayArgs, out: &mut Output) -> ExitStatus {
     std::mem::forget(replayer);
     progress.finish();
     let status = finish_scan(&stats, out);
-    if status != ExitStatus::Success {
+    if status == ExitStatus::Error {
         return status;
     }
     let report = match tally.finish() {
@@ -250,7 +364,8 @@ pub(crate) fn replay(args: &ReplayArgs, out: &mut Output) -> ExitStatus {
             elapsed.as_secs_f64()
         ));
     }
-    ExitStatus::Success
+    // Success, or Partial when the scan skipped files or records.
+    status
 }
 
 /// The replay's changes, in words.

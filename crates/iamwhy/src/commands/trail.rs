@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use iamwhy_core::time::Instant;
-use iamwhy_trail::filter::{Filter, PrincipalFilter, parse_duration, parse_time};
+use iamwhy_trail::filter::{
+    DURATION_RANGE, DurationError, Filter, PrincipalFilter, parse_duration, parse_time,
+};
 use iamwhy_trail::input::{Inputs, collect_inputs};
 use iamwhy_trail::timeline::{self, Call};
 use iamwhy_trail::{DenialMessage, Event, Origin, Prefilter, Scan, Stats, scan};
@@ -14,7 +16,9 @@ use serde::Serialize;
 
 use crate::cli::{DeniedArgs, EventFilter, Format, TimelineArgs, TrailInput};
 use crate::exit::ExitStatus;
-use crate::render::{Output, Paint, denied_table, scan_summary, timeline_text, to_json};
+use crate::render::{
+    Output, Paint, Target, denied_table, sanitize, scan_summary, timeline_text, to_json,
+};
 
 /// One denied call, as every output format shows it.
 #[derive(Serialize)]
@@ -132,23 +136,29 @@ impl Progress {
     }
 }
 
-/// Parses a time option; prints the error.
-fn time_arg(text: Option<&str>, now: Instant, out: &mut Output) -> Result<Option<Instant>, ()> {
+/// Parses the time option `flag`; prints the error, naming the flag.
+fn time_arg(
+    flag: &str,
+    text: Option<&str>,
+    now: Instant,
+    out: &mut Output,
+) -> Result<Option<Instant>, ()> {
     let Some(text) = text else { return Ok(None) };
     parse_time(text, now)
         .map(Some)
-        .map_err(|e| out.error_line(&e))
+        .map_err(|e| out.error_line(&format!("`{flag}`: {e}")))
 }
 
 pub(crate) fn scan_settings(input: &TrailInput, prefilter: Prefilter, progress: &Progress) -> Scan {
     Scan {
         prefilter,
-        threads: input.jobs,
+        threads: usize::from(input.jobs),
         progress: Arc::clone(&progress.counter),
     }
 }
 
-/// Reports the problems of a scan on stderr; exit 2 when nothing could be read.
+/// Reports the problems of a scan on stderr: exit 2 when nothing could be read, 3 (partial)
+/// when some files or records could not be.
 pub(crate) fn finish_scan(stats: &Stats, out: &mut Output) -> ExitStatus {
     for p in &stats.problems {
         out.warning_line(&p.to_string());
@@ -156,6 +166,12 @@ pub(crate) fn finish_scan(stats: &Stats, out: &mut Output) -> ExitStatus {
     if stats.nothing_read() {
         out.error_line("no log could be read");
         ExitStatus::Error
+    } else if stats.is_partial() {
+        out.warning_line(&format!(
+            "partial result: {} file(s) and {} record(s) could not be read (see above)",
+            stats.files_skipped, stats.malformed
+        ));
+        ExitStatus::Partial
     } else {
         ExitStatus::Success
     }
@@ -212,7 +228,12 @@ const CSV_HEADER: [&str; 14] = [
     "file",
 ];
 
+/// A CSV row; the fields are sanitised like text, for CSV goes to terminals too.
 fn csv_row(d: &Denied) -> [String; 14] {
+    csv_fields(d).map(|f| sanitize(&f, Target::Text).into_owned())
+}
+
+fn csv_fields(d: &Denied) -> [String; 14] {
     let s = |o: Option<&str>| o.unwrap_or("").to_owned();
     [
         d.event.event_time.clone(),
@@ -235,8 +256,8 @@ fn csv_row(d: &Denied) -> [String; 14] {
 /// The `trail denied` filters of the command line; errors are printed.
 pub(crate) fn filter_from(args: &EventFilter, out: &mut Output) -> Result<Filter, ()> {
     let now = Instant::now();
-    let since = time_arg(args.since.as_deref(), now, out)?;
-    let until = time_arg(args.until.as_deref(), now, out)?;
+    let since = time_arg("--since", args.since.as_deref(), now, out)?;
+    let until = time_arg("--until", args.until.as_deref(), now, out)?;
     let mut filter = Filter {
         principal: args.principal.as_deref().map(PrincipalFilter::new),
         since,
@@ -292,9 +313,9 @@ pub(crate) fn denied(args: &DeniedArgs, csv: bool, out: &mut Output) -> ExitStat
             let mut lines = Lines::new();
             let stats = scan(&inputs, &settings, select, |d| {
                 tally.add(&d);
-                let mut line = serde_json::to_vec(&d).unwrap_or_default();
-                line.push(b'\n');
-                lines.write(&line);
+                let line = serde_json::to_string(&d).unwrap_or_default();
+                lines.write(sanitize(&line, Target::Json).as_bytes());
+                lines.write(b"\n");
             });
             lines.finish(out);
             stats
@@ -394,14 +415,24 @@ impl<'a> TimelineCall<'a> {
 pub(crate) fn timeline(args: &TimelineArgs, out: &mut Output) -> ExitStatus {
     let now = Instant::now();
     let principal = PrincipalFilter::new(&args.principal);
-    let Some(window) = parse_duration(&args.window) else {
-        out.error_line(&format!(
-            "`--window {}` is not a duration: expected `90s`, `5m`, `1h`, ...",
-            args.window
-        ));
-        return ExitStatus::Error;
+    let window = match parse_duration(&args.window) {
+        Ok(w) => w,
+        Err(DurationError::OutOfRange) => {
+            out.error_line(&format!(
+                "`--window {}` is out of range: durations go {DURATION_RANGE}",
+                args.window
+            ));
+            return ExitStatus::Error;
+        }
+        Err(_) => {
+            out.error_line(&format!(
+                "`--window {}` is not a duration: expected `90s`, `5m`, `1h`, ...",
+                args.window
+            ));
+            return ExitStatus::Error;
+        }
     };
-    let Ok(around) = time_arg(args.around.as_deref(), now, out) else {
+    let Ok(around) = time_arg("--around", args.around.as_deref(), now, out) else {
         return ExitStatus::Error;
     };
     let inputs = collect_inputs(&args.input.paths);
@@ -433,7 +464,8 @@ pub(crate) fn timeline(args: &TimelineArgs, out: &mut Output) -> ExitStatus {
                 None => {
                     progress.finish();
                     let status = finish_scan(&stats, out);
-                    if status == ExitStatus::Success {
+                    // A partial scan that found no denial still answers the question.
+                    if status != ExitStatus::Error {
                         out.error_line(&format!(
                             "no denied call of `{}` in these logs; give `--around TIME` to see its calls",
                             principal.as_str()
@@ -448,15 +480,14 @@ pub(crate) fn timeline(args: &TimelineArgs, out: &mut Output) -> ExitStatus {
             }
         }
     };
+    // Saturating: the window may reach past the supported times (the centre can be a
+    // denial's record time, which is any `i64`); past the ends there is nothing to miss.
     let (from, to) = (
         Instant {
-            secs: around.secs - window,
             nanos: 0,
+            ..around.saturating_add_secs(-window)
         },
-        Instant {
-            secs: around.secs + window,
-            nanos: around.nanos,
-        },
+        around.saturating_add_secs(window),
     );
     let prefilter = match principal.needle() {
         Some(n) => Prefilter::Contains(vec![n, b"\"AWSService\"".to_vec()]),

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use iamwhy_core::{Diagnostic, Severity, SourceMap, Span};
 
-use super::Paint;
+use super::{Paint, Target, sanitize};
 use crate::cli::Format;
 
 pub(crate) fn render_diagnostics<'a>(
@@ -79,8 +79,16 @@ pub(crate) fn quote(map: &SourceMap, span: Span, paint: &Paint, out: &mut String
     let column = loc.column.saturating_sub(1) as usize;
     let skip = column.saturating_sub(WINDOW / 2).min(column);
     let skip = if column < WINDOW - 20 { 0 } else { skip };
-    let mut shown: String = line.chars().skip(skip).take(WINDOW).collect();
-    let mut caret_at = column - skip;
+    // The line is sanitised here rather than with the rest of the text so that the caret
+    // still points at the span when a control character before it became `\x1b`.
+    let widen = |chars: &mut dyn Iterator<Item = char>| {
+        let text: String = chars.collect();
+        sanitize(&text, Target::Text).chars().count()
+    };
+    let mut caret_at = widen(&mut line.chars().skip(skip).take(column - skip));
+    let width = widen(&mut line.chars().skip(column).take(width)).max(1);
+    let shown: String = line.chars().skip(skip).take(WINDOW).collect();
+    let mut shown = sanitize(&shown, Target::Text).into_owned();
     if skip > 0 {
         shown.insert(0, '…');
         caret_at += 1;

@@ -4,6 +4,7 @@ mod diagnostics;
 mod explain;
 mod json;
 mod lint;
+mod sanitize;
 mod table;
 mod text;
 mod trail;
@@ -18,12 +19,14 @@ pub(crate) use diagnostics::render_diagnostics;
 pub(crate) use explain::{incidents_text, replay_text};
 pub(crate) use json::to_json;
 pub(crate) use lint::{LintSummary, lint_json, lint_text};
+pub(crate) use sanitize::{Target, sanitize};
 pub(crate) use table::{select_all_rows, select_all_text};
 pub(crate) use text::{comparison_text, simulation_text, test_text};
 pub(crate) use trail::{denied_table, scan_summary, timeline_text};
 
 /// Where results and diagnostics go: results to stdout, diagnostics to stderr. The first
-/// write error is kept and reported once at the end.
+/// write error is kept and reported once at the end. Everything written passes through
+/// [`sanitize`], so that no escape sequence from input reaches a terminal.
 pub(crate) struct Output {
     pub(crate) format: Format,
     pub(crate) color: bool,
@@ -44,10 +47,7 @@ impl Output {
         if self.error.is_some() {
             return;
         }
-        let text = match self.format {
-            Format::Text => sanitize(text, self.color),
-            Format::Json => std::borrow::Cow::Borrowed(text),
-        };
+        let text = sanitize(text, self.target(self.color));
         let mut out = std::io::stdout().lock();
         if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
             self.error = Some(e);
@@ -60,13 +60,10 @@ impl Output {
         map: &SourceMap,
         diags: impl IntoIterator<Item = &'a Diagnostic>,
     ) {
-        let text = render_diagnostics(
-            map,
-            diags,
-            self.format,
-            self.color && std::io::IsTerminal::is_terminal(&std::io::stderr()),
-        );
+        let color = self.color && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let text = render_diagnostics(map, diags, self.format, color);
         if !text.is_empty() {
+            let text = sanitize(&text, self.target(color));
             let _ = std::io::stderr().lock().write_all(text.as_bytes());
         }
     }
@@ -80,26 +77,29 @@ impl Output {
                 serde_json::json!({"severity": "error", "message": message})
             ),
         };
+        let text = sanitize(&text, self.target(false));
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
 
     /// Writes a warning line (no location) to stderr.
     pub(crate) fn warning_line(&mut self, message: &str) {
         let text = match self.format {
-            Format::Text => format!("warning: {}\n", sanitize(message, false)),
+            Format::Text => format!("warning: {message}\n"),
             Format::Json => format!(
                 "{}\n",
                 serde_json::json!({"severity": "warning", "message": message})
             ),
         };
+        let text = sanitize(&text, self.target(false));
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
 
-    /// Writes text for people to stderr (a summary next to machine output on stdout).
+    /// Writes text for people to stderr (a summary next to machine output on stdout); never
+    /// JSON, whatever the format.
     pub(crate) fn note(&mut self, text: &str) {
         let _ = std::io::stderr()
             .lock()
-            .write_all(sanitize(text, false).as_bytes());
+            .write_all(sanitize(text, Output::text_target(self.color)).as_bytes());
     }
 
     /// Keeps a write error from a writer of the command's own, to report at the end.
@@ -109,51 +109,28 @@ impl Output {
         }
     }
 
+    /// What [`sanitize`] prepares text for, in this output's format.
+    fn target(&self, color: bool) -> Target {
+        match self.format {
+            Format::Json => Target::Json,
+            Format::Text => Output::text_target(color),
+        }
+    }
+
+    fn text_target(color: bool) -> Target {
+        if color {
+            Target::TextWithColour
+        } else {
+            Target::Text
+        }
+    }
+
     pub(crate) fn finish(self) -> std::io::Result<()> {
         match self.error {
             Some(e) => Err(e),
             None => Ok(()),
         }
     }
-}
-
-/// Makes text safe for a terminal: text read from input files (policy excerpts, names,
-/// ARNs) could hold escape sequences that move the cursor, set the window title or worse.
-/// Control characters other than newline and tab become `\u{FFFD}`; with colour on, the
-/// colour sequences (`ESC [ digits ; m`) are kept.
-pub(crate) fn sanitize(text: &str, keep_colour: bool) -> std::borrow::Cow<'_, str> {
-    let is_sgr = |rest: &str| {
-        let body = rest.strip_prefix('[')?;
-        let end = body.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
-        (body.get(end..end + 1) == Some("m")).then_some(end + 2)
-    };
-    if !text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(c) = rest.chars().next() {
-        let after = rest.get(c.len_utf8()..).unwrap_or("");
-        if c == '\x1b'
-            && keep_colour
-            && let Some(len) = is_sgr(after)
-        {
-            out.push(c);
-            out.push_str(after.get(..len).unwrap_or(""));
-            rest = after.get(len..).unwrap_or("");
-            continue;
-        }
-        if c.is_control() && c != '\n' && c != '\t' {
-            out.push('\u{FFFD}');
-        } else {
-            out.push(c);
-        }
-        rest = after;
-    }
-    std::borrow::Cow::Owned(out)
 }
 
 /// ANSI styling, only when colour is on.
@@ -181,25 +158,5 @@ impl Paint {
     }
     pub(crate) fn dim(&self, s: &str) -> String {
         self.wrap("2", s)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sanitize;
-
-    #[test]
-    fn terminal_escapes_from_input_are_neutralised() {
-        let hostile = "name\x1b]0;pwned\x07 \x1b[2J end";
-        assert_eq!(
-            sanitize(hostile, false),
-            "name\u{FFFD}]0;pwned\u{FFFD} \u{FFFD}[2J end"
-        );
-        // With colour on, colour sequences survive and nothing else does.
-        assert_eq!(
-            sanitize("\x1b[1;31mDeny\x1b[0m \x1b]0;t\x07", true),
-            "\x1b[1;31mDeny\x1b[0m \u{FFFD}]0;t\u{FFFD}"
-        );
-        assert_eq!(sanitize("plain\ttext\n", false), "plain\ttext\n");
     }
 }
