@@ -474,7 +474,7 @@ fn issue_18_message_file_and_stdin() {
     fails_with(
         &["explain", "--snapshot", SNAPSHOT, "--message-file", &big],
         2,
-        &format!("`{big}` is longer than the 1 MiB"),
+        &format!("`{big}` is too large for a message: 1048577 bytes (the limit is 1 MiB)"),
     );
     #[cfg(unix)]
     fails_with(
@@ -486,7 +486,7 @@ fn issue_18_message_file_and_stdin() {
             "/dev/zero",
         ],
         2,
-        "`/dev/zero` is longer than the 1 MiB",
+        "`/dev/zero` is too large for a message: more than 1 MiB",
     );
     fails_with(
         &[

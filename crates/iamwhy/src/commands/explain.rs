@@ -220,44 +220,15 @@ pub(crate) fn explain(args: &ExplainArgs, out: &mut Output) -> ExitStatus {
     scan_status
 }
 
-/// The most `--message-file` reads: AccessDenied messages are a few hundred bytes, with an
-/// encoded authorization message a few KiB; 1 MiB is far beyond any, and bounds what a wrong
-/// file or an endless pipe can make iamwhy hold.
-const MESSAGE_FILE_LIMIT: u64 = 1 << 20;
-
-/// Reads a message from `file` (`-`: stdin), streaming at most [`MESSAGE_FILE_LIMIT`] bytes
-/// (a FIFO or pipe is never read to its end beyond that); prints the error.
+/// Reads a message from `file` (`-`: stdin) within [`iamwhy_input::Limit::MESSAGE`] (a FIFO
+/// or pipe is never read beyond it); prints the error.
 fn read_message(file: &str, out: &mut Output) -> Result<String, ()> {
-    use std::io::Read as _;
-    let name = if file == "-" { "<stdin>" } else { file };
-    let reader: Box<dyn std::io::Read> = if file == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        match std::fs::File::open(file) {
-            Ok(f) => Box::new(f),
-            Err(e) => {
-                out.error_line(&format!("cannot read `{name}`: {e}"));
-                return Err(());
-            }
+    let source = iamwhy_input::Source::from_arg(file);
+    iamwhy_input::read_text(&source, iamwhy_input::Limit::MESSAGE).map_err(|e| {
+        out.error_line(&e.to_string());
+        if let Some(help) = e.help() {
+            out.note(&help);
         }
-    };
-    let mut bytes = Vec::new();
-    // One byte past the limit tells a message of exactly the limit from a longer one.
-    if let Err(e) = reader.take(MESSAGE_FILE_LIMIT + 1).read_to_end(&mut bytes) {
-        out.error_line(&format!("cannot read `{name}`: {e}"));
-        return Err(());
-    }
-    if bytes.len() as u64 > MESSAGE_FILE_LIMIT {
-        out.error_line(&format!(
-            "`{name}` is longer than the 1 MiB ({MESSAGE_FILE_LIMIT} bytes) an AccessDenied message may have here"
-        ));
-        return Err(());
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        out.error_line(&format!(
-            "`{name}` is not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ));
     })
 }
 
