@@ -20,6 +20,11 @@
 //! assert_eq!(request.effective_resource_account(), None); // S3 ARNs carry no account
 //! ```
 
+#![cfg_attr(
+    test,
+    allow(clippy::arithmetic_side_effects, reason = "tests may overflow loudly")
+)]
+
 mod arn;
 mod context;
 mod decision;
@@ -27,6 +32,11 @@ mod diagnostic;
 mod principal;
 mod request;
 mod source;
+// The input layer of issue 18 is rewriting `time.rs`; its owner removes this exception.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "TEMPORARY: being rewritten in issue 18's input layer"
+)]
 pub mod time;
 
 pub use arn::{Arn, is_account_id};
