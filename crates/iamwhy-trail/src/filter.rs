@@ -206,7 +206,7 @@ fn account_of_arn(arn: &str) -> Option<&str> {
 pub fn parse_time(text: &str, now: Instant) -> Result<Instant, String> {
     if let Some(d) = parse_duration(text) {
         return Ok(Instant {
-            secs: now.secs - d,
+            secs: now.secs.saturating_sub(d),
             nanos: now.nanos,
         });
     }
@@ -220,8 +220,9 @@ pub fn parse_time(text: &str, now: Instant) -> Result<Instant, String> {
 /// `90s`, `5m`, `2h`, `7d`, `1w` → seconds. `None` if `text` is not such a duration.
 pub fn parse_duration(text: &str) -> Option<i64> {
     let text = text.trim();
-    let unit = text.chars().last()?;
-    let number: i64 = text[..text.len() - unit.len_utf8()].parse().ok()?;
+    let mut chars = text.chars();
+    let unit = chars.next_back()?;
+    let number: i64 = chars.as_str().parse().ok()?;
     let scale = match unit {
         's' => 1,
         'm' => 60,

@@ -24,14 +24,31 @@
 //! assert_eq!(m.deny_kind, DenyKind::Implicit);
 //! ```
 
+#![cfg_attr(
+    test,
+    allow(clippy::arithmetic_side_effects, reason = "tests may overflow loudly")
+)]
+
 pub mod codes;
 pub mod console_csv;
 pub mod event;
 pub mod filter;
+// The input layer of issue 18 is rewriting this module; its owner removes this exception.
+#[expect(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "TEMPORARY: being rewritten in issue 18's input layer"
+)]
 pub mod input;
 pub mod message;
 pub mod scan;
 pub mod split;
+// The input layer of issue 18 is rewriting this module; its owner removes this exception.
+#[expect(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "TEMPORARY: being rewritten in issue 18's input layer"
+)]
 pub mod timeline;
 
 pub use codes::{DENIAL_CODES, is_denial_code};
