@@ -27,9 +27,19 @@
 //! assert_eq!(finding.level, Level::SecurityWarning);
 //! ```
 
+#![cfg_attr(
+    test,
+    allow(clippy::arithmetic_side_effects, reason = "tests may overflow loudly")
+)]
+
 mod checks;
 mod config;
 mod glob;
+// The input layer of issue 18 is rewriting this module; its owner removes this exception.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "TEMPORARY: being rewritten in issue 18's input layer"
+)]
 mod inputs;
 mod rules;
 pub mod sarif;
