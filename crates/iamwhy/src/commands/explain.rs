@@ -114,7 +114,7 @@ pub(crate) fn explain(args: &ExplainArgs, out: &mut Output) -> ExitStatus {
     let not_shown = groups.len().saturating_sub(args.max);
     groups.truncate(args.max);
     let mut incidents = Vec::new();
-    let mut failed = 0;
+    let mut failed = 0usize;
     for (primary, linked) in groups {
         let Some(p) = records.get(primary) else {
             continue;
@@ -123,7 +123,7 @@ pub(crate) fn explain(args: &ExplainArgs, out: &mut Output) -> ExitStatus {
         match explain_records(&snapshot, &mut map, p, &linked, fixes) {
             Ok(inc) => incidents.push(inc),
             Err(e) => {
-                failed += 1;
+                failed = failed.saturating_add(1);
                 let at = format!("{}:{}", p.origin.file, p.origin.line);
                 out.error_line(&format!(
                     "cannot explain the {} call at {at}:",
@@ -140,7 +140,7 @@ pub(crate) fn explain(args: &ExplainArgs, out: &mut Output) -> ExitStatus {
         }
         out.error_line(&format!(
             "{failed} of {} incident(s) could not be explained (see the errors above)",
-            failed + incidents.len()
+            failed.saturating_add(incidents.len())
         ));
         return ExitStatus::Error;
     }

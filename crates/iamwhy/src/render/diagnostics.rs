@@ -72,7 +72,7 @@ pub(crate) fn quote(map: &SourceMap, span: Span, paint: &Paint, out: &mut String
     let last = if end_line.line == loc.line {
         end_col
     } else {
-        line_chars + 1
+        line_chars.saturating_add(1)
     };
     let width = last.saturating_sub(loc.column).max(1) as usize;
     // Long lines (minified JSON) are shown as a window around the column.
@@ -80,12 +80,12 @@ pub(crate) fn quote(map: &SourceMap, span: Span, paint: &Paint, out: &mut String
     let skip = column.saturating_sub(WINDOW / 2).min(column);
     let skip = if column < WINDOW - 20 { 0 } else { skip };
     let mut shown: String = line.chars().skip(skip).take(WINDOW).collect();
-    let mut caret_at = column - skip;
+    let mut caret_at = column.saturating_sub(skip);
     if skip > 0 {
         shown.insert(0, '…');
-        caret_at += 1;
+        caret_at = caret_at.saturating_add(1);
     }
-    if line.chars().count() > skip + WINDOW {
+    if line.chars().count() > skip.saturating_add(WINDOW) {
         shown.push('…');
     }
     let _ = writeln!(out, "{pad} |");

@@ -125,7 +125,10 @@ pub(crate) fn sanitize(text: &str, keep_colour: bool) -> std::borrow::Cow<'_, st
     let is_sgr = |rest: &str| {
         let body = rest.strip_prefix('[')?;
         let end = body.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
-        (body.get(end..end + 1) == Some("m")).then_some(end + 2)
+        // `[`, the parameters and `m`.
+        body.get(end..)?
+            .starts_with('m')
+            .then_some(end.saturating_add(2))
     };
     if !text
         .chars()
