@@ -234,21 +234,19 @@ fn session_policies(
             "merge some of them into the inline session policy",
         );
     }
-    let size: usize = query
+    let size = query
         .session_policies
         .iter()
         .map(|s| packed_length(map.text(*s)))
-        .sum::<usize>()
-        + query
-            .session_policy_arns
-            .iter()
-            .map(String::len)
-            .sum::<usize>();
-    if size > SESSION_POLICY_LIMIT {
+        .chain(query.session_policy_arns.iter().map(String::len))
+        .fold(0, usize::saturating_add);
+    if let Some(over) = size
+        .checked_sub(SESSION_POLICY_LIMIT)
+        .filter(|over| *over > 0)
+    {
         return error(
             format!(
-                "the session policies are {size} characters without whitespace: {} over the {SESSION_POLICY_LIMIT}-character limit of STS (inline policy plus managed policy ARNs)",
-                size - SESSION_POLICY_LIMIT
+                "the session policies are {size} characters without whitespace: {over} over the {SESSION_POLICY_LIMIT}-character limit of STS (inline policy plus managed policy ARNs)"
             ),
             "AssumeRole and GetFederationToken reject this with PackedPolicyTooLarge/ValidationError; shorten the policy, or move statements to the role's own policies",
         );
@@ -276,14 +274,19 @@ pub fn session_policy_set(
     map: &mut SourceMap,
     sources: &[SourceId],
 ) -> Result<Vec<Policy>, Diagnostics> {
-    let size: usize = sources.iter().map(|s| packed_length(map.text(*s))).sum();
-    if size > SESSION_POLICY_LIMIT {
+    let size = sources
+        .iter()
+        .map(|s| packed_length(map.text(*s)))
+        .fold(0, usize::saturating_add);
+    if let Some(over) = size
+        .checked_sub(SESSION_POLICY_LIMIT)
+        .filter(|over| *over > 0)
+    {
         return Err(Diagnostics::single(
             Diagnostic::unplaced_error(
                 "session-policy",
                 format!(
-                    "the session policies are {size} characters without whitespace: {} over the {SESSION_POLICY_LIMIT}-character limit of STS",
-                    size - SESSION_POLICY_LIMIT
+                    "the session policies are {size} characters without whitespace: {over} over the {SESSION_POLICY_LIMIT}-character limit of STS"
                 ),
             )
             .with_help("AssumeRole and GetFederationToken reject this with PackedPolicyTooLarge; shorten the policy".to_owned()),

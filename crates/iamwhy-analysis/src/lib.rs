@@ -23,6 +23,11 @@
 //! assert!(results[0].expectation.as_ref().unwrap().met);
 //! ```
 
+#![cfg_attr(
+    test,
+    allow(clippy::arithmetic_side_effects, reason = "tests may overflow loudly")
+)]
+
 mod account;
 mod explain;
 mod result;

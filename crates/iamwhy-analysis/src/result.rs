@@ -8,7 +8,7 @@ use iamwhy_eval::{PolicySet, SetOutcome, StatementMatch, StatementRef};
 use serde::Serialize;
 
 /// Most lines of a statement quoted in text output.
-const EXCERPT_LINES: usize = 12;
+const EXCERPT_LINES: u32 = 12;
 /// Longest quoted line.
 const EXCERPT_WIDTH: usize = 160;
 
@@ -99,7 +99,7 @@ impl StatementInfo {
             }
         };
         let first = at(stmt.span.start);
-        let last = at(stmt.span.end.saturating_sub(1)).min(first + EXCERPT_LINES as u32 - 1);
+        let last = at(stmt.span.end.saturating_sub(1)).min(first.saturating_add(EXCERPT_LINES - 1));
         let excerpt = (first..=last)
             .map(|l| {
                 let text = map.line_text(source, l);

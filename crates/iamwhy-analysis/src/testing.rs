@@ -165,16 +165,16 @@ pub fn run_tests(map: &mut SourceMap, paths: &[PathBuf]) -> TestReport {
         };
         for scenario in &scenarios {
             let Some(exp) = &scenario.expect else {
-                report.skipped += 1;
+                report.skipped = report.skipped.saturating_add(1);
                 continue;
             };
             let results = simulate(scenario, map);
             let failures: Vec<CaseFailure> = results.iter().filter_map(failure).collect();
             let status = if failures.is_empty() {
-                report.passed += 1;
+                report.passed = report.passed.saturating_add(1);
                 CaseStatus::Pass
             } else {
-                report.failed += 1;
+                report.failed = report.failed.saturating_add(1);
                 CaseStatus::Fail
             };
             report.cases.push(TestCase {

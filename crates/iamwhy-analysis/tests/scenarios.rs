@@ -1,6 +1,12 @@
 //! Runs the scenario corpus under `tests/scenarios/` (one directory per spec section) with
 //! the same runner as `iamwhy test`, and reports every failing file and case by name.
 
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: an out-of-range index or an overflow is a failed test"
+)]
+
 use std::path::PathBuf;
 
 use iamwhy_analysis::{CaseStatus, run_tests};

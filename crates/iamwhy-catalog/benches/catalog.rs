@@ -1,6 +1,11 @@
 //! Catalog costs: first use (indexing the embedded text), parsing a service, look-ups,
 //! wildcard expansion and managed-policy look-up.
 
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "benchmark set-up over fixed fixtures: a panic is a failed run"
+)]
 #![allow(missing_docs, reason = "criterion generates undocumented items")]
 
 use std::hint::black_box;

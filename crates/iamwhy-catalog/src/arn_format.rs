@@ -42,13 +42,13 @@ impl<'a> ArnFormat<'a> {
     pub fn compile(&self) -> CompiledFormat<'a> {
         let mut fields: [Option<&'a str>; 5] = [None; 5];
         let mut parts = self.format.splitn(6, ':');
-        let mut fixed = 0;
+        let mut fixed = 0usize;
         let mut valid = true;
         for field in &mut fields {
             match parts.next() {
                 Some(f) if f.contains("${") => {}
                 Some(f) => {
-                    fixed += f.len();
+                    fixed = fixed.saturating_add(f.len());
                     *field = Some(f);
                 }
                 None => valid = false,
@@ -58,7 +58,7 @@ impl<'a> ArnFormat<'a> {
         CompiledFormat {
             fields,
             resource: Pattern::compile(&glob, Wildcards::Glob, Variables::Literal),
-            fixed: fixed + literal,
+            fixed: fixed.saturating_add(literal),
             valid,
         }
     }
@@ -123,18 +123,18 @@ impl<'a> SplitArn<'a> {
 /// characters.
 fn resource_glob(format: &str) -> (String, usize) {
     let mut glob = String::with_capacity(format.len());
-    let mut literal = 0;
+    let mut literal = 0usize;
     let mut rest = format;
     while let Some(c) = rest.chars().next() {
         if rest.starts_with("${")
-            && let Some(end) = rest.find('}')
+            && let Some((_, tail)) = rest.split_once('}')
         {
             glob.push_str("?*");
-            rest = rest.get(end + 1..).unwrap_or("");
+            rest = tail;
             continue;
         }
         glob.push(c);
-        literal += 1;
+        literal = literal.saturating_add(1);
         rest = rest.get(c.len_utf8()..).unwrap_or("");
     }
     (glob, literal)

@@ -116,16 +116,15 @@ pub fn fill_placeholders(
 ) -> Result<String, String> {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(rest.get(..open).unwrap_or(""));
-        let after = rest.get(open + 1..).unwrap_or("");
-        let Some(close) = after.find('}') else {
-            out.push_str(rest.get(open..).unwrap_or(""));
+    while let Some((before, after)) = rest.split_once('{') {
+        out.push_str(before);
+        let Some((name, tail)) = after.split_once('}') else {
+            out.push('{');
+            out.push_str(after);
             return Ok(out);
         };
-        let name = after.get(..close).unwrap_or("");
         out.push_str(&value(name).ok_or_else(|| name.to_owned())?);
-        rest = after.get(close + 1..).unwrap_or("");
+        rest = tail;
     }
     out.push_str(rest);
     Ok(out)
@@ -144,5 +143,9 @@ mod tests {
         );
         assert_eq!(fill_placeholders("{account}", v).unwrap_err(), "account");
         assert_eq!(fill_placeholders("plain", v).unwrap(), "plain");
+        assert_eq!(
+            fill_placeholders("a{region}b{unclosed", v).unwrap(),
+            "aeu-west-1b{unclosed"
+        );
     }
 }

@@ -161,15 +161,15 @@ pub fn key_matches_template(key: &str, template: &str) -> bool {
         rest = "";
     }
     while let Some(c) = rest.chars().next() {
-        let close = match c {
-            '$' if rest.starts_with("${") => rest.find('}'),
-            '<' => rest.find('>'),
+        let after_placeholder = match c {
+            '$' if rest.starts_with("${") => rest.split_once('}'),
+            '<' => rest.split_once('>'),
             _ => None,
         };
-        match close {
-            Some(end) => {
+        match after_placeholder {
+            Some((_, tail)) => {
                 glob.push_str("?*");
-                rest = rest.get(end + 1..).unwrap_or("");
+                rest = tail;
             }
             None => {
                 glob.push(c);
@@ -194,7 +194,10 @@ fn loose_tail(template: &str) -> Option<&str> {
     if ends("tag/") {
         Some(template)
     } else if ends("tag/tag-key") {
-        template.get(..template.len() - "tag-key".len())
+        template
+            .len()
+            .checked_sub("tag-key".len())
+            .and_then(|at| template.get(..at))
     } else {
         None
     }

@@ -22,6 +22,11 @@
 //! assert_eq!(s3_full.arn, "arn:aws:iam::aws:policy/AmazonS3FullAccess");
 //! ```
 
+#![cfg_attr(
+    test,
+    allow(clippy::arithmetic_side_effects, reason = "tests may overflow loudly")
+)]
+
 mod arn_format;
 mod hidden;
 mod keys;

@@ -26,13 +26,17 @@ impl ServiceEntry {
 
 /// Finds every service's lines without parsing them.
 pub(crate) fn index(text: &'static str) -> Vec<ServiceEntry> {
-    let mut starts: Vec<usize> = text.match_indices("\nS\t").map(|(i, _)| i + 1).collect();
+    // A service starts after the line break of `\nS\t`, so one past a valid index.
+    let mut starts: Vec<usize> = text
+        .match_indices("\nS\t")
+        .map(|(i, _)| i.saturating_add(1))
+        .collect();
     if text.starts_with("S\t") {
         starts.insert(0, 0);
     }
     let mut out = Vec::with_capacity(starts.len());
-    for (n, &start) in starts.iter().enumerate() {
-        let end = starts.get(n + 1).copied().unwrap_or(text.len());
+    let ends = starts.iter().skip(1).copied().chain([text.len()]);
+    for (&start, end) in starts.iter().zip(ends) {
         let Some(block) = text.get(start..end) else {
             continue;
         };

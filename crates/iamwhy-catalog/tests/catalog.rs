@@ -1,6 +1,11 @@
 //! The bundled data: counts (so that a bad regeneration fails), look-ups, expansion,
 //! classification, managed policies, the hand-written tables.
 
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: an out-of-range index or an overflow is a failed test"
+)]
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 use iamwhy_catalog::{

@@ -50,7 +50,10 @@ impl<'a> Arn<'a> {
     /// The resource field after the resource type and its separator.
     pub fn resource_id(&self) -> &'a str {
         let ty = self.resource_type();
-        self.resource.get(ty.len() + 1..).unwrap_or("")
+        self.resource
+            .get(ty.len()..)
+            .and_then(|rest| rest.get(1..))
+            .unwrap_or("")
     }
 }
 

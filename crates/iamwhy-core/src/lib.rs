@@ -20,6 +20,11 @@
 //! assert_eq!(request.effective_resource_account(), None); // S3 ARNs carry no account
 //! ```
 
+#![cfg_attr(
+    test,
+    allow(clippy::arithmetic_side_effects, reason = "tests may overflow loudly")
+)]
+
 mod arn;
 mod context;
 mod decision;

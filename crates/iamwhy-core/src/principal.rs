@@ -162,12 +162,8 @@ impl std::error::Error for PrincipalParseError {}
 
 /// Splits `path/name` (with an optional leading path) into (`/path/`, `name`).
 fn split_path(rest: &str) -> (String, String) {
-    match rest.rfind('/') {
-        Some(i) => {
-            let path = rest.get(..=i).unwrap_or("");
-            let name = rest.get(i + 1..).unwrap_or("");
-            (format!("/{path}"), name.to_owned())
-        }
+    match rest.rsplit_once('/') {
+        Some((path, name)) => (format!("/{path}/"), name.to_owned()),
         None => ("/".to_owned(), rest.to_owned()),
     }
 }

@@ -37,12 +37,12 @@ impl Action {
     /// Parses `service:ActionName`; wildcards are not allowed in a request.
     pub fn parse(text: &str) -> Result<Action, RequestParseError> {
         let text = text.trim();
-        let Some(colon) = text.find(':') else {
+        let Some((service, name)) = text.split_once(':') else {
             return Err(err(format!(
                 "`{text}` is not an action: expected `service:ActionName`, e.g. `s3:GetObject`"
             )));
         };
-        let (service, name) = (&text[..colon], &text[colon + 1..]);
+        let colon = service.len();
         let valid_service = !service.is_empty()
             && service
                 .bytes()
@@ -80,12 +80,18 @@ impl Action {
 
     /// The action name as written, e.g. `GetObject`.
     pub fn name(&self) -> &str {
-        self.text.get(self.colon + 1..).unwrap_or("")
+        self.text
+            .get(self.colon..)
+            .and_then(|rest| rest.strip_prefix(':'))
+            .unwrap_or("")
     }
 
     /// The lower-case action name, e.g. `getobject`.
     pub fn name_lower(&self) -> &str {
-        self.lower.get(self.colon + 1..).unwrap_or("")
+        self.lower
+            .get(self.colon..)
+            .and_then(|rest| rest.strip_prefix(':'))
+            .unwrap_or("")
     }
 
     /// Whether this is `service:name` (case-insensitive).

@@ -54,7 +54,7 @@ impl Span {
 
     /// Byte length of the span.
     pub fn len(&self) -> usize {
-        (self.end - self.start) as usize
+        self.end.saturating_sub(self.start) as usize
     }
 
     /// Whether the span covers no bytes.
@@ -232,9 +232,9 @@ impl SourceMap {
             .text
             .get(line_start as usize..(offset as usize).min(file.text.len()))
             .unwrap_or("");
-        let column = prefix.chars().count() + 1;
+        let column = prefix.chars().count().saturating_add(1);
         (
-            u32::try_from(line_idx + 1).unwrap_or(u32::MAX),
+            u32::try_from(line_idx.saturating_add(1)).unwrap_or(u32::MAX),
             u32::try_from(column).unwrap_or(u32::MAX),
         )
     }
@@ -248,7 +248,7 @@ impl SourceMap {
         let start = file.line_starts.get(idx).copied().unwrap_or(0) as usize;
         let end = file
             .line_starts
-            .get(idx + 1)
+            .get(idx.saturating_add(1))
             .map_or(file.text.len(), |e| *e as usize);
         file.text
             .get(start..end)
@@ -263,7 +263,7 @@ fn line_starts(text: &str) -> Vec<u32> {
         text.bytes()
             .enumerate()
             .filter(|(_, b)| *b == b'\n')
-            .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+            .map(|(i, _)| u32::try_from(i.saturating_add(1)).unwrap_or(u32::MAX)),
     );
     starts
 }

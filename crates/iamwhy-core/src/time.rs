@@ -85,6 +85,10 @@ impl Instant {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "INVARIANT: callers pass a four-digit year (0..=9999), a month in 1..=12 and a day in 1..=31, so every intermediate is a few million at most"
+)]
 fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
@@ -96,6 +100,10 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 }
 
 /// The proleptic Gregorian date of a day count since 1970-01-01.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "INVARIANT: `days` comes from seconds / 86_400, so |days| < 1.1e14 and `days + 719_468` cannot overflow; `era` is then under 1e9, `doe` in 0..146_097, and every other intermediate is bounded by those"
+)]
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -117,7 +125,11 @@ fn days_in_month(year: i64, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ if (year.rem_euclid(4) == 0 && year.rem_euclid(100) != 0)
+            || year.rem_euclid(400) == 0 =>
+        {
+            29
+        }
         _ => 28,
     }
 }
@@ -129,21 +141,27 @@ struct Cursor<'a> {
 }
 
 impl Cursor<'_> {
+    /// `n` ASCII digits (at most 9, so the value fits a `u32`) as a number.
     fn digits(&mut self, n: usize) -> Option<u32> {
-        let part = self.s.get(self.pos..self.pos + n)?;
-        if !part.iter().all(u8::is_ascii_digit) {
+        let end = self.pos.checked_add(n)?;
+        let part = self.s.get(self.pos..end)?;
+        if n > 9 || !part.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        self.pos += n;
-        Some(
-            part.iter()
-                .fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0')),
-        )
+        self.pos = end;
+        part.iter().try_fold(0u32, |acc, b| {
+            acc.checked_mul(10)?
+                .checked_add(u32::from(b.checked_sub(b'0')?))
+        })
+    }
+
+    fn skip(&mut self) {
+        self.pos = self.pos.saturating_add(1);
     }
 
     fn eat(&mut self, c: u8) -> bool {
         if self.s.get(self.pos) == Some(&c) {
-            self.pos += 1;
+            self.skip();
             true
         } else {
             false
@@ -197,21 +215,24 @@ pub fn parse_date(text: &str) -> Option<Instant> {
                         let mut n = 0u32;
                         while let Some(b) = c.peek().filter(u8::is_ascii_digit) {
                             if n < 9 {
-                                frac = frac * 10 + u64::from(b - b'0');
-                                n += 1;
+                                frac = frac
+                                    .saturating_mul(10)
+                                    .saturating_add(u64::from(b.saturating_sub(b'0')));
+                                n = n.saturating_add(1);
                             }
-                            c.pos += 1;
+                            c.skip();
                         }
                         if c.pos == start {
                             return None;
                         }
-                        nanos = u32::try_from(frac * 10u64.pow(9 - n)).ok()?;
+                        let scale = 10u64.checked_pow(9u32.saturating_sub(n))?;
+                        nanos = u32::try_from(frac.checked_mul(scale)?).ok()?;
                     }
                 }
                 match c.peek() {
-                    Some(b'Z' | b'z') => c.pos += 1,
+                    Some(b'Z' | b'z') => c.skip(),
                     Some(sign @ (b'+' | b'-')) => {
-                        c.pos += 1;
+                        c.skip();
                         let oh = c.digits(2)?;
                         if !c.eat(b':') {
                             return None;
@@ -220,8 +241,15 @@ pub fn parse_date(text: &str) -> Option<Instant> {
                         if oh > 23 || om > 59 {
                             return None;
                         }
-                        let off = i64::from(oh * 3600 + om * 60);
-                        offset_secs = if sign == b'+' { off } else { -off };
+                        // At most 23 * 3600 + 59 * 60: no overflow.
+                        let off = i64::from(oh)
+                            .saturating_mul(3600)
+                            .saturating_add(i64::from(om).saturating_mul(60));
+                        offset_secs = if sign == b'+' {
+                            off
+                        } else {
+                            off.saturating_neg()
+                        };
                     }
                     _ => {}
                 }
@@ -240,8 +268,12 @@ pub fn parse_date(text: &str) -> Option<Instant> {
         return None;
     }
     let days = days_from_civil(year, month, day);
-    let secs = days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second)
-        - offset_secs;
+    let secs = days
+        .checked_mul(86_400)?
+        .checked_add(i64::from(hour).checked_mul(3600)?)?
+        .checked_add(i64::from(minute).checked_mul(60)?)?
+        .checked_add(i64::from(second))?
+        .checked_sub(offset_secs)?;
     Some(Instant { secs, nanos })
 }
 

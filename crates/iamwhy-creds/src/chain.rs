@@ -448,7 +448,7 @@ pub fn inspect(env: &Environment, sdk: Sdk, probe: Option<Probe>) -> Report {
             }
         };
         sources.push(SourceReport {
-            position: i + 1,
+            position: i.saturating_add(1),
             id: kind.id(),
             name: kind.name(),
             state,
@@ -1536,7 +1536,7 @@ fn warn(
             && let Some(t) = parse_date(e)
         {
             let expired = t.secs <= env.now;
-            let soon = !expired && t.secs - env.now < SOON;
+            let soon = !expired && t.secs.saturating_sub(env.now) < SOON;
             match &c.sso {
                 // The IAM Identity Center token, not the role credentials got with it. An
                 // expired token that cannot be refreshed is unusable, so not here.
@@ -1610,7 +1610,7 @@ fn warn(
         ));
     }
     for (i, a) in keys.iter().enumerate() {
-        for b in &keys[i + 1..] {
+        for b in keys.get(i.saturating_add(1)..).unwrap_or_default() {
             if a.0.trim() == b.0.trim() && a.1.trim() != b.1.trim() {
                 out.push(format!(
                     "key {} has different secrets in {} and {}: one of them is stale, and requests signed with it fail (SignatureDoesNotMatch)",

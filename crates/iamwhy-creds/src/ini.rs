@@ -43,15 +43,15 @@ pub fn parse(text: &str) -> Result<Vec<Section>, SyntaxError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut sections: Vec<Section> = Vec::new();
     for (i, raw) in text.lines().enumerate() {
-        let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let line = u32::try_from(i.saturating_add(1)).unwrap_or(u32::MAX);
         let trimmed = raw.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
             continue;
         }
-        let indent = raw.len() - raw.trim_start().len();
-        let column = u32::try_from(raw[..indent].chars().count() + 1).unwrap_or(u32::MAX);
+        let indent = raw.strip_suffix(raw.trim_start()).unwrap_or("");
+        let column = u32::try_from(indent.chars().count().saturating_add(1)).unwrap_or(u32::MAX);
         // An indented line continues the value above it.
-        if indent > 0
+        if !indent.is_empty()
             && let Some(entry) = sections.last_mut().and_then(|s| s.entries.last_mut())
         {
             if !entry.value.is_empty() {
@@ -64,7 +64,8 @@ pub fn parse(text: &str) -> Result<Vec<Section>, SyntaxError> {
             let Some(name) = rest.strip_suffix(']') else {
                 return Err(SyntaxError {
                     line,
-                    column: column + u32::try_from(trimmed.chars().count()).unwrap_or(0),
+                    column: column
+                        .saturating_add(u32::try_from(trimmed.chars().count()).unwrap_or(0)),
                     message: "expected `]` at the end of the section header".to_owned(),
                 });
             };
@@ -75,14 +76,14 @@ pub fn parse(text: &str) -> Result<Vec<Section>, SyntaxError> {
             });
             continue;
         }
-        let Some(at) = trimmed.find(['=', ':']) else {
+        let Some((key, value)) = trimmed.split_once(['=', ':']) else {
             return Err(SyntaxError {
                 line,
                 column,
                 message: "expected `key = value`, a `[section]` header or a comment".to_owned(),
             });
         };
-        let key = trimmed[..at].trim();
+        let key = key.trim();
         if key.is_empty() {
             return Err(SyntaxError {
                 line,
@@ -99,7 +100,7 @@ pub fn parse(text: &str) -> Result<Vec<Section>, SyntaxError> {
         };
         section.entries.push(Entry {
             key: key.to_ascii_lowercase(),
-            value: trimmed[at + 1..].trim().to_owned(),
+            value: value.trim().to_owned(),
             line,
         });
     }

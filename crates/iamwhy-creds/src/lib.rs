@@ -7,6 +7,11 @@
 //! [`probe::Probe`]) the local metadata endpoints, and reports every source of the chosen
 //! SDK's chain with its state. Nothing calls AWS; secrets are masked ([`mask`]).
 
+#![cfg_attr(
+    test,
+    allow(clippy::arithmetic_side_effects, reason = "tests may overflow loudly")
+)]
+
 pub mod chain;
 pub mod ini;
 pub mod mask;

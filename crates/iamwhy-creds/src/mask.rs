@@ -7,12 +7,15 @@
 /// An access key id with all but its first and last four characters replaced.
 pub fn access_key_id(id: &str) -> String {
     let chars: Vec<char> = id.trim().chars().collect();
-    if chars.len() <= 8 {
-        return "*".repeat(chars.len().max(4));
+    match (chars.first_chunk::<4>(), chars.last_chunk::<4>()) {
+        (Some(head), Some(tail)) if chars.len() > 8 => format!(
+            "{}{}{}",
+            String::from_iter(head),
+            "*".repeat(chars.len().saturating_sub(8)),
+            String::from_iter(tail)
+        ),
+        _ => "*".repeat(chars.len().max(4)),
     }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 8))
 }
 
 /// What is said of a secret value: only that it is set.
@@ -34,8 +37,11 @@ const HIDDEN: &str = "****";
 /// hidden whole (`https://TOKEN@host` is a common way to pass a token), and so is a fragment.
 /// Text that is not a URL is returned with only its query values and fragment hidden.
 pub fn url(url: &str) -> String {
-    let (scheme, rest) = match url.find("://") {
-        Some(i) => url.split_at(i + 3),
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (
+            url.get(..scheme.len().saturating_add(3)).unwrap_or(""),
+            rest,
+        ),
         None => ("", url),
     };
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());

@@ -4,6 +4,11 @@
 //! ([`Verdict`]) and the summary line. The spec sections are those of
 //! `../shared/design/iam-evaluation-spec.md`; docs/creds-sources.md holds the per-SDK facts.
 
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: an out-of-range index or an overflow is a failed test"
+)]
 #![allow(clippy::unwrap_used, clippy::panic, reason = "tests fail loudly")]
 
 use std::collections::BTreeMap;

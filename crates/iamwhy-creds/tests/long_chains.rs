@@ -2,6 +2,11 @@
 //! `MAX_SOURCE_PROFILE_HOPS` with an unusable source, never a stack overflow.
 
 #![allow(clippy::unwrap_used, clippy::panic, reason = "tests fail loudly")]
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    reason = "test arithmetic on small sizes"
+)]
 
 use std::fmt::Write as _;
 use std::path::PathBuf;

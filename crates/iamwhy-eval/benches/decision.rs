@@ -1,6 +1,11 @@
 //! One decision for a role session with 10 identity-based policies of 20 statements each
 //! (with conditions) plus a bucket policy: the product target is under 5 µs.
 
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "benchmark set-up over fixed fixtures: a panic is a failed run"
+)]
 #![allow(clippy::unwrap_used, reason = "benchmark fixtures are fixed and valid")]
 
 use std::hint::black_box;

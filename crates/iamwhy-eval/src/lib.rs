@@ -45,6 +45,11 @@
 //! assert!(ev.message.unwrap().ends_with("because no identity-based policy allows the kms:Decrypt action"));
 //! ```
 
+#![cfg_attr(
+    test,
+    allow(clippy::arithmetic_side_effects, reason = "tests may overflow loudly")
+)]
+
 mod authorize;
 mod conditions;
 mod derive;

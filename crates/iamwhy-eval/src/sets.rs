@@ -80,7 +80,7 @@ impl Run<'_> {
                             .not_matched
                             .push((reference(skipped), Mismatch::Action));
                     }
-                    next_unexamined = i + 1;
+                    next_unexamined = i.saturating_add(1);
                 }
                 let Some(stmt) = doc.statements.get(i) else {
                     continue;

@@ -9,6 +9,11 @@
 //! - the decision does not depend on the order of statements or policies.
 
 #![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: an out-of-range index or an overflow is a failed test"
+)]
+#![allow(
     clippy::unwrap_used,
     clippy::panic,
     reason = "test helpers: a failed spawn, parse or fixture is a failed test"

@@ -7,6 +7,11 @@
 //! the engine's combination logic departs from the spec.
 
 #![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: an out-of-range index or an overflow is a failed test"
+)]
+#![allow(
     clippy::unwrap_used,
     clippy::panic,
     reason = "test helpers: a failed parse or fixture is a failed test"

@@ -208,37 +208,41 @@ pub fn group(records: &[Record]) -> Vec<(usize, Vec<usize>)> {
     let fas = |e: &Event| {
         e.user_identity.kind.as_deref() != Some("AWSService") && e.invoking_service().is_some()
     };
-    let mut parent_of = vec![None; records.len()];
-    for (i, r) in records.iter().enumerate() {
-        if !fas(&r.event) {
+    let parent_of: Vec<Option<usize>> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            if !fas(&r.event) {
+                return None;
+            }
+            let svc = r.event.invoking_service()?;
+            let svc = iamwhy_trail::event::service_of_invoker(svc).to_ascii_lowercase();
+            let apart = |p: &Record| p.event.time.secs.abs_diff(r.event.time.secs);
+            records
+                .iter()
+                .enumerate()
+                .filter(|(j, p)| {
+                    *j != i
+                        && !fas(&p.event)
+                        && p.event.service().eq_ignore_ascii_case(&svc)
+                        && p.event.user_identity.arn.is_some()
+                        && p.event.user_identity.arn == r.event.user_identity.arn
+                        && apart(p) <= LINK_SECONDS.unsigned_abs()
+                })
+                .min_by_key(|(_, p)| apart(p))
+                .map(|(j, _)| j)
+        })
+        .collect();
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (i, parent) in parent_of.iter().enumerate() {
+        if parent.is_some() {
             continue;
         }
-        let Some(svc) = r.event.invoking_service() else {
-            continue;
-        };
-        let svc = iamwhy_trail::event::service_of_invoker(svc).to_ascii_lowercase();
-        let parent = records
+        let linked = parent_of
             .iter()
             .enumerate()
-            .filter(|(j, p)| {
-                *j != i
-                    && !fas(&p.event)
-                    && p.event.service().eq_ignore_ascii_case(&svc)
-                    && p.event.user_identity.arn.is_some()
-                    && p.event.user_identity.arn == r.event.user_identity.arn
-                    && p.event.time.abs_diff_secs(r.event.time) <= LINK_SECONDS.unsigned_abs()
-            })
-            .min_by_key(|(_, p)| p.event.time.abs_diff_secs(r.event.time))
-            .map(|(j, _)| j);
-        parent_of[i] = parent;
-    }
-    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
-    for i in 0..records.len() {
-        if parent_of[i].is_some() {
-            continue;
-        }
-        let linked = (0..records.len())
-            .filter(|j| parent_of[*j] == Some(i))
+            .filter(|(_, p)| **p == Some(i))
+            .map(|(j, _)| j)
             .collect();
         groups.push((i, linked));
     }

@@ -767,18 +767,18 @@ fn deny_exceptions(
     let mut summary = String::new();
     for info in &denies {
         let pos = edited.iter().position(|(name, _, _)| *name == info.policy);
-        let i = match pos {
-            Some(i) => i,
+        let entry = match pos {
+            Some(i) => edited.get_mut(i),
             None => {
                 let text = map.snippet(info.document);
                 let Ok(doc) = serde_json::from_str::<Value>(text) else {
                     continue;
                 };
                 edited.push((info.policy.clone(), doc, info));
-                edited.len() - 1
+                edited.last_mut()
             }
         };
-        let Some((_, doc, _)) = edited.get_mut(i) else {
+        let Some((_, doc, _)) = entry else {
             continue;
         };
         if let Some(s) = statement_mut(doc, info.index) {

@@ -9,6 +9,11 @@
 //! * [`fix`]: fixes proposed and verified;
 //! * [`replay`]: every call of a log re-evaluated, fast, with and without candidate changes.
 
+#![cfg_attr(
+    test,
+    allow(clippy::arithmetic_side_effects, reason = "tests may overflow loudly")
+)]
+
 pub mod explain;
 pub mod fix;
 pub mod mapping;

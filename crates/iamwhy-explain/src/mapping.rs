@@ -90,7 +90,7 @@ fn parse_table(text: &str) -> Table {
                             .unwrap_or_default(),
                     });
             }
-            _ => t.bad_lines.push(i + 1),
+            _ => t.bad_lines.push(i.saturating_add(1)),
         }
     }
     t
@@ -109,41 +109,41 @@ pub fn prefix_of(event_source: &str) -> String {
 /// An event name without a Lambda (`20150331`, `20150331v2`) or CloudFront (`2020_05_31`)
 /// API-version suffix.
 pub fn strip_version(name: &str) -> &str {
-    let bytes = name.as_bytes();
     // Lambda: eight digits, optionally `v` and digits.
-    let mut end = bytes.len();
-    while end > 0 && bytes[end - 1].is_ascii_digit() {
-        end -= 1;
-    }
-    if end > 0 && end < bytes.len() && bytes[end - 1] == b'v' {
-        let digits_end = end - 1;
-        let mut start = digits_end;
-        while start > 0 && bytes[start - 1].is_ascii_digit() {
-            start -= 1;
-        }
-        if digits_end - start == 8 && start > 0 {
-            return &name[..start];
+    let (head, digits) = split_trailing_digits(name);
+    if !digits.is_empty()
+        && let Some(before_v) = head.strip_suffix('v')
+    {
+        let (stem, date) = split_trailing_digits(before_v);
+        if date.len() == 8 && !stem.is_empty() {
+            return stem;
         }
     }
-    let mut start = bytes.len();
-    while start > 0 && bytes[start - 1].is_ascii_digit() {
-        start -= 1;
-    }
-    if bytes.len() - start == 8 && start > 0 {
-        return &name[..start];
+    if digits.len() == 8 && !head.is_empty() {
+        return head;
     }
     // CloudFront: `YYYY_MM_DD`.
-    if bytes.len() > 10 {
-        let tail = &bytes[bytes.len() - 10..];
-        let shape = tail.iter().enumerate().all(|(i, b)| match i {
-            4 | 7 => *b == b'_',
+    if let Some((stem, tail)) = name
+        .len()
+        .checked_sub(10)
+        .filter(|at| *at > 0)
+        .and_then(|at| name.split_at_checked(at))
+    {
+        let shape = tail.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'_',
             _ => b.is_ascii_digit(),
         });
         if shape {
-            return &name[..bytes.len() - 10];
+            return stem;
         }
     }
     name
+}
+
+/// `text` split before its trailing ASCII digits.
+fn split_trailing_digits(text: &str) -> (&str, &str) {
+    let stem = text.trim_end_matches(|c: char| c.is_ascii_digit());
+    (stem, text.get(stem.len()..).unwrap_or(""))
 }
 
 /// The actions a call needed. `has_param` says whether `requestParameters` has a key;

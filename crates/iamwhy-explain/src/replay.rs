@@ -759,26 +759,26 @@ impl Tally {
     /// Counts one outcome.
     pub fn add(&mut self, o: Outcome) {
         let c = &mut self.report.coverage;
-        c.events += 1;
+        bump(&mut c.events);
         let e = match o {
             Outcome::NotAuthorized => {
-                c.not_authorized += 1;
+                bump(&mut c.not_authorized);
                 return;
             }
             Outcome::UnknownAction(call) => {
-                c.unknown_action += 1;
-                *self.unknown.entry(call).or_default() += 1;
+                bump(&mut c.unknown_action);
+                bump(self.unknown.entry(call).or_default());
                 return;
             }
             Outcome::Missing(reason) => {
-                c.mapped += 1;
-                c.missing_facts += 1;
-                *self.missing.entry(reason).or_default() += 1;
+                bump(&mut c.mapped);
+                bump(&mut c.missing_facts);
+                bump(self.missing.entry(reason).or_default());
                 return;
             }
             Outcome::UnknownPrincipal => {
-                c.mapped += 1;
-                c.principal_not_in_snapshot += 1;
+                bump(&mut c.mapped);
+                bump(&mut c.principal_not_in_snapshot);
                 return;
             }
             Outcome::Failed(e) => {
@@ -787,18 +787,20 @@ impl Tally {
             }
             Outcome::Evaluated(e) => e,
         };
-        c.mapped += 1;
-        c.evaluated += 1;
+        bump(&mut c.mapped);
+        bump(&mut c.evaluated);
         let allowed = e.decision == Decision::Allowed;
         match (e.recorded, allowed) {
-            (Recorded::OtherError, _) => self.report.other_errors += 1,
-            (Recorded::Allowed, true) | (Recorded::Denied, false) => self.report.agreements += 1,
+            (Recorded::OtherError, _) => bump(&mut self.report.other_errors),
+            (Recorded::Allowed, true) | (Recorded::Denied, false) => {
+                bump(&mut self.report.agreements)
+            }
             (recorded, _) => {
-                self.report.disagreement_count += 1;
+                bump(&mut self.report.disagreement_count);
                 if recorded == Recorded::Denied {
-                    self.report.aws_denied_we_allow += 1;
+                    bump(&mut self.report.aws_denied_we_allow);
                 } else {
-                    self.report.aws_allowed_we_deny += 1;
+                    bump(&mut self.report.aws_allowed_we_deny);
                 }
                 if self.report.disagreements.len() < LISTED
                     && let Some(l) = &e.listed
@@ -826,7 +828,7 @@ impl Tally {
                     resources: Vec::new(),
                     example: l.event.clone(),
                 });
-            g.calls += 1;
+            bump(&mut g.calls);
             if g.resources.len() < 5 && !g.resources.contains(&l.resource) {
                 g.resources.push(l.resource.clone());
             }
@@ -839,7 +841,8 @@ impl Tally {
             return Err(e);
         }
         let c = &mut self.report.coverage;
-        let needing = c.events - c.not_authorized;
+        // INVARIANT: every event counted as not authorized was counted as an event.
+        let needing = c.events.saturating_sub(c.not_authorized);
         c.mapping_coverage = if needing == 0 {
             1.0
         } else {
@@ -860,15 +863,21 @@ impl Tally {
     }
 }
 
+/// Counts one more (saturating: no input makes a count wrap).
+fn bump(count: &mut u64) {
+    *count = count.saturating_add(1);
+}
+
 /// The ten largest counts, largest first, and the rest summed as `other`.
 fn top(m: HashMap<String, u64>) -> Vec<(String, u64)> {
     let mut v: Vec<(String, u64)> = m.into_iter().collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     if v.len() > 10 {
-        let rest: u64 = v[10..].iter().map(|(_, n)| n).sum();
-        let kinds = v.len() - 10;
-        v.truncate(10);
-        v.push((format!("{kinds} other kind(s)"), rest));
+        let others = v.split_off(10);
+        let rest = others
+            .iter()
+            .fold(0u64, |sum, (_, n)| sum.saturating_add(*n));
+        v.push((format!("{} other kind(s)", others.len()), rest));
     }
     v
 }

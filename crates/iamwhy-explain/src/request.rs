@@ -574,13 +574,11 @@ fn fill_format(
     facts: &Facts<'_>,
     used: &mut Vec<String>,
 ) -> Option<String> {
-    let mut out = String::with_capacity(format.len() + 32);
+    let mut out = String::with_capacity(format.len().saturating_add(32));
     let mut rest = format;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let end = after.find('}')?;
-        let name = &after[..end];
+    while let Some((before, after)) = rest.split_once("${") {
+        out.push_str(before);
+        let (name, tail) = after.split_once('}')?;
         let value = match name {
             "Partition" => "aws".to_owned(),
             "Region" => facts.region.to_owned(),
@@ -595,7 +593,7 @@ fn fill_format(
             return None;
         }
         out.push_str(&value);
-        rest = &after[end + 1..];
+        rest = tail;
     }
     out.push_str(rest);
     Some(out)

@@ -5,6 +5,11 @@
 //! answered from the remembered decisions) and on the bundled story logs, with and without a
 //! candidate change.
 
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: an out-of-range index or an overflow is a failed test"
+)]
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 use std::path::{Path, PathBuf};

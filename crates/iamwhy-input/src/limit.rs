@@ -59,8 +59,11 @@ impl fmt::Display for Limit {
 pub(crate) fn human_size(bytes: u64) -> String {
     const GIB: u64 = 1024 * MIB;
     for (unit, name) in [(GIB, "GiB"), (MIB, "MiB"), (KIB, "KiB")] {
-        if bytes >= unit && bytes.is_multiple_of(unit) {
-            return format!("{} {name}", bytes / unit);
+        if bytes >= unit
+            && bytes.is_multiple_of(unit)
+            && let Some(n) = bytes.checked_div(unit)
+        {
+            return format!("{n} {name}");
         }
     }
     format!("{bytes} bytes")

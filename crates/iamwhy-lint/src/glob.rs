@@ -33,10 +33,10 @@ pub(crate) fn policy_glob(text: &str) -> Vec<Tok> {
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
         if rest.starts_with("${")
-            && let Some(end) = rest.find('}')
+            && let Some((_, tail)) = rest.split_once('}')
         {
             out.push(Tok::Many);
-            rest = rest.get(end + 1..).unwrap_or("");
+            rest = tail;
             continue;
         }
         out.push(match c {
@@ -58,35 +58,40 @@ pub(crate) fn format_glob(text: &str) -> Vec<Tok> {
     let ends_with_placeholder = text.ends_with('}');
     let mut out = Vec::with_capacity(text.len());
     let mut rest = text;
-    let mut at = 0;
     while let Some(c) = rest.chars().next() {
         if rest.starts_with("${")
-            && let Some(end) = rest.find('}')
+            && let Some((_, tail)) = rest.split_once('}')
         {
-            let path = Some(at) == last_placeholder && ends_with_placeholder && at > 0;
+            // `rest` is a suffix of `text`: it starts where the rest of `text` is as long.
+            let at = text.len().checked_sub(rest.len());
+            let path = at == last_placeholder && ends_with_placeholder && at != Some(0);
             out.extend(if path {
                 [Tok::One, Tok::Many]
             } else {
                 [Tok::OneInSegment, Tok::ManyInSegment]
             });
-            rest = rest.get(end + 1..).unwrap_or("");
-            at += end + 1;
+            rest = tail;
             continue;
         }
         out.push(Tok::Char(c));
         rest = rest.get(c.len_utf8()..).unwrap_or("");
-        at += c.len_utf8();
     }
     out
 }
 
 /// Whether some text matches both globs; `fold` compares characters ignoring ASCII case.
 pub(crate) fn intersects(a: &[Tok], b: &[Tok], fold: bool) -> bool {
-    let width = b.len() + 1;
-    let mut seen = vec![false; (a.len() + 1) * width];
+    // One cell per pair of positions (`0..=a.len()` × `0..=b.len()`). A table too large to
+    // index could not be allocated either.
+    let width = b.len().saturating_add(1);
+    let Some(cells) = a.len().checked_add(1).and_then(|n| n.checked_mul(width)) else {
+        return false;
+    };
+    let mut seen = vec![false; cells];
     let mut stack = vec![(0usize, 0usize)];
     while let Some((i, j)) = stack.pop() {
-        let Some(slot) = seen.get_mut(i * width + j) else {
+        let cell = i.checked_mul(width).and_then(|row| row.checked_add(j));
+        let Some(slot) = cell.and_then(|cell| seen.get_mut(cell)) else {
             continue;
         };
         if *slot {
@@ -99,10 +104,10 @@ pub(crate) fn intersects(a: &[Tok], b: &[Tok], fold: bool) -> bool {
         }
         // A `*` may match nothing.
         if ta.is_some_and(Tok::is_many) {
-            stack.push((i + 1, j));
+            stack.push((i.saturating_add(1), j));
         }
         if tb.is_some_and(Tok::is_many) {
-            stack.push((i, j + 1));
+            stack.push((i, j.saturating_add(1)));
         }
         // Or both consume one character they can agree on.
         if let (Some(x), Some(y)) = (ta, tb) {
@@ -112,8 +117,8 @@ pub(crate) fn intersects(a: &[Tok], b: &[Tok], fold: bool) -> bool {
                 _ => true,
             };
             let (ni, nj) = (
-                if x.is_many() { i } else { i + 1 },
-                if y.is_many() { j } else { j + 1 },
+                if x.is_many() { i } else { i.saturating_add(1) },
+                if y.is_many() { j } else { j.saturating_add(1) },
             );
             if agree && (ni, nj) != (i, j) {
                 stack.push((ni, nj));

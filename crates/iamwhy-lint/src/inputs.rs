@@ -202,7 +202,7 @@ fn scenario(map: &mut SourceMap, source: SourceId, value: &JsonValue<'_>) -> Vec
         let JsonValue::Object(o) = item else { continue };
         let name = match json::member(&o.properties, "name") {
             Some(JsonValue::StringLit(s)) => format!("scenario `{}`", s.value),
-            _ => format!("scenario {}", n + 1),
+            _ => format!("scenario {}", n.saturating_add(1)),
         };
         let resource_type = resource_policy_type(json::member(&o.properties, "resource"));
         for (key, policy_type, shape) in SCENARIO_POLICY_KEYS {

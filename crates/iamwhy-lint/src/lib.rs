@@ -27,6 +27,11 @@
 //! assert_eq!(finding.level, Level::SecurityWarning);
 //! ```
 
+#![cfg_attr(
+    test,
+    allow(clippy::arithmetic_side_effects, reason = "tests may overflow loudly")
+)]
+
 mod checks;
 mod config;
 mod glob;

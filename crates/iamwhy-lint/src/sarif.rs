@@ -60,9 +60,11 @@ fn rule(r: &Rule) -> Value {
         }],
         "level": r.level.as_str(),
     });
-    if r.level == Level::SecurityWarning {
+    if r.level == Level::SecurityWarning
+        && let Some(properties) = properties.as_object_mut()
+    {
         // GitHub ranks security alerts by this score (7.0 and above is "high").
-        properties["security-severity"] = json!("7.5");
+        properties.insert("security-severity".to_owned(), json!("7.5"));
     }
     json!({
         "id": r.code,
@@ -84,26 +86,33 @@ fn result(map: &SourceMap, path: &str, policy: Option<&str>, f: &Finding) -> Val
     if let Some(span) = f.span {
         let start = map.location(span);
         let (end_line, end_column) = map.line_column(start.root.source, start.root.end);
-        physical["region"] = json!({
+        let region = json!({
             "startLine": start.line,
             "startColumn": start.column,
             "endLine": end_line,
             "endColumn": end_column.max(if end_line == start.line { start.column } else { 1 }),
         });
+        if let Some(physical) = physical.as_object_mut() {
+            physical.insert("region".to_owned(), region);
+        }
     }
-    let index = RULES.iter().position(|r| r.code == f.code);
+    let mut properties = json!({"iamwhyLevel": f.level.as_str()});
+    if let Some(p) = policy
+        && let Some(properties) = properties.as_object_mut()
+    {
+        properties.insert("policy".to_owned(), json!(p));
+    }
     let mut result = json!({
         "ruleId": f.code,
         "level": level(f.level),
         "message": {"text": text},
         "locations": [{"physicalLocation": physical}],
-        "properties": {"iamwhyLevel": f.level.as_str()},
+        "properties": properties,
     });
-    if let Some(i) = index {
-        result["ruleIndex"] = json!(i);
-    }
-    if let Some(p) = policy {
-        result["properties"]["policy"] = json!(p);
+    if let Some(i) = RULES.iter().position(|r| r.code == f.code)
+        && let Some(result) = result.as_object_mut()
+    {
+        result.insert("ruleIndex".to_owned(), json!(i));
     }
     result
 }

@@ -3,6 +3,11 @@
 //! a gap of the catalog. The counts of findings per code are printed (`--nocapture`) for
 //! docs/lint.md.
 
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: an out-of-range index or an overflow is a failed test"
+)]
 #![allow(clippy::unwrap_used, clippy::print_stdout, reason = "tests")]
 
 use std::collections::BTreeMap;

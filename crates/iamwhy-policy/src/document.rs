@@ -279,13 +279,13 @@ pub fn add_use(out: &mut BTreeMap<String, KeyUse>, key: String, read: KeyUse) {
 /// Adds the lower-cased key of every `${key}` or `${key, 'default'}` in `text`.
 fn variable_names(text: &str, out: &mut BTreeMap<String, KeyUse>) {
     let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        rest = &rest[start + 2..];
-        let Some(end) = rest.find('}') else { return };
-        let inner = &rest[..end];
+    while let Some((_, after)) = rest.split_once("${") {
+        let Some((inner, tail)) = after.split_once('}') else {
+            return;
+        };
         let key = inner.split_once(',').map_or(inner, |(k, _)| k).trim();
         add_use(out, normalize_key(key), KeyUse::Value);
-        rest = &rest[end + 1..];
+        rest = tail;
     }
 }
 

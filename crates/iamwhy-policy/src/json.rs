@@ -20,23 +20,25 @@ pub use jsonc_parser::ast::Value as JsonValue;
 pub fn packed_length(text: &str) -> usize {
     let mut in_string = false;
     let mut escaped = false;
-    let mut n = 0;
-    for c in text.chars() {
-        if in_string {
-            n += 1;
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
+    text.chars()
+        .filter(|&c| {
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == '"' {
+                    in_string = false;
+                }
+                true
+            } else if c.is_whitespace() {
+                false
+            } else {
+                in_string = c == '"';
+                true
             }
-        } else if !c.is_whitespace() {
-            n += 1;
-            in_string = c == '"';
-        }
-    }
-    n
+        })
+        .count()
 }
 
 /// Parses strict JSON. The text must hold exactly one value.
@@ -195,15 +197,16 @@ pub fn duplicate_keys(source: SourceId, props: &[ObjectProp<'_>]) -> Vec<Diagnos
 pub fn decode_string_literal(text: &str, start: usize, end: usize) -> Option<(String, Vec<u32>)> {
     let raw = text.get(start..end)?;
     let body = raw.strip_prefix('"')?.strip_suffix('"')?;
-    let base = start + 1;
-    let bytes = body.as_bytes();
+    // Offsets are capped at `u32::MAX`, like every `Span`; indices into `body` are bounded by
+    // its length, so the additions below saturate only in theory.
+    let base = start.saturating_add(1);
     let mut out = String::with_capacity(body.len());
-    let mut offsets: Vec<u32> = Vec::with_capacity(body.len() + 1);
-    let at = |i: usize| u32::try_from(base + i).unwrap_or(u32::MAX);
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes.get(i) == Some(&b'\\') {
-            let esc = *bytes.get(i + 1)?;
+    let mut offsets: Vec<u32> = Vec::with_capacity(body.len().saturating_add(1));
+    let at = |i: usize| u32::try_from(base.saturating_add(i)).unwrap_or(u32::MAX);
+    let mut i = 0usize;
+    while let Some(rest) = body.get(i..).filter(|rest| !rest.is_empty()) {
+        if let Some(escape) = rest.strip_prefix('\\') {
+            let esc = *escape.as_bytes().first()?;
             let (ch, len) = match esc {
                 b'"' => ('"', 2),
                 b'\\' => ('\\', 2),
@@ -214,16 +217,16 @@ pub fn decode_string_literal(text: &str, start: usize, end: usize) -> Option<(St
                 b'r' => ('\r', 2),
                 b't' => ('\t', 2),
                 b'u' => {
-                    let hi = hex4(body.get(i + 2..i + 6)?)?;
+                    let hi = hex4(rest.get(2..6)?)?;
                     if (0xD800..0xDC00).contains(&hi) {
-                        let lo = body
-                            .get(i + 6..i + 8)
+                        let lo = rest
+                            .get(6..8)
                             .filter(|s| *s == "\\u")
-                            .and_then(|_| hex4(body.get(i + 8..i + 12)?));
+                            .and_then(|_| hex4(rest.get(8..12)?));
                         match lo {
                             Some(lo) if (0xDC00..0xE000).contains(&lo) => {
-                                let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                                (char::from_u32(c)?, 12)
+                                let pair = [u16::try_from(hi).ok()?, u16::try_from(lo).ok()?];
+                                (char::decode_utf16(pair).next()?.ok()?, 12)
                             }
                             _ => ('\u{FFFD}', 6),
                         }
@@ -238,17 +241,16 @@ pub fn decode_string_literal(text: &str, start: usize, end: usize) -> Option<(St
                 offsets.push(at(i));
             }
             out.push(ch);
-            i += len;
+            i = i.saturating_add(len);
         } else {
-            let ch = body.get(i..)?.chars().next()?;
-            for k in 0..ch.len_utf8() {
-                offsets.push(at(i + k));
-            }
+            let ch = rest.chars().next()?;
+            let len = ch.len_utf8();
+            offsets.extend((i..i.saturating_add(len)).map(at));
             out.push(ch);
-            i += ch.len_utf8();
+            i = i.saturating_add(len);
         }
     }
-    offsets.push(at(bytes.len()));
+    offsets.push(at(body.len()));
     Some((out, offsets))
 }
 
@@ -265,20 +267,21 @@ fn hex4(s: &str) -> Option<u32> {
 pub fn decode_percent(text: &str, offsets: &[u32]) -> Option<(String, Vec<u32>)> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
-    let mut map = Vec::with_capacity(bytes.len() + 1);
+    let mut map = Vec::with_capacity(bytes.len().saturating_add(1));
     let origin = |i: usize| offsets.get(i).copied().unwrap_or(0);
-    let mut i = 0;
+    // `i` never passes `bytes.len()` by more than 2, so the additions cannot saturate.
+    let mut i = 0usize;
     while let Some(&b) = bytes.get(i) {
         if b == b'%' {
-            let hex = text.get(i + 1..i + 3)?;
+            let hex = text.get(i..)?.get(1..3)?;
             let v = u8::from_str_radix(hex, 16).ok()?;
             out.push(v);
             map.push(origin(i));
-            i += 3;
+            i = i.saturating_add(3);
         } else {
             out.push(b);
             map.push(origin(i));
-            i += 1;
+            i = i.saturating_add(1);
         }
     }
     map.push(origin(bytes.len()));
@@ -326,6 +329,18 @@ mod tests {
         assert_eq!(offsets.len(), s.len() + 1);
         assert_eq!(offsets[1] as usize, text.find("\\\"").unwrap());
         assert_eq!(*offsets.last().unwrap() as usize, end - 1);
+    }
+
+    #[test]
+    fn lone_surrogates_decode_to_replacement_characters() {
+        let text = r#""\ud83dx\ud83d\u0041\ude00""#;
+        let (s, offsets) = decode_string_literal(text, 0, text.len()).unwrap();
+        assert_eq!(s, "\u{FFFD}x\u{FFFD}A\u{FFFD}");
+        assert_eq!(offsets.len(), s.len() + 1);
+        assert_eq!(*offsets.last().unwrap() as usize, text.len() - 1);
+        for bad in [r#""\u12""#, r#""\""#, r#""\q""#] {
+            assert!(decode_string_literal(bad, 0, bad.len()).is_none(), "{bad}");
+        }
     }
 
     #[test]

@@ -31,6 +31,11 @@
 //! );
 //! ```
 
+#![cfg_attr(
+    test,
+    allow(clippy::arithmetic_side_effects, reason = "tests may overflow loudly")
+)]
+
 mod arn_pattern;
 mod condition;
 mod document;

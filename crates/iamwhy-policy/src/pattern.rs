@@ -227,10 +227,11 @@ impl Pattern {
                     .is_some_and(|head| text_eq(head, p, fold)));
             }
             Shape::Suffix(p) => {
-                return hit(text.len() >= p.len()
-                    && text
-                        .get(text.len() - p.len()..)
-                        .is_some_and(|tail| text_eq(tail, p, fold)));
+                return hit(text
+                    .len()
+                    .checked_sub(p.len())
+                    .and_then(|start| text.get(start..))
+                    .is_some_and(|tail| text_eq(tail, p, fold)));
             }
             Shape::General => {}
         }
@@ -279,7 +280,7 @@ impl Pattern {
 fn parse_variable(text: &str) -> Option<(Piece, usize)> {
     let close = text.find('}')?;
     let inner = text.get(2..close)?;
-    let consumed = close + 1;
+    let consumed = close.saturating_add(1);
     match inner {
         "*" | "?" | "$" => return Some((Piece::Literal(inner.into()), consumed)),
         _ => {}
@@ -369,7 +370,7 @@ impl<'a> Atoms<'a, '_> {
                     return Some((
                         Atom::AnyRun,
                         Pos {
-                            piece: pos.piece + 1,
+                            piece: pos.piece.saturating_add(1),
                             offset: 0,
                         },
                     ));
@@ -378,7 +379,7 @@ impl<'a> Atoms<'a, '_> {
                     return Some((
                         Atom::AnyChar,
                         Pos {
-                            piece: pos.piece + 1,
+                            piece: pos.piece.saturating_add(1),
                             offset: 0,
                         },
                     ));
@@ -387,10 +388,10 @@ impl<'a> Atoms<'a, '_> {
                     let s = self.literal_at(pos.piece).unwrap_or("");
                     match s.get(pos.offset..).and_then(|r| r.chars().next()) {
                         Some(c) => {
-                            let end = pos.offset + c.len_utf8();
+                            let end = pos.offset.saturating_add(c.len_utf8());
                             let next = if end >= s.len() {
                                 Pos {
-                                    piece: pos.piece + 1,
+                                    piece: pos.piece.saturating_add(1),
                                     offset: 0,
                                 }
                             } else {
@@ -403,7 +404,7 @@ impl<'a> Atoms<'a, '_> {
                         }
                         None => {
                             pos = Pos {
-                                piece: pos.piece + 1,
+                                piece: pos.piece.saturating_add(1),
                                 offset: 0,
                             };
                         }
@@ -434,12 +435,12 @@ fn glob_match(atoms: &Atoms<'_, '_>, text: &str, fold: CaseFold) -> bool {
             }
             (Some((Atom::AnyChar, after)), Some(c)) => {
                 p = *after;
-                t += c.len_utf8();
+                t = t.saturating_add(c.len_utf8());
                 true
             }
             (Some((Atom::Char(pc), after)), Some(c)) if char_eq(*pc, c, fold) => {
                 p = *after;
-                t += c.len_utf8();
+                t = t.saturating_add(c.len_utf8());
                 true
             }
             (None, None) => return true,
@@ -454,7 +455,7 @@ fn glob_match(atoms: &Atoms<'_, '_>, text: &str, fold: CaseFold) -> bool {
                 let Some(c) = text.get(star_t..).and_then(|r| r.chars().next()) else {
                     return false;
                 };
-                let resume = star_t + c.len_utf8();
+                let resume = star_t.saturating_add(c.len_utf8());
                 star = Some((after_star, resume));
                 p = after_star;
                 t = resume;

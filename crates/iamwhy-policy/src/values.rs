@@ -133,12 +133,18 @@ fn mask(addr: IpAddr, prefix: u8) -> IpAddr {
     match addr {
         IpAddr::V4(a) => {
             let bits = u32::from(a);
-            let m = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+            let m = 32u32
+                .checked_sub(u32::from(prefix))
+                .and_then(|shift| u32::MAX.checked_shl(shift))
+                .unwrap_or(0);
             IpAddr::V4((bits & m).into())
         }
         IpAddr::V6(a) => {
             let bits = u128::from(a);
-            let m = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+            let m = 128u32
+                .checked_sub(u32::from(prefix))
+                .and_then(|shift| u128::MAX.checked_shl(shift))
+                .unwrap_or(0);
             IpAddr::V6((bits & m).into())
         }
     }

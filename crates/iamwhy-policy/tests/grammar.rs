@@ -12,6 +12,11 @@
 //! Tests marked `#[ignore = "parser bug: …"]` state what the spec (or the house style for
 //! messages) asks for and the parser does not do yet.
 
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: an out-of-range index or an overflow is a failed test"
+)]
 #![expect(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,6 +1,11 @@
 //! Loading a large synthetic snapshot (2,000 roles, 500 users, 3,000 customer managed
 //! policies with two versions each, 50 groups: the size of a big real account) and gathering
 //! the policies of one request on it.
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "benchmark set-up over fixed fixtures: a panic is a failed run"
+)]
 #![allow(clippy::unwrap_used, clippy::print_stderr, reason = "benchmark setup")]
 
 use std::hint::black_box;

@@ -685,7 +685,7 @@ impl Snapshot {
         account: Option<&str>,
     ) -> Option<String> {
         let alias_name = if let Some(i) = text.find(":alias/") {
-            Some(text.get(i + 1..)?)
+            Some(text.get(i..)?.strip_prefix(':')?)
         } else if text.starts_with("alias/") {
             Some(text)
         } else {

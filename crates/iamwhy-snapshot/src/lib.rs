@@ -24,6 +24,11 @@
 //! assert_eq!(set.identity.len(), 1);
 //! ```
 
+#![cfg_attr(
+    test,
+    allow(clippy::arithmetic_side_effects, reason = "tests may overflow loudly")
+)]
+
 mod gather;
 mod load;
 mod model;

@@ -205,7 +205,7 @@ impl File<'_> {
             .filter(|s| *s <= self.text.len())
             .unwrap_or(0);
         let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        (to_u32(start), to_u32(start + part.len()))
+        (to_u32(start), to_u32(start.saturating_add(part.len())))
     }
 
     /// Deserializes `raw` (a part of this file) as `T`; a serde error becomes a diagnostic
@@ -216,7 +216,7 @@ impl File<'_> {
 
     fn serde_error(&self, part: &str, e: &serde_json::Error) -> Diagnostic {
         let (base, _) = self.range(part);
-        let offset = base as usize + offset_of(part, e.line(), e.column());
+        let offset = (base as usize).saturating_add(offset_of(part, e.line(), e.column()));
         let what = match e.classify() {
             serde_json::error::Category::Io | serde_json::error::Category::Syntax => "invalid JSON",
             serde_json::error::Category::Eof => "truncated JSON",
@@ -236,12 +236,14 @@ impl File<'_> {
 
 /// The byte offset of serde's 1-based `line` and `column`.
 fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let mut offset = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            return (offset + column.saturating_sub(1)).min(text.len());
+    let mut offset: usize = 0;
+    for (l, n) in text.split_inclusive('\n').zip(1..) {
+        if n == line {
+            return offset
+                .saturating_add(column.saturating_sub(1))
+                .min(text.len());
         }
-        offset += l.len();
+        offset = offset.saturating_add(l.len());
     }
     text.len()
 }
@@ -288,7 +290,9 @@ impl<'m> Loader<'m> {
             rel,
         };
         match self.recognise(&file) {
-            Ok(()) => self.snapshot.files_loaded += 1,
+            Ok(()) => {
+                self.snapshot.files_loaded = self.snapshot.files_loaded.saturating_add(1);
+            }
             Err(d) => self.snapshot.warnings.push(d),
         }
     }

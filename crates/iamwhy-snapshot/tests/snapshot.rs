@@ -2,6 +2,11 @@
 //! as the API returns them, two pages of `get-account-authorization-details`, a member
 //! account two OU levels below the root) and gathering the policies of a request as AWS
 //! does (spec §4.1).
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: an out-of-range index or an overflow is a failed test"
+)]
 #![allow(clippy::unwrap_used, clippy::panic, reason = "tests")]
 
 use std::path::Path;

@@ -1,7 +1,11 @@
 //! Throughput of the CloudTrail scan: the splitter and pre-filter on plain JSON in memory,
 //! a full `trail denied`-style scan of gzip files on disk, and the message parser.
 //! `bench/trail.sh` compares the whole command with jq and DuckDB.
-
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "benchmark set-up over fixed fixtures: a panic is a failed run"
+)]
 #![allow(
     missing_docs,
     reason = "criterion's macros generate undocumented items"

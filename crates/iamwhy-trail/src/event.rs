@@ -161,12 +161,12 @@ impl EventResource {
 /// and the rest is never printed.
 pub fn mask_access_key(key: &str) -> String {
     let chars: Vec<char> = key.chars().collect();
-    if chars.len() <= 8 {
-        return "…".repeat(usize::from(!chars.is_empty()));
+    match (chars.first_chunk::<4>(), chars.last_chunk::<4>()) {
+        (Some(head), Some(tail)) if chars.len() > 8 => {
+            format!("{}…{}", String::from_iter(head), String::from_iter(tail))
+        }
+        _ => "…".repeat(usize::from(!chars.is_empty())),
     }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}…{tail}")
 }
 
 fn serialize_masked<S: serde::Serializer>(key: &Option<String>, s: S) -> Result<S::Ok, S::Error> {

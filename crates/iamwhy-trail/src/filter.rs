@@ -228,7 +228,10 @@ pub const TIME_RANGE: &str = "from 0000-01-01T00:00:00Z to 9999-12-31T23:59:59Z"
 pub fn parse_time(text: &str, now: Instant) -> Result<Instant, String> {
     let out_of_range = || format!("`{text}` is out of range: times go {TIME_RANGE}");
     let time = match parse_duration(text) {
-        Ok(d) => now.checked_add_secs(-d).ok_or_else(out_of_range)?,
+        Ok(d) => d
+            .checked_neg()
+            .and_then(|back| now.checked_add_secs(back))
+            .ok_or_else(out_of_range)?,
         Err(DurationError::OutOfRange) => {
             return Err(format!(
                 "`{text}` is out of range: durations go {DURATION_RANGE}"

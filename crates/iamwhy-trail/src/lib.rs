@@ -24,6 +24,11 @@
 //! assert_eq!(m.deny_kind, DenyKind::Implicit);
 //! ```
 
+#![cfg_attr(
+    test,
+    allow(clippy::arithmetic_side_effects, reason = "tests may overflow loudly")
+)]
+
 pub mod codes;
 pub mod console_csv;
 pub mod event;

@@ -152,12 +152,12 @@ pub fn parse_message(text: &str) -> DenialMessage {
     if let Some(tail) = rest.strip_prefix(EC2_PREFIX) {
         rest = tail.trim_start();
     }
-    if let Some(at) = rest.find(ENCODED) {
-        let blob = rest[at + ENCODED.len()..].trim();
+    if let Some((before, blob)) = rest.split_once(ENCODED) {
+        let blob = blob.trim();
         if !blob.is_empty() {
             encoded = Some(blob.to_owned());
         }
-        rest = rest[..at].trim_end();
+        rest = before.trim_end();
         rest = rest.strip_suffix('.').unwrap_or(rest);
     }
     let mut m = if let Some(body) = rest.strip_prefix("User: ") {
@@ -178,12 +178,10 @@ pub fn parse_message(text: &str) -> DenialMessage {
 /// `An error occurred (CODE) when calling the OP operation: ` → (CODE, OP, rest).
 fn strip_sdk_prefix(text: &str) -> Option<(&str, &str, &str)> {
     let after = text.strip_prefix(SDK_PREFIX)?;
-    let close = after.find(')')?;
-    let code = &after[..close];
-    let after = after[close..].strip_prefix(") when calling the ")?;
-    let end = after.find(" operation")?;
-    let op = &after[..end];
-    let tail = after[end + " operation".len()..].trim_start_matches(':');
+    let (code, after) = after.split_once(')')?;
+    let after = after.strip_prefix(" when calling the ")?;
+    let (op, tail) = after.split_once(" operation")?;
+    let tail = tail.trim_start_matches(':');
     Some((code, op, tail.trim_start()))
 }
 
@@ -204,9 +202,8 @@ fn is_plain_access_denied(text: &str) -> bool {
 
 /// `P is not authorized to perform: A[ on resource: R][ context]`.
 fn parse_standard(body: &str) -> Option<DenialMessage> {
-    let at = body.find(NOT_AUTHORIZED)?;
-    let principal = body[..at].trim();
-    let after = &body[at + NOT_AUTHORIZED.len()..];
+    let (principal, after) = body.split_once(NOT_AUTHORIZED)?;
+    let principal = principal.trim();
     let action_end = after.find(' ').unwrap_or(after.len());
     let action = after[..action_end].trim_end_matches(['.', ',']);
     let mut rest = after[action_end..].trim_end();
@@ -246,12 +243,12 @@ fn parse_standard(body: &str) -> Option<DenialMessage> {
 fn read_context(context: &str, m: &mut DenialMessage) {
     if let Some(tail) = context.strip_prefix(EXPLICIT) {
         m.deny_kind = DenyKind::Explicit;
-        let (phrase, arn) = match tail.find(": arn:") {
-            Some(at) => (&tail[..at], Some(tail[at + 2..].trim())),
+        let (phrase, arn) = match tail.find(": arn:").and_then(|at| tail.split_at_checked(at)) {
+            Some((phrase, arn)) => (phrase, arn.strip_prefix(": ").map(str::trim)),
             None => (tail, None),
         };
-        let (own, via) = match phrase.find(TRANSITIVELY) {
-            Some(at) => (&phrase[..at], Some(&phrase[at + TRANSITIVELY.len()..])),
+        let (own, via) = match phrase.split_once(TRANSITIVELY) {
+            Some((own, via)) => (own, Some(via)),
             None => (phrase, None),
         };
         set_type(strip_article(own), m);

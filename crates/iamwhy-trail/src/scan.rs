@@ -110,17 +110,18 @@ pub struct Stats {
 
 impl Stats {
     fn add(&mut self, o: Stats) {
-        self.files += o.files;
-        self.files_skipped += o.files_skipped;
-        self.digest_files += o.digest_files;
-        self.insights += o.insights;
-        self.other_files += o.other_files;
-        self.csv_files += o.csv_files;
-        self.bytes += o.bytes;
-        self.events += o.events;
-        self.parsed += o.parsed;
-        self.malformed += o.malformed;
-        self.duplicates += o.duplicates;
+        let sum = |a: &mut u64, b: u64| *a = a.saturating_add(b);
+        sum(&mut self.files, o.files);
+        sum(&mut self.files_skipped, o.files_skipped);
+        sum(&mut self.digest_files, o.digest_files);
+        sum(&mut self.insights, o.insights);
+        sum(&mut self.other_files, o.other_files);
+        sum(&mut self.csv_files, o.csv_files);
+        sum(&mut self.bytes, o.bytes);
+        sum(&mut self.events, o.events);
+        sum(&mut self.parsed, o.parsed);
+        sum(&mut self.malformed, o.malformed);
+        sum(&mut self.duplicates, o.duplicates);
         self.problems.extend(o.problems);
     }
 
@@ -145,6 +146,12 @@ pub struct Scan {
     pub threads: usize,
     /// Compressed bytes read so far, for a progress bar.
     pub progress: Arc<AtomicU64>,
+}
+
+/// Counts one more of something the scan saw. Counts saturate rather than wrap, though no
+/// input is large enough to reach `u64::MAX`.
+fn bump(counter: &mut u64) {
+    *counter = counter.saturating_add(1);
 }
 
 /// Byte patterns compiled once per scan.
@@ -179,23 +186,24 @@ impl Patterns {
     /// Whether some `"errorCode"` of the record has a denial code as its value.
     fn may_be_denial(&self, record: &[u8]) -> bool {
         self.error_code.find_iter(record).any(|at| {
-            let rest = &record[at + b"\"errorCode\"".len()..];
-            let rest = trim_start(rest);
-            let Some(rest) = rest.strip_prefix(b":") else {
+            let Some(rest) = record
+                .get(at..)
+                .and_then(|r| r.strip_prefix(b"\"errorCode\""))
+            else {
                 return false;
             };
-            let Some(rest) = trim_start(rest).strip_prefix(b"\"") else {
+            let Some(rest) = rest.trim_ascii_start().strip_prefix(b":") else {
                 return false;
             };
-            let end = memchr::memchr(b'"', rest).unwrap_or(rest.len());
-            std::str::from_utf8(&rest[..end]).is_ok_and(is_denial_code)
+            let Some(rest) = rest.trim_ascii_start().strip_prefix(b"\"") else {
+                return false;
+            };
+            let value = memchr::memchr(b'"', rest)
+                .and_then(|end| rest.get(..end))
+                .unwrap_or(rest);
+            std::str::from_utf8(value).is_ok_and(is_denial_code)
         })
     }
-}
-
-fn trim_start(b: &[u8]) -> &[u8] {
-    let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
-    &b[n..]
 }
 
 /// Selected values with their `eventID`s, in file order.
@@ -260,7 +268,7 @@ impl<T, F: Fn(Event, &Origin) -> Option<T>> FileScan<'_, T, F> {
 
     fn problem(&mut self, at: Option<(u64, u64, u64)>, message: String) {
         match self.out.stats.problems.last_mut() {
-            Some(p) => p.more += 1,
+            Some(p) => bump(&mut p.more),
             None => self.out.stats.problems.push(Problem {
                 file: self.file.to_string(),
                 at,
@@ -307,7 +315,7 @@ impl<T, F: Fn(Event, &Origin) -> Option<T>> FileScan<'_, T, F> {
                 };
                 match problem {
                     Some(message) => {
-                        self.out.stats.malformed += 1;
+                        bump(&mut self.out.stats.malformed);
                         let at = origin.at();
                         self.problem(at, message);
                     }
@@ -317,12 +325,12 @@ impl<T, F: Fn(Event, &Origin) -> Option<T>> FileScan<'_, T, F> {
             Ok(Entry {
                 cloudtrail_event: None,
             }) => {
-                self.out.stats.malformed += 1;
+                bump(&mut self.out.stats.malformed);
                 let at = origin.at();
                 self.problem(at, "a lookup-events entry without `CloudTrailEvent`".into());
             }
             Err(e) => {
-                self.out.stats.malformed += 1;
+                bump(&mut self.out.stats.malformed);
                 let at = origin.at();
                 self.problem(at, format!("a lookup-events entry is not valid JSON: {e}"));
             }
@@ -336,33 +344,33 @@ impl<T, F: Fn(Event, &Origin) -> Option<T>> FileScan<'_, T, F> {
             if self.patterns.event_time.find(record).is_some()
                 || self.patterns.logstash_time.find(record).is_some()
             {
-                self.out.stats.events += 1;
+                bump(&mut self.out.stats.events);
             } else if self.patterns.digest.find(record).is_some() {
-                self.out.stats.digest_files += 1;
+                bump(&mut self.out.stats.digest_files);
             } else {
-                self.out.stats.malformed += 1;
+                bump(&mut self.out.stats.malformed);
                 self.problem(at, "a record without `eventTime` skipped".into());
             }
             return;
         }
-        self.out.stats.parsed += 1;
+        bump(&mut self.out.stats.parsed);
         match Event::from_json(record) {
             Ok(event) => {
                 if event.event_type.as_deref() == Some("AwsCloudTrailInsight") {
-                    self.out.stats.insights += 1;
+                    bump(&mut self.out.stats.insights);
                     return;
                 }
-                self.out.stats.events += 1;
+                bump(&mut self.out.stats.events);
                 let id = event.event_id.as_deref().map(id_hash);
                 if let Some(t) = (self.select)(event, &origin) {
                     self.keep(id, t);
                 }
             }
             Err(_) if self.patterns.digest.find(record).is_some() => {
-                self.out.stats.digest_files += 1;
+                bump(&mut self.out.stats.digest_files);
             }
             Err(message) => {
-                self.out.stats.malformed += 1;
+                bump(&mut self.out.stats.malformed);
                 self.problem(at, format!("record skipped: {message}"));
             }
         }
@@ -401,7 +409,7 @@ where
     let opened = match open(input, &scan.progress, buffers) {
         Ok(o) => o,
         Err(e) => {
-            fs.out.stats.files_skipped += 1;
+            bump(&mut fs.out.stats.files_skipped);
             fs.problem(None, format!("cannot read: {e}"));
             return fs.out;
         }
@@ -415,34 +423,34 @@ where
     };
     match opened.format {
         Format::Unknown => {
-            fs.out.stats.files_skipped += 1;
+            bump(&mut fs.out.stats.files_skipped);
             fs.problem(
                 None,
                 "not a CloudTrail log: expected JSON (records, `{\"Records\": [...]}`, lookup-events output) or the console's CSV download".into(),
             );
         }
         Format::ConsoleCsv => {
-            fs.out.stats.files += 1;
-            fs.out.stats.csv_files += 1;
+            bump(&mut fs.out.stats.files);
+            bump(&mut fs.out.stats.csv_files);
             let mut reader = std::io::Read::chain(std::io::Cursor::new(opened.prefix), opened.rest);
             let bytes = console_csv::read(&mut reader, &file, &mut |e, origin| match e {
                 Ok(event) => {
-                    fs.out.stats.events += 1;
-                    fs.out.stats.parsed += 1;
+                    bump(&mut fs.out.stats.events);
+                    bump(&mut fs.out.stats.parsed);
                     let id = event.event_id.as_deref().map(id_hash);
                     if let Some(t) = (fs.select)(event, &origin) {
                         fs.keep(id, t);
                     }
                 }
                 Err(message) => {
-                    fs.out.stats.malformed += 1;
+                    bump(&mut fs.out.stats.malformed);
                     fs.problem(origin.at(), message);
                 }
             });
-            fs.out.stats.bytes += bytes;
+            fs.out.stats.bytes = fs.out.stats.bytes.saturating_add(bytes);
         }
         Format::Json => {
-            fs.out.stats.files += 1;
+            bump(&mut fs.out.stats.files);
             let mut splitter = Splitter::new(opened.prefix, opened.rest);
             while let Some(item) = splitter.next_item() {
                 match item {
@@ -475,13 +483,13 @@ where
                         column,
                         message,
                     } => {
-                        fs.out.stats.malformed += 1;
+                        bump(&mut fs.out.stats.malformed);
                         fs.problem(Some((line, column, offset)), message);
                     }
                 }
                 progress.advance(splitter.consumed());
             }
-            fs.out.stats.bytes += splitter.consumed();
+            fs.out.stats.bytes = fs.out.stats.bytes.saturating_add(splitter.consumed());
             buffers.give_back(splitter.into_buffer());
         }
     }
@@ -513,23 +521,28 @@ impl FileProgress<'_> {
             return;
         }
         self.next = consumed.saturating_add(PROGRESS_STEP);
-        let done = u128::from(self.pending) * u128::from(consumed.min(self.of))
-            / u128::from(self.of.max(1));
-        let done = u64::try_from(done)
+        // `pending × min(consumed, of) / of`: the product of two `u64`s fits in a `u128`, and
+        // the quotient is at most `pending`.
+        let done = u128::from(self.pending)
+            .checked_mul(u128::from(consumed.min(self.of)))
+            .and_then(|product| product.checked_div(u128::from(self.of.max(1))))
+            .and_then(|done| u64::try_from(done).ok())
             .unwrap_or(self.pending)
             .min(self.pending);
-        if done > self.counted {
-            self.counter
-                .fetch_add(done - self.counted, Ordering::Relaxed);
+        if let Some(step) = done.checked_sub(self.counted).filter(|step| *step > 0) {
+            self.counter.fetch_add(step, Ordering::Relaxed);
             self.counted = done;
         }
     }
 
     /// The file is done: count what is left.
     fn finish(self) {
-        if self.pending > self.counted {
-            self.counter
-                .fetch_add(self.pending - self.counted, Ordering::Relaxed);
+        if let Some(rest) = self
+            .pending
+            .checked_sub(self.counted)
+            .filter(|rest| *rest > 0)
+        {
+            self.counter.fetch_add(rest, Ordering::Relaxed);
         }
     }
 }
@@ -590,7 +603,7 @@ where
             if let Some(id) = id
                 && !seen.insert(id)
             {
-                *duplicates += 1;
+                bump(duplicates);
                 continue;
             }
             emit(t);
@@ -607,7 +620,7 @@ where
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(input) = files.get(i) else { break };
                     let mut emitted = head.emitted.lock().unwrap_or_else(PoisonError::into_inner);
-                    while i >= *emitted + WINDOW {
+                    while i >= emitted.saturating_add(WINDOW) {
                         emitted = head
                             .moved
                             .wait(emitted)
@@ -647,7 +660,7 @@ where
                 let Some(done) = p.done.take() else { break };
                 stats.add(done);
                 waiting.remove(&next_out);
-                next_out += 1;
+                next_out = next_out.saturating_add(1);
                 *head.emitted.lock().unwrap_or_else(PoisonError::into_inner) = next_out;
                 head.moved.notify_all();
             }

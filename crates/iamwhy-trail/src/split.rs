@@ -65,8 +65,9 @@ pub const CHUNK: usize = 256 * 1024;
 /// records stay far below it.
 pub const MAX_RECORD: usize = 64 * 1024 * 1024;
 
-/// The block size of the fast path.
+/// The block size of the fast path: one bit per byte in a `u64` mask.
 const BLOCK: usize = 64;
+const _: () = assert!(BLOCK == u64::BITS as usize);
 
 /// A record that ended: kept (its start in the buffer) or oversized (its stream offset).
 enum Ended {
@@ -113,17 +114,18 @@ impl Masks {
             close: 0,
             newline: 0,
         };
-        for (k, chunk) in block.chunks_exact(16).enumerate() {
+        // Last lane first: each lane's bits are shifted up by the lanes that follow it.
+        for chunk in block.chunks_exact(16).rev() {
             let mut lane = [0u8; 16];
             lane.copy_from_slice(chunk);
             let v = u8x16::from(lane);
             let folded = v | fold;
-            let bits = |x: u8x16| u64::from(x.move_mask() as u16) << (16 * k);
-            m.quote |= bits(v.cmp_eq(quote));
-            m.backslash |= bits(v.cmp_eq(backslash));
-            m.open |= bits(folded.cmp_eq(open));
-            m.close |= bits(folded.cmp_eq(close));
-            m.newline |= bits(v.cmp_eq(newline));
+            let bits = |x: u8x16| u64::from(x.move_mask() as u16);
+            m.quote = (m.quote << 16) | bits(v.cmp_eq(quote));
+            m.backslash = (m.backslash << 16) | bits(v.cmp_eq(backslash));
+            m.open = (m.open << 16) | bits(folded.cmp_eq(open));
+            m.close = (m.close << 16) | bits(folded.cmp_eq(close));
+            m.newline = (m.newline << 16) | bits(v.cmp_eq(newline));
         }
         m
     }
@@ -142,6 +144,10 @@ fn prefix_xor(mut x: u64) -> u64 {
 }
 
 /// Bytes that end a run of ordinary bytes outside strings.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "INVARIANT: evaluated at compile time; an index out of range fails the build, never a run"
+)]
 const STRUCTURAL: [bool; 256] = {
     let mut t = [false; 256];
     t[b'"' as usize] = true;
@@ -240,7 +246,29 @@ impl<R: Read> Splitter<R> {
 
     /// Bytes of the stream consumed so far.
     pub fn consumed(&self) -> u64 {
-        self.base + self.pos as u64
+        self.stream_offset(self.pos)
+    }
+
+    // INVARIANT (of the splitter): `pos <= end <= buf.len()`, and `record_start` and
+    // `key_start`, when set, are at most `pos`. Buffer positions are therefore bounded by the
+    // buffer's length and stream offsets by the input's length: the saturating operations
+    // below never saturate, and the `get`s never miss, on any input.
+
+    /// The stream offset of a buffer position.
+    fn stream_offset(&self, at: usize) -> u64 {
+        self.base.saturating_add(at as u64)
+    }
+
+    /// Moves `n` bytes on.
+    fn advance(&mut self, n: usize) {
+        self.pos = self.pos.saturating_add(n);
+    }
+
+    /// Moves past the newline at `pos`: the next line starts after it.
+    fn past_newline(&mut self) {
+        self.advance(1);
+        self.line = self.line.saturating_add(1);
+        self.line_start = self.stream_offset(self.pos);
     }
 
     /// Reads more input, keeping what the current record (or key) still needs. `Ok(false)`
@@ -257,36 +285,39 @@ impl<R: Read> Splitter<R> {
         };
         if keep_from > 0 {
             self.buf.copy_within(keep_from..self.end, 0);
-            self.end -= keep_from;
-            self.pos -= keep_from;
-            self.base += keep_from as u64;
-            self.record_start = self.record_start.map(|r| r - keep_from);
-            self.key_start = self.key_start.map(|k| k - keep_from);
+            self.end = self.end.saturating_sub(keep_from);
+            self.pos = self.pos.saturating_sub(keep_from);
+            self.base = self.stream_offset(keep_from);
+            self.record_start = self.record_start.map(|r| r.saturating_sub(keep_from));
+            self.key_start = self.key_start.map(|k| k.saturating_sub(keep_from));
         }
         if self.end == self.buf.len() {
             if self.buf.len() >= self.max_record {
                 // The record is too large: forget its start and drop it when it closes.
                 if let Some(start) = self.record_start.take() {
-                    self.oversized = Some(self.base + start as u64);
+                    self.oversized = Some(self.stream_offset(start));
                 }
                 self.key_start = None;
                 self.buf.copy_within(self.pos..self.end, 0);
-                self.base += self.pos as u64;
-                self.end -= self.pos;
+                self.base = self.stream_offset(self.pos);
+                self.end = self.end.saturating_sub(self.pos);
                 self.pos = 0;
             } else {
-                let grown = (self.buf.len() * 2).min(self.max_record);
+                let grown = self.buf.len().saturating_mul(2).min(self.max_record);
                 self.buf.resize(grown, 0);
             }
         }
         loop {
-            match self.reader.read(&mut self.buf[self.end..]) {
+            match self
+                .reader
+                .read(self.buf.get_mut(self.end..).unwrap_or_default())
+            {
                 Ok(0) => {
                     self.eof = true;
                     return Ok(false);
                 }
                 Ok(n) => {
-                    self.end += n;
+                    self.end = self.end.saturating_add(n);
                     return Ok(true);
                 }
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
@@ -302,7 +333,7 @@ impl<R: Read> Splitter<R> {
     fn malformed(&self, at: usize, message: String) -> Item<'static> {
         let (line, column) = self.line_column(at);
         Item::Malformed {
-            offset: self.base + at as u64,
+            offset: self.stream_offset(at),
             line,
             column,
             message,
@@ -311,8 +342,9 @@ impl<R: Read> Splitter<R> {
 
     /// Line and column of a buffer position at or after the current line's start.
     fn line_column(&self, at: usize) -> (u64, u64) {
-        let offset = self.base + at as u64;
-        (self.line, offset.saturating_sub(self.line_start) + 1)
+        let offset = self.stream_offset(at);
+        let column = offset.saturating_sub(self.line_start).saturating_add(1);
+        (self.line, column)
     }
 
     fn read_error(&mut self, e: &str) -> Item<'static> {
@@ -338,11 +370,11 @@ impl<R: Read> Splitter<R> {
     /// Skips to the next line (the next record of a JSON Lines file, at best), across
     /// chunks if need be.
     fn skip_line(&mut self) {
-        match memchr::memchr(b'\n', &self.buf[self.pos..self.end]) {
+        let rest = self.buf.get(self.pos..self.end).unwrap_or_default();
+        match memchr::memchr(b'\n', rest) {
             Some(i) => {
-                self.pos += i + 1;
-                self.line += 1;
-                self.line_start = self.base + self.pos as u64;
+                self.advance(i);
+                self.past_newline();
                 self.skipping = false;
             }
             None => {
@@ -381,7 +413,8 @@ impl<R: Read> Splitter<R> {
             }
             let inside = self.record_start.is_some() || self.oversized.is_some();
             let min_depth = self.record_depth.max(2);
-            if inside && self.stack.len() >= min_depth && self.end - self.pos >= BLOCK {
+            if inside && self.stack.len() >= min_depth && self.end.saturating_sub(self.pos) >= BLOCK
+            {
                 match self.scan_blocks(min_depth) {
                     Fast::Tail => {}
                     Fast::Closed(b, closing_depth) => {
@@ -402,56 +435,60 @@ impl<R: Read> Splitter<R> {
                 // JSON) outside one, exactly as in the block path; a newline still ends its
                 // line.
                 self.escaped_next = false;
-                if self.buf[self.pos] != b'\n' {
-                    self.pos += 1;
+                if self.buf.get(self.pos) != Some(&b'\n') {
+                    self.advance(1);
                     continue;
                 }
             }
             if self.in_string {
                 // A raw newline inside a string is invalid JSON, but it still counts as a
                 // line (and ends a JSON Lines record), as in the block path.
-                let rest = &self.buf[self.pos..self.end];
+                let rest = self.buf.get(self.pos..self.end).unwrap_or_default();
                 let Some(i) = memchr::memchr3(b'"', b'\\', b'\n', rest) else {
                     self.pos = self.end;
                     continue;
                 };
-                self.pos += i;
-                if self.buf[self.pos] == b'\n' {
+                let found = rest.get(i).copied();
+                self.advance(i);
+                if found == Some(b'\n') {
                     if self.jsonl {
                         return Some(self.broken_line());
                     }
-                    self.pos += 1;
-                    self.line += 1;
-                    self.line_start = self.base + self.pos as u64;
+                    self.past_newline();
                     continue;
                 }
-                if self.buf[self.pos] == b'\\' {
+                if found == Some(b'\\') {
                     self.escaped_next = true;
-                    self.pos += 1;
+                    self.advance(1);
                     continue;
                 }
                 self.in_string = false;
                 if let Some(k) = self.key_start.take() {
-                    self.pending = match &self.buf[k..self.pos] {
-                        b"Records" => Wrapper::Records,
-                        b"Events" => Wrapper::Events,
+                    self.pending = match self.buf.get(k..self.pos) {
+                        Some(b"Records") => Wrapper::Records,
+                        Some(b"Events") => Wrapper::Events,
                         _ => Wrapper::None,
                     };
                     self.expect_key = false;
                 }
-                self.pos += 1;
+                self.advance(1);
                 continue;
             }
             if !self.stack.is_empty() {
                 // Skip ordinary bytes (numbers, literals, whitespace, colons).
-                while self.pos < self.end && !STRUCTURAL[usize::from(self.buf[self.pos])] {
-                    self.pos += 1;
-                }
+                let rest = self.buf.get(self.pos..self.end).unwrap_or_default();
+                let ordinary = rest
+                    .iter()
+                    .position(|&b| STRUCTURAL.get(usize::from(b)) == Some(&true))
+                    .unwrap_or(rest.len());
+                self.advance(ordinary);
                 if self.pos >= self.end {
                     continue;
                 }
             }
-            let b = self.buf[self.pos];
+            let Some(&b) = self.buf.get(self.pos) else {
+                return None; // unreachable: `pos < end <= buf.len()` here
+            };
             let depth = self.stack.len();
             match b {
                 b'"' => {
@@ -463,9 +500,9 @@ impl<R: Read> Splitter<R> {
                     }
                     self.in_string = true;
                     if depth == 1 && self.top_object && self.expect_key {
-                        self.key_start = Some(self.pos + 1);
+                        self.key_start = Some(self.pos.saturating_add(1));
                     }
-                    self.pos += 1;
+                    self.advance(1);
                 }
                 b'{' | b'[' => {
                     match depth {
@@ -501,7 +538,7 @@ impl<R: Read> Splitter<R> {
                         _ => {}
                     }
                     self.stack.push(b);
-                    self.pos += 1;
+                    self.advance(1);
                 }
                 b'}' | b']' => {
                     let open = if b == b'}' { b'{' } else { b'[' };
@@ -510,7 +547,7 @@ impl<R: Read> Splitter<R> {
                     }
                     let closing_depth = self.stack.len();
                     self.stack.pop();
-                    self.pos += 1;
+                    self.advance(1);
                     if let Some(ended) = self.after_close(b, closing_depth) {
                         return Some(self.ended(ended));
                     }
@@ -521,25 +558,24 @@ impl<R: Read> Splitter<R> {
                         self.pending = Wrapper::None;
                     }
                     // A `,` between top-level values is tolerated.
-                    self.pos += 1;
+                    self.advance(1);
                 }
                 b'\n' if self.jsonl && !self.stack.is_empty() => {
                     return Some(self.broken_line());
                 }
-                b'\n' => {
-                    self.pos += 1;
-                    self.line += 1;
-                    self.line_start = self.base + self.pos as u64;
-                }
-                b' ' | b'\t' | b'\r' => self.pos += 1,
+                b'\n' => self.past_newline(),
+                b' ' | b'\t' | b'\r' => self.advance(1),
                 b'\\' if depth > 0 => {
                     self.escaped_next = true;
-                    self.pos += 1;
+                    self.advance(1);
                 }
-                0xEF if self.base + self.pos as u64 == 0
-                    && self.buf[..self.end].starts_with(b"\xEF\xBB\xBF") =>
+                0xEF if self.stream_offset(self.pos) == 0
+                    && self
+                        .buf
+                        .get(..self.end)
+                        .is_some_and(|b| b.starts_with(b"\xEF\xBB\xBF")) =>
                 {
-                    self.pos += 3; // a UTF-8 byte order mark, only at the very start
+                    self.advance(3); // a UTF-8 byte order mark, only at the very start
                 }
                 _ => {
                     // Only reached at depth 0: anything but a value's start is garbage.
@@ -560,7 +596,7 @@ impl<R: Read> Splitter<R> {
         let at = self.record_start.unwrap_or(self.pos);
         let (line, column) = self.record_at;
         let item = Item::Malformed {
-            offset: self.base + at as u64,
+            offset: self.stream_offset(at),
             line,
             column,
             message: "the line ends inside a JSON value: not a complete record (JSON Lines)"
@@ -576,7 +612,7 @@ impl<R: Read> Splitter<R> {
             at,
             format!(
                 "unexpected `{}`: brackets do not balance",
-                char::from(self.buf[at])
+                self.buf.get(at).copied().map_or('?', char::from)
             ),
         );
         self.pos = at;
@@ -608,8 +644,8 @@ impl<R: Read> Splitter<R> {
         let (line, column) = self.record_at;
         match ended {
             Ended::Record(start) => Item::Record {
-                bytes: &self.buf[start..self.pos],
-                offset: self.base + start as u64,
+                bytes: self.buf.get(start..self.pos).unwrap_or_default(),
+                offset: self.stream_offset(start),
                 wrapper: self.record_wrapper,
                 line,
                 column,
@@ -635,11 +671,11 @@ impl<R: Read> Splitter<R> {
         const EVEN: u64 = 0x5555_5555_5555_5555;
         let mut in_string = if self.in_string { u64::MAX } else { 0 };
         let mut escaped_carry = u64::from(self.escaped_next);
-        while self.end - self.pos >= BLOCK {
-            let block: &[u8; BLOCK] = match self.buf[self.pos..self.pos + BLOCK].try_into() {
-                Ok(b) => b,
-                Err(_) => break,
-            };
+        while let Some(block) = self
+            .buf
+            .get(self.pos..self.end)
+            .and_then(<[u8]>::first_chunk::<BLOCK>)
+        {
             let m = Masks::of(block);
             // Backslash runs: a quote is escaped when an odd run of backslashes precedes it.
             let backslash = m.backslash & !escaped_carry;
@@ -653,12 +689,16 @@ impl<R: Read> Splitter<R> {
             // In JSON Lines no record crosses a newline: look no further than the first.
             let newline_at = (self.jsonl && m.newline != 0).then(|| m.newline.trailing_zeros());
             if let Some(n) = newline_at {
-                brackets &= (1u64 << n) - 1;
+                // Only the bits below the newline's.
+                brackets &= !u64::MAX.unbounded_shl(n);
             }
             while brackets != 0 {
-                let i = brackets.trailing_zeros() as usize;
-                brackets &= brackets - 1;
-                let b = block[i];
+                let i = brackets.trailing_zeros();
+                // Clears the lowest set bit: a bit trick, modulo 2^64 by design.
+                brackets &= brackets.wrapping_sub(1);
+                let Some(&b) = block.get(i as usize) else {
+                    break;
+                };
                 if b == b'{' || b == b'[' {
                     self.stack.push(b);
                     continue;
@@ -666,24 +706,25 @@ impl<R: Read> Splitter<R> {
                 let open = if b == b'}' { b'{' } else { b'[' };
                 if self.stack.last() != Some(&open) {
                     self.count_lines(m.newline, i);
-                    return Fast::Mismatch(self.pos + i);
+                    return Fast::Mismatch(self.pos.saturating_add(i as usize));
                 }
                 let closing_depth = self.stack.len();
                 self.stack.pop();
                 if closing_depth <= min_depth {
                     self.count_lines(m.newline, i);
-                    self.pos += i + 1;
+                    self.advance(i as usize);
+                    self.advance(1);
                     self.in_string = false;
                     self.escaped_next = false;
                     return Fast::Closed(b, closing_depth);
                 }
             }
             if let Some(n) = newline_at {
-                self.pos += n as usize;
+                self.advance(n as usize);
                 return Fast::BrokenLine;
             }
-            self.count_lines(m.newline, BLOCK - 1);
-            self.pos += BLOCK;
+            self.count_lines(m.newline, u64::BITS - 1);
+            self.advance(BLOCK);
             in_string = if string_mask >> 63 == 1 { u64::MAX } else { 0 };
             escaped_carry = u64::from(overflow);
         }
@@ -693,12 +734,14 @@ impl<R: Read> Splitter<R> {
     }
 
     /// Counts the newlines of the current block up to bit `last` (inclusive).
-    fn count_lines(&mut self, newlines: u64, last: usize) {
-        let upto = newlines & (u64::MAX >> (63 - last));
-        if upto != 0 {
-            self.line += u64::from(upto.count_ones());
-            let at = 63 - upto.leading_zeros() as usize;
-            self.line_start = self.base + (self.pos + at + 1) as u64;
+    fn count_lines(&mut self, newlines: u64, last: u32) {
+        // The newlines at bits 0..=last (every bit when `last` is 63).
+        let upto = newlines & !(u64::MAX.unbounded_shl(last) << 1);
+        if let Some(at) = upto.checked_ilog2() {
+            self.line = self.line.saturating_add(u64::from(upto.count_ones()));
+            // The last newline is at bit `at`: the line starts after it.
+            let start = self.pos.saturating_add(at as usize).saturating_add(1);
+            self.line_start = self.stream_offset(start);
         }
     }
 

@@ -87,7 +87,11 @@ pub fn build(mut events: Vec<(Event, Origin)>, principal: &PrincipalFilter) -> V
             .min_by_key(|&(_, unlinked, dt)| (unlinked, dt));
         let mine = principal.matches(&s, None);
         match parent {
-            Some((i, unlinked, _)) if mine || !unlinked => calls[i].on_behalf.push((s, origin)),
+            Some((i, unlinked, _)) if mine || !unlinked => {
+                if let Some(call) = calls.get_mut(i) {
+                    call.on_behalf.push((s, origin));
+                }
+            }
             _ if mine => alone.push(Call {
                 event: s,
                 origin,

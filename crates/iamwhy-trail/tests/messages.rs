@@ -1,7 +1,11 @@
 //! Spec §5.1 grammar, as a property: any message built from the grammar — with or without SDK
 //! prefix, EC2 wrapper, resource (quoted for S3), context clause, policy ARN — parses back to
 //! the parts it was built from. Also the parser never panics on arbitrary text.
-
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: an out-of-range index or an overflow is a failed test"
+)]
 #![allow(clippy::unwrap_used, clippy::panic, reason = "tests fail loudly")]
 
 use iamwhy_core::PolicyType;

@@ -2,7 +2,11 @@
 //! `tools/fixtures/copy_cloudtrail_samples.sh`, see its ATTRIBUTION.md) and on synthetic files
 //! for the shapes without a public sample (`fixtures/synthetic/`, written by
 //! `tools/fixtures/make_trail_fixtures.py`; `.expected.json` holds the facts asserted here).
-
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: an out-of-range index or an overflow is a failed test"
+)]
 #![allow(clippy::unwrap_used, clippy::panic, reason = "tests fail loudly")]
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,10 @@
 //! Property tests of the record splitter: whatever the JSON and however it is cut into
 //! chunks, the records found are exactly the records written, byte for byte, in every shape.
-
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: an out-of-range index or an overflow is a failed test"
+)]
 #![allow(clippy::unwrap_used, clippy::panic, reason = "tests fail loudly")]
 
 use iamwhy_trail::split::{Item, Splitter};

@@ -1,7 +1,11 @@
 //! Whole-process costs: start the `iamwhy` binary, load what it needs (the service catalog
 //! included), decide and print. Run with `cargo bench -p iamwhy --bench startup`; the binary
 //! is the bench profile's build.
-
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "benchmark set-up over fixed fixtures: a panic is a failed run"
+)]
 #![allow(missing_docs, reason = "criterion generates undocumented items")]
 
 use std::process::{Command, Stdio};

@@ -1,5 +1,10 @@
 //! The `iamwhy` command: flags in, one library call per subcommand, a rendered result out.
 
+#![cfg_attr(
+    test,
+    allow(clippy::arithmetic_side_effects, reason = "tests may overflow loudly")
+)]
+
 mod cli;
 mod commands;
 mod exit;

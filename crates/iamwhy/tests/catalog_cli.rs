@@ -1,6 +1,10 @@
 //! The service catalog from the command line: `iamwhy actions`, "Select All" in
 //! `iamwhy simulate`, unknown actions, AWS managed policies referenced by ARN.
-
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: an out-of-range index or an overflow is a failed test"
+)]
 #![allow(
     clippy::unwrap_used,
     clippy::panic,

@@ -1,6 +1,10 @@
 //! The built `iamwhy` binary, run from outside: exit codes, the stdout/stderr split,
 //! `NO_COLOR`, JSON output fields, and error messages with file, line and column.
-
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: an out-of-range index or an overflow is a failed test"
+)]
 #![allow(
     clippy::unwrap_used,
     clippy::panic,

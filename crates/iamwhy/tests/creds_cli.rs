@@ -5,7 +5,11 @@
 //! code. Every case runs in both output formats, and no secret of the case (the values of
 //! secret variables and settings, and the SSO and container tokens) may appear in either.
 //! `--probe` is tested against a local server imitating IMDSv2 and the container endpoint.
-
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: an out-of-range index or an overflow is a failed test"
+)]
 #![allow(clippy::unwrap_used, clippy::panic, reason = "tests fail loudly")]
 
 use std::collections::BTreeMap;

@@ -7,7 +7,11 @@
 //! Every case also checks the invariant of spec-driven fixes: a verified fix that adds a
 //! statement never allows the neighbouring requests it did not need (the same action on a
 //! sibling resource, a sibling action on the same resource).
-
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: an out-of-range index or an overflow is a failed test"
+)]
 #![allow(
     clippy::unwrap_used,
     clippy::panic,

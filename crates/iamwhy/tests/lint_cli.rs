@@ -1,7 +1,11 @@
 //! `iamwhy lint` end to end: exit codes and `--fail-on`, `--ignore` and `.iamwhy.toml`, the
 //! three output formats (SARIF validated against the SARIF 2.1.0 schema shipped in
 //! `tests/fixtures/sarif`), snapshots and stdin.
-
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: an out-of-range index or an overflow is a failed test"
+)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

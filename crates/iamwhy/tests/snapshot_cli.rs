@@ -1,7 +1,11 @@
 //! `iamwhy simulate --snapshot` end to end on the bundled example snapshot
 //! (examples/snapshot): stories 1, 4 and 5 of product.md, hidden calls (spec §4.8.3),
 //! session policies and their size limit (spec §7.2), candidate changes, bad input.
-
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: an out-of-range index or an overflow is a failed test"
+)]
 #![allow(
     clippy::unwrap_used,
     clippy::panic,

@@ -1,7 +1,11 @@
 //! `iamwhy trail denied` and `iamwhy trail timeline` end to end: the bundled story-1 logs
 //! (examples/trail), the real Stratus samples, every output format and filter, stdin, and
 //! bad input.
-
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: an out-of-range index or an overflow is a failed test"
+)]
 #![allow(
     clippy::unwrap_used,
     clippy::panic,

@@ -49,8 +49,10 @@ fn duplicate_sids(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding
         let Some(sid) = stmt.sid.as_deref().filter(|s| !s.is_empty()) else {
             continue;
         };
-        let Some(first) = doc.statements[..i]
+        let Some(first) = doc
+            .statements
             .iter()
+            .take(i)
             .find(|s| s.sid.as_deref() == Some(sid))
         else {
             continue;
@@ -74,9 +76,9 @@ fn size(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding>) {
         return;
     };
     let size = limit.measure(ctx.map.snippet(doc.span));
-    if size <= limit.limit {
+    let Some(over) = size.checked_sub(limit.limit).filter(|over| *over > 0) else {
         return;
-    }
+    };
     let unit = match limit.unit {
         Unit::Characters => "characters",
         Unit::Bytes => "bytes",
@@ -91,7 +93,7 @@ fn size(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding>) {
         format!(
             "this {} is {size} {unit}{counted}: {} over AWS's limit of {}",
             ctx.policy_type.describe(),
-            size - limit.limit,
+            over,
             limit.limit
         ),
         doc.span,

@@ -110,8 +110,8 @@ pub(crate) fn quoted_list<S: AsRef<str>>(items: &[S], max: usize) -> String {
         .map(|s| format!("`{}`", s.as_ref()))
         .collect();
     let mut text = shown.join(", ");
-    if items.len() > max {
-        text.push_str(&format!(" and {} more", items.len() - max));
+    if let Some(more) = items.len().checked_sub(max).filter(|more| *more > 0) {
+        text.push_str(&format!(" and {more} more"));
     }
     text
 }

@@ -164,7 +164,7 @@ fn detail_text(info: &ActionInfo<'_>, paint: &Paint) -> String {
     let width = info
         .resource_types
         .iter()
-        .map(|r| r.name.len() + 1)
+        .map(|r| r.name.len().saturating_add(1))
         .max()
         .unwrap_or(0);
     for r in &info.resource_types {

@@ -187,7 +187,7 @@ pub(crate) fn explain(args: &ExplainArgs, out: &mut Output) -> ExitStatus {
         }
     }
     if !failures.is_empty() {
-        let total = failures.len() + incidents.len();
+        let total = failures.len().saturating_add(incidents.len());
         let first = failures
             .first()
             .map(|f| format!("{} at {}: {}", f.call, f.at, f.errors.join("; ")))

@@ -38,7 +38,7 @@ pub(crate) fn run(args: &LintArgs, sarif: bool, out: &mut Output) -> ExitStatus 
 
     let mut map = SourceMap::new();
     let mut reports: Vec<FileReport> = Vec::new();
-    let mut ignored = 0;
+    let mut ignored: usize = 0;
     let collected = collect_files(&args.paths);
     for e in &collected.errors {
         out.diagnostics(&map, e.iter());
@@ -66,7 +66,7 @@ pub(crate) fn run(args: &LintArgs, sarif: bool, out: &mut Output) -> ExitStatus 
         let before = report.all_findings().count();
         report
             .retain(|f| !args.ignore.iter().any(|c| c == f.code) && !config.ignores(f.code, &path));
-        ignored += before - report.all_findings().count();
+        ignored = ignored.saturating_add(before.saturating_sub(report.all_findings().count()));
     }
     if reports.is_empty() {
         if !unreadable {

@@ -94,8 +94,10 @@ fn render(results: &[SimulationResult], select_all: bool, out: &Output) -> Strin
     match out.format {
         Format::Json if select_all => to_json(&select_all_rows(results)),
         Format::Text if select_all => select_all_text(results, &Paint(out.color)),
-        Format::Json if results.len() == 1 => to_json(&results[0]),
-        Format::Json => to_json(&results),
+        Format::Json => match results {
+            [only] => to_json(only),
+            all => to_json(all),
+        },
         Format::Text => simulation_text(results, &Paint(out.color)),
     }
 }

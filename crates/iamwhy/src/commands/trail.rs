@@ -362,14 +362,15 @@ struct Tally {
 
 impl Tally {
     fn add(&mut self, d: &Denied) {
-        self.total += 1;
+        self.total = self.total.saturating_add(1);
         let label = match (d.denial.policy_label(), d.denial.deny_kind.as_str()) {
             (Some(t), kind) => format!("{kind} {t}"),
             (None, _) => "policy type not given".to_owned(),
         };
-        *self.by_type.entry(label).or_default() += 1;
+        let n = self.by_type.entry(label).or_default();
+        *n = n.saturating_add(1);
         if d.event.error_message.is_none() {
-            self.without_message += 1;
+            self.without_message = self.without_message.saturating_add(1);
         }
     }
 
@@ -485,7 +486,7 @@ pub(crate) fn timeline(args: &TimelineArgs, out: &mut Output) -> ExitStatus {
     let (from, to) = (
         Instant {
             nanos: 0,
-            ..around.saturating_add_secs(-window)
+            ..around.saturating_add_secs(window.saturating_neg())
         },
         around.saturating_add_secs(window),
     );

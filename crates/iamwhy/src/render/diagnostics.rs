@@ -72,7 +72,7 @@ pub(crate) fn quote(map: &SourceMap, span: Span, paint: &Paint, out: &mut String
     let last = if end_line.line == loc.line {
         end_col
     } else {
-        line_chars + 1
+        line_chars.saturating_add(1)
     };
     let width = last.saturating_sub(loc.column).max(1) as usize;
     // Long lines (minified JSON) are shown as a window around the column.
@@ -85,15 +85,15 @@ pub(crate) fn quote(map: &SourceMap, span: Span, paint: &Paint, out: &mut String
         let text: String = chars.collect();
         sanitize(&text, Target::Text).chars().count()
     };
-    let mut caret_at = widen(&mut line.chars().skip(skip).take(column - skip));
+    let mut caret_at = widen(&mut line.chars().skip(skip).take(column.saturating_sub(skip)));
     let width = widen(&mut line.chars().skip(column).take(width)).max(1);
     let shown: String = line.chars().skip(skip).take(WINDOW).collect();
     let mut shown = sanitize(&shown, Target::Text).into_owned();
     if skip > 0 {
         shown.insert(0, '…');
-        caret_at += 1;
+        caret_at = caret_at.saturating_add(1);
     }
-    if line.chars().count() > skip + WINDOW {
+    if line.chars().count() > skip.saturating_add(WINDOW) {
         shown.push('…');
     }
     let _ = writeln!(out, "{pad} |");

@@ -275,7 +275,7 @@ fn incident(out: &mut String, inc: &Incident, paint: &Paint) {
         }
     }
     for (n, f) in inc.fixes.iter().enumerate() {
-        fix_text(out, n + 1, f, paint);
+        fix_text(out, n.saturating_add(1), f, paint);
     }
 }
 
@@ -311,11 +311,10 @@ fn groups(out: &mut String, title: &str, list: &[Group], paint: &Paint) {
             g.example.at
         );
     }
-    if list.len() > 30 {
+    if let Some(more) = list.len().checked_sub(30).filter(|more| *more > 0) {
         let _ = writeln!(
             out,
-            "  ... {} more group(s) (`--format json` lists all)",
-            list.len() - 30
+            "  ... {more} more group(s) (`--format json` lists all)"
         );
     }
 }
@@ -379,12 +378,11 @@ pub(crate) fn replay_text(
         for l in &r.disagreements {
             listed(&mut out, l);
         }
-        if r.disagreement_count as usize > r.disagreements.len() {
-            let _ = writeln!(
-                out,
-                "  ... {} more",
-                r.disagreement_count as usize - r.disagreements.len()
-            );
+        if let Some(more) = (r.disagreement_count as usize)
+            .checked_sub(r.disagreements.len())
+            .filter(|more| *more > 0)
+        {
+            let _ = writeln!(out, "  ... {more} more");
         }
     }
     if !r.changes.is_empty() {

@@ -29,11 +29,15 @@ const LEVELS: [Level; 4] = [
 
 impl LintSummary {
     pub(crate) fn new(reports: &[FileReport], ignored: usize, fail_on: Level) -> LintSummary {
-        let mut counts = [0; 4];
+        let mut counts = [0usize; 4];
         let mut failed = false;
         for f in reports.iter().flat_map(FileReport::all_findings) {
-            if let Some(i) = LEVELS.iter().position(|l| *l == f.level) {
-                counts[i] += 1;
+            if let Some(count) = LEVELS
+                .iter()
+                .position(|l| *l == f.level)
+                .and_then(|i| counts.get_mut(i))
+            {
+                *count = count.saturating_add(1);
             }
             failed |= f.level >= fail_on;
         }

@@ -51,7 +51,10 @@ fn paint_sequence(rest: &str) -> Option<usize> {
     let body = rest.strip_prefix("\x1b[")?;
     let end = body.find('m')?;
     let code = body.get(..end)?;
-    PAINT_CODES.contains(&code).then_some(2 + end + 1)
+    // `ESC [`, the code and `m`.
+    PAINT_CODES
+        .contains(&code)
+        .then_some(code.len().saturating_add(3))
 }
 
 /// Makes `text` safe for a terminal (see the module docs): unsafe characters become visible
@@ -60,7 +63,7 @@ pub(crate) fn sanitize(text: &str, target: Target) -> Cow<'_, str> {
     if !text.chars().any(is_unsafe) {
         return Cow::Borrowed(text);
     }
-    let mut out = String::with_capacity(text.len() + 16);
+    let mut out = String::with_capacity(text.len().saturating_add(16));
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
         if c == '\x1b'

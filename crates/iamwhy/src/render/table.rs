@@ -108,7 +108,7 @@ pub(crate) fn select_all_text(results: &[SimulationResult], paint: &Paint) -> St
             .iter()
             .skip(start)
             .position(|r| r.scenario != first.scenario)
-            .map_or(rows.len(), |n| start + n);
+            .map_or(rows.len(), |n| start.saturating_add(n));
         if start > 0 {
             out.push('\n');
         }
@@ -161,19 +161,20 @@ fn section(out: &mut String, rows: &[Row<'_>], principal: &str, paint: &Paint) {
         ))
     );
     let catalog = Catalog::bundled();
-    let (mut allowed, mut explicit, mut implicit, mut misfit, mut unmet) = (0, 0, 0, 0, 0);
+    let (mut allowed, mut explicit, mut implicit, mut misfit, mut unmet) =
+        (0usize, 0usize, 0usize, 0usize, 0usize);
     for row in rows {
         let decision = match row.final_decision() {
             Decision::Allowed => {
-                allowed += 1;
+                allowed = allowed.saturating_add(1);
                 paint.green(&format!("{:12}", "Allowed"))
             }
             Decision::ExplicitDeny => {
-                explicit += 1;
+                explicit = explicit.saturating_add(1);
                 paint.red(&format!("{:12}", "ExplicitDeny"))
             }
             Decision::ImplicitDeny => {
-                implicit += 1;
+                implicit = implicit.saturating_add(1);
                 paint.red(&format!("{:12}", "ImplicitDeny"))
             }
         };
@@ -184,7 +185,7 @@ fn section(out: &mut String, rows: &[Row<'_>], principal: &str, paint: &Paint) {
         };
         let mut why = why(row);
         if row.resource_type_fits == Some(false) {
-            misfit += 1;
+            misfit = misfit.saturating_add(1);
             let acts_on = catalog.action(row.action).map_or(String::new(), |a| {
                 if a.wildcard_only() {
                     "*".to_owned()
@@ -196,7 +197,7 @@ fn section(out: &mut String, rows: &[Row<'_>], principal: &str, paint: &Paint) {
             why.push_str(&paint.yellow(&format!("  [acts on: {acts_on}]")));
         }
         if row.expectation_met == Some(false) {
-            unmet += 1;
+            unmet = unmet.saturating_add(1);
             why.push_str(&paint.red("  [not as expected]"));
         }
         let _ = writeln!(

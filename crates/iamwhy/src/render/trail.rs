@@ -24,7 +24,7 @@ fn table(header: &[&str], rows: &[Vec<String>], paint: &Paint) -> String {
     let line = |cells: &mut dyn Iterator<Item = &str>| {
         let mut l = String::new();
         for (i, (cell, w)) in cells.zip(&widths).enumerate() {
-            if i + 1 == widths.len() {
+            if i.saturating_add(1) == widths.len() {
                 l.push_str(cell);
             } else {
                 let _ = write!(l, "{cell:<w$}  ");
