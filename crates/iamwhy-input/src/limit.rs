@@ -25,8 +25,6 @@ impl Limit {
     pub const SNAPSHOT_FILE: Limit = Limit::new(512 * MIB, "a snapshot file");
     /// A file given to `lint` (a policy, a scenario, or an AWS CLI output holding policies).
     pub const LINT_FILE: Limit = Limit::new(512 * MIB, "a lint input");
-    /// One CloudTrail record file given to `explain --event`.
-    pub const EVENT_FILE: Limit = Limit::new(256 * MIB, "an event file");
     /// A pasted message (`explain --message-file`).
     pub const MESSAGE: Limit = Limit::new(MIB, "a message");
     /// The AWS shared `config` and `credentials` files, `.iamwhy.toml`, token files.
