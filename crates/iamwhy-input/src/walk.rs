@@ -324,6 +324,10 @@ mod tests {
             .collect()
     }
 
+    fn count(w: &Walk, kind: impl Fn(&Problem) -> bool) -> usize {
+        w.problems.iter().filter(|p| kind(p)).count()
+    }
+
     #[test]
     fn symlink_cycles_are_reported_not_followed() {
         // Issue 18: `mkdir d; ln -s . d/a; ln -s . d/b` hung every command.
@@ -333,12 +337,7 @@ mod tests {
         symlink("..", dir.join("d/sub/up")).unwrap();
         let w = walk(&[dir.join("d")]);
         assert_eq!(names(&w), ["one.json", "two.json"]);
-        let loops = w
-            .problems
-            .iter()
-            .filter(|p| matches!(p, Problem::Loop { .. }))
-            .count();
-        assert_eq!(loops, 3, "{:?}", w.problems);
+        assert_eq!(count(&w, |p| matches!(p, Problem::Loop { .. })), 3);
     }
 
     #[test]
@@ -350,12 +349,7 @@ mod tests {
         symlink("../e", dir.join("d/y")).unwrap();
         let w = walk(&[dir.join("d"), dir.join("e"), dir.join("d/one.json")]);
         assert_eq!(names(&w), ["one.json", "two.json", "three.json"]);
-        let revisits = w
-            .problems
-            .iter()
-            .filter(|p| matches!(p, Problem::Revisit { .. }))
-            .count();
-        assert_eq!(revisits, 3, "{:?}", w.problems);
+        assert_eq!(count(&w, |p| matches!(p, Problem::Revisit { .. })), 3);
     }
 
     #[test]
