@@ -1,9 +1,10 @@
 //! The replay re-uses a decision for a later call that agrees with an earlier one on
 //! everything the decision can depend on (principal, action, resource, and the context keys
 //! the policies read). This checks that the answers are the ones a fresh evaluation of every
-//! call gives, on the real CloudTrail samples (each read twice, so the second pass is
-//! answered from the remembered decisions) and on the bundled story logs, with and without a
-//! candidate change.
+//! call gives, on the real CloudTrail samples (the shared `../shared/data/cloudtrail/`, see
+//! its `SOURCES.md`; skipped with a note when it is absent; each read twice, so the second
+//! pass is answered from the remembered decisions) and on the bundled story logs, with and
+//! without a candidate change.
 
 #![allow(
     clippy::indexing_slicing,
@@ -19,6 +20,11 @@ use iamwhy_explain::replay::{Outcome, Replayer};
 use iamwhy_snapshot::{Changes, Snapshot};
 use iamwhy_trail::input::collect_inputs;
 use iamwhy_trail::scan::{Prefilter, Scan, scan};
+
+#[path = "../../../tests/support/shared_data.rs"]
+mod shared_data;
+
+use shared_data::shared_data;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -53,7 +59,8 @@ fn decisions(
     out
 }
 
-/// `change`: a resource ARN and the candidate policy file for it.
+/// `logs`: relative to the workspace root, or absolute. `change`: a resource ARN and the
+/// candidate policy file for it.
 fn check(snapshot_dir: &str, logs: &[&str], change: Option<(&str, &str)>) {
     let mut map = SourceMap::new();
     let snapshot = iamwhy_snapshot::load(&root().join(snapshot_dir), &mut map).unwrap();
@@ -89,9 +96,12 @@ fn check(snapshot_dir: &str, logs: &[&str], change: Option<(&str, &str)>) {
 
 #[test]
 fn remembered_decisions_equal_fresh_ones_on_the_real_samples() {
+    let Some(samples) = shared_data("cloudtrail") else {
+        return;
+    };
     check(
         "crates/iamwhy/tests/fixtures/real-samples-snapshot",
-        &["crates/iamwhy-trail/tests/fixtures/real"],
+        &[samples.to_str().unwrap()],
         None,
     );
 }

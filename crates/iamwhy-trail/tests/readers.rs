@@ -1,7 +1,8 @@
-//! Every reader on real samples (`fixtures/real/`, copied by
-//! `tools/fixtures/copy_cloudtrail_samples.sh`, see its ATTRIBUTION.md) and on synthetic files
-//! for the shapes without a public sample (`fixtures/synthetic/`, written by
-//! `tools/fixtures/make_trail_fixtures.py`; `.expected.json` holds the facts asserted here).
+//! Every reader on real samples (the shared `../shared/data/cloudtrail/`, read where it lies;
+//! its `SOURCES.md` says where each file comes from; the tests that need it are skipped, with
+//! a note on stderr, when it is absent) and on synthetic files for the shapes without a public
+//! sample (`fixtures/synthetic/`, written by `tools/fixtures/make_trail_fixtures.py`;
+//! `.expected.json` holds the facts asserted here).
 #![allow(
     clippy::indexing_slicing,
     clippy::arithmetic_side_effects,
@@ -19,6 +20,11 @@ use iamwhy_trail::input::collect_inputs;
 use iamwhy_trail::timeline;
 use iamwhy_trail::{DenyKind, Event, MessageForm, Origin, Prefilter, Scan, Stats, scan};
 use serde_json::Value;
+
+#[path = "../../../tests/support/shared_data.rs"]
+mod shared_data;
+
+use shared_data::shared_data;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -63,7 +69,9 @@ fn expected() -> Value {
 
 #[test]
 fn real_samples_read_completely() {
-    let real = fixtures().join("real");
+    let Some(real) = shared_data("cloudtrail") else {
+        return;
+    };
     for (dir, records) in [
         ("stratus-red-team-detonation-logs", 310),
         ("otrf-security-datasets", 103),
@@ -83,7 +91,10 @@ fn real_samples_read_completely() {
 
 #[test]
 fn spec_5_stratus_denials_are_all_found_and_parsed() {
-    let (denied, stats) = denials(&[fixtures().join("real/stratus-red-team-detonation-logs")]);
+    let Some(real) = shared_data("cloudtrail") else {
+        return;
+    };
+    let (denied, stats) = denials(&[real.join("stratus-red-team-detonation-logs")]);
     assert_eq!(denied.len(), 51);
     assert_eq!(stats.events, 310);
     let mut implicit_identity = 0;
@@ -111,10 +122,10 @@ fn spec_5_stratus_denials_are_all_found_and_parsed() {
 
 #[test]
 fn lookup_events_of_plaso_are_unwrapped() {
-    let (events, _) = read(
-        &[fixtures().join("real/plaso-lookup-events")],
-        Prefilter::All,
-    );
+    let Some(real) = shared_data("cloudtrail") else {
+        return;
+    };
+    let (events, _) = read(&[real.join("plaso-lookup-events")], Prefilter::All);
     assert!(events.iter().all(|(e, _)| !e.event_source.is_empty()));
     assert!(
         events

@@ -19,9 +19,12 @@
 )]
 
 mod common;
+#[path = "../../../tests/support/shared_data.rs"]
+mod shared_data;
 
 use common::{fails_with, iamwhy, stderr, stdout};
 use serde_json::Value;
+use shared_data::shared_data;
 
 fn run_json(args: &[&str]) -> Value {
     let mut all = vec!["--format", "json"];
@@ -230,14 +233,18 @@ fn replay_with_the_missing_allow_newly_allows_the_operation_with_its_hidden_chec
 
 #[test]
 fn replay_on_the_real_samples_reports_mapping_coverage() {
-    // The snapshot is synthesized from the samples by tools/fixtures/make_replay_snapshot.py
-    // (see its README); the four expected disagreements are AssumeRole calls denied and
-    // then allowed seconds later on the same role (IAM's eventual consistency, spec §7.1).
+    // The samples are the shared ../shared/data/cloudtrail/ (see its SOURCES.md). The
+    // snapshot is synthesized from them by tools/fixtures/make_replay_snapshot.py (see its
+    // README); the four expected disagreements are AssumeRole calls denied and then allowed
+    // seconds later on the same role (IAM's eventual consistency, spec §7.1).
+    let Some(samples) = shared_data("cloudtrail") else {
+        return;
+    };
     let r = run_json(&[
         "replay",
         "--snapshot",
         "tests/fixtures/real-samples-snapshot",
-        "../iamwhy-trail/tests/fixtures/real",
+        samples.to_str().unwrap(),
     ]);
     let c = &r["coverage"];
     assert!(c["mapping_coverage"].as_f64().unwrap() >= 0.95, "{c}");

@@ -1,6 +1,7 @@
 //! `iamwhy trail denied` and `iamwhy trail timeline` end to end: the bundled story-1 logs
-//! (examples/trail), the real Stratus samples, every output format and filter, stdin, and
-//! bad input.
+//! (examples/trail), the real Stratus samples (in the shared `../shared/data/cloudtrail/`, see
+//! its `SOURCES.md`; skipped with a note when it is absent), every output format and filter,
+//! stdin, and bad input.
 #![allow(
     clippy::indexing_slicing,
     clippy::arithmetic_side_effects,
@@ -13,15 +14,17 @@
 )]
 
 mod common;
+#[path = "../../../tests/support/shared_data.rs"]
+mod shared_data;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
 use common::{fails_with, iamwhy, stderr, stdout};
 use serde_json::Value;
+use shared_data::shared_data;
 
 const EXAMPLE: &str = "../../examples/trail";
-const STRATUS: &str = "../iamwhy-trail/tests/fixtures/real/stratus-red-team-detonation-logs";
 const SYNTHETIC: &str = "../iamwhy-trail/tests/fixtures/synthetic";
 const USER: &str = "arn:aws:iam::111122223333:user/s3_full_access";
 
@@ -81,19 +84,24 @@ fn json_lines_carry_the_structured_denial_and_mask_access_keys() {
 
 #[test]
 fn stratus_denials_all_listed_and_filters_narrow_them() {
-    assert_eq!(denied(&[STRATUS]).len(), 51);
-    let ec2 = denied(&[STRATUS, "--service", "ec2"]);
+    let Some(data) = shared_data("cloudtrail") else {
+        return;
+    };
+    let stratus = data.join("stratus-red-team-detonation-logs");
+    let stratus = stratus.to_str().unwrap();
+    assert_eq!(denied(&[stratus]).len(), 51);
+    let ec2 = denied(&[stratus, "--service", "ec2"]);
     assert_eq!(ec2.len(), 46);
     assert_eq!(
-        denied(&[STRATUS, "--error-code", "Client.UnauthorizedOperation"]).len(),
+        denied(&[stratus, "--error-code", "Client.UnauthorizedOperation"]).len(),
         46
     );
-    let assume = denied(&[STRATUS, "--action", "sts:Assume*"]);
+    let assume = denied(&[stratus, "--action", "sts:Assume*"]);
     assert_eq!(assume.len(), 4);
-    let by_user = denied(&[STRATUS, "--principal", "christophe"]);
+    let by_user = denied(&[stratus, "--principal", "christophe"]);
     assert!(!by_user.is_empty() && by_user.len() < 51);
     let by_glob = denied(&[
-        STRATUS,
+        stratus,
         "--principal",
         "arn:aws:sts::*:assumed-role/stratus-red-team-get-usr-data-role/*",
     ]);
@@ -105,15 +113,15 @@ fn stratus_denials_all_listed_and_filters_narrow_them() {
     assert!(!by_glob.is_empty());
     // Time windows: all of them fall on 2024-07-30 .. 2024-08-02.
     assert_eq!(
-        denied(&[STRATUS, "--until", "2024-07-01T00:00:00Z"]).len(),
+        denied(&[stratus, "--until", "2024-07-01T00:00:00Z"]).len(),
         0
     );
     assert_eq!(
-        denied(&[STRATUS, "--since", "2024-07-01T00:00:00Z"]).len(),
+        denied(&[stratus, "--since", "2024-07-01T00:00:00Z"]).len(),
         51
     );
     // `--since 2h` is relative to now: long after these logs, so nothing.
-    assert_eq!(denied(&[STRATUS, "--since", "2h"]).len(), 0);
+    assert_eq!(denied(&[stratus, "--since", "2h"]).len(), 0);
 }
 
 #[test]
