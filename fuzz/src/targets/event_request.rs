@@ -1,18 +1,20 @@
 //! Fuzzes the turning of a CloudTrail record into a request (what `explain` and `replay` do
 //! with every record): arbitrary bytes read as one record, mapped to its action(s), principal,
 //! resource and context against the bundled example snapshot, never panic; neither does the
-//! same text read as a pasted AccessDenied message.
+//! same text read as a pasted AccessDenied message. The seeds are the records of the bundled
+//! story logs (`examples/trail*`).
 //!
-//! From `fuzz/`:
+//! From `fuzz/`, with libFuzzer (nightly):
 //!
 //! ```text
 //! cargo fuzz run event_request corpus/event_request seeds/event_request
 //! ```
 //!
-//! On a stable toolchain prefix the command with `RUSTC_BOOTSTRAP=1`. The seeds are the
-//! records of the bundled story logs (`examples/trail*`).
-
-#![no_main]
+//! On stable, the in-process runner (what CI runs):
+//!
+//! ```text
+//! cargo run --release --no-default-features --bin stable -- event_request --seconds 60
+//! ```
 
 use std::sync::OnceLock;
 
@@ -20,7 +22,8 @@ use iamwhy_core::SourceMap;
 use iamwhy_explain::request::{from_event, from_message};
 use iamwhy_snapshot::Snapshot;
 use iamwhy_trail::{Event, parse_message};
-use libfuzzer_sys::fuzz_target;
+
+use crate::Outcome;
 
 fn snapshot() -> Option<&'static Snapshot> {
     static SNAPSHOT: OnceLock<Option<Snapshot>> = OnceLock::new();
@@ -32,13 +35,31 @@ fn snapshot() -> Option<&'static Snapshot> {
         .as_ref()
 }
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(event) = Event::from_json(data) {
-        let message = event.denial();
-        let _ = from_event(&event, &message, snapshot());
-        let _ = from_event(&event, &message, None);
+/// The target: panics when a property fails.
+pub fn run(data: &[u8]) -> Outcome {
+    let mut out = Outcome::new();
+    match Event::from_json(data) {
+        Ok(event) => {
+            let message = event.denial();
+            out.add(format!("{:?}", message.form));
+            for snapshot in [snapshot(), None] {
+                match from_event(&event, &message, snapshot) {
+                    Ok(r) => out.add("ok").count(r.also_needs.len()),
+                    Err(e) => out.add(e.kind).count(e.reasons.len()),
+                };
+            }
+        }
+        Err(_) => {
+            out.add("not an event");
+        }
     }
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = from_message(&parse_message(text));
+        let message = parse_message(text);
+        out.add(format!("{:?}", message.form));
+        match from_message(&message) {
+            Ok(_) => out.add("message ok"),
+            Err(e) => out.add(e.kind).count(e.reasons.len()),
+        };
     }
-});
+    out
+}

@@ -3,21 +3,26 @@
 //! once mapped back through embedded sources (a JSON string, URL encoding), lies inside the
 //! input and on character boundaries.
 //!
-//! From `fuzz/` (the seeds are committed, the corpus is not):
+//! From `fuzz/`, with libFuzzer (nightly; the seeds are committed, the corpus is not):
 //!
 //! ```text
 //! cargo fuzz run policy_parser corpus/policy_parser seeds/policy_parser -- -dict=policy_parser.dict
 //! ```
 //!
-//! On a stable toolchain prefix the command with `RUSTC_BOOTSTRAP=1`.
-
-#![no_main]
+//! On stable, the in-process runner (what CI runs):
+//!
+//! ```text
+//! cargo run --release --no-default-features --bin stable -- policy_parser --seconds 60
+//! ```
 
 use iamwhy_core::{SourceId, SourceMap, Span};
 use iamwhy_policy::{PolicyKind, parse_policy};
-use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
+use crate::Outcome;
+
+/// The target: panics when a property fails.
+pub fn run(data: &[u8]) -> Outcome {
+    let mut out = Outcome::new();
     let text = String::from_utf8_lossy(data);
     for kind in PolicyKind::ALL {
         let mut map = SourceMap::new();
@@ -32,6 +37,7 @@ fuzz_target!(|data: &[u8]| {
                 for statement in &doc.statements {
                     check_span(&map, root, &text, statement.span, kind);
                 }
+                out.add("ok").count(doc.statements.len());
                 doc.warnings
             }
             Err(e) => {
@@ -45,8 +51,13 @@ fuzz_target!(|data: &[u8]| {
         for span in diagnostics.iter().filter_map(|d| d.span) {
             check_span(&map, root, &text, span, kind);
         }
+        let mut codes: Vec<&str> = diagnostics.iter().map(|d| d.code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        out.add(codes);
     }
-});
+    out
+}
 
 fn check_span(map: &SourceMap, root: SourceId, text: &str, span: Span, kind: PolicyKind) {
     let mapped = map.to_root(span);

@@ -1,24 +1,27 @@
 //! Fuzzes the account-snapshot loader (style §20): an arbitrary file placed anywhere in the
-//! snapshot layout never panics the loader; a rejected file is a warning whose place lies
-//! inside the input; and every principal and resource loaded from it can have its policies
-//! gathered (each document parsed, or rejected with an error) without a panic.
+//! snapshot layout (the first byte of the input chooses where) never panics the loader; a
+//! rejected file is a warning whose place lies inside the input; and every principal and
+//! resource loaded from it can have its policies gathered (each document parsed, or rejected
+//! with an error) without a panic.
 //!
-//! From `fuzz/`:
+//! From `fuzz/`, with libFuzzer (nightly):
 //!
 //! ```text
 //! cargo fuzz run snapshot_file corpus/snapshot_file seeds/snapshot_file
 //! ```
 //!
-//! On a stable toolchain prefix the command with `RUSTC_BOOTSTRAP=1`. The first byte of the
-//! input chooses where the file goes.
-
-#![no_main]
+//! On stable, the in-process runner (what CI runs):
+//!
+//! ```text
+//! cargo run --release --no-default-features --bin stable -- snapshot_file --seconds 60
+//! ```
 
 use std::path::{Path, PathBuf};
 
 use iamwhy_core::SourceMap;
 use iamwhy_snapshot::{Changes, load_texts};
-use libfuzzer_sys::fuzz_target;
+
+use crate::Outcome;
 
 const PLACES: &[&str] = &[
     "iam/account-authorization-details.json",
@@ -35,18 +38,27 @@ const PLACES: &[&str] = &[
     "sts/caller-identity.json",
 ];
 
-fuzz_target!(|data: &[u8]| {
+/// The target: panics when a property fails.
+pub fn run(data: &[u8]) -> Outcome {
+    let mut out = Outcome::new();
     let Some((&place, rest)) = data.split_first() else {
-        return;
+        return out;
     };
     let rel = PathBuf::from(PLACES[usize::from(place) % PLACES.len()]);
     let text = String::from_utf8_lossy(rest).into_owned();
     let len = text.len();
     let mut map = SourceMap::new();
     let snapshot = load_texts(Path::new("snap"), [(rel, text)], &mut map);
+    let mut codes: Vec<&str> = snapshot.warnings.iter().map(|d| d.code).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    out.add(place % 12).add(codes);
     for w in &snapshot.warnings {
         if let Some(span) = w.span {
-            assert!(map.to_root(span).end as usize <= len, "{span:?} outside the input");
+            assert!(
+                map.to_root(span).end as usize <= len,
+                "{span:?} outside the input"
+            );
             let _ = map.location(span);
         }
     }
@@ -60,6 +72,7 @@ fuzz_target!(|data: &[u8]| {
         .collect::<Vec<_>>();
     for arn in principals {
         if let Ok(who) = snapshot.resolve_principal(&arn, None) {
+            out.add("principal");
             let _ = snapshot.principal_policies(&mut map, &who, &none);
         }
     }
@@ -72,7 +85,9 @@ fuzz_target!(|data: &[u8]| {
         .take(16)
         .collect::<Vec<_>>();
     for arn in resources {
-        let _ = snapshot.resource_side(&mut map, &arn, &none);
-        let _ = snapshot.kms_key_for(&arn);
+        let side = snapshot.resource_side(&mut map, &arn, &none);
+        out.add(side.is_ok());
+        out.add(snapshot.kms_key_for(&arn).is_some());
     }
-});
+    out
+}
