@@ -291,6 +291,16 @@ pub(crate) fn save_artifact(dir: &Path, kind: &str, data: &[u8]) -> PathBuf {
     path
 }
 
+/// The input of a finding as an escaped byte string, when short enough for a log: on CI the
+/// artifact file is lost with the machine, the log is not.
+pub(crate) fn show_input(data: &[u8]) -> String {
+    if data.len() <= 4096 {
+        format!("input: b\"{}\"", data.escape_ascii())
+    } else {
+        format!("input: {} bytes, too long to show", data.len())
+    }
+}
+
 fn replay(target: &Target, files: &[PathBuf]) -> ExitCode {
     keep_panics();
     let mut failed = false;
@@ -402,10 +412,11 @@ impl Run<'_> {
                 if self.slow <= MAX_SLOW_ARTIFACTS {
                     let path = save_artifact(&self.options.artifacts, "slow", data);
                     eprintln!(
-                        "{}: slow: {took:.2?} on {} bytes: {}",
+                        "{}: slow: {took:.2?} on {} bytes: {}\n{}",
                         self.options.target.name,
                         data.len(),
-                        path.display()
+                        path.display(),
+                        show_input(data)
                     );
                 }
             }
@@ -434,11 +445,13 @@ impl Run<'_> {
         eprintln!(
             "{name}: crash after {execs} runs, input of {len} bytes: {path}\n\
              replay: cargo run --release --no-default-features --bin stable -- {name} --replay {path}\n\
+             {input}\n\
              {report}",
             name = self.options.target.name,
             execs = self.execs,
             len = data.len(),
             path = path.display(),
+            input = show_input(data),
         );
         std::process::exit(1);
     }
@@ -559,5 +572,25 @@ fn fuzz(options: &Options) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_are_shown_as_byte_strings() {
+        assert_eq!(show_input(b"{\"a\n\xff"), r#"input: b"{\"a\n\xff""#);
+        assert!(show_input(&[0; 5000]).ends_with("too long to show"));
+    }
+
+    #[test]
+    fn backtraces_keep_the_target_frames() {
+        let backtrace = "   0: std::panicking::begin_panic\n             at x.rs:1\n   1: core::panicking::panic_fmt\n   2: iamwhy_fuzz::targets::t::run\n             at t.rs:9\n   3: stable::execute::{{closure}}\n   4: main";
+        assert_eq!(
+            target_frames(backtrace),
+            "   2: iamwhy_fuzz::targets::t::run\n             at t.rs:9"
+        );
     }
 }

@@ -11,7 +11,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::{Options, save_artifact};
+use crate::{Options, save_artifact, show_input};
 
 /// The last input the worker announced, and when.
 type Last = Arc<Mutex<(Instant, Vec<u8>)>>;
@@ -79,10 +79,11 @@ pub(crate) fn run(options: &Options) -> ExitCode {
             let _ = child.wait();
             let path = save_artifact(&options.artifacts, "timeout", &input);
             eprintln!(
-                "{name}: timeout: an input of {} bytes ran for more than {:?}: {}",
+                "{name}: timeout: an input of {} bytes ran for more than {:?}: {}\n{}",
                 input.len(),
                 options.timeout,
-                path.display()
+                path.display(),
+                show_input(&input)
             );
             return ExitCode::FAILURE;
         }
@@ -99,10 +100,11 @@ pub(crate) fn run(options: &Options) -> ExitCode {
             let path = save_artifact(&options.artifacts, "crash", &input);
             eprintln!(
                 "{name}: crash: the worker died ({status}) on an input of {} bytes: {}\n\
-                 replay: cargo run --release --no-default-features --bin stable -- {name} --replay {}",
+                 replay: cargo run --release --no-default-features --bin stable -- {name} --replay {}\n{}",
                 input.len(),
                 path.display(),
-                path.display()
+                path.display(),
+                show_input(&input)
             );
             ExitCode::FAILURE
         }
