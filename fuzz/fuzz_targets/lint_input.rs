@@ -1,51 +1,5 @@
-//! Fuzzes `iamwhy lint` on one file: arbitrary text (a policy, a CLI output, a scenario file,
-//! or garbage) never panics, every finding has a code of the rule table and a place inside
-//! the text, and the SARIF log of the report is built. The first byte picks the policy type
-//! given with `--type` (or none, so that the type is guessed); the rest is the file. Also
-//! fuzzes the `.iamwhy.toml` reader on the same text.
-//!
-//! From `fuzz/`:
-//!
-//! ```text
-//! cargo fuzz run lint_input corpus/lint_input seeds/lint_input
-//! ```
-//!
-//! On a stable toolchain prefix the command with `RUSTC_BOOTSTRAP=1`.
-
+//! libFuzzer wrapper of [`iamwhy_fuzz::targets::lint_input`], which says what it asserts.
 #![no_main]
-
-use std::path::Path;
-
-use iamwhy_core::SourceMap;
-use iamwhy_lint::{Config, LintOptions, PolicyType, RULES, lint_source};
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    let Some((&first, rest)) = data.split_first() else {
-        return;
-    };
-    let Ok(text) = std::str::from_utf8(rest) else {
-        return;
-    };
-    let options = LintOptions {
-        policy_type: PolicyType::ALL.get(usize::from(first) % 12).copied(),
-        account: None,
-    };
-    let mut map = SourceMap::new();
-    let id = map.add_file("fuzz.json", text);
-    let report = lint_source(&mut map, id, Path::new("s3/bucket/policy.json"), &options);
-    for f in report.all_findings() {
-        assert!(RULES.iter().any(|r| r.code == f.code), "unknown code {}", f.code);
-        if let Some(span) = f.span {
-            let loc = map.location(span);
-            assert_eq!(loc.file, "fuzz.json");
-            assert!(loc.root.end as usize <= text.len());
-        }
-    }
-    let _ = iamwhy_lint::sarif::log(std::slice::from_ref(&report), &map);
-    if let Err(e) = Config::parse(Path::new(".iamwhy.toml"), text) {
-        if let Some((line, _)) = e.position {
-            assert!(line <= text.lines().count().max(1) + 1);
-        }
-    }
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    iamwhy_fuzz::targets::lint_input::run(data);
 });

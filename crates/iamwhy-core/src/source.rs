@@ -92,7 +92,35 @@ struct SourceFile {
     name: String,
     text: Arc<str>,
     line_starts: Vec<u32>,
+    /// See [`char_checkpoints`].
+    char_checkpoints: Vec<u32>,
     origin: Origin,
+}
+
+impl SourceFile {
+    fn new(name: String, text: Arc<str>, origin: Origin) -> SourceFile {
+        SourceFile {
+            name,
+            line_starts: line_starts(&text),
+            char_checkpoints: char_checkpoints(&text),
+            text,
+            origin,
+        }
+    }
+
+    /// The number of characters in the text before a byte offset (clamped to the text), in
+    /// time bounded by [`CHAR_CHECKPOINT`] whatever the offset.
+    fn chars_before(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        let block = offset / CHAR_CHECKPOINT;
+        let before_block = self.char_checkpoints.get(block).copied().unwrap_or(0) as usize;
+        let in_block = self
+            .text
+            .as_bytes()
+            .get(block.saturating_mul(CHAR_CHECKPOINT)..offset)
+            .map_or(0, char_starts);
+        before_block.saturating_add(in_block)
+    }
 }
 
 /// All texts a run has read, so that spans can be turned into file, line and column.
@@ -109,13 +137,7 @@ impl SourceMap {
 
     /// Registers the text of a file (or of stdin, or of a command-line argument).
     pub fn add_file(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceId {
-        let text = text.into();
-        self.push(SourceFile {
-            name: name.into(),
-            line_starts: line_starts(&text),
-            text,
-            origin: Origin::Root,
-        })
+        self.push(SourceFile::new(name.into(), text.into(), Origin::Root))
     }
 
     /// Registers a text decoded from a part of `parent`. `offsets` maps each byte of `text`
@@ -123,12 +145,8 @@ impl SourceMap {
     /// positions inside the text are mapped to the start of the parent range.
     pub fn add_embedded(&mut self, parent: SourceId, text: String, offsets: Vec<u32>) -> SourceId {
         let name = self.name(parent).to_owned();
-        self.push(SourceFile {
-            name,
-            line_starts: line_starts(&text),
-            text: text.into(),
-            origin: Origin::Embedded { parent, offsets },
-        })
+        let origin = Origin::Embedded { parent, offsets };
+        self.push(SourceFile::new(name, text.into(), origin))
     }
 
     /// Registers the bytes `start..end` of `parent` as a source of their own (a policy
@@ -228,11 +246,12 @@ impl SourceMap {
             Err(i) => i.saturating_sub(1),
         };
         let line_start = file.line_starts.get(line_idx).copied().unwrap_or(0);
-        let prefix = file
-            .text
-            .get(line_start as usize..(offset as usize).min(file.text.len()))
-            .unwrap_or("");
-        let column = prefix.chars().count().saturating_add(1);
+        // Counted through checkpoints, not from the line start: a minified file is one long
+        // line, and a document with many errors asks for many columns on it (issue 18).
+        let column = file
+            .chars_before(offset as usize)
+            .saturating_sub(file.chars_before(line_start as usize))
+            .saturating_add(1);
         (
             u32::try_from(line_idx.saturating_add(1)).unwrap_or(u32::MAX),
             u32::try_from(column).unwrap_or(u32::MAX),
@@ -255,6 +274,28 @@ impl SourceMap {
             .unwrap_or("")
             .trim_end_matches(['\n', '\r'])
     }
+}
+
+/// The distance in bytes between two entries of [`char_checkpoints`].
+const CHAR_CHECKPOINT: usize = 4096;
+
+/// Entry `i` is the number of characters in the first `i * CHAR_CHECKPOINT` bytes of the
+/// text; the last entry is the count of the whole text.
+fn char_checkpoints(text: &str) -> Vec<u32> {
+    let mut checkpoints = Vec::with_capacity((text.len() / CHAR_CHECKPOINT).saturating_add(2));
+    let mut count = 0usize;
+    for block in text.as_bytes().chunks(CHAR_CHECKPOINT) {
+        checkpoints.push(u32::try_from(count).unwrap_or(u32::MAX));
+        count = count.saturating_add(char_starts(block));
+    }
+    checkpoints.push(u32::try_from(count).unwrap_or(u32::MAX));
+    checkpoints
+}
+
+/// The number of characters that start in these bytes (the bytes that are not UTF-8
+/// continuation bytes).
+fn char_starts(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }
 
 fn line_starts(text: &str) -> Vec<u32> {
@@ -282,6 +323,31 @@ mod tests {
         assert_eq!(map.line_text(id, 2), "  \"é\": 1,");
         let off = map.text(id).find('1').unwrap();
         assert_eq!(map.line_column(id, off as u32), (2, 8));
+    }
+
+    /// Issue 18: columns on a long line come from checkpoints; they must count characters
+    /// exactly as before, on both sides of every checkpoint.
+    #[test]
+    fn issue_18_columns_on_a_long_line_count_characters() {
+        let mut text = String::from("{\n");
+        for i in 0..3 * CHAR_CHECKPOINT {
+            text.push(match i % 7 {
+                0 => 'é',
+                3 => '𝄞',
+                _ => 'a',
+            });
+        }
+        text.push_str("\nx");
+        let mut map = SourceMap::new();
+        let id = map.add_file("long.json", text.as_str());
+        let mut expected = 1;
+        for (offset, c) in text.char_indices().chain([(text.len(), ' ')]) {
+            let (_, column) = map.line_column(id, u32::try_from(offset).unwrap());
+            assert_eq!(column, expected, "at byte {offset}");
+            expected = if c == '\n' { 1 } else { expected + 1 };
+        }
+        let x = text.rfind('x').unwrap();
+        assert_eq!(map.line_column(id, u32::try_from(x).unwrap()), (3, 1));
     }
 
     #[test]

@@ -461,7 +461,10 @@ impl Parser {
             );
             return None;
         };
-        let errors_before = self.error_count();
+        // Only this statement's diagnostics are looked at again below: counting the errors
+        // of the whole document for each statement made many bad statements quadratic
+        // (issue 18). Diagnostics are only ever appended.
+        let diagnostics_before = self.diagnostics.len();
         let span = self.span(value);
         self.diagnostics
             .extend(json::duplicate_keys(self.source, &obj.properties));
@@ -550,7 +553,11 @@ impl Parser {
                 a.span,
             );
         }
-        if self.error_count() > errors_before {
+        let new = self
+            .diagnostics
+            .get(diagnostics_before..)
+            .unwrap_or_default();
+        if new.iter().any(Diagnostic::is_error) {
             return None;
         }
         Some(Statement {
@@ -564,10 +571,6 @@ impl Parser {
             conditions,
             span,
         })
-    }
-
-    pub(super) fn error_count(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
 
     /// Reads a string-or-list element; reports and skips non-string items.
@@ -654,4 +657,38 @@ fn list(items: &[&str]) -> String {
         .map(|i| format!("`{i}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 18: each statement is judged by its own errors only, so a good statement after
+    /// bad ones is kept, and a document of many bad statements reports each once (the check
+    /// no longer counts the errors of the whole document for each statement).
+    #[test]
+    fn issue_18_statements_judged_by_their_own_errors() {
+        let good = r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}"#;
+        let bad = r#"{"Effect": "Alow", "Action": "s3:GetObject", "Resource": "*"}"#;
+        let statements: Vec<&str> = (0..2000)
+            .map(|i| if i % 3 == 2 { good } else { bad })
+            .collect();
+        let text = format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{}]}}"#,
+            statements.join(",")
+        );
+        let mut map = SourceMap::new();
+        let id = map.add_file("p.json", text);
+        let parse = parse_policy_lenient(&mut map, id, PolicyKind::Identity);
+        let kept: Vec<usize> = parse
+            .document
+            .unwrap()
+            .statements
+            .iter()
+            .map(|s| s.index)
+            .collect();
+        assert_eq!(kept, (0..2000).filter(|i| i % 3 == 2).collect::<Vec<_>>());
+        let errors = parse.diagnostics.iter().filter(|d| d.is_error()).count();
+        assert_eq!(errors, statements.iter().filter(|s| **s == bad).count());
+    }
 }

@@ -1,0 +1,9 @@
+//! The target bodies, one module each; their doc comments say what each asserts.
+
+pub mod creds_files;
+pub mod event_request;
+pub mod lint_input;
+pub mod policy_parser;
+pub mod scenario_parser;
+pub mod snapshot_file;
+pub mod trail_reader;
