@@ -35,6 +35,8 @@ pub const TARGETS: &[Target] = &[
     Target::new("event_request", targets::event_request::run),
     Target::new("creds_files", targets::creds_files::run),
     Target::new("lint_input", targets::lint_input::run),
+    Target::new("gzip_members", targets::gzip_members::run),
+    Target::new("dir_walker", targets::dir_walker::run),
 ];
 
 impl Target {

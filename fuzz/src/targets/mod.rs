@@ -1,7 +1,9 @@
 //! The target bodies, one module each; their doc comments say what each asserts.
 
 pub mod creds_files;
+pub mod dir_walker;
 pub mod event_request;
+pub mod gzip_members;
 pub mod lint_input;
 pub mod policy_parser;
 pub mod scenario_parser;
