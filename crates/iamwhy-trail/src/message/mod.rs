@@ -8,8 +8,14 @@
 //! searched from the right so that a resource with spaces stays whole. A message it cannot
 //! read is kept as [`MessageForm::Other`]; nothing here fails.
 
+mod reader;
+mod wrapper;
+
 use iamwhy_core::PolicyType;
 use serde::Serialize;
+
+pub use reader::read_messages;
+pub use wrapper::Wrapper;
 
 /// Whether AWS said the denial was explicit (a `Deny` statement) or implicit (no `Allow`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -64,6 +70,13 @@ pub struct DenialMessage {
     pub principal: Option<String>,
     /// The action as AWS printed it (SNS prints `SNS:Publish`).
     pub action: Option<String>,
+    /// Further actions the message names (a few services list more than one).
+    pub more_actions: Vec<String>,
+    /// The service the wrapper names (`S3` in Go's `operation error S3: GetObject`, `AWSKMS`
+    /// in Java's `(Service: AWSKMS; …)`).
+    pub service: Option<String>,
+    /// The program or format that printed the message, when recognised.
+    pub wrapper: Option<Wrapper>,
     /// The resource, unquoted; not always an ARN (IAM prints `role voclabs` at times).
     pub resource: Option<String>,
     /// Explicit, implicit or unknown.
@@ -91,6 +104,9 @@ impl DenialMessage {
             operation: None,
             principal: None,
             action: None,
+            more_actions: Vec::new(),
+            service: None,
+            wrapper: None,
             resource: None,
             deny_kind: DenyKind::Unknown,
             policy_type: None,
@@ -127,141 +143,17 @@ impl DenialMessage {
     }
 }
 
-const SDK_PREFIX: &str = "An error occurred (";
-const EC2_PREFIX: &str = "You are not authorized to perform this operation.";
-const ENCODED: &str = "Encoded authorization failure message:";
-const NOT_AUTHORIZED: &str = " is not authorized to perform: ";
-const ON_RESOURCE: &str = " on resource: ";
-const BECAUSE_NO: &str = " because no ";
-const EXPLICIT: &str = " with an explicit deny in ";
-const BECAUSE_PUBLIC: &str = " because public ";
-const TRANSITIVELY: &str = " transitively through ";
-
-/// Parses an AccessDenied message (spec §5.5). Never fails: what cannot be read is left out.
+/// Parses an AccessDenied message (spec §5.5): the first message found in the text, wherever
+/// it sits (see [`read_messages`]). Never fails: what cannot be read is left out, and text with
+/// no message at all is [`MessageForm::Other`] with what its wrapper says.
 pub fn parse_message(text: &str) -> DenialMessage {
-    let mut rest = text.trim();
-    let mut sdk_code = None;
-    let mut operation = None;
-    if let Some((code, op, tail)) = strip_sdk_prefix(rest) {
-        sdk_code = Some(code.to_owned());
-        operation = Some(op.to_owned());
-        rest = tail;
-    }
-    rest = strip_java_suffix(rest);
-    let mut encoded = None;
-    if let Some(tail) = rest.strip_prefix(EC2_PREFIX) {
-        rest = tail.trim_start();
-    }
-    if let Some((before, blob)) = rest.split_once(ENCODED) {
-        let blob = blob.trim();
-        if !blob.is_empty() {
-            encoded = Some(blob.to_owned());
+    match read_messages(text).into_iter().next() {
+        Some(m) => m,
+        None => {
+            let mut m = DenialMessage::empty(MessageForm::Other);
+            wrapper::read(text).apply(&mut m);
+            m
         }
-        rest = before.trim_end();
-        rest = rest.strip_suffix('.').unwrap_or(rest);
-    }
-    let mut m = if let Some(body) = rest.strip_prefix("User: ") {
-        parse_standard(body).unwrap_or_else(|| DenialMessage::empty(MessageForm::Other))
-    } else if rest.is_empty() && encoded.is_some() {
-        DenialMessage::empty(MessageForm::EncodedOnly)
-    } else if is_plain_access_denied(rest) {
-        DenialMessage::empty(MessageForm::PlainAccessDenied)
-    } else {
-        DenialMessage::empty(MessageForm::Other)
-    };
-    m.sdk_code = sdk_code;
-    m.operation = operation;
-    m.encoded_message = encoded;
-    m
-}
-
-/// `An error occurred (CODE) when calling the OP operation: ` → (CODE, OP, rest).
-fn strip_sdk_prefix(text: &str) -> Option<(&str, &str, &str)> {
-    let after = text.strip_prefix(SDK_PREFIX)?;
-    let (code, after) = after.split_once(')')?;
-    let after = after.strip_prefix(" when calling the ")?;
-    let (op, tail) = after.split_once(" operation")?;
-    let tail = tail.trim_start_matches(':');
-    Some((code, op, tail.trim_start()))
-}
-
-/// Drops the Java SDK's ` (Service: S3; Status Code: 403; Error Code: …)` suffix.
-fn strip_java_suffix(text: &str) -> &str {
-    if text.ends_with(')')
-        && let Some(at) = text.rfind(" (Service: ")
-    {
-        return text[..at].trim_end();
-    }
-    text
-}
-
-fn is_plain_access_denied(text: &str) -> bool {
-    let t = text.trim_end_matches('.');
-    t.eq_ignore_ascii_case("Access Denied") || t.eq_ignore_ascii_case("AccessDenied")
-}
-
-/// `P is not authorized to perform: A[ on resource: R][ context]`.
-fn parse_standard(body: &str) -> Option<DenialMessage> {
-    let (principal, after) = body.split_once(NOT_AUTHORIZED)?;
-    let principal = principal.trim();
-    let action_end = after.find(' ').unwrap_or(after.len());
-    let action = after[..action_end].trim_end_matches(['.', ',']);
-    let mut rest = after[action_end..].trim_end();
-    rest = rest.strip_suffix('.').unwrap_or(rest);
-    let mut m = DenialMessage::empty(MessageForm::Standard);
-    m.principal = (!principal.is_empty()).then(|| principal.to_owned());
-    m.action = (!action.is_empty()).then(|| action.to_owned());
-
-    // The context is searched from the right (spec §5.5 step 4).
-    let context_at = [
-        rest.rfind(BECAUSE_NO),
-        rest.rfind(EXPLICIT),
-        rest.rfind(BECAUSE_PUBLIC),
-    ]
-    .into_iter()
-    .flatten()
-    .max();
-    if let Some(at) = context_at {
-        read_context(&rest[at..], &mut m);
-        rest = &rest[..at];
-    }
-    if let Some(resource) = rest.strip_prefix(ON_RESOURCE) {
-        let r = resource.trim();
-        let r = r
-            .strip_prefix('"')
-            .and_then(|r| r.strip_suffix('"'))
-            .unwrap_or(r);
-        if !r.is_empty() {
-            m.resource = Some(r.to_owned());
-        }
-    }
-    Some(m)
-}
-
-/// Reads `because no T allows the A action` or `with an explicit deny in ART T[ transitively
-/// through ART T][: ARN]`, or S3 Block Public Access's own phrasing.
-fn read_context(context: &str, m: &mut DenialMessage) {
-    if let Some(tail) = context.strip_prefix(EXPLICIT) {
-        m.deny_kind = DenyKind::Explicit;
-        let (phrase, arn) = match tail.find(": arn:").and_then(|at| tail.split_at_checked(at)) {
-            Some((phrase, arn)) => (phrase, arn.strip_prefix(": ").map(str::trim)),
-            None => (tail, None),
-        };
-        let (own, via) = match phrase.split_once(TRANSITIVELY) {
-            Some((own, via)) => (own, Some(via)),
-            None => (phrase, None),
-        };
-        set_type(strip_article(own), m);
-        m.via = via.and_then(|v| policy_type_of(strip_article(v)).map(|(t, _)| t));
-        m.policy_arn = arn.filter(|a| !a.is_empty()).map(str::to_owned);
-    } else if let Some(tail) = context.strip_prefix(BECAUSE_NO) {
-        if let Some(at) = tail.rfind(" allows the ") {
-            m.deny_kind = DenyKind::Implicit;
-            set_type(&tail[..at], m);
-        }
-    } else if let Some(setting) = block_public_access_setting(context) {
-        m.deny_kind = DenyKind::Explicit;
-        m.block_public_access = Some(setting.to_owned());
     }
 }
 
@@ -280,28 +172,31 @@ fn strip_article(phrase: &str) -> &str {
         .unwrap_or(p)
 }
 
-fn set_type(phrase: &str, m: &mut DenialMessage) {
-    if let Some((t, role_trust)) = policy_type_of(phrase) {
-        m.policy_type = Some(t);
-        m.role_trust = role_trust;
-    }
-}
+/// The policy-type phrases of AWS's messages, lower case: (phrase, type, role trust).
+const POLICY_TYPE_PHRASES: &[(&str, PolicyType, bool)] = &[
+    ("service control policy", PolicyType::Scp, false),
+    ("resource control policy", PolicyType::Rcp, false),
+    ("identity-based policy", PolicyType::Identity, false),
+    ("resource-based policy", PolicyType::Resource, false),
+    (
+        "permissions boundary",
+        PolicyType::PermissionsBoundary,
+        false,
+    ),
+    ("session policy", PolicyType::Session, false),
+    ("sessions policy", PolicyType::Session, false),
+    ("vpc endpoint policy", PolicyType::VpcEndpoint, false),
+    ("role trust policy", PolicyType::Resource, true),
+];
 
 /// Spec §5.5 step 6: the policy-type phrase, case-insensitively; `true` for the role trust
 /// policy. AWS's own documentation prints `sessions policy` once, so both are accepted.
 fn policy_type_of(phrase: &str) -> Option<(PolicyType, bool)> {
     let p = phrase.trim().to_ascii_lowercase();
-    Some(match p.as_str() {
-        "service control policy" => (PolicyType::Scp, false),
-        "resource control policy" => (PolicyType::Rcp, false),
-        "identity-based policy" => (PolicyType::Identity, false),
-        "resource-based policy" => (PolicyType::Resource, false),
-        "permissions boundary" => (PolicyType::PermissionsBoundary, false),
-        "session policy" | "sessions policy" => (PolicyType::Session, false),
-        "vpc endpoint policy" => (PolicyType::VpcEndpoint, false),
-        "role trust policy" => (PolicyType::Resource, true),
-        _ => return None,
-    })
+    POLICY_TYPE_PHRASES
+        .iter()
+        .find(|(name, _, _)| *name == p)
+        .map(|(_, t, role_trust)| (*t, *role_trust))
 }
 
 #[cfg(test)]
