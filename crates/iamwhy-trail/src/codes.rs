@@ -36,6 +36,11 @@ pub const DENIAL_CODES: &[&str] = &[
     // <https://docs.aws.amazon.com/AWSJavaSDK/latest/javadoc/com/amazonaws/services/sns/model/KMSAccessDeniedException.html>.
     "KMS.AccessDeniedException",
     "KmsAccessDenied",
+    // AWS Config: "No permission to call EnableAWSServiceAccess API", or an organization
+    // API called from a member account
+    // (<https://docs.aws.amazon.com/config/latest/APIReference/API_PutConfigurationAggregator.html>,
+    // <https://docs.aws.amazon.com/botocore/latest/reference/services/config/client/exceptions/OrganizationAccessDeniedException.html>).
+    "OrganizationAccessDeniedException",
     // Lambda: "Lambda couldn't decrypt the environment variables because KMS access was
     // denied" (<https://docs.aws.amazon.com/botocore/latest/reference/services/lambda/client/exceptions/KMSAccessDeniedException.html>);
     // Kinesis Data Streams: "... a key that doesn't exist or that you don't have access to"

@@ -178,9 +178,34 @@ fn serialize_masked<S: serde::Serializer>(key: &Option<String>, s: S) -> Result<
 
 impl Event {
     /// Parses one record (a JSON object). The error says what was missing or malformed.
+    ///
+    /// A CloudTrail event delivered by EventBridge (`detail-type` `AWS API Call via
+    /// CloudTrail`, and the other `… via CloudTrail` types) is read from its `detail`
+    /// (<https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudtrail.html>).
     pub fn from_json(record: &[u8]) -> Result<Event, String> {
         let raw: RawRecord = serde_json::from_slice(record).map_err(|e| e.to_string())?;
+        if raw.event_time.is_none()
+            && raw.logstash_time.is_none()
+            && raw
+                .detail_type
+                .as_deref()
+                .is_some_and(|t| t.ends_with("via CloudTrail"))
+            && let Some(detail) = &raw.detail
+        {
+            let inner: RawRecord = serde_json::from_str(detail.get())
+                .map_err(|e| format!("the EventBridge event's `detail`: {e}"))?;
+            return inner.into_event();
+        }
         raw.into_event()
+    }
+
+    /// Whether the record is an event notification rather than a CloudTrail record: S3 Event
+    /// Notifications (and the Lambda event records of SQS, SNS, DynamoDB) share the
+    /// `{"Records": [...]}` shape and `eventTime`, but their `eventSource` is `aws:s3`, where
+    /// CloudTrail's is always a `*.amazonaws.com` name
+    /// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html>).
+    pub fn is_event_notification(&self) -> bool {
+        self.event_source.starts_with("aws:")
     }
 
     /// Whether the error code means an authorization denial.
@@ -267,6 +292,24 @@ pub fn service_of_invoker(invoker: &str) -> &str {
     service_of_source(invoker.strip_prefix("fas.").unwrap_or(invoker))
 }
 
+/// `eventTime` as CloudTrail writes it (ISO 8601), or as data lakes and CloudTrail Lake
+/// exports write it: a space for the `T`, no zone (UTC), fractions of a second up to
+/// nanoseconds (`2025-01-20 15:59:33.000000000`, `2019-01-01 00:00:00`), a trailing ` UTC`.
+fn parse_event_time(text: &str) -> Option<Instant> {
+    if let Some(t) = parse_date(text) {
+        return Some(t);
+    }
+    let t = text.trim();
+    let t = t.strip_suffix(" UTC").unwrap_or(t);
+    let (date, time) = t.split_once(' ')?;
+    let zoned = if time.ends_with('Z') || time.contains(['+', '-']) {
+        format!("{date}T{time}")
+    } else {
+        format!("{date}T{time}Z")
+    };
+    parse_date(&zoned)
+}
+
 /// The record as serde reads it; turned into an [`Event`] by [`RawRecord::into_event`].
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -275,6 +318,11 @@ struct RawRecord {
     /// Logstash moves `eventTime` to `@timestamp` (the OTRF sample is such an export).
     #[serde(rename = "@timestamp")]
     logstash_time: Option<String>,
+    /// An EventBridge envelope's `detail-type` (`AWS API Call via CloudTrail`).
+    #[serde(rename = "detail-type")]
+    detail_type: Option<String>,
+    /// An EventBridge envelope's `detail`: the CloudTrail record.
+    detail: Option<Box<RawValue>>,
     event_source: Option<String>,
     event_name: Option<String>,
     aws_region: Option<String>,
@@ -378,7 +426,7 @@ impl RawRecord {
             .event_time
             .or(self.logstash_time)
             .ok_or_else(|| "the record has no `eventTime`".to_owned())?;
-        let time = parse_date(&event_time)
+        let time = parse_event_time(&event_time)
             .ok_or_else(|| format!("`eventTime` `{event_time}` is not an ISO 8601 time"))?;
         let event_source = self
             .event_source
@@ -429,6 +477,34 @@ mod tests {
         assert_eq!(mask_access_key("AKIAIOSFODNN7EXAMPLE"), "AKIA…MPLE");
         assert_eq!(mask_access_key("short"), "…");
         assert_eq!(mask_access_key(""), "");
+    }
+
+    #[test]
+    fn data_lake_times_and_eventbridge_envelopes_are_read() {
+        // Issue 20: 7 of 21 real denials in a detection repository's rule tests were lost to
+        // these time forms.
+        for (text, iso) in [
+            ("2025-01-20 15:59:33.000000000", "2025-01-20T15:59:33Z"),
+            ("2019-01-01 00:00:00", "2019-01-01T00:00:00Z"),
+            ("2019-01-01 00:00:00 UTC", "2019-01-01T00:00:00Z"),
+            ("2026-11-20T10:00:00Z", "2026-11-20T10:00:00Z"),
+        ] {
+            assert_eq!(
+                parse_event_time(text).map(Instant::to_iso8601).as_deref(),
+                Some(iso)
+            );
+        }
+        assert!(parse_event_time("yesterday").is_none());
+        let envelope = br#"{"version":"0","id":"x","detail-type":"AWS API Call via CloudTrail","source":"aws.s3","time":"2026-11-20T10:00:01Z","detail":{"eventTime":"2026-11-20T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","errorCode":"AccessDenied","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/a"}}}"#;
+        let e = Event::from_json(envelope).unwrap();
+        assert_eq!(e.event_name, "GetObject");
+        assert!(e.is_denied());
+        let notification = br#"{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1","eventTime":"2026-11-20T10:00:00.000Z","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"}}}"#;
+        assert!(
+            Event::from_json(notification)
+                .unwrap()
+                .is_event_notification()
+        );
     }
 
     #[test]

@@ -90,6 +90,9 @@ pub struct Stats {
     pub digest_files: u64,
     /// Insights files and records skipped.
     pub insights: u64,
+    /// Records that are event notifications (S3 Event Notifications: `eventSource`
+    /// `aws:s3`), not CloudTrail, skipped.
+    pub notifications: u64,
     /// Files in directories that do not look like logs, not read.
     pub other_files: u64,
     /// Console CSV files read (their events have no message and no principal ARN).
@@ -115,6 +118,7 @@ impl Stats {
         sum(&mut self.files_skipped, o.files_skipped);
         sum(&mut self.digest_files, o.digest_files);
         sum(&mut self.insights, o.insights);
+        sum(&mut self.notifications, o.notifications);
         sum(&mut self.other_files, o.other_files);
         sum(&mut self.csv_files, o.csv_files);
         sum(&mut self.bytes, o.bytes);
@@ -358,6 +362,10 @@ impl<T, F: Fn(Event, &Origin) -> Option<T>> FileScan<'_, T, F> {
             Ok(event) => {
                 if event.event_type.as_deref() == Some("AwsCloudTrailInsight") {
                     bump(&mut self.out.stats.insights);
+                    return;
+                }
+                if event.is_event_notification() {
+                    bump(&mut self.out.stats.notifications);
                     return;
                 }
                 bump(&mut self.out.stats.events);

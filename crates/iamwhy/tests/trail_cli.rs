@@ -368,3 +368,47 @@ fn console_csv_rows_match_a_user_arn_by_user_name() {
         "not principal ARNs, so no row matched",
     );
 }
+
+/// Issue 20: the log shapes of data lakes and EventBridge, and S3 Event Notifications told
+/// apart from CloudTrail.
+#[test]
+fn issue_20_data_lake_times_eventbridge_and_s3_notifications() {
+    let dir = std::env::temp_dir().join(format!("iamwhy-issue20-logs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let user = r#""userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333"}"#;
+    // A data lake's rows: space-separated times without a zone, nanoseconds.
+    let lake = format!(
+        "{{\"eventTime\":\"2025-01-20 15:59:33.000000000\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"eventID\":\"l1\",\"errorCode\":\"AccessDenied\",{user}}}\n{{\"eventTime\":\"2019-01-01 00:00:00\",\"eventSource\":\"config.amazonaws.com\",\"eventName\":\"PutConfigurationAggregator\",\"eventID\":\"l2\",\"errorCode\":\"OrganizationAccessDeniedException\",{user}}}\n"
+    );
+    std::fs::write(dir.join("lake.jsonl"), lake).unwrap();
+    // EventBridge's envelope around a CloudTrail record.
+    let bridge = format!(
+        "{{\"version\":\"0\",\"id\":\"e\",\"detail-type\":\"AWS API Call via CloudTrail\",\"source\":\"aws.kms\",\"time\":\"2026-11-20T10:00:01Z\",\"detail\":{{\"eventTime\":\"2026-11-20T10:00:00Z\",\"eventSource\":\"kms.amazonaws.com\",\"eventName\":\"Decrypt\",\"eventID\":\"b1\",\"errorCode\":\"AccessDenied\",{user}}}}}\n"
+    );
+    std::fs::write(dir.join("bridge.json"), bridge).unwrap();
+    // An S3 Event Notification: same `Records` shape, not CloudTrail.
+    std::fs::write(
+        dir.join("notification.json"),
+        r#"{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1","eventTime":"2026-11-20T10:00:00.000Z","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"k"}}}]}"#,
+    )
+    .unwrap();
+    let d = dir.display().to_string();
+    let o = iamwhy(&["--format", "json", "trail", "denied", &d]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut found: Vec<String> = json_lines(&o)
+        .iter()
+        .map(|v| v["event_id"].as_str().unwrap_or("").to_owned())
+        .collect();
+    found.sort();
+    assert_eq!(found, ["b1", "l1", "l2"], "{}", stdout(&o));
+    // The notification is counted and named once, not reported as a malformed record.
+    let o = iamwhy(&["trail", "timeline", &d, "--principal", "*", "--no-progress"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("1 record(s) are S3 event notifications"),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -163,6 +163,12 @@ pub(crate) fn finish_scan(stats: &Stats, out: &mut Output) -> ExitStatus {
     for p in &stats.problems {
         out.warning_line(&p.to_string());
     }
+    if stats.notifications > 0 {
+        out.note(&format!(
+            "{} record(s) are S3 event notifications (`eventSource` `aws:s3`), not CloudTrail records: skipped",
+            stats.notifications
+        ));
+    }
     if stats.nothing_read() {
         out.error_line("no log could be read");
         ExitStatus::Error

@@ -115,6 +115,10 @@ pub(crate) fn scan_summary(
     add(stats.duplicates, "duplicate event(s) (same eventID)");
     add(stats.digest_files, "digest file(s)");
     add(stats.insights, "Insights file(s) or record(s)");
+    add(
+        stats.notifications,
+        "event notification record(s) (S3 Event Notifications, not CloudTrail)",
+    );
     if !skipped.is_empty() {
         let _ = writeln!(out, "{} {}", paint.bold("Skipped"), skipped.join(", "));
     }
