@@ -37,6 +37,7 @@ pub const TARGETS: &[Target] = &[
     Target::new("lint_input", targets::lint_input::run),
     Target::new("gzip_members", targets::gzip_members::run),
     Target::new("dir_walker", targets::dir_walker::run),
+    Target::new("message_reader", targets::message_reader::run),
 ];
 
 impl Target {

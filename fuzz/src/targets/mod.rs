@@ -5,6 +5,7 @@ pub mod dir_walker;
 pub mod event_request;
 pub mod gzip_members;
 pub mod lint_input;
+pub mod message_reader;
 pub mod policy_parser;
 pub mod scenario_parser;
 pub mod snapshot_file;

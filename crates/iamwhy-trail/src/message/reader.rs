@@ -138,6 +138,20 @@ fn anchors(lower: &str) -> Vec<Anchor> {
     found
 }
 
+/// How far after its anchor a message's parts are looked for: AWS's sentence is a few hundred
+/// bytes (an encoded EC2 message a few KB, but it comes last). Bounding every forward search
+/// keeps a 1 MB paste of many anchors linear.
+const WINDOW: usize = 4096;
+
+/// The first `max` bytes of `s`, cut at a character boundary.
+fn window(s: &str, max: usize) -> &str {
+    let mut end = max.min(s.len());
+    while !s.is_char_boundary(end) {
+        end = end.saturating_sub(1);
+    }
+    s.get(..end).unwrap_or("")
+}
+
 /// Characters that end a token (an ARN, an action) besides white space.
 fn ends_token(c: char) -> bool {
     c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>' | '\\' | '|')
@@ -172,7 +186,7 @@ fn trim_token(token: &str) -> &str {
 /// up to white space, quotes or markup, trimmed. In an ARN, a placeholder a user wrote for a
 /// redacted part (`<account id>`, `{region}`) is part of the token, spaces and all.
 pub(super) fn token(text: &str) -> &str {
-    let t = text.trim_start().trim_start_matches(['"', '\'', '`']);
+    let t = window(text.trim_start().trim_start_matches(['"', '\'', '`']), 2048);
     let arn = t.starts_with("arn:");
     let mut end = 0usize;
     let mut chars = t.char_indices().peekable();
@@ -244,10 +258,7 @@ fn sentence(clean: &str, lower: &str, at: Anchor, from: usize) -> (DenialMessage
         m.more_actions = list.collect();
     }
     // CloudWatch Logs: `An additional permission "logs:TagResource" is required.`
-    if let Some(i) = after_lower
-        .find("additional permission ")
-        .filter(|i| *i < 200)
-    {
+    if let Some(i) = window(after_lower, 400).find("additional permission ") {
         let named = token(after.get(i.saturating_add(22)..).unwrap_or(""));
         if is_action(named) {
             if m.action.is_none() {
@@ -258,7 +269,7 @@ fn sentence(clean: &str, lower: &str, at: Anchor, from: usize) -> (DenialMessage
         }
     }
     // The resource.
-    let rest_lower = lower.get(pos..).unwrap_or("");
+    let rest_lower = window(lower.get(pos..).unwrap_or(""), 64);
     let resource_at = [
         " on resource:",
         " on resource ",
@@ -277,7 +288,7 @@ fn sentence(clean: &str, lower: &str, at: Anchor, from: usize) -> (DenialMessage
         end = stop;
     }
     // The reason: the first one after the action, before the next anchor.
-    let tail_lower = lower.get(end..).unwrap_or("");
+    let tail_lower = window(lower.get(end..).unwrap_or(""), WINDOW);
     let limit = next_anchor_within(tail_lower).min(tail_lower.len());
     let window_lower = tail_lower.get(..limit).unwrap_or("");
     let reasons = [
@@ -375,7 +386,7 @@ fn resource_value(clean: &str, lower: &str, start: usize) -> (Option<String>, us
         return (Some(first.to_owned()), stop);
     }
     // Words (IAM's `role voclabs`): up to the reason or the end of the sentence.
-    let lower_text = lower.get(base..).unwrap_or("");
+    let lower_text = window(lower.get(base..).unwrap_or(""), WINDOW);
     let stop_at = [" because ", " with an explicit", ".\n", "\n", ". ", " ("]
         .iter()
         .filter_map(|p| lower_text.find(p))
@@ -395,8 +406,8 @@ fn reason_value(
     reason: Reason,
     m: &mut DenialMessage,
 ) -> usize {
-    let text = clean.get(start..).unwrap_or("");
-    let text_lower = lower.get(start..).unwrap_or("");
+    let text = window(clean.get(start..).unwrap_or(""), WINDOW);
+    let text_lower = window(lower.get(start..).unwrap_or(""), WINDOW);
     match reason {
         Reason::Implicit => {
             m.deny_kind = DenyKind::Implicit;
@@ -509,6 +520,7 @@ fn other_form(clean: &str, lower: &str) -> Option<DenialMessage> {
     // arn:…`: the one ARN such a message names is its resource.
     let arns: Vec<&str> = lower
         .match_indices("arn:")
+        .take(2)
         .filter_map(|(i, _)| clean.get(i..).map(token))
         .collect();
     if let [arn] = arns.as_slice()
@@ -564,8 +576,8 @@ impl wrapper::Facts {
 /// Actions listed in parentheses after the anchor: `the required AWS Marketplace actions
 /// (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe)`.
 fn listed_actions(body: &str) -> Option<Vec<String>> {
-    let open = body.find('(').filter(|i| *i < 80)?;
-    let inner = body.get(open.saturating_add(1)..)?;
+    let open = window(body, 80).find('(')?;
+    let inner = window(body.get(open.saturating_add(1)..)?, 1024);
     let close = inner.find(')')?;
     let list: Vec<String> = inner
         .get(..close)?
