@@ -5,7 +5,9 @@
 //! `bgzip` and many log shippers write them); `gzip -d` and `zcat` read them all, and so must
 //! we, on every path. Small files are inflated in one call with libdeflate, about twice as fast
 //! as streaming; libdeflate stops at the end of the first member, so the one-call path is taken
-//! only when the file is certainly one member (see [`single_member`]). Everything else —
+//! only when the file is certainly one member (its last eight bytes are the first member's
+//! trailer, and that trailer followed by a member header occurs nowhere before). Everything
+//! else —
 //! several members, large files, pipes, standard input, files libdeflate refuses — streams
 //! through flate2's multi-member decoder, from the bytes already in memory where there are
 //! some, so that a truncated file's complete records are still read.

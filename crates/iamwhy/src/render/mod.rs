@@ -26,7 +26,7 @@ pub(crate) use trail::{denied_table, scan_summary, timeline_text};
 
 /// Where results and diagnostics go: results to stdout, diagnostics to stderr. The first
 /// write error is kept and reported once at the end. Everything written passes through
-/// [`sanitize`], so that no escape sequence from input reaches a terminal.
+/// [`sanitize()`], so that no escape sequence from input reaches a terminal.
 pub(crate) struct Output {
     pub(crate) format: Format,
     pub(crate) color: bool,
@@ -109,7 +109,7 @@ impl Output {
         }
     }
 
-    /// What [`sanitize`] prepares text for, in this output's format.
+    /// What [`sanitize()`] prepares text for, in this output's format.
     fn target(&self, color: bool) -> Target {
         match self.format {
             Format::Json => Target::Json,
