@@ -14,12 +14,14 @@
     allow(clippy::arithmetic_side_effects, reason = "tests may overflow loudly")
 )]
 
+pub mod answer;
 pub mod explain;
 pub mod fix;
 pub mod mapping;
 pub mod replay;
 pub mod request;
 
+pub use answer::{Account, FetchCommand, Implication, MessageAnswer, answer_messages};
 pub use explain::{Incident, Record, explain_message, explain_records, group};
 pub use fix::{Fix, ScopeCheck};
 pub use mapping::{Mapping, map_call};

@@ -269,9 +269,10 @@ pub(crate) struct EventFilter {
 
 #[derive(Debug, Args)]
 pub(crate) struct ExplainArgs {
-    /// The account snapshot (docs/snapshot.md).
-    #[arg(long, value_name = "DIR")]
-    pub(crate) snapshot: PathBuf,
+    /// The account snapshot (docs/snapshot.md). Without it, `--message` says what the message
+    /// alone establishes (not verified) and which commands fetch what decides.
+    #[arg(long, value_name = "DIR", required_unless_present_any = ["message", "message_file"])]
+    pub(crate) snapshot: Option<PathBuf>,
     /// CloudTrail logs (files or directories, `-` for stdin): every denied call is
     /// explained.
     #[arg(value_name = "PATH", required_unless_present_any = ["event", "message", "message_file"])]

@@ -5,7 +5,7 @@ use std::path::Path;
 use iamwhy_analysis::session_policy_set;
 use iamwhy_core::SourceMap;
 use iamwhy_explain::replay::{Outcome, Replayer, Tally};
-use iamwhy_explain::{Incident, Record, explain_message, explain_records, group};
+use iamwhy_explain::{Incident, Record, answer_messages, explain_message, explain_records, group};
 use iamwhy_snapshot::Snapshot;
 use iamwhy_trail::input::collect_inputs;
 use iamwhy_trail::{Event, Origin, Prefilter, scan};
@@ -15,7 +15,7 @@ use crate::cli::{ExplainArgs, Format, ReplayArgs, TrailInput};
 use crate::commands::simulate::changes_from;
 use crate::commands::trail::{Progress, filter_from, finish_scan, scan_settings};
 use crate::exit::ExitStatus;
-use crate::render::{Output, Paint, incidents_text, replay_text, to_json};
+use crate::render::{Output, Paint, answers_text, incidents_text, replay_text, to_json};
 
 /// Loads the snapshot; prints its warnings, or the error.
 fn load(dir: &Path, map: &mut SourceMap, out: &mut Output) -> Option<Snapshot> {
@@ -75,16 +75,23 @@ fn is_zero(n: &usize) -> bool {
 /// `iamwhy explain`.
 pub(crate) fn explain(args: &ExplainArgs, out: &mut Output) -> ExitStatus {
     let mut map = SourceMap::new();
-    let Some(snapshot) = load(&args.snapshot, &mut map, out) else {
-        return ExitStatus::Error;
-    };
-    let fixes = !args.no_fix;
     let message = match (&args.message, &args.message_file) {
         (Some(m), _) if m == "-" => Some(read_message("-", out)),
         (Some(m), _) => Some(Ok(m.clone())),
         (None, Some(file)) => Some(read_message(file, out)),
         (None, None) => None,
     };
+    let Some(dir) = &args.snapshot else {
+        // Without a snapshot: what the message alone establishes (clap requires a message).
+        return match message {
+            Some(Ok(text)) => answer_without_snapshot(&text, None, out),
+            _ => ExitStatus::Error,
+        };
+    };
+    let Some(snapshot) = load(dir, &mut map, out) else {
+        return ExitStatus::Error;
+    };
+    let fixes = !args.no_fix;
     if let Some(text) = message {
         let Ok(text) = text else {
             return ExitStatus::Error;
@@ -95,8 +102,10 @@ pub(crate) fn explain(args: &ExplainArgs, out: &mut Output) -> ExitStatus {
                 ExitStatus::Success
             }
             Err(e) => {
-                out.diagnostics(&map, e.iter());
-                ExitStatus::Error
+                // The snapshot cannot answer (the principal or resource is not in it, or the
+                // message names neither): say what the message establishes.
+                let why: Vec<String> = e.iter().map(|d| d.message.clone()).collect();
+                answer_without_snapshot(&text, Some(&why.join("; ")), out)
             }
         };
     }
@@ -218,6 +227,32 @@ pub(crate) fn explain(args: &ExplainArgs, out: &mut Output) -> ExitStatus {
     }
     print(&incidents, not_shown, &[], skipped, out);
     scan_status
+}
+
+/// What a message establishes without the account's policies (not verified); exit 2 only
+/// when the text holds no AccessDenied message at all.
+fn answer_without_snapshot(
+    text: &str,
+    snapshot_failed: Option<&str>,
+    out: &mut Output,
+) -> ExitStatus {
+    let answers = answer_messages(text);
+    if answers.is_empty() {
+        out.error_line("no AccessDenied message found in the text");
+        out.note("expected AWS's wording, such as `User: ARN is not authorized to perform: ACTION on resource: ARN because no identity-based policy allows the ACTION action`, S3's `Access Denied`, or EC2's `Encoded authorization failure message`, with or without the SDK's or tool's text around it\n");
+        return ExitStatus::Error;
+    }
+    if let Some(why) = snapshot_failed {
+        out.note(&format!(
+            "the snapshot cannot evaluate this message ({why}): what the message alone establishes follows, not verified\n"
+        ));
+    }
+    let text = match out.format {
+        Format::Json => to_json(&answers),
+        Format::Text => answers_text(&answers, &Paint(out.color)),
+    };
+    out.result(&text);
+    ExitStatus::Success
 }
 
 /// Reads a message from `file` (`-`: stdin) within [`iamwhy_input::Limit::MESSAGE`] (a FIFO

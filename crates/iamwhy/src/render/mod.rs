@@ -1,5 +1,6 @@
 //! Rendering results and diagnostics. Text and JSON renderers read the same result models.
 
+mod answer;
 mod diagnostics;
 mod explain;
 mod json;
@@ -15,6 +16,7 @@ use iamwhy_core::{Diagnostic, SourceMap};
 
 use crate::cli::Format;
 
+pub(crate) use answer::answers_text;
 pub(crate) use diagnostics::render_diagnostics;
 pub(crate) use explain::{incidents_text, replay_text};
 pub(crate) use json::to_json;

@@ -1,0 +1,96 @@
+//! Issue 20: `explain --message` without a snapshot, and with a snapshot that does not hold
+//! the principal: the message alone is answered (exit 0), marked not verified, with the
+//! commands that fetch what decides; text with no message at all is exit 2.
+
+#![allow(clippy::unwrap_used, clippy::panic, reason = "tests fail loudly")]
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: an out-of-range index is a failed test"
+)]
+
+mod common;
+
+use common::{fails_with, iamwhy, stderr, stdout};
+use serde_json::Value;
+
+const GO_V2: &str = "operation error KMS: Decrypt, https response error StatusCode: 400, RequestID: 0f0e, api error AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/app-role/i-0abc is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab because no resource-based policy allows the kms:Decrypt action";
+
+#[test]
+fn issue_20_a_message_without_a_snapshot_is_answered() {
+    let o = iamwhy(&["explain", "--message", GO_V2]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    for needle in [
+        "not verified",
+        "kms:Decrypt",
+        "cross-account",
+        "no resource-based policy allows the action",
+        "aws kms get-key-policy --key-id arn:aws:kms:us-east-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "aws iam get-role --role-name app-role",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    let o = iamwhy(&["--format", "json", "explain", "--message", GO_V2]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let a = &v[0];
+    assert_eq!(a["message"]["service"], "KMS");
+    assert_eq!(a["message"]["wrapper"], "go-v2");
+    assert_eq!(a["cross_account"], true);
+    assert_eq!(a["implication"], "no-resource-allow");
+    assert_eq!(a["candidate_statement"]["Action"], "kms:Decrypt");
+    assert_eq!(a["principal_account"]["id"], "111122223333");
+}
+
+#[test]
+fn issue_20_redacted_accounts_and_explicit_scp_denies() {
+    let o = iamwhy(&[
+        "--format",
+        "json",
+        "explain",
+        "--message",
+        "botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the ListRoles operation: User: arn:aws:iam::************:user/Matt is not authorized to perform: iam:ListRoles on resource: arn:aws:iam::************:role/* with an explicit deny in a service control policy: arn:aws:organizations::987654321098:policy/o-qv5af4abcd/service_control_policy/p-2kgnabcd",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let a = &v[0];
+    assert_eq!(a["principal_account"]["kind"], "redacted");
+    assert_eq!(a["implication"], "scp-deny");
+    assert!(
+        a["candidate_statement"].is_null(),
+        "an Allow cannot fix an explicit deny"
+    );
+    let fetch = a["fetch"].to_string();
+    assert!(
+        fetch.contains("aws organizations describe-policy --policy-id p-2kgnabcd"),
+        "{fetch}"
+    );
+}
+
+#[test]
+fn issue_20_a_principal_outside_the_snapshot_falls_back_to_the_message() {
+    let o = iamwhy(&[
+        "explain",
+        "--snapshot",
+        "../../examples/snapshot",
+        "--message",
+        "User: arn:aws:iam::999988887777:user/bob is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab with an explicit deny in a resource-based policy",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the snapshot cannot evaluate this message"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains("explicit deny"), "{}", stdout(&o));
+}
+
+#[test]
+fn issue_20_text_without_a_message_is_exit_2_saying_what_was_expected() {
+    fails_with(
+        &["explain", "--message", "the build failed for no reason"],
+        2,
+        "no AccessDenied message found",
+    );
+    fails_with(&["explain", "../../examples/trail"], 2, "--snapshot");
+}
