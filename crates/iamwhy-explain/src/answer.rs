@@ -47,6 +47,8 @@ pub enum Implication {
     NoScpAllow,
     /// A VPC endpoint policy does not allow it: the endpoint's policy, not IAM.
     NoEndpointAllow,
+    /// EC2's encoded message alone: it must be decoded first.
+    Encoded,
     /// The message does not say which policy decided.
     Unstated,
 }
@@ -81,6 +83,9 @@ impl Implication {
             }
             Implication::NoEndpointAllow => {
                 "the VPC endpoint policy does not allow the action: the request went through a VPC endpoint whose policy must allow it (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html)"
+            }
+            Implication::Encoded => {
+                "EC2 encoded the reason: decode it with the command below (the caller needs `sts:DecodeAuthorizationMessage`) and pass the output to `iamwhy explain --message-file -`: it names the principal, action, resource, explicit or implicit, and every condition key of the request (https://docs.aws.amazon.com/STS/latest/APIReference/API_DecodeAuthorizationMessage.html)"
             }
             Implication::Unstated => {
                 "the message does not say which policy type decided (older wording, or a service that does not say): check the principal's identity policies, the resource's policy, the boundary, session policies and the organization's policies (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html)"
@@ -219,6 +224,9 @@ fn answer(message: DenialMessage) -> MessageAnswer {
 }
 
 fn implication(m: &DenialMessage) -> Implication {
+    if m.form == iamwhy_trail::MessageForm::EncodedOnly {
+        return Implication::Encoded;
+    }
     match (m.deny_kind, m.policy_type) {
         (DenyKind::Explicit, Some(PolicyType::Scp)) => Implication::ScpDeny,
         (DenyKind::Explicit, Some(PolicyType::Rcp)) => Implication::RcpDeny,
@@ -243,6 +251,16 @@ fn fetch_commands(m: &DenialMessage, implication: Implication) -> Vec<FetchComma
             command,
         });
     };
+    if let Some(blob) = m.encoded_message.as_deref()
+        && m.form != iamwhy_trail::MessageForm::DecodedAuthorization
+    {
+        push(
+            "the decoded reason (needs sts:DecodeAuthorizationMessage)",
+            format!(
+                "aws sts decode-authorization-message --encoded-message '{blob}' --query DecodedMessage --output text"
+            ),
+        );
+    }
     if let Some(p) = m.principal.as_deref() {
         if let Some(name) = p.split(":user/").nth(1) {
             let name = name.rsplit('/').next().unwrap_or(name);

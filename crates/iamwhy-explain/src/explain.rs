@@ -368,8 +368,10 @@ pub fn explain_message(
     text: &str,
     fixes: bool,
 ) -> Result<Incident, Diagnostics> {
-    let text = locate_message(text);
+    // The reader finds the message wherever it sits in the paste; the incident shows the
+    // line that holds it.
     let message = iamwhy_trail::message::parse_message(text);
+    let text = locate_message(text);
     // Text in none of the forms of spec §5 gives nothing to explain: an error, not an
     // incident (issue 18). S3's plain `Access Denied` and EC2's encoded-only message are
     // forms AWS prints; their incident says what is missing.

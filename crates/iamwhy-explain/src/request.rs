@@ -335,10 +335,13 @@ fn resource_owner<'e>(event: &'e Event, resource: &str) -> Option<&'e str> {
 /// Reconstructs the request of a pasted AccessDenied message (spec §5).
 pub fn from_message(message: &DenialMessage) -> Result<Reconstructed, Unexplained> {
     let mut missing = Vec::new();
-    if message.form != MessageForm::Standard {
+    if !matches!(
+        message.form,
+        MessageForm::Standard | MessageForm::DecodedAuthorization
+    ) {
         missing.push(match message.form {
             MessageForm::PlainAccessDenied => "the message is S3's plain `Access Denied`: it names no principal, action or resource (AWS prints it to callers outside the bucket's organization and for some data events); pass the CloudTrail record with `--event` instead".to_owned(),
-            MessageForm::EncodedOnly => "the message carries only EC2's encoded authorization message; decode it with `aws sts decode-authorization-message --encoded-message ...` or pass the CloudTrail record".to_owned(),
+            MessageForm::EncodedOnly => "the message carries only EC2's encoded authorization message; decode it with `aws sts decode-authorization-message --encoded-message ... --query DecodedMessage --output text` (the caller needs `sts:DecodeAuthorizationMessage`) and pass the output with `--message-file`, or pass the CloudTrail record".to_owned(),
             _ => "the text is not an AccessDenied message iamwhy can read (`User: ARN is not authorized to perform: ACTION ...`)".to_owned(),
         });
         return Err(Unexplained {
@@ -384,6 +387,19 @@ pub fn from_message(message: &DenialMessage) -> Result<Reconstructed, Unexplaine
         None => action.clone(),
     };
     let mut context = Vec::new();
+    // A decoded authorization message gives the request's own condition keys and values.
+    for (key, values) in &message.context {
+        let value = match values.as_slice() {
+            [one] => ContextValue::Single(one.clone()),
+            many => ContextValue::Multi(many.to_vec()),
+        };
+        context.push((key.clone(), value));
+    }
+    if !message.context.is_empty()
+        && let Some(first) = notes.first_mut()
+    {
+        *first = "from a decoded authorization message: the request's condition keys are as AWS recorded them".to_owned();
+    }
     let region = resource.split(':').nth(3).filter(|r| !r.is_empty());
     match region {
         Some(region) => context.push((

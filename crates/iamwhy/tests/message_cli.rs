@@ -94,3 +94,40 @@ fn issue_20_text_without_a_message_is_exit_2_saying_what_was_expected() {
     );
     fails_with(&["explain", "../../examples/trail"], 2, "--snapshot");
 }
+
+/// EC2's encoded message: the decode command is given; its output is read in full.
+#[test]
+fn issue_20_encoded_and_decoded_authorization_messages() {
+    let o = iamwhy(&[
+        "--format",
+        "json",
+        "explain",
+        "--message",
+        "An error occurred (UnauthorizedOperation) when calling the RunInstances operation: You are not authorized to perform this operation. Encoded authorization failure message: AbCd-Ef_Gh",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v[0]["implication"], "encoded");
+    assert!(
+        v[0]["fetch"]
+            .to_string()
+            .contains("aws sts decode-authorization-message --encoded-message 'AbCd-Ef_Gh'")
+    );
+    // `aws sts decode-authorization-message` output, built from the documented format.
+    let decoded = r#"{"allowed":false,"explicitDeny":true,"matchedStatements":{"items":[]},"failures":{"items":[]},"context":{"principal":{"id":"AROAEXAMPLE:dev","arn":"arn:aws:sts::111122223333:assumed-role/dev-role/dev"},"action":"ec2:RunInstances","resource":"arn:aws:ec2:us-east-1:111122223333:instance/*","conditions":{"items":[{"key":"ec2:InstanceType","values":{"items":[{"value":"m5.24xlarge"}]}}]}}}"#;
+    let cli = serde_json::json!({ "DecodedMessage": decoded }).to_string();
+    let file = std::env::temp_dir().join(format!("iamwhy-decoded-{}.json", std::process::id()));
+    std::fs::write(&file, cli).unwrap();
+    let o = iamwhy(&["explain", "--message-file", &file.display().to_string()]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    for needle in [
+        "ec2:RunInstances",
+        "explicit deny",
+        "ec2:InstanceType = m5.24xlarge",
+        "assumed-role/dev-role/dev",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+}

@@ -8,6 +8,7 @@
 //! searched from the right so that a resource with spaces stays whole. A message it cannot
 //! read is kept as [`MessageForm::Other`]; nothing here fails.
 
+mod decoded;
 mod reader;
 mod wrapper;
 
@@ -51,6 +52,9 @@ pub enum MessageForm {
     /// EC2's `You are not authorized to perform this operation.` with only an encoded
     /// message and no `User:` part.
     EncodedOnly,
+    /// The output of `aws sts decode-authorization-message` (or its `DecodedMessage`): the
+    /// principal, action, resource, deny kind and the request's condition keys.
+    DecodedAuthorization,
     /// Anything else: the text is kept, nothing is inferred from it.
     Other,
     /// No message at all (the console CSV has no message column).
@@ -94,6 +98,9 @@ pub struct DenialMessage {
     /// EC2's encoded authorization failure message (decode with
     /// `aws sts decode-authorization-message`).
     pub encoded_message: Option<String>,
+    /// The request's condition keys and values, from a decoded authorization message.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<(String, Vec<String>)>,
 }
 
 impl DenialMessage {
@@ -115,6 +122,7 @@ impl DenialMessage {
             policy_arn: None,
             block_public_access: None,
             encoded_message: None,
+            context: Vec::new(),
         }
     }
 

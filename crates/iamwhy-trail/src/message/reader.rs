@@ -16,6 +16,9 @@ use super::{DenialMessage, DenyKind, MessageForm, policy_type_of, strip_article}
 
 /// Every AccessDenied message found in `text`, in order; empty when there is none.
 pub fn read_messages(text: &str) -> Vec<DenialMessage> {
+    if let Some(m) = super::decoded::read(text) {
+        return vec![m];
+    }
     let clean = normalize(text);
     // Lower case with line breaks and tabs as spaces (the same byte offsets): a message that a
     // terminal or a log wrapped still reads `because no` as one phrase.

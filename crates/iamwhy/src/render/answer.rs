@@ -74,6 +74,9 @@ pub(crate) fn answers_text(answers: &[MessageAnswer], paint: &Paint) -> String {
         if let Some(arn) = &m.policy_arn {
             let _ = writeln!(out, "  policy:    {arn}");
         }
+        for (key, values) in &m.context {
+            let _ = writeln!(out, "  context:   {key} = {}", values.join(", "));
+        }
         let _ = writeln!(out, "{}", paint.bold("What it implies"));
         let _ = writeln!(out, "  - {}", a.implication.describe());
         if let Some(stmt) = &a.candidate_statement {
