@@ -153,6 +153,25 @@ fn service_prefix(service: &str) -> String {
     s.trim_end_matches("v2").trim_matches(['-', ' ']).to_owned()
 }
 
+/// The IAM actions the operation a wrapper names needs (`when calling the ListObjectsV2
+/// operation` → `s3:ListBucket`), through the event-to-action table, when the service is known
+/// from the wrapper (`operation error S3: ...`, `(Service: AWSKMS; ...)`) or the resource's ARN.
+pub fn operation_actions(message: &DenialMessage) -> Option<Vec<String>> {
+    let op = message.operation.as_deref()?;
+    let service = message.service.as_deref().map(service_prefix).or_else(|| {
+        message
+            .resource
+            .as_deref()
+            .and_then(|r| r.split(':').nth(2))
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    })?;
+    match map_call(&format!("{service}.amazonaws.com"), op, None, &|_| false) {
+        Mapping::Actions(mapped) if !mapped.is_empty() => Some(mapped),
+        _ => None,
+    }
+}
+
 /// Reads every message in `text` and says what each establishes.
 pub fn answer_messages(text: &str) -> Vec<MessageAnswer> {
     read_messages(text).into_iter().map(answer).collect()
@@ -179,23 +198,10 @@ fn answer(message: DenialMessage) -> MessageAnswer {
         .collect();
     let mut actions_from_operation = false;
     if actions.is_empty()
-        && let Some(op) = &message.operation
+        && let Some(mapped) = operation_actions(&message)
     {
-        let service = message.service.as_deref().map(service_prefix).or_else(|| {
-            message
-                .resource
-                .as_deref()
-                .and_then(|r| r.split(':').nth(2))
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-        });
-        if let Some(service) = service
-            && let Mapping::Actions(mapped) =
-                map_call(&format!("{service}.amazonaws.com"), op, None, &|_| false)
-        {
-            actions = mapped;
-            actions_from_operation = true;
-        }
+        actions = mapped;
+        actions_from_operation = true;
     }
     let implication = implication(&message);
     let candidate_statement = (message.deny_kind != DenyKind::Explicit && !actions.is_empty())

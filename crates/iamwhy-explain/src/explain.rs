@@ -361,17 +361,54 @@ fn conclude(
     Ok(())
 }
 
-/// Explains a pasted AccessDenied message.
+/// Explains an AccessDenied message pasted from a terminal: the first message found in the
+/// text (see [`explain_messages`] for every one).
 pub fn explain_message(
     snapshot: &Snapshot,
     map: &mut SourceMap,
     text: &str,
     fixes: bool,
 ) -> Result<Incident, Diagnostics> {
-    // The reader finds the message wherever it sits in the paste; the incident shows the
-    // line that holds it.
     let message = iamwhy_trail::message::parse_message(text);
-    let text = locate_message(text);
+    explain_one(snapshot, map, locate_message(text), &message, fixes)
+}
+
+/// Explains every AccessDenied message found in a paste (a log excerpt, several errors), in
+/// order; each is its own result.
+pub fn explain_messages(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    text: &str,
+    fixes: bool,
+) -> Vec<Result<Incident, Diagnostics>> {
+    let messages = iamwhy_trail::message::read_messages(text);
+    if messages.len() <= 1 {
+        return vec![explain_message(snapshot, map, text, fixes)];
+    }
+    messages
+        .iter()
+        .map(|m| {
+            let shown = m.principal.as_deref().map_or_else(
+                || text.trim().to_owned(),
+                |p| {
+                    format!(
+                        "{p} is not authorized to perform {}",
+                        m.action.as_deref().unwrap_or("?")
+                    )
+                },
+            );
+            explain_one(snapshot, map, &shown, m, fixes)
+        })
+        .collect()
+}
+
+fn explain_one(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    text: &str,
+    message: &DenialMessage,
+    fixes: bool,
+) -> Result<Incident, Diagnostics> {
     // Text in none of the forms of spec §5 gives nothing to explain: an error, not an
     // incident (issue 18). S3's plain `Access Denied` and EC2's encoded-only message are
     // forms AWS prints; their incident says what is missing.
@@ -388,12 +425,12 @@ pub fn explain_message(
     }
     let mut inc = Incident::empty();
     inc.message = Some(text.trim().to_owned());
-    inc.aws = AwsSaid::new(&message);
-    match from_message(&message) {
+    inc.aws = AwsSaid::new(message);
+    match from_message(message) {
         Ok(req) => evaluated(&mut inc, snapshot, map, req)?,
         Err(u) => inc.unexplained = Some(u),
     }
-    conclude(&mut inc, snapshot, map, &message, &[], true, fixes)?;
+    conclude(&mut inc, snapshot, map, message, &[], true, fixes)?;
     Ok(inc)
 }
 

@@ -22,7 +22,7 @@ pub mod replay;
 pub mod request;
 
 pub use answer::{Account, FetchCommand, Implication, MessageAnswer, answer_messages};
-pub use explain::{Incident, Record, explain_message, explain_records, group};
+pub use explain::{Incident, Record, explain_message, explain_messages, explain_records, group};
 pub use fix::{Fix, ScopeCheck};
 pub use mapping::{Mapping, map_call};
 pub use request::{Reconstructed, Unexplained, from_event, from_message};

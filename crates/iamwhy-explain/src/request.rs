@@ -350,7 +350,12 @@ pub fn from_message(message: &DenialMessage) -> Result<Reconstructed, Unexplaine
         });
     }
     let principal = message.principal.clone().unwrap_or_default();
-    let Some(raw_action) = message.action.clone() else {
+    // A message that names no action: the first action the wrapper's operation needs.
+    let Some(raw_action) = message
+        .action
+        .clone()
+        .or_else(|| crate::answer::operation_actions(message).and_then(|a| a.into_iter().next()))
+    else {
         return Err(Unexplained::missing("the message names no action"));
     };
     // SNS prints `SNS:Publish`; the catalog spells the action.

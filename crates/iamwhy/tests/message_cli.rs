@@ -131,3 +131,29 @@ fn issue_20_encoded_and_decoded_authorization_messages() {
         assert!(text.contains(needle), "{needle}: {text}");
     }
 }
+
+/// Several messages in one paste: each is explained (with the snapshot where it holds the
+/// principal, from the message alone where it does not).
+#[test]
+fn issue_20_several_messages_in_one_paste() {
+    let paste = "2026-11-20 10:06:31 ERROR download failed\nAn error occurred (AccessDeniedException) when calling the Decrypt operation: User: arn:aws:iam::111122223333:user/carol is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111122223333:key/5555eeee-55ee-55ee-55ee-555555555555 with an explicit deny in a resource-based policy\n2026-11-20 10:06:32 ERROR retry failed\nUser: arn:aws:iam::999988887777:user/bob is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::acme-reports/x\" because no resource-based policy allows the s3:GetObject action\n";
+    let o = iamwhy(&[
+        "explain",
+        "--snapshot",
+        "../../examples/snapshot",
+        "--message",
+        paste,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("kms:Decrypt"), "{text}");
+    assert!(
+        text.contains("arn:aws:iam::999988887777:user/bob"),
+        "{text}"
+    );
+    assert!(
+        stderr(&o).contains("cannot evaluate 1 of the messages"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -5,7 +5,7 @@ use std::path::Path;
 use iamwhy_analysis::session_policy_set;
 use iamwhy_core::SourceMap;
 use iamwhy_explain::replay::{Outcome, Replayer, Tally};
-use iamwhy_explain::{Incident, Record, answer_messages, explain_message, explain_records, group};
+use iamwhy_explain::{Incident, Record, answer_messages, explain_messages, explain_records, group};
 use iamwhy_snapshot::Snapshot;
 use iamwhy_trail::input::collect_inputs;
 use iamwhy_trail::{Event, Origin, Prefilter, scan};
@@ -96,18 +96,44 @@ pub(crate) fn explain(args: &ExplainArgs, out: &mut Output) -> ExitStatus {
         let Ok(text) = text else {
             return ExitStatus::Error;
         };
-        return match explain_message(&snapshot, &mut map, &text, fixes) {
-            Ok(inc) => {
-                print(&[inc], 0, &[], None, out);
-                ExitStatus::Success
+        let results = explain_messages(&snapshot, &mut map, &text, fixes);
+        let mut incidents = Vec::new();
+        let mut failed = Vec::new();
+        for (i, r) in results.into_iter().enumerate() {
+            match r {
+                Ok(inc) => incidents.push(inc),
+                Err(e) => failed.push((i, e)),
             }
-            Err(e) => {
-                // The snapshot cannot answer (the principal or resource is not in it, or the
-                // message names neither): say what the message establishes.
-                let why: Vec<String> = e.iter().map(|d| d.message.clone()).collect();
-                answer_without_snapshot(&text, Some(&why.join("; ")), out)
-            }
-        };
+        }
+        if failed.is_empty() {
+            print(&incidents, 0, &[], None, out);
+            return ExitStatus::Success;
+        }
+        // The snapshot cannot answer these (the principal or resource is not in it, or the
+        // message names neither): say what each message establishes.
+        let why: Vec<String> = failed
+            .iter()
+            .flat_map(|(_, e)| e.iter().map(|d| d.message.clone()))
+            .collect();
+        if incidents.is_empty() {
+            return answer_without_snapshot(&text, Some(&why.join("; ")), out);
+        }
+        print(&incidents, 0, &[], None, out);
+        let all = answer_messages(&text);
+        let rest: Vec<_> = failed
+            .iter()
+            .filter_map(|(i, _)| all.get(*i).cloned())
+            .collect();
+        out.note(&format!(
+            "the snapshot cannot evaluate {} of the messages ({}): what they alone establish follows, not verified\n",
+            failed.len(),
+            why.join("; ")
+        ));
+        out.result(&match out.format {
+            Format::Json => to_json(&rest),
+            Format::Text => answers_text(&rest, &Paint(out.color)),
+        });
+        return ExitStatus::Success;
     }
     let Ok(filter) = filter_from(&args.filter, out) else {
         return ExitStatus::Error;
