@@ -533,6 +533,14 @@ fn other_form(clean: &str, lower: &str) -> Option<DenialMessage> {
         m.resource = Some((*arn).to_owned());
         return Some(m);
     }
+    // KMS's message for a ciphertext whose key the caller may not use (Decrypt, and the
+    // services that decrypt for the caller): it names no principal, action or resource.
+    if lower.contains("ciphertext refers to a") {
+        let mut m = DenialMessage::empty(MessageForm::Other);
+        m.service = Some("KMS".to_owned());
+        m.operation = Some("Decrypt".to_owned());
+        return Some(m);
+    }
     if lower.contains("access denied")
         || lower.contains("accessdenied")
         || lower.contains("not allowed to access")
@@ -590,4 +598,80 @@ fn listed_actions(body: &str) -> Option<Vec<String>> {
         .map(str::to_owned)
         .collect();
     (!list.is_empty()).then_some(list)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iamwhy_core::PolicyType;
+
+    #[test]
+    fn issue_20_wordings_without_user() {
+        let m = &read_messages(
+            "An error occurred (AccessDenied) when calling the AssumeRole operation: Not authorized to perform sts:AssumeRole",
+        )[0];
+        assert_eq!(m.action.as_deref(), Some("sts:AssumeRole"));
+        assert_eq!(m.principal, None);
+        let m = &read_messages(
+            "You are not authorized to perform: athena:GetTableMetadata on the resource. After your AWS administrator or you have updated your permissions, please try again.",
+        )[0];
+        assert_eq!(m.action.as_deref(), Some("athena:GetTableMetadata"));
+        let m = &read_messages(
+            "error: User arn:aws:sts::111122223333:assumed-role/eks/i-1 is not authorized to perform kms:DescribeKey operation",
+        )[0];
+        assert_eq!(m.action.as_deref(), Some("kms:DescribeKey"));
+        assert_eq!(
+            m.principal.as_deref(),
+            Some("arn:aws:sts::111122223333:assumed-role/eks/i-1")
+        );
+    }
+
+    #[test]
+    fn issue_20_policy_arn_on_the_next_line_and_two_messages() {
+        let text = "User: arn:aws:iam::111122223333:user/a is not authorized to perform: s3:ListBucket on resource: \"arn:aws:s3:::b\" with an explicit deny in a service control policy:\narn:aws:organizations::999988887777:policy/o-abcdefghij/service_control_policy/p-abcdefgh\nUser: arn:aws:iam::111122223333:user/a is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::b/k\" because no permissions boundary allows the s3:GetObject action";
+        let all = read_messages(text);
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].policy_type, Some(PolicyType::Scp));
+        assert_eq!(
+            all[0].policy_arn.as_deref(),
+            Some(
+                "arn:aws:organizations::999988887777:policy/o-abcdefghij/service_control_policy/p-abcdefgh"
+            )
+        );
+        assert_eq!(all[1].policy_type, Some(PolicyType::PermissionsBoundary));
+        assert_eq!(all[1].resource.as_deref(), Some("arn:aws:s3:::b/k"));
+    }
+
+    #[test]
+    fn issue_20_arns_end_where_arns_end() {
+        for (text, resource) in [
+            (
+                "<Message>User: arn:aws:iam::1:user/a is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::b/k</Message>",
+                "arn:aws:s3:::b/k",
+            ),
+            (
+                "{\"message\": \"User: arn:aws:iam::1:user/a is not authorized to perform: sqs:SendMessage on resource: arn:aws:sqs:us-east-1:1:q\"}",
+                "arn:aws:sqs:us-east-1:1:q",
+            ),
+            (
+                "(User: arn:aws:iam::1:user/a is not authorized to perform: sns:Publish on resource: arn:aws:sns:us-east-1:<account-id>:t).",
+                "arn:aws:sns:us-east-1:<account-id>:t",
+            ),
+        ] {
+            assert_eq!(
+                read_messages(text)[0].resource.as_deref(),
+                Some(resource),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn issue_20_kms_ciphertext_message() {
+        let m = &read_messages(
+            "An error occurred (AccessDeniedException) when calling the Decrypt operation: The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.",
+        )[0];
+        assert_eq!(m.operation.as_deref(), Some("Decrypt"));
+        assert_eq!(m.sdk_code.as_deref(), Some("AccessDeniedException"));
+    }
 }
