@@ -32,6 +32,7 @@ mod diagnostic;
 mod principal;
 mod request;
 mod source;
+mod suggest;
 pub mod time;
 
 pub use arn::{Arn, is_account_id};
@@ -46,3 +47,4 @@ pub use principal::{
 };
 pub use request::{Action, Request, RequestParseError, Resource};
 pub use source::{Location, SourceId, SourceMap, Span};
+pub use suggest::edit_distance;

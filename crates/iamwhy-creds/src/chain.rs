@@ -528,9 +528,9 @@ fn profile_name(env: &Environment, sdk: Sdk) -> (String, String) {
 fn suggestion(files: &SharedFiles, name: &str) -> String {
     let names = files.profile_names();
     match names.iter().min_by_key(|n| {
-        iamwhy_policy::edit_distance(&n.to_ascii_lowercase(), &name.to_ascii_lowercase())
+        iamwhy_core::edit_distance(&n.to_ascii_lowercase(), &name.to_ascii_lowercase())
     }) {
-        Some(n) if iamwhy_policy::edit_distance(n, name) <= 3 => format!("; did you mean `{n}`?"),
+        Some(n) if iamwhy_core::edit_distance(n, name) <= 3 => format!("; did you mean `{n}`?"),
         _ if names.is_empty() => String::new(),
         _ => format!("; the files define {}", quoted(&names)),
     }

@@ -48,13 +48,14 @@ mod values;
 pub use arn_pattern::{ArnPattern, ShortArnRule};
 pub use condition::{
     BASE_OPERATORS, BaseOperator, Comparison, CompiledValue, ConditionOperator, OperatorFamily,
-    SetQualifier, edit_distance,
+    SetQualifier,
 };
 pub use document::{
     ActionElement, ActionMatcher, ActionPattern, Condition, ConditionValue, Effect, KeyUse,
     PolicyDocument, PolicyKind, PrincipalElement, PrincipalEntry, PrincipalEntryKind,
     ResourceElement, ResourceMatcher, ResourcePattern, Statement, Version, add_use, service_hash,
 };
+pub use iamwhy_core::edit_distance;
 pub use index::Candidates;
 pub use parse::{
     LenientParse, parse_policy, parse_policy_lenient, parse_policy_str, parse_policy_value,

@@ -8,10 +8,10 @@ mod elements;
 use iamwhy_core::{Diagnostic, Diagnostics, SourceId, SourceMap, Span};
 use jsonc_parser::ast::{ObjectProp, Value};
 
-use crate::condition::edit_distance;
 use crate::document::{Effect, PolicyDocument, PolicyKind, Statement, Version, variables_for};
 use crate::json;
 use crate::pattern::Variables;
+use iamwhy_core::edit_distance;
 
 const DOCUMENT_KEYS: &[&str] = &["Version", "Id", "Statement"];
 const STATEMENT_KEYS: &[&str] = &[
