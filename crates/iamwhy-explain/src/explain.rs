@@ -8,6 +8,7 @@ use iamwhy_core::{
 };
 use iamwhy_snapshot::Snapshot;
 use iamwhy_trail::Event;
+use iamwhy_trail::IdentityType;
 use iamwhy_trail::message::{DenialMessage, DenyKind, MessageForm};
 use iamwhy_trail::scan::Origin;
 use iamwhy_trail::timeline::LINK_SECONDS;
@@ -206,7 +207,7 @@ pub struct Record {
 /// input order.
 pub fn group(records: &[Record]) -> Vec<(usize, Vec<usize>)> {
     let fas = |e: &Event| {
-        e.user_identity.kind.as_deref() != Some("AWSService") && e.invoking_service().is_some()
+        e.user_identity.kind != Some(IdentityType::AwsService) && e.invoking_service().is_some()
     };
     let parent_of: Vec<Option<usize>> = records
         .iter()

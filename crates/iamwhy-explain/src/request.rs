@@ -8,6 +8,7 @@
 //! <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html>),
 //! the global condition keys (spec §1.4), forward access sessions (spec §4.8.4).
 
+use iamwhy_trail::IdentityType;
 use std::net::IpAddr;
 
 use iamwhy_catalog::Catalog;
@@ -87,31 +88,31 @@ impl Unexplained {
 /// federated user.
 pub fn principal_of(event: &Event) -> Result<(String, Option<String>), Unexplained> {
     let id = &event.user_identity;
-    let kind = id.kind.as_deref().unwrap_or("");
+    let kind = id.kind.as_ref().map_or("", IdentityType::as_str);
     let arn = id.arn.clone();
-    match kind {
-        "IAMUser" => arn
+    match id.kind {
+        Some(IdentityType::IamUser) => arn
             .map(|a| (a, None))
             .ok_or_else(|| Unexplained::missing("the IAMUser identity has no `arn`")),
-        "AssumedRole" => session_arn(event).map(|a| (a, None)),
-        "FederatedUser" => {
+        Some(IdentityType::AssumedRole) => session_arn(event).map(|a| (a, None)),
+        Some(IdentityType::FederatedUser) => {
             let arn =
                 arn.ok_or_else(|| Unexplained::missing("the FederatedUser identity has no `arn`"))?;
             let parent = event.issuer_arn().map(str::to_owned);
             Ok((arn, parent))
         }
-        "Root" => match (arn, &id.account_id) {
+        Some(IdentityType::Root) => match (arn, &id.account_id) {
             (Some(a), _) => Ok((a, None)),
             (None, Some(acct)) => Ok((format!("arn:aws:iam::{acct}:root"), None)),
             (None, None) => Err(Unexplained::missing("the Root identity names no account")),
         },
-        "AWSService" => match id.invoked_by.as_deref() {
+        Some(IdentityType::AwsService) => match id.invoked_by.as_deref() {
             Some(svc) => Ok((format!("service:{svc}"), None)),
             None => Err(Unexplained::missing(
                 "the AWSService identity has no `invokedBy`: which service called is unknown",
             )),
         },
-        "AWSAccount" => {
+        Some(IdentityType::AwsAccount) => {
             let anonymous = [id.account_id.as_deref(), id.principal_id.as_deref()]
                 .iter()
                 .any(|v| v.is_some_and(|v| v.eq_ignore_ascii_case("ANONYMOUS_PRINCIPAL")));
@@ -702,7 +703,7 @@ fn context_of(
 ) -> Option<String> {
     let mut set = |k: &str, v: String| context.push((k.to_owned(), ContextValue::Single(v)));
     let id = &event.user_identity;
-    let service_caller = id.kind.as_deref() == Some("AWSService");
+    let service_caller = id.kind == Some(IdentityType::AwsService);
     let via = if service_caller {
         None
     } else {
@@ -786,7 +787,7 @@ fn kms_context(
         ));
     }
     if let Some(acct) = &event.user_identity.account_id
-        && event.user_identity.kind.as_deref() != Some("AWSService")
+        && event.user_identity.kind != Some(IdentityType::AwsService)
     {
         context.push((
             "kms:CallerAccount".to_owned(),

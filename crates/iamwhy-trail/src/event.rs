@@ -68,7 +68,7 @@ pub struct UserIdentity {
     /// `type`: `IAMUser`, `AssumedRole`, `FederatedUser`, `Root`, `AWSService`,
     /// `AWSAccount`, `IdentityCenterUser`, `Unknown`, ….
     #[serde(rename = "type")]
-    pub kind: Option<String>,
+    pub kind: Option<IdentityType>,
     /// `arn`.
     pub arn: Option<String>,
     /// `accountId`.
@@ -244,7 +244,7 @@ impl Event {
         match (&id.kind, &id.user_name, &id.principal_id) {
             (_, Some(name), _) => name.clone(),
             (Some(kind), None, Some(pid)) => format!("{kind} {pid}"),
-            (Some(kind), None, None) => kind.clone(),
+            (Some(kind), None, None) => kind.to_string(),
             (None, None, Some(pid)) => pid.clone(),
             (None, None, None) => "unknown".to_owned(),
         }
@@ -284,6 +284,83 @@ impl Event {
 /// `s3.amazonaws.com` → `s3`; anything else unchanged up to its first dot.
 pub fn service_of_source(source: &str) -> &str {
     source.split('.').next().unwrap_or(source)
+}
+
+/// `userIdentity.type`: who made the call
+/// (<https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html>).
+/// Read and written as CloudTrail spells it; a type CloudTrail adds later is kept as written.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum IdentityType {
+    /// `IAMUser`.
+    IamUser,
+    /// `AssumedRole`: a role session.
+    AssumedRole,
+    /// `FederatedUser`: a `GetFederationToken` session.
+    FederatedUser,
+    /// `Root`: the account's root user.
+    Root,
+    /// `AWSService`: a service principal's own call.
+    AwsService,
+    /// `AWSAccount`: a principal of another account (or anonymous).
+    AwsAccount,
+    /// `IdentityCenterUser`.
+    IdentityCenterUser,
+    /// `WebIdentityUser`.
+    WebIdentityUser,
+    /// `SAMLUser`.
+    SamlUser,
+    /// `Unknown`.
+    Unknown,
+    /// Any other value, as written.
+    Other(String),
+}
+
+const IDENTITY_TYPES: &[(&str, IdentityType)] = &[
+    ("IAMUser", IdentityType::IamUser),
+    ("AssumedRole", IdentityType::AssumedRole),
+    ("FederatedUser", IdentityType::FederatedUser),
+    ("Root", IdentityType::Root),
+    ("AWSService", IdentityType::AwsService),
+    ("AWSAccount", IdentityType::AwsAccount),
+    ("IdentityCenterUser", IdentityType::IdentityCenterUser),
+    ("WebIdentityUser", IdentityType::WebIdentityUser),
+    ("SAMLUser", IdentityType::SamlUser),
+    ("Unknown", IdentityType::Unknown),
+];
+
+impl IdentityType {
+    /// The type as CloudTrail writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            IdentityType::Other(s) => s,
+            known => IDENTITY_TYPES
+                .iter()
+                .find(|(_, t)| t == known)
+                .map_or("", |(name, _)| name),
+        }
+    }
+}
+
+impl From<String> for IdentityType {
+    fn from(s: String) -> IdentityType {
+        IDENTITY_TYPES
+            .iter()
+            .find(|(name, _)| *name == s)
+            .map_or(IdentityType::Other(s), |(_, t)| t.clone())
+    }
+}
+
+impl From<IdentityType> for String {
+    fn from(t: IdentityType) -> String {
+        t.as_str().to_owned()
+    }
+}
+
+impl std::fmt::Display for IdentityType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The service prefix of an `invokedBy` or service `sourceIPAddress`: `s3.amazonaws.com` and

@@ -1,5 +1,6 @@
 //! Filters of `iamwhy trail denied` and the principal match of `trail timeline`.
 
+use crate::event::IdentityType;
 use iamwhy_core::Arn;
 use iamwhy_core::time::{Instant, parse_date};
 use iamwhy_policy::{CaseFold, Pattern, Piece, Variables, Wildcards};
@@ -68,7 +69,7 @@ impl PrincipalFilter {
             || self.hit(issuer.and_then(|i| i.arn.as_deref()))
             || self.hit(issuer.and_then(|i| i.user_name.as_deref()))
             || self.hit(message.and_then(|m| m.principal.as_deref()))
-            || (id.kind.as_deref() == Some("AWSService") && self.hit(id.invoked_by.as_deref()))
+            || (id.kind == Some(IdentityType::AwsService) && self.hit(id.invoked_by.as_deref()))
             || (id.arn.is_none()
                 && id.kind.is_none()
                 && self.csv_name.as_ref().is_some_and(|(_, p)| {
@@ -375,7 +376,7 @@ mod tests {
         assert!(!frank.matches(&csv_event("frankie"), None));
         // A JSON record has an identity type and ARN: the name alone does not match it.
         let mut json_event = csv_event("frank");
-        json_event.user_identity.kind = Some("IAMUser".to_owned());
+        json_event.user_identity.kind = Some(IdentityType::IamUser);
         json_event.user_identity.arn = Some("arn:aws:iam::444455556666:user/frank".to_owned());
         assert!(!frank.matches(&json_event, None));
     }

@@ -41,7 +41,8 @@ pub mod timeline;
 
 pub use codes::{DENIAL_CODES, is_denial_code};
 pub use event::{
-    Event, EventResource, SessionContext, SessionIssuer, UserIdentity, mask_access_key,
+    Event, EventResource, IdentityType, SessionContext, SessionIssuer, UserIdentity,
+    mask_access_key,
 };
 pub use message::{DenialMessage, DenyKind, MessageForm, parse_message};
 pub use scan::{Origin, Prefilter, Problem, Scan, Stats, scan};

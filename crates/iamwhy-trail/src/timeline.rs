@@ -10,6 +10,7 @@
 //! whose resource the service call names (S3's `kms:Decrypt` carries the object's ARN in its
 //! encryption context).
 
+use crate::event::IdentityType;
 use crate::event::{Event, service_of_invoker};
 use crate::filter::PrincipalFilter;
 use crate::scan::Origin;
@@ -30,7 +31,7 @@ pub struct Call {
 
 /// Whether a service made the call (for the identity, or as itself).
 fn made_by_service(e: &Event) -> bool {
-    e.invoking_service().is_some() || e.user_identity.kind.as_deref() == Some("AWSService")
+    e.invoking_service().is_some() || e.user_identity.kind == Some(IdentityType::AwsService)
 }
 
 /// Whether the service call `s` names, or shares an id with, the identity's call `u`.

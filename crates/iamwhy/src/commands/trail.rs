@@ -509,7 +509,7 @@ pub(crate) fn timeline(args: &TimelineArgs, out: &mut Output) -> ExitStatus {
         |e: Event, o: &Origin| {
             let in_window = e.time >= from && e.time <= to;
             let mine = principal.matches(&e, e.is_denied().then(|| e.denial()).as_ref());
-            let service = e.user_identity.kind.as_deref() == Some("AWSService");
+            let service = e.user_identity.kind == Some(iamwhy_trail::IdentityType::AwsService);
             (in_window && (mine || service)).then(|| (e, o.clone()))
         },
         |pair| events.push(pair),
