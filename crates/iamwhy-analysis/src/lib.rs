@@ -1,8 +1,14 @@
-//! iamwhy's analyses on top of the engine: scenario files, `simulate`, policy tests, and the
-//! explanations they report.
+//! iamwhy's analyses on top of the engine, one module per question:
 //!
-//! Every entry point returns a serialisable model (see [`SimulationResult`] and
-//! [`TestReport`]); printing is the binary's job.
+//! * [`request`]: a CloudTrail record or a pasted AccessDenied message turned back into the
+//!   request AWS evaluated;
+//! * [`simulate`]: scenario files and account snapshots evaluated (`simulate`, `test`), with
+//!   the hidden calls an operation makes;
+//! * [`explain`]: a denial (and the failed calls services made for it) evaluated, cross-checked
+//!   with what AWS said, and explained;
+//! * [`fix`]: the smallest fixes, each verified by evaluating again;
+//! * [`replay`]: every call of a log re-evaluated, with and without candidate changes;
+//! * [`report`]: the serialisable results; printing them is the binary's job.
 //!
 //! ```
 //! use iamwhy_analysis::{Overrides, parse_scenarios, simulate};
@@ -28,26 +34,25 @@
     allow(clippy::arithmetic_side_effects, reason = "tests may overflow loudly")
 )]
 
-mod account;
-mod explain;
-mod result;
-mod scenario;
-mod simulate;
-mod testing;
-mod vocabulary;
+pub mod explain;
+pub mod fix;
+pub mod replay;
+pub mod report;
+pub mod request;
+pub mod simulate;
 
-pub use account::{
-    AccountQuery, AccountSimulation, SESSION_POLICY_ARNS_LIMIT, SESSION_POLICY_LIMIT,
-    complete_request, resource_facts, session_policy_set, simulate_account,
-};
-pub use result::{
+pub use explain::answer::{Account, FetchCommand, Implication, MessageAnswer, answer_messages};
+pub use explain::{Incident, Record, explain_message, explain_messages, explain_records, group};
+pub use fix::{Fix, ScopeCheck};
+pub use report::{
     ExpectationResult, HiddenCheckResult, NotMatchedInfo, PolicyTypeOutcome, SimulationResult,
     StatementInfo,
 };
-pub use scenario::{Expectation, ExpectedDecision, Overrides, Scenario, parse_scenarios};
-pub use simulate::{build_result, check_expectation, simulate};
-pub use testing::{
-    CaseFailure, CaseStatus, CollectedFiles, TestCase, TestReport, collect_files, read_source,
-    run_tests,
+pub use request::{Reconstructed, Unexplained, from_event, from_message};
+pub use simulate::{
+    AccountQuery, AccountSimulation, CaseFailure, CaseStatus, CollectedFiles, Expectation,
+    ExpectedDecision, Overrides, SESSION_POLICY_ARNS_LIMIT, SESSION_POLICY_LIMIT, Scenario,
+    TestCase, TestReport, UNKNOWN_ACTION, UnknownActions, build_result, check_expectation,
+    collect_files, complete_request, parse_scenarios, policy_action_warnings, read_source,
+    resource_facts, run_tests, session_policy_set, simulate, simulate_account, unknown_action,
 };
-pub use vocabulary::{UNKNOWN_ACTION, UnknownActions, policy_action_warnings, unknown_action};

@@ -2,10 +2,12 @@
 
 use std::path::Path;
 
+use iamwhy_analysis::replay::{Outcome, Replayer, Tally};
 use iamwhy_analysis::session_policy_set;
+use iamwhy_analysis::{
+    Incident, Record, answer_messages, explain_messages, explain_records, group,
+};
 use iamwhy_core::SourceMap;
-use iamwhy_explain::replay::{Outcome, Replayer, Tally};
-use iamwhy_explain::{Incident, Record, answer_messages, explain_messages, explain_records, group};
 use iamwhy_snapshot::Snapshot;
 use iamwhy_trail::input::collect_inputs;
 use iamwhy_trail::{Event, Origin, Prefilter, scan};

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use iamwhy_explain::{Account, MessageAnswer};
+use iamwhy_analysis::{Account, MessageAnswer};
 use iamwhy_trail::DenyKind;
 
 use super::Paint;

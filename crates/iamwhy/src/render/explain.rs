@@ -3,10 +3,10 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use iamwhy_analysis::replay::{Group, Listed, ReplayReport};
+use iamwhy_analysis::{Fix, Incident};
 use iamwhy_analysis::{SimulationResult, StatementInfo};
 use iamwhy_core::Decision;
-use iamwhy_explain::replay::{Group, Listed, ReplayReport};
-use iamwhy_explain::{Fix, Incident};
 use iamwhy_trail::Stats;
 
 use super::Paint;

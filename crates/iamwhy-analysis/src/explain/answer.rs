@@ -9,7 +9,7 @@ use iamwhy_core::PolicyType;
 use iamwhy_trail::message::{DenialMessage, DenyKind, read_messages};
 use serde::Serialize;
 
-use crate::mapping::{Mapping, map_call};
+use iamwhy_catalog::events::{Mapping, map_call};
 
 /// An account id as a message gives it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -156,7 +156,7 @@ fn service_prefix(service: &str) -> String {
 /// The IAM actions the operation a wrapper names needs (`when calling the ListObjectsV2
 /// operation` → `s3:ListBucket`), through the event-to-action table, when the service is known
 /// from the wrapper (`operation error S3: ...`, `(Service: AWSKMS; ...)`) or the resource's ARN.
-pub fn operation_actions(message: &DenialMessage) -> Option<Vec<String>> {
+pub(crate) fn operation_actions(message: &DenialMessage) -> Option<Vec<String>> {
     let op = message.operation.as_deref()?;
     let service = message.service.as_deref().map(service_prefix).or_else(|| {
         message

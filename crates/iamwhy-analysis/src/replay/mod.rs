@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 
-use iamwhy_analysis::resource_facts;
+use crate::simulate::resource_facts;
 use iamwhy_catalog::Catalog;
 use iamwhy_core::time::Instant;
 use iamwhy_core::{

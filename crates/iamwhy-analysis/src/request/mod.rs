@@ -21,7 +21,7 @@ use iamwhy_trail::message::{DenialMessage, MessageForm};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::mapping::{Mapping, map_call, prefix_of};
+use iamwhy_catalog::events::{Mapping, map_call, prefix_of};
 
 /// Services that set `aws:CalledVia` on the calls they make with the caller's identity (IAM
 /// User Guide, global condition keys, `aws:CalledVia`:
@@ -352,11 +352,9 @@ pub fn from_message(message: &DenialMessage) -> Result<Reconstructed, Unexplaine
     }
     let principal = message.principal.clone().unwrap_or_default();
     // A message that names no action: the first action the wrapper's operation needs.
-    let Some(raw_action) = message
-        .action
-        .clone()
-        .or_else(|| crate::answer::operation_actions(message).and_then(|a| a.into_iter().next()))
-    else {
+    let Some(raw_action) = message.action.clone().or_else(|| {
+        crate::explain::answer::operation_actions(message).and_then(|a| a.into_iter().next())
+    }) else {
         return Err(Unexplained::missing("the message names no action"));
     };
     // SNS prints `SNS:Publish`; the catalog spells the action.

@@ -6,8 +6,8 @@ use iamwhy_core::{Diagnostic, Diagnostics, SourceMap};
 use iamwhy_input::Limit;
 use serde::Serialize;
 
-use crate::result::{SimulationResult, StatementInfo};
-use crate::scenario::{Overrides, parse_scenarios};
+use crate::report::{SimulationResult, StatementInfo};
+use crate::simulate::scenario::{Overrides, parse_scenarios};
 use crate::simulate::simulate;
 
 /// The outcome of one scenario.

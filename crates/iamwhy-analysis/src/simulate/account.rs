@@ -17,8 +17,8 @@ use iamwhy_snapshot::{
 };
 use serde::Serialize;
 
-use crate::result::{HiddenCheckResult, SimulationResult};
-use crate::scenario::Expectation;
+use crate::report::{HiddenCheckResult, SimulationResult};
+use crate::simulate::scenario::Expectation;
 use crate::simulate::{build_result, check_expectation};
 
 /// AWS STS: the plaintext of the inline session policy and the managed session policy ARNs

@@ -15,7 +15,7 @@ use iamwhy_policy::{PolicyKind, edit_distance};
 use jsonc_parser::ast::ObjectProp;
 
 use super::{Expectation, Scenario};
-use crate::vocabulary::{UnknownActions, unknown_request_action};
+use crate::simulate::vocabulary::{UnknownActions, unknown_request_action};
 
 const SCENARIO_KEYS: &[&str] = &[
     "name",

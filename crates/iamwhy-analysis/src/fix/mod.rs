@@ -18,7 +18,8 @@
 //! resource and a sibling action on the same resource are evaluated before and after, so a
 //! fix that grants more than the request says so.
 
-use iamwhy_analysis::{AccountQuery, SimulationResult, StatementInfo, simulate_account};
+use crate::report::{SimulationResult, StatementInfo};
+use crate::simulate::{AccountQuery, simulate_account};
 use iamwhy_catalog::Catalog;
 use iamwhy_core::{
     Action, ContextValue, Decision, DeniedBy, Diagnostic, Diagnostics, PolicyType, Principal,

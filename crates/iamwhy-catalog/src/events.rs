@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use iamwhy_catalog::Catalog;
+use crate::Catalog;
 
 const TABLE: &str = include_str!("../data/event-actions.tsv");
 

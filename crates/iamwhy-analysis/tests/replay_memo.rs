@@ -15,8 +15,8 @@
 
 use std::path::{Path, PathBuf};
 
+use iamwhy_analysis::replay::{Outcome, Replayer};
 use iamwhy_core::{Decision, SourceMap};
-use iamwhy_explain::replay::{Outcome, Replayer};
 use iamwhy_snapshot::{Changes, Snapshot};
 use iamwhy_trail::input::collect_inputs;
 use iamwhy_trail::scan::{Prefilter, Scan, scan};

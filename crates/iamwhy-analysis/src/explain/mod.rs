@@ -1,8 +1,14 @@
 //! `iamwhy explain`: a denied call (and the calls AWS services made for it that failed too)
 //! evaluated against the snapshot, cross-checked with what AWS said, explained in words, and
 //! fixed.
+//!
+//! * `answer`: what a pasted message alone establishes, without a snapshot;
+//! * `reasons`: the reasons for one decision, statement by statement, and its near misses.
 
-use iamwhy_analysis::SimulationResult;
+pub(crate) mod answer;
+pub(crate) mod reasons;
+
+use crate::report::SimulationResult;
 use iamwhy_core::{
     ContextValue, Decision, DeniedBy, Diagnostic, Diagnostics, PolicyType, SourceMap,
 };

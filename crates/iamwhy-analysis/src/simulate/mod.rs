@@ -1,20 +1,41 @@
-//! `iamwhy simulate`: evaluate a scenario for each of its actions and resources.
+//! `iamwhy simulate` and `iamwhy test`: scenario files and account snapshots evaluated, with
+//! the hidden calls an operation makes (S3's `kms:Decrypt`, ...).
+//!
+//! * `scenario`: scenario files read into [`Scenario`]s;
+//! * `account`: a request against an account snapshot, with its hidden calls;
+//! * `testing`: scenario files run as tests;
+//! * `vocabulary`: actions the catalog does not know.
+
+mod account;
+pub(crate) mod scenario;
+mod testing;
+pub(crate) mod vocabulary;
+
+pub use account::{
+    AccountQuery, AccountSimulation, SESSION_POLICY_ARNS_LIMIT, SESSION_POLICY_LIMIT,
+    complete_request, resource_facts, session_policy_set, simulate_account,
+};
+pub use scenario::{Expectation, ExpectedDecision, Overrides, Scenario, parse_scenarios};
+pub use testing::{
+    CaseFailure, CaseStatus, CollectedFiles, TestCase, TestReport, collect_files, read_source,
+    run_tests,
+};
+pub use vocabulary::{UNKNOWN_ACTION, UnknownActions, policy_action_warnings, unknown_action};
 
 use iamwhy_catalog::{Catalog, ResourceFact};
 use iamwhy_core::{Request, SourceMap};
 use iamwhy_eval::{EvalOptions, Evaluation, PolicySet, authorize, derive_context};
 use iamwhy_policy::{Effect, PrincipalEntryKind};
 
-use crate::explain::{describe_mismatch, near_misses, reasons};
-use crate::result::{
+use crate::explain::reasons::{describe_mismatch, near_misses, reasons};
+use crate::report::{
     ExpectationResult, NotMatchedInfo, PolicyTypeOutcome, SimulationResult, StatementInfo,
     matched_info,
 };
-use crate::scenario::{Expectation, Scenario};
 
 /// Evaluates a scenario: one result per action and resource, actions first.
 pub fn simulate(scenario: &Scenario, map: &SourceMap) -> Vec<SimulationResult> {
-    let now = crate::scenario::now_or_current(scenario.current_time);
+    let now = scenario::now_or_current(scenario.current_time);
     let options = EvalOptions {
         explain: true,
         ..scenario.options

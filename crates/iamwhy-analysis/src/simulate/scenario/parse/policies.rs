@@ -7,10 +7,10 @@ use iamwhy_eval::{EvalOptions, KmsGrant, NotPrincipalMode, Policy};
 use iamwhy_policy::json::{self, JsonValue};
 use iamwhy_policy::{PolicyKind, parse_policy, parse_policy_value};
 
-use crate::vocabulary::policy_action_warnings;
+use crate::simulate::vocabulary::policy_action_warnings;
 
 use super::{EXPECT_KEYS, GRANT_KEYS, OPTION_KEYS, POLICY_WRAPPER_KEYS, Reader};
-use crate::scenario::{Expectation, ExpectedDecision};
+use crate::simulate::scenario::{Expectation, ExpectedDecision};
 
 impl Reader {
     pub(super) fn policy(
