@@ -28,6 +28,7 @@
 )]
 
 mod arn_format;
+pub mod describe;
 pub mod events;
 mod hidden;
 mod keys;

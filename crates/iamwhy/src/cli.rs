@@ -418,3 +418,17 @@ fn parse_sdk(s: &str) -> Result<iamwhy_creds::Sdk, String> {
         format!("expected one of {}", ids.join(", "))
     })
 }
+
+impl ChangeArgs {
+    /// The candidate changes, as the library takes them.
+    pub(crate) fn files(&self) -> iamwhy_analysis::simulate::ChangeFiles {
+        iamwhy_analysis::simulate::ChangeFiles {
+            replace_policy: self.replace_policy.clone(),
+            add_policy: self.add_policy.clone(),
+            remove_policy: self.remove_policy.clone(),
+            set_boundary: self.set_boundary.clone(),
+            set_resource_policy: self.set_resource_policy.clone(),
+            set_org_policy: self.set_org_policy.clone(),
+        }
+    }
+}

@@ -3,10 +3,12 @@
 //!
 //! * `scenario`: scenario files read into [`Scenario`]s;
 //! * `account`: a request against an account snapshot, with its hidden calls;
+//! * `input`: a question as written on the command line, checked and typed;
 //! * `testing`: scenario files run as tests;
 //! * `vocabulary`: actions the catalog does not know.
 
 mod account;
+mod input;
 pub(crate) mod scenario;
 mod testing;
 pub(crate) mod vocabulary;
@@ -15,6 +17,7 @@ pub use account::{
     AccountQuery, AccountSimulation, SESSION_POLICY_ARNS_LIMIT, SESSION_POLICY_LIMIT,
     complete_request, resource_facts, session_policy_set, simulate_account,
 };
+pub use input::{ChangeFiles, ExpandedActions, InputError, SimulateInput, context_entry};
 pub use scenario::{Expectation, ExpectedDecision, Overrides, Scenario, parse_scenarios};
 pub use testing::{
     CaseFailure, CaseStatus, CollectedFiles, TestCase, TestReport, collect_files, read_source,

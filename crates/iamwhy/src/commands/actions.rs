@@ -1,247 +1,25 @@
 //! `iamwhy actions PATTERN... [--dependent]`: the bundled service catalog.
 
-use std::fmt::Write as _;
-
-use iamwhy_catalog::{Action, Catalog, HiddenCall};
-use serde::Serialize;
+use iamwhy_catalog::Catalog;
+use iamwhy_catalog::describe::describe;
 
 use crate::cli::{ActionsArgs, Format};
 use crate::exit::ExitStatus;
-use crate::render::{Output, Paint, to_json};
+use crate::render::{Output, Paint, actions_text, to_json};
 
-/// One action, as printed (text) and serialised (JSON).
-#[derive(Serialize)]
-struct ActionInfo<'a> {
-    action: String,
-    access_level: &'a str,
-    description: &'a str,
-    resource_types: Vec<ResourceInfo<'a>>,
-    condition_keys: Vec<KeyInfo<'a>>,
-    dependent_actions: &'a [&'static str],
-    hidden_calls: Vec<&'a HiddenCall>,
-}
-
-#[derive(Serialize)]
-struct ResourceInfo<'a> {
-    name: &'a str,
-    required: bool,
-    arn_formats: Vec<&'a str>,
-}
-
-#[derive(Serialize)]
-struct KeyInfo<'a> {
-    name: &'a str,
-    #[serde(rename = "type")]
-    key_type: Option<String>,
-}
-
-fn info<'a>(catalog: &'a Catalog, action: &'a Action) -> ActionInfo<'a> {
-    let service = catalog.service(action.service);
-    let resource_types = action
-        .resource_types
-        .iter()
-        .map(|r| ResourceInfo {
-            name: r.name,
-            required: r.required,
-            arn_formats: service
-                .and_then(|s| s.resource_type(r.name))
-                .map(|rt| rt.arn_formats().map(|f| f.as_str()).collect())
-                .unwrap_or_default(),
-        })
-        .collect();
-    let condition_keys = catalog
-        .action_condition_keys(action)
-        .into_iter()
-        .map(|(name, key)| KeyInfo {
-            name,
-            key_type: key.map(|k| k.key_type.name()),
-        })
-        .collect();
-    ActionInfo {
-        action: action.full_name(),
-        access_level: action.access_level,
-        description: action.description,
-        resource_types,
-        condition_keys,
-        dependent_actions: &action.dependent_actions,
-        hidden_calls: catalog.hidden_calls_for(&action.full_name()),
-    }
-}
-
+/// `iamwhy actions`.
 pub(crate) fn run(args: &ActionsArgs, out: &mut Output) -> ExitStatus {
-    let catalog = Catalog::bundled();
-    let mut found: Vec<&Action> = Vec::new();
-    for pattern in &args.patterns {
-        match catalog.expand(pattern) {
-            Ok(list) => found.extend(list),
-            Err(e) => {
-                out.error_line(&format!("`{pattern}`: {e}"));
-                return ExitStatus::Error;
-            }
+    let infos = match describe(Catalog::bundled(), &args.patterns) {
+        Ok(infos) => infos,
+        Err(e) => {
+            out.error_line(&e.to_string());
+            return ExitStatus::Error;
         }
-    }
-    // Patterns may overlap: keep the first occurrence of each action.
-    let mut seen = std::collections::BTreeSet::new();
-    found.retain(|a| seen.insert((a.service, a.name)));
-    let infos: Vec<ActionInfo<'_>> = found.iter().map(|a| info(catalog, a)).collect();
-    let paint = Paint(out.color);
+    };
     let text = match out.format {
         Format::Json => to_json(&infos),
-        Format::Text if args.dependent => infos.iter().map(|i| dependent_text(i, &paint)).collect(),
-        Format::Text if infos.len() == 1 => infos.iter().map(|i| detail_text(i, &paint)).collect(),
-        Format::Text => table_text(&infos, &paint),
+        Format::Text => actions_text(&infos, args.dependent, &Paint(out.color)),
     };
     out.result(&text);
     ExitStatus::Success
-}
-
-fn resource_list(info: &ActionInfo<'_>) -> String {
-    if info.resource_types.is_empty() {
-        return "*".to_owned();
-    }
-    info.resource_types
-        .iter()
-        .map(|r| format!("{}{}", r.name, if r.required { "*" } else { "" }))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Many actions: one line each.
-fn table_text(infos: &[ActionInfo<'_>], paint: &Paint) -> String {
-    let width = infos
-        .iter()
-        .map(|i| i.action.len())
-        .max()
-        .unwrap_or(0)
-        .max(6);
-    let level_width = infos
-        .iter()
-        .map(|i| i.access_level.len())
-        .max()
-        .unwrap_or(0)
-        .max(6);
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}",
-        paint.bold(&format!(
-            "{:width$}  {:level_width$}  RESOURCE TYPES (* = required)",
-            "ACTION", "ACCESS"
-        ))
-    );
-    for i in infos {
-        let _ = writeln!(
-            out,
-            "{:width$}  {:level_width$}  {}",
-            i.action,
-            i.access_level,
-            resource_list(i)
-        );
-    }
-    let _ = writeln!(
-        out,
-        "{}",
-        paint.dim(&format!(
-            "{} actions. `iamwhy actions ACTION` shows one in full.",
-            infos.len()
-        ))
-    );
-    out
-}
-
-/// One action: everything the catalog knows.
-fn detail_text(info: &ActionInfo<'_>, paint: &Paint) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "{}  ({})", paint.bold(&info.action), info.access_level);
-    let _ = writeln!(out, "  {}", info.description);
-    let _ = writeln!(out, "\n  resource types (* = required):");
-    if info.resource_types.is_empty() {
-        let _ = writeln!(
-            out,
-            "    *  (no resource-level permissions: the resource is `*`)"
-        );
-    }
-    let width = info
-        .resource_types
-        .iter()
-        .map(|r| r.name.len().saturating_add(1))
-        .max()
-        .unwrap_or(0);
-    for r in &info.resource_types {
-        let name = format!("{}{}", r.name, if r.required { "*" } else { "" });
-        let _ = writeln!(out, "    {name:width$}  {}", r.arn_formats.join(", "));
-    }
-    let _ = writeln!(out, "\n  condition keys (the global aws:* keys apply too):");
-    if info.condition_keys.is_empty() {
-        let _ = writeln!(out, "    none");
-    }
-    let width = info
-        .condition_keys
-        .iter()
-        .map(|k| k.name.len())
-        .max()
-        .unwrap_or(0);
-    for k in &info.condition_keys {
-        let _ = writeln!(
-            out,
-            "    {:width$}  {}",
-            k.name,
-            k.key_type.as_deref().unwrap_or("(type not documented)")
-        );
-    }
-    if !info.dependent_actions.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n  dependent actions: {}",
-            info.dependent_actions.join(", ")
-        );
-    }
-    if !info.hidden_calls.is_empty() {
-        let checks = Catalog::bundled().hidden_checks_for(&info.action);
-        let _ = writeln!(
-            out,
-            "\n  hidden calls: {} ({})",
-            checks.join(", "),
-            paint.dim(&format!("iamwhy actions --dependent {}", info.action))
-        );
-    }
-    out
-}
-
-/// `--dependent`: the extra checks a call triggers.
-fn dependent_text(info: &ActionInfo<'_>, paint: &Paint) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "{}", paint.bold(&info.action));
-    if info.hidden_calls.is_empty() && info.dependent_actions.is_empty() {
-        let _ = writeln!(out, "  no hidden calls or dependent actions known\n");
-        return out;
-    }
-    for rule in &info.hidden_calls {
-        let _ = writeln!(out, "  when {}:", rule.when);
-        for check in &rule.checks {
-            let _ = writeln!(
-                out,
-                "    {} on {}  {}",
-                paint.bold(&check.action),
-                check.resource,
-                paint.dim(&format!("({})", rule.mechanism.as_str()))
-            );
-            for (k, v) in &check.context {
-                let _ = writeln!(out, "      {k} = {v}");
-            }
-        }
-        if let Some(note) = &rule.note {
-            let _ = writeln!(out, "    note: {note}");
-        }
-        let _ = writeln!(out, "    source: {} <{}>", rule.doc_title, rule.doc);
-    }
-    if !info.dependent_actions.is_empty() {
-        let _ = writeln!(
-            out,
-            "  dependent actions (Service Authorization Reference): {}",
-            info.dependent_actions.join(", ")
-        );
-    }
-    out.push('\n');
-    out
 }

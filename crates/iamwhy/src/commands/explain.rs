@@ -14,7 +14,6 @@ use iamwhy_trail::{Event, Origin, Prefilter, scan};
 use serde::Serialize;
 
 use crate::cli::{ExplainArgs, Format, ReplayArgs, TrailInput};
-use crate::commands::simulate::changes_from;
 use crate::commands::trail::{Progress, filter_from, finish_scan, scan_settings};
 use crate::exit::ExitStatus;
 use crate::render::{Output, Paint, answers_text, incidents_text, replay_text, to_json};
@@ -324,7 +323,7 @@ pub(crate) fn replay(args: &ReplayArgs, out: &mut Output) -> ExitStatus {
     let Ok(filter) = filter_from(&args.filter, out) else {
         return ExitStatus::Error;
     };
-    let changes = match changes_from(&args.changes, &mut map) {
+    let changes = match args.changes.files().read(&mut map) {
         Ok(c) => c,
         Err(e) => {
             out.diagnostics(&map, e.iter());

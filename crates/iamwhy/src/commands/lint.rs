@@ -4,12 +4,13 @@ use std::path::{Path, PathBuf};
 
 use iamwhy_analysis::collect_files;
 use iamwhy_core::SourceMap;
-use iamwhy_lint::{Config, FileReport, Level, LintOptions, RULES, lint_source, rule};
+use iamwhy_lint::{Config, FileReport, Level, LintOptions, RULES, lint_source};
 
 use crate::cli::{Format, LintArgs};
 use crate::exit::ExitStatus;
-use crate::render::{LintSummary, Output, Paint, lint_json, lint_text};
+use crate::render::{LintSummary, Output, Paint, lint_json, lint_text, rules_text};
 
+/// `iamwhy lint` (and `--list-rules`).
 pub(crate) fn run(args: &LintArgs, sarif: bool, out: &mut Output) -> ExitStatus {
     if args.list_rules {
         out.result(&rules_text(out.format));
@@ -112,39 +113,4 @@ fn load_config(args: &LintArgs) -> Result<Config, String> {
         },
     };
     Config::load(&file).map_err(|e| e.to_string())
-}
-
-fn rules_text(format: Format) -> String {
-    match format {
-        Format::Json => {
-            let rules: Vec<serde_json::Value> = RULES
-                .iter()
-                .map(|r| {
-                    serde_json::json!({
-                        "code": r.code,
-                        "level": r.level,
-                        "category": r.category,
-                        "summary": r.summary,
-                        "help_uri": r.help_uri,
-                    })
-                })
-                .collect();
-            serde_json::to_string_pretty(&rules).unwrap_or_default() + "\n"
-        }
-        Format::Text => {
-            let mut text = String::new();
-            for r in RULES {
-                text.push_str(&format!(
-                    "{:<32} {:<17} {}\n{:<32} {:<17} {}\n",
-                    r.code,
-                    r.level.as_str(),
-                    r.summary,
-                    "",
-                    "",
-                    rule(r.code).help_uri
-                ));
-            }
-            text
-        }
-    }
 }

@@ -1,79 +1,33 @@
-//! `iamwhy simulate --scenario FILE [overrides]`.
+//! `iamwhy simulate --scenario FILE | --snapshot DIR [overrides]`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use iamwhy_analysis::{
-    AccountQuery, Expectation, ExpectedDecision, Overrides, SimulationResult, UNKNOWN_ACTION,
-    UnknownActions, parse_scenarios, read_source, simulate, simulate_account, unknown_action,
-};
-use iamwhy_catalog::Catalog;
-use iamwhy_core::{Action, ContextValue, Diagnostic, Diagnostics, Resource, SourceMap};
+use iamwhy_analysis::simulate::{InputError, SimulateInput};
+use iamwhy_analysis::{SimulationResult, parse_scenarios, read_source, simulate, simulate_account};
+use iamwhy_core::SourceMap;
 use iamwhy_input::Limit;
-use iamwhy_snapshot::Changes;
 
-use crate::cli::{ChangeArgs, Format, SimulateArgs};
+use crate::cli::{Format, SimulateArgs};
 use crate::exit::ExitStatus;
 use crate::render::{
     Output, Paint, comparison_text, select_all_rows, select_all_text, simulation_text, to_json,
 };
 
-/// Parses `KEY=VALUE` or `KEY=v1,v2`.
-fn context_entry(text: &str) -> Result<(String, ContextValue), String> {
-    let (key, value) = text
-        .split_once('=')
-        .ok_or_else(|| format!("--context `{text}`: expected `KEY=VALUE` or `KEY=v1,v2`"))?;
-    if key.trim().is_empty() {
-        return Err(format!("--context `{text}`: the key is empty"));
-    }
-    let value = if value.contains(',') {
-        ContextValue::Multi(value.split(',').map(str::to_owned).collect())
-    } else {
-        ContextValue::Single(value.to_owned())
-    };
-    Ok((key.trim().to_owned(), value))
-}
-
-/// The `--action` and `--service` arguments with wildcards expanded against the service
-/// catalog, and whether any was a wildcard ("Select All": print a table).
-fn expand_actions(args: &SimulateArgs) -> Result<(Vec<String>, bool), String> {
-    let catalog = Catalog::bundled();
-    let actions_given = args.action.iter().map(|a| ("--action", a.clone()));
-    let services = args.service.iter().map(|s| ("--service", format!("{s}:*")));
-    let mut actions = Vec::new();
-    let mut select_all = false;
-    for (flag, pattern) in actions_given.chain(services) {
-        if !pattern.contains(['*', '?']) {
-            actions.push(pattern);
-            continue;
-        }
-        select_all = true;
-        let shown = match flag {
-            "--service" => pattern.trim_end_matches(":*"),
-            _ => &pattern,
-        };
-        let found = catalog
-            .expand(&pattern)
-            .map_err(|e| format!("{flag} `{shown}`: {e}"))?;
-        actions.extend(found.iter().map(|a| a.full_name()));
-    }
-    Ok((actions, select_all))
-}
-
-/// `--expect` as an expectation.
-fn expectation(args: &SimulateArgs) -> Result<Option<Expectation>, String> {
-    let Some(e) = &args.expect else {
-        return Ok(None);
-    };
-    match ExpectedDecision::parse(e) {
-        Some(decision) => Ok(Some(Expectation {
-            decision,
-            denied_by: None,
-            message: None,
-            deciding: Vec::new(),
-        })),
-        None => Err(format!(
-            "--expect `{e}`: expected `Allowed`, `ExplicitDeny`, `ImplicitDeny` or `Denied`"
-        )),
+/// The question of the command line.
+fn input(args: &SimulateArgs) -> SimulateInput {
+    SimulateInput {
+        principal: args.principal.clone(),
+        parent_user: args.parent_user.clone(),
+        actions: args.action.clone(),
+        services: args.service.clone(),
+        allow_unknown_actions: args.allow_unknown_actions,
+        resources: args.resource.clone(),
+        context: args.context.clone(),
+        session_policies: args.session_policy.clone(),
+        session_policy_arns: args.session_policy_arn.clone(),
+        hidden_calls: !args.no_hidden_calls,
+        changes: args.changes.files(),
+        expect: args.expect.clone(),
     }
 }
 
@@ -102,246 +56,82 @@ fn render(results: &[SimulationResult], select_all: bool, out: &Output) -> Strin
     }
 }
 
+/// `iamwhy simulate`.
 pub(crate) fn run(args: &SimulateArgs, out: &mut Output) -> ExitStatus {
-    let (actions, select_all) = match expand_actions(args) {
+    let input = input(args);
+    let expanded = match input.expand_actions() {
         Ok(a) => a,
         Err(e) => {
             out.error_line(&e);
             return ExitStatus::Error;
         }
     };
-    match (&args.snapshot, &args.scenario) {
-        (Some(dir), _) => run_snapshot(args, dir, actions, select_all, out),
-        (None, Some(file)) => run_scenario(args, file, actions, select_all, out),
+    let (actions, select_all) = (expanded.actions, expanded.select_all);
+    let mut map = SourceMap::new();
+    let text_and_status = match (&args.snapshot, &args.scenario) {
+        (Some(dir), _) => run_snapshot(&input, dir, actions, select_all, &mut map, out),
+        (None, Some(file)) => run_scenario(&input, file, actions, select_all, &mut map, out),
         (None, None) => {
             out.error_line("give `--scenario FILE` or `--snapshot DIR`");
+            return ExitStatus::Error;
+        }
+    };
+    match text_and_status {
+        Ok((text, status)) => {
+            out.result(&text);
+            status
+        }
+        Err(Some(e)) => {
+            out.diagnostics(&map, e.iter());
             ExitStatus::Error
         }
+        Err(None) => ExitStatus::Error,
     }
 }
 
+/// What a run prints and its exit status; `Err(Some)`: diagnostics to print first.
+type Outcome = Result<(String, ExitStatus), Option<iamwhy_core::Diagnostics>>;
+
 fn run_scenario(
-    args: &SimulateArgs,
+    input: &SimulateInput,
     file: &Path,
     actions: Vec<String>,
     select_all: bool,
-    out: &mut Output,
-) -> ExitStatus {
-    let mut map = SourceMap::new();
-    let mut overrides = Overrides {
-        principal: args.principal.clone(),
-        actions,
-        resources: args.resource.clone(),
-        unknown_actions: if args.allow_unknown_actions {
-            UnknownActions::Warn
-        } else {
-            UnknownActions::Error
-        },
-        ..Overrides::default()
-    };
-    for c in &args.context {
-        match context_entry(c) {
-            Ok(e) => overrides.context.push(e),
-            Err(e) => {
-                out.error_line(&e);
-                return ExitStatus::Error;
-            }
-        }
-    }
-    match expectation(args) {
-        Ok(e) => overrides.expect = e,
-        Err(e) => {
-            out.error_line(&e);
-            return ExitStatus::Error;
-        }
-    }
-    for path in &args.session_policy {
-        match read_source(&mut map, path, Limit::POLICY) {
-            Ok(id) => overrides.session_policies.push(id),
-            Err(e) => {
-                out.diagnostics(&map, e.iter());
-                return ExitStatus::Error;
-            }
-        }
-    }
-    let source = match read_source(&mut map, file, Limit::SCENARIO) {
-        Ok(s) => s,
-        Err(e) => {
-            out.diagnostics(&map, e.iter());
-            return ExitStatus::Error;
-        }
-    };
-    let (scenarios, warnings) = match parse_scenarios(&mut map, source, &overrides) {
-        Ok(s) => s,
-        Err(e) => {
-            out.diagnostics(&map, e.iter());
-            return ExitStatus::Error;
-        }
-    };
-    out.diagnostics(&map, warnings.iter());
-    let results: Vec<_> = scenarios.iter().flat_map(|s| simulate(s, &map)).collect();
-    let text = render(&results, select_all, out);
-    out.result(&text);
-    status(&results)
-}
-
-/// Splits `LEFT=FILE`.
-fn key_and_file(flag: &str, text: &str) -> Result<(String, PathBuf), String> {
-    match text.split_once('=') {
-        Some((k, f)) if !k.trim().is_empty() && !f.trim().is_empty() => {
-            Ok((k.trim().to_owned(), PathBuf::from(f.trim())))
-        }
-        _ => Err(format!("{flag} `{text}`: expected `NAME_OR_ARN=FILE`")),
-    }
-}
-
-/// The candidate changes of the command line.
-pub(crate) fn changes_from(args: &ChangeArgs, map: &mut SourceMap) -> Result<Changes, Diagnostics> {
-    let usage = |m: String| Diagnostics::single(Diagnostic::unplaced_error("usage", m));
-    let mut changes = Changes::default();
-    for text in &args.replace_policy {
-        let (target, file) = key_and_file("--replace-policy", text).map_err(usage)?;
-        changes
-            .replace
-            .push((target, read_source(map, &file, Limit::POLICY)?));
-    }
-    for path in &args.add_policy {
-        changes.add.push(read_source(map, path, Limit::POLICY)?);
-    }
-    changes.remove.clone_from(&args.remove_policy);
-    if let Some(path) = &args.set_boundary {
-        changes.boundary = Some(read_source(map, path, Limit::POLICY)?);
-    }
-    for text in &args.set_resource_policy {
-        let (arn, file) = key_and_file("--set-resource-policy", text).map_err(usage)?;
-        changes
-            .resource_policies
-            .push((arn, read_source(map, &file, Limit::POLICY)?));
-    }
-    for text in &args.set_org_policy {
-        let (id, file) = key_and_file("--set-org-policy", text).map_err(usage)?;
-        changes
-            .org_policies
-            .push((id, read_source(map, &file, Limit::POLICY)?));
-    }
-    Ok(changes)
-}
-
-/// The snapshot question from the command line; `Err` holds the diagnostics to print.
-fn account_query(
-    args: &SimulateArgs,
     map: &mut SourceMap,
-    actions: Vec<String>,
-) -> Result<AccountQuery, Diagnostics> {
-    let usage = |m: String| Diagnostics::single(Diagnostic::unplaced_error("usage", m));
-    let mut query = AccountQuery {
-        principal: args.principal.clone().unwrap_or_default(),
-        parent_user: args.parent_user.clone(),
-        hidden_calls: !args.no_hidden_calls,
-        session_policy_arns: args.session_policy_arn.clone(),
-        expect: expectation(args).map_err(usage)?,
-        ..AccountQuery::default()
-    };
-    let mut warnings = Vec::new();
-    for a in &actions {
-        let action = Action::parse(a).map_err(|e| usage(format!("--action `{a}`: {e}")))?;
-        if let Some((message, help)) = unknown_action(action.as_str()) {
-            let mut d = Diagnostic::unplaced_error(UNKNOWN_ACTION, message);
-            d.help =
-                help.or_else(|| Some("`--allow-unknown-actions` evaluates it anyway".to_owned()));
-            if args.allow_unknown_actions {
-                d.severity = iamwhy_core::Severity::Warning;
-                warnings.push(d);
-            } else {
-                return Err(Diagnostics::single(d));
-            }
+    out: &mut Output,
+) -> Outcome {
+    let overrides = match input.scenario_overrides(map, actions) {
+        Ok(o) => o,
+        Err(InputError::Argument(e)) => {
+            out.error_line(&e);
+            return Err(None);
         }
-        query.actions.push(action);
-    }
-    let resources = if args.resource.is_empty() {
-        vec!["*".to_owned()]
-    } else {
-        args.resource.clone()
+        Err(InputError::Files(e)) => return Err(Some(e)),
     };
-    for r in &resources {
-        query
-            .resources
-            .push(Resource::parse(r).map_err(|e| usage(format!("--resource `{r}`: {e}")))?);
-    }
-    for c in &args.context {
-        query.context.push(context_entry(c).map_err(usage)?);
-    }
-    for path in &args.session_policy {
-        query
-            .session_policies
-            .push(read_source(map, path, Limit::POLICY)?);
-    }
-    let changes = changes_from(&args.changes, map)?;
-    query.changes = changes;
-    if !warnings.is_empty() {
-        query.warnings = warnings;
-    }
-    Ok(query)
+    let source = read_source(map, file, Limit::SCENARIO)?;
+    let (scenarios, warnings) = parse_scenarios(map, source, &overrides)?;
+    out.diagnostics(map, warnings.iter());
+    let results: Vec<_> = scenarios.iter().flat_map(|s| simulate(s, map)).collect();
+    Ok((render(&results, select_all, out), status(&results)))
 }
 
 fn run_snapshot(
-    args: &SimulateArgs,
+    input: &SimulateInput,
     dir: &Path,
     actions: Vec<String>,
     select_all: bool,
+    map: &mut SourceMap,
     out: &mut Output,
-) -> ExitStatus {
-    let mut map = SourceMap::new();
-    let snapshot = match iamwhy_snapshot::load(dir, &mut map) {
-        Ok(s) => s,
-        Err(e) => {
-            out.diagnostics(&map, e.iter());
-            return ExitStatus::Error;
-        }
-    };
-    out.diagnostics(&map, snapshot.warnings.iter());
-    let query = match account_query(args, &mut map, actions) {
-        Ok(q) => q,
-        Err(e) => {
-            out.diagnostics(&map, e.iter());
-            return ExitStatus::Error;
-        }
-    };
-    out.diagnostics(&map, query.warnings.iter());
-    let sim = match simulate_account(&snapshot, &mut map, &query) {
-        Ok(s) => s,
-        Err(e) => {
-            out.diagnostics(&map, e.iter());
-            return ExitStatus::Error;
-        }
-    };
+) -> Outcome {
+    let snapshot = iamwhy_snapshot::load(dir, map)?;
+    out.diagnostics(map, snapshot.warnings.iter());
+    let query = input.account_query(map, actions)?;
+    out.diagnostics(map, query.warnings.iter());
+    let sim = simulate_account(&snapshot, map, &query)?;
     let text = match (&sim.after, out.format) {
         (None, _) => render(&sim.before, select_all, out),
         (Some(_), Format::Json) => to_json(&sim),
         (Some(_), Format::Text) => comparison_text(&sim, &Paint(out.color)),
     };
-    out.result(&text);
-    status(sim.answer())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn context_entries() {
-        assert_eq!(
-            context_entry("aws:SourceIp=10.0.0.1").unwrap(),
-            (
-                "aws:SourceIp".into(),
-                ContextValue::Single("10.0.0.1".into())
-            )
-        );
-        assert_eq!(
-            context_entry("aws:TagKeys=a,b").unwrap().1,
-            ContextValue::Multi(vec!["a".into(), "b".into()])
-        );
-        assert!(context_entry("novalue").is_err());
-        assert!(context_entry("=x").is_err());
-    }
+    Ok((text, status(sim.answer())))
 }

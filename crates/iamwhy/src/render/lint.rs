@@ -4,7 +4,9 @@
 use std::fmt::Write as _;
 
 use iamwhy_core::SourceMap;
-use iamwhy_lint::{FileReport, Finding, Level, PolicyReport, TypeOrigin, rule};
+use iamwhy_lint::{FileReport, Finding, Level, PolicyReport, RULES, TypeOrigin, rule};
+
+use crate::cli::Format;
 
 use super::Paint;
 use super::diagnostics::quote;
@@ -221,4 +223,40 @@ pub(crate) fn lint_json(reports: &[FileReport], map: &SourceMap, summary: &LintS
         },
     });
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+}
+
+/// `iamwhy lint --list-rules`: every rule with its level, summary and AWS page.
+pub(crate) fn rules_text(format: Format) -> String {
+    match format {
+        Format::Json => {
+            let rules: Vec<serde_json::Value> = RULES
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "code": r.code,
+                        "level": r.level,
+                        "category": r.category,
+                        "summary": r.summary,
+                        "help_uri": r.help_uri,
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(&rules).unwrap_or_default() + "\n"
+        }
+        Format::Text => {
+            let mut text = String::new();
+            for r in RULES {
+                text.push_str(&format!(
+                    "{:<32} {:<17} {}\n{:<32} {:<17} {}\n",
+                    r.code,
+                    r.level.as_str(),
+                    r.summary,
+                    "",
+                    "",
+                    rule(r.code).help_uri
+                ));
+            }
+            text
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! Rendering results and diagnostics. Text and JSON renderers read the same result models.
 
+mod actions;
 mod answer;
+mod creds;
 mod diagnostics;
 mod explain;
 mod json;
@@ -16,11 +18,13 @@ use iamwhy_core::{Diagnostic, SourceMap};
 
 use crate::cli::Format;
 
+pub(crate) use actions::actions_text;
 pub(crate) use answer::answers_text;
+pub(crate) use creds::creds_text;
 pub(crate) use diagnostics::render_diagnostics;
 pub(crate) use explain::{incidents_text, replay_text};
 pub(crate) use json::to_json;
-pub(crate) use lint::{LintSummary, lint_json, lint_text};
+pub(crate) use lint::{LintSummary, lint_json, lint_text, rules_text};
 pub(crate) use sanitize::{Target, sanitize};
 pub(crate) use table::{select_all_rows, select_all_text};
 pub(crate) use text::{comparison_text, simulation_text, test_text};
