@@ -8,7 +8,7 @@
 pub(crate) mod answer;
 pub(crate) mod reasons;
 
-use crate::report::SimulationResult;
+use crate::report::{Effect, SimulationResult};
 use iamwhy_core::{
     ContextValue, Decision, DeniedBy, Diagnostic, Diagnostics, PolicyType, SourceMap,
 };
@@ -21,10 +21,7 @@ use iamwhy_trail::timeline::LINK_SECONDS;
 use serde::Serialize;
 
 use crate::fix::{Failing, Fix, Proof, evaluate_as_is, propose};
-use crate::request::{Reconstructed, Unexplained, from_event, from_message};
-
-/// The context key S3 reads an SSE-KMS key from (a linked KMS record tells the key).
-const S3_SSE_KMS_KEY: &str = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+use crate::request::{Reconstructed, S3_SSE_KMS_KEY, Unexplained, from_event, from_message};
 
 /// A record, as the report cites it.
 #[derive(Clone, Debug, Serialize)]
@@ -97,11 +94,26 @@ impl AwsSaid {
     }
 }
 
+/// How our evaluation compares with AWS's record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CrossCheckStatus {
+    /// The snapshot gives the decision (and the policy type, when AWS names one) AWS gave.
+    Agrees,
+    /// The snapshot decides otherwise than AWS did, or blames another policy.
+    Disagrees,
+    /// AWS's message names no policy type, or not the failing check.
+    NotComparable,
+    /// The request could not be evaluated.
+    NotEvaluated,
+}
+
 /// Our evaluation against AWS's record.
 #[derive(Clone, Debug, Serialize)]
 pub struct CrossCheck {
-    /// `agrees`, `disagrees`, or `not-comparable` (AWS's message names no policy type).
-    pub status: &'static str,
+    /// `agrees`, `disagrees`, `not-comparable` (AWS's message names no policy type) or
+    /// `not-evaluated`.
+    pub status: CrossCheckStatus,
     /// What agrees or differs, in words.
     pub detail: Vec<String>,
     /// Which part of the snapshot to take again, when we disagree.
@@ -189,7 +201,7 @@ impl Incident {
             result: None,
             decision: None,
             cross_check: CrossCheck {
-                status: "not-evaluated",
+                status: CrossCheckStatus::NotEvaluated,
                 detail: Vec::new(),
                 refresh: None,
             },
@@ -465,7 +477,7 @@ fn locate_message(text: &str) -> &str {
 
 /// Fixes verified against a snapshot that disagrees with AWS prove little: say so.
 fn caution(inc: &mut Incident) {
-    if inc.cross_check.status != "disagrees" {
+    if inc.cross_check.status != CrossCheckStatus::Disagrees {
         return;
     }
     for f in &mut inc.fixes {
@@ -541,18 +553,18 @@ fn cross_check(
     recorded_denied: bool,
 ) -> CrossCheck {
     let mut cc = CrossCheck {
-        status: "agrees",
+        status: CrossCheckStatus::Agrees,
         detail: Vec::new(),
         refresh: None,
     };
     let Some(result) = &inc.result else {
-        cc.status = "not-evaluated";
+        cc.status = CrossCheckStatus::NotEvaluated;
         return cc;
     };
     let ours = result.final_decision();
     match (recorded_denied, ours == Decision::Allowed) {
         (true, true) => {
-            cc.status = "disagrees";
+            cc.status = CrossCheckStatus::Disagrees;
             cc.detail.push(format!(
                 "AWS denied the call, but the snapshot allows it{}",
                 message
@@ -564,7 +576,7 @@ fn cross_check(
             return cc;
         }
         (false, false) => {
-            cc.status = "disagrees";
+            cc.status = CrossCheckStatus::Disagrees;
             cc.detail.push(format!(
                 "AWS allowed the call, but the snapshot denies it ({})",
                 ours.as_str()
@@ -596,7 +608,7 @@ fn cross_check(
         linked.iter().copied().find(|m| named(m))
     };
     let Some(m) = aws_message else {
-        cc.status = "not-comparable";
+        cc.status = CrossCheckStatus::NotComparable;
         cc.detail.push(match message.form {
             MessageForm::PlainAccessDenied => format!(
                 "AWS's message is the plain `Access Denied`: it names no policy type; the snapshot denies it ({}) at `{}`",
@@ -655,7 +667,7 @@ fn cross_check(
                 .unwrap_or_default()
         ));
     } else {
-        cc.status = "disagrees";
+        cc.status = CrossCheckStatus::Disagrees;
     }
     cc
 }
@@ -712,7 +724,7 @@ fn reasoning(inc: &Incident, failing: Option<&Failing>) -> Vec<String> {
                 .result
                 .deciding_statements
                 .iter()
-                .filter(|s| s.effect == "Deny")
+                .filter(|s| s.effect == Effect::Deny)
             {
                 out.push(format!(
                     "statement {} of {} denies it ({}:{}:{})",

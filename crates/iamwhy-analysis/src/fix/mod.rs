@@ -18,7 +18,7 @@
 //! resource and a sibling action on the same resource are evaluated before and after, so a
 //! fix that grants more than the request says so.
 
-use crate::report::{SimulationResult, StatementInfo};
+use crate::report::{Effect, SetOutcome, SimulationResult, StatementInfo};
 use crate::simulate::{AccountQuery, simulate_account};
 use iamwhy_catalog::Catalog;
 use iamwhy_core::{
@@ -31,12 +31,57 @@ use serde_json::{Map, Value, json};
 
 use crate::request::Reconstructed;
 
+/// What a fix changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FixKind {
+    /// A least-privilege `Allow` in a new inline policy of the user or role.
+    AddIdentityStatement,
+    /// An `Allow` naming the requester in the resource's policy.
+    AddResourceStatement,
+    /// An identity statement and the same statement in the permissions boundary.
+    AddIdentityAndBoundaryStatements,
+    /// A resource statement and an identity statement (both sides across accounts).
+    AddResourceAndIdentityStatements,
+    /// The statement added to the permissions boundary.
+    ExtendBoundary,
+    /// The statement added to an SCP of the level that allows nothing.
+    ExtendScp,
+    /// The statement added to an RCP of the level that allows nothing.
+    ExtendRcp,
+    /// An exception in the `Condition` of the denying statements.
+    DenyException,
+    /// A change outside the snapshot, which cannot be verified.
+    NotVerifiable,
+}
+
+/// Why a neighbouring request is evaluated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ScopeKind {
+    /// The same action on a sibling resource.
+    #[serde(rename = "sibling resource")]
+    SiblingResource,
+    /// A sibling action on the same resource.
+    #[serde(rename = "sibling action")]
+    SiblingAction,
+}
+
+impl ScopeKind {
+    /// The words: `sibling resource` or `sibling action`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScopeKind::SiblingResource => "sibling resource",
+            ScopeKind::SiblingAction => "sibling action",
+        }
+    }
+}
+
 /// A proposed change, verified or not.
 #[derive(Clone, Debug, Serialize)]
 pub struct Fix {
     /// `add-identity-statement`, `add-resource-statement`, `extend-boundary`,
     /// `extend-scp`, `extend-rcp`, `deny-exception`, or `not-verifiable`.
-    pub kind: &'static str,
+    pub kind: FixKind,
     /// The change in one sentence.
     pub summary: String,
     /// Which policy changes.
@@ -63,7 +108,7 @@ pub struct Fix {
 #[derive(Clone, Debug, Serialize)]
 pub struct ScopeCheck {
     /// Why this request: `sibling resource` or `sibling action`.
-    pub what: &'static str,
+    pub what: ScopeKind,
     /// The action.
     pub action: String,
     /// The resource.
@@ -188,12 +233,12 @@ pub fn propose(
             drafts.extend(identity.clone());
             // The boundary does not allow it either: both must (spec §4.4 step 4).
             let boundary_lacks = failing.result.policy_types.iter().any(|o| {
-                o.policy_type == PolicyType::PermissionsBoundary && o.outcome == "implicit-deny"
+                o.policy_type == PolicyType::PermissionsBoundary && o.outcome == SetOutcome::ImplicitDeny
             });
             if boundary_lacks
                 && let (Some(i), Some(b)) = (identity, boundary_statement(snapshot, map, failing)?)
             {
-                drafts.push(both("add-identity-and-boundary-statements", i, b));
+                drafts.push(both(FixKind::AddIdentityAndBoundaryStatements, i, b));
             }
             if same_account(failing) {
                 drafts.extend(resource_statement(snapshot, map, failing)?);
@@ -207,7 +252,7 @@ pub fn propose(
             if let (Some(r), Some(i)) = (resource, identity)
                 && !same_account(failing)
             {
-                drafts.push(both("add-resource-and-identity-statements", r, i));
+                drafts.push(both(FixKind::AddResourceAndIdentityStatements, r, i));
             }
         }
         (Decision::ImplicitDeny, Some(DeniedBy::PermissionsBoundary)) => {
@@ -238,7 +283,7 @@ pub fn propose(
 /// A fix before verification.
 #[derive(Clone, Debug)]
 struct Draft {
-    kind: &'static str,
+    kind: FixKind,
     summary: String,
     target: String,
     statement: Value,
@@ -252,7 +297,7 @@ struct Draft {
 impl Draft {
     fn unverifiable(summary: &str) -> Draft {
         Draft {
-            kind: "not-verifiable",
+            kind: FixKind::NotVerifiable,
             summary: summary.to_owned(),
             target: String::new(),
             statement: Value::Null,
@@ -267,7 +312,7 @@ impl Draft {
 
 /// Two changes that must both be made (both sides of a cross-account request, a policy
 /// and the boundary that caps it).
-fn both(kind: &'static str, first: Draft, second: Draft) -> Draft {
+fn both(kind: FixKind, first: Draft, second: Draft) -> Draft {
     let mut changes = first.changes.clone();
     let more = second.changes;
     changes.add.extend(more.add);
@@ -369,7 +414,7 @@ fn identity_statement(
     );
     let source = register(map, &format!("{kind} {name}: {policy_name}"), &policy);
     Ok(Some(Draft {
-        kind: "add-identity-statement",
+        kind: FixKind::AddIdentityStatement,
         summary: format!(
             "allow `{}` on `{}` in a new inline policy of {kind} {name}",
             f.action, f.resource
@@ -476,7 +521,7 @@ fn resource_statement(
         .map_or_else(|| format!("policy of {owner}"), |p| p.name.clone());
     let source = register(map, &label, &policy);
     Ok(Some(Draft {
-        kind: "add-resource-statement",
+        kind: FixKind::AddResourceStatement,
         summary: format!(
             "allow `{}` to {} in the {label}",
             f.action,
@@ -535,7 +580,7 @@ fn boundary_statement(
     let label = boundary.arn.clone().unwrap_or(boundary.name.clone());
     let source = register(map, &label, &policy);
     Ok(Some(Draft {
-        kind: "extend-boundary",
+        kind: FixKind::ExtendBoundary,
         summary: format!(
             "allow `{}` on `{}` in the permissions boundary {label} (a boundary caps every principal it is attached to: they all gain this)",
             f.action, f.resource
@@ -573,7 +618,7 @@ fn org_statement(
         .result
         .policy_types
         .iter()
-        .find(|o| o.policy_type == policy_type && o.outcome == "implicit-deny")
+        .find(|o| o.policy_type == policy_type && o.outcome == SetOutcome::ImplicitDeny)
         .and_then(|o| o.level)
     else {
         return Ok(None);
@@ -619,9 +664,9 @@ fn org_statement(
     let source = register(map, &p.name, &policy);
     Ok(Some(Draft {
         kind: if t == DeniedBy::Scp {
-            "extend-scp"
+            FixKind::ExtendScp
         } else {
-            "extend-rcp"
+            FixKind::ExtendRcp
         },
         summary: format!(
             "allow `{}` on `{}` in the {word} {} attached at level {level} of the organization path (no {word} there allows it)",
@@ -755,7 +800,7 @@ fn deny_exceptions(
         .result
         .deciding_statements
         .iter()
-        .filter(|s| s.effect == "Deny")
+        .filter(|s| s.effect == Effect::Deny)
         .collect();
     let (op, key, value, widening) = exception_for(f);
     let mut changes = Changes::default();
@@ -844,7 +889,7 @@ fn deny_exceptions(
         commands.extend(who);
     }
     Ok(vec![Draft {
-        kind: "deny-exception",
+        kind: FixKind::DenyException,
         summary,
         target: targets.join("; "),
         statement: if statements.len() == 1 {
@@ -975,7 +1020,7 @@ fn verify(
             before: before.decision,
             after: after.decision,
         };
-        if check.widened() && fix.kind != "deny-exception" {
+        if check.widened() && fix.kind != FixKind::DenyException {
             fix.widens.push(format!(
                 "also allows `{}` on `{}`",
                 check.action, check.resource
@@ -987,11 +1032,11 @@ fn verify(
 }
 
 /// The same action on a sibling resource, and a sibling action on the same resource.
-fn neighbours(f: &Failing) -> Vec<(&'static str, String, String)> {
+fn neighbours(f: &Failing) -> Vec<(ScopeKind, String, String)> {
     let mut out = Vec::new();
     if f.resource != "*" {
         out.push((
-            "sibling resource",
+            ScopeKind::SiblingResource,
             f.action.clone(),
             format!("{}-iamwhy-sibling", f.resource),
         ));
@@ -1006,7 +1051,7 @@ fn neighbours(f: &Failing) -> Vec<(&'static str, String, String)> {
                     || f.resource != "*" && catalog.action_accepts(a, &f.resource) == Some(true))
         });
         if let Some(a) = sibling {
-            out.push(("sibling action", a.full_name(), f.resource.clone()));
+            out.push((ScopeKind::SiblingAction, a.full_name(), f.resource.clone()));
         }
     }
     out

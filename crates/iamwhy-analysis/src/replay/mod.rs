@@ -28,7 +28,7 @@ use iamwhy_trail::scan::Origin;
 use iamwhy_trail::{DenialMessage, Event};
 use serde::Serialize;
 
-use crate::request::{Reconstructed, Unexplained, from_event};
+use crate::request::{Reconstructed, Unexplained, UnexplainedKind, from_event};
 
 /// Most disagreements and examples listed one by one.
 pub const LISTED: usize = 50;
@@ -421,9 +421,9 @@ impl<'a> Replayer<'a> {
             Err(u) => {
                 let reason = u.reasons.first().cloned().unwrap_or_default();
                 return Ok(match u.kind {
-                    "not-authorized" => Outcome::NotAuthorized,
-                    "unknown-action" => Outcome::UnknownAction(call().call),
-                    _ => Outcome::Missing(generalise(&reason)),
+                    UnexplainedKind::NotAuthorized => Outcome::NotAuthorized,
+                    UnexplainedKind::UnknownAction => Outcome::UnknownAction(call().call),
+                    UnexplainedKind::Missing => Outcome::Missing(generalise(&reason)),
                 });
             }
         };

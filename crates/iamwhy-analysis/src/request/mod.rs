@@ -33,6 +33,10 @@ const CALLED_VIA: &[&str] = &[
     "kms.amazonaws.com",
 ];
 
+/// The context key S3 reads the SSE-KMS key of a request from (`--context`, or the KMS
+/// record of an incident, tells the key when the snapshot does not).
+pub(crate) const S3_SSE_KMS_KEY: &str = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+
 /// A request put back together.
 #[derive(Clone, Debug, Serialize)]
 pub struct Reconstructed {
@@ -66,11 +70,24 @@ pub struct Reconstructed {
     pub notes: Vec<String>,
 }
 
+/// Why a record cannot be turned into a request, as a category.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnexplainedKind {
+    /// The call needs no permission (console sign-ins, service events).
+    NotAuthorized,
+    /// The event→action table does not know the call.
+    UnknownAction,
+    /// A fact the evaluation needs is missing.
+    Missing,
+}
+
 /// Why a record cannot be turned into a request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Unexplained {
-    /// `not-authorized` (the call needs no permission), or `missing` (facts are missing).
-    pub kind: &'static str,
+    /// `not-authorized` (the call needs no permission), `unknown-action` (the call is not in
+    /// the event→action table) or `missing` (facts are missing).
+    pub kind: UnexplainedKind,
     /// What is missing or why, in words.
     pub reasons: Vec<String>,
 }
@@ -78,7 +95,7 @@ pub struct Unexplained {
 impl Unexplained {
     pub(crate) fn missing(reason: impl Into<String>) -> Unexplained {
         Unexplained {
-            kind: "missing",
+            kind: UnexplainedKind::Missing,
             reasons: vec![reason.into()],
         }
     }
@@ -212,13 +229,13 @@ pub fn from_event(
         Mapping::Actions(a) => a,
         Mapping::NotAuthorized(why) => {
             return Err(Unexplained {
-                kind: "not-authorized",
+                kind: UnexplainedKind::NotAuthorized,
                 reasons: vec![why],
             });
         }
         Mapping::Unknown(why) => {
             return Err(Unexplained {
-                kind: "unknown-action",
+                kind: UnexplainedKind::UnknownAction,
                 reasons: vec![why],
             });
         }
@@ -346,7 +363,7 @@ pub fn from_message(message: &DenialMessage) -> Result<Reconstructed, Unexplaine
             _ => "the text is not an AccessDenied message iamwhy can read (`User: ARN is not authorized to perform: ACTION ...`)".to_owned(),
         });
         return Err(Unexplained {
-            kind: "missing",
+            kind: UnexplainedKind::Missing,
             reasons: missing,
         });
     }

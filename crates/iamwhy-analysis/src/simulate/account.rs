@@ -18,6 +18,7 @@ use iamwhy_snapshot::{
 use serde::Serialize;
 
 use crate::report::{HiddenCheckResult, SimulationResult};
+use crate::request::S3_SSE_KMS_KEY;
 use crate::simulate::scenario::Expectation;
 use crate::simulate::{build_result, check_expectation};
 
@@ -28,9 +29,6 @@ pub const SESSION_POLICY_LIMIT: usize = 2048;
 
 /// AWS STS accepts at most 10 managed session policy ARNs.
 pub const SESSION_POLICY_ARNS_LIMIT: usize = 10;
-
-/// The context key S3 reads the SSE-KMS key of a request from.
-const S3_SSE_KMS_KEY: &str = "s3:x-amz-server-side-encryption-aws-kms-key-id";
 
 /// A `simulate` question on a snapshot.
 #[derive(Clone, Debug, Default)]
@@ -701,7 +699,7 @@ impl Check<'_> {
         };
         Ok(Ok(HiddenCheckResult {
             rule: rule.id.clone(),
-            mechanism: rule.mechanism.as_str(),
+            mechanism: rule.mechanism,
             why,
             doc: rule.doc.clone(),
             result: Box::new(result),

@@ -193,7 +193,7 @@ pub fn build_result(
         denied_by: ev.denied_by,
         role_trust_policy: ev.role_trust,
         message: ev.message.clone(),
-        service_rule: ev.service_rule.map(|r| r.as_str()),
+        service_rule: ev.service_rule,
         matched_statements: matched,
         deciding_statements: deciding,
         missing_context_keys: ev.missing_context_keys.clone(),
@@ -267,7 +267,7 @@ pub fn check_expectation(exp: &Expectation, r: &SimulationResult) -> Expectation
         }
     }
     ExpectationResult {
-        expected: exp.decision.as_str(),
+        expected: exp.decision,
         met: failures.is_empty(),
         failures,
     }
