@@ -10,7 +10,8 @@ pub(crate) mod reasons;
 
 use crate::report::{Effect, SimulationResult};
 use iamwhy_core::{
-    ContextValue, Decision, DeniedBy, Diagnostic, Diagnostics, PolicyType, SourceMap,
+    Action, ContextValue, Decision, DeniedBy, Diagnostic, Diagnostics, PolicyType, Resource,
+    SourceMap,
 };
 use iamwhy_snapshot::Snapshot;
 use iamwhy_trail::Event;
@@ -301,15 +302,15 @@ pub fn explain_records(
     match from_event(&primary.event, &message, Some(snapshot)) {
         Ok(mut req) => {
             // The key S3 used is what the KMS record names.
-            if req.action.starts_with("s3:")
+            if req.action.as_str().starts_with("s3:")
                 && !req.context.iter().any(|(k, _)| k == S3_SSE_KMS_KEY)
                 && let Some(key) = linked_out.iter().find_map(|(l, _)| {
                     l.request
                         .as_ref()
-                        .filter(|r| r.action.starts_with("kms:"))
-                        .map(|r| r.resource.clone())
+                        .filter(|r| r.action.as_str().starts_with("kms:"))
+                        .map(|r| r.resource.as_str().to_owned())
                 })
-                && snapshot.kms_key_for(&req.resource).is_none()
+                && snapshot.kms_key_for(req.resource.as_str()).is_none()
             {
                 req.notes.push(format!(
                     "the snapshot does not say which key encrypts the object; the KMS record of the incident names {key}"
@@ -344,7 +345,7 @@ fn evaluated(
 ) -> Result<(), Diagnostics> {
     // A key policy decides every use of a KMS key (spec §4.8.2): without it, any answer
     // would be a guess.
-    if let Some(key) = snapshot.missing_kms_key(&req.resource) {
+    if let Some(key) = snapshot.missing_kms_key(req.resource.as_str()) {
         inc.unexplained = Some(Unexplained::missing(format!(
             "the KMS key `{key}` is not in the snapshot, and its key policy decides every use of it (spec §4.8.2): add `kms/KEY_ID/key-policy.json` and `describe-key.json` for it (scripts/snapshot.sh takes them; a key of another account needs that account's snapshot)"
         )));
@@ -500,24 +501,35 @@ fn failing_check(inc: &Incident) -> Option<Failing> {
             .request
             .as_ref()?
     };
-    Some(failing_of(req, r))
+    failing_of(req, r)
 }
 
-fn failing_of(req: &Reconstructed, r: &SimulationResult) -> Failing {
+/// The failing check as a request: the request itself, or the check (hidden or linked) the
+/// evaluation names, whose action and resource it evaluated (and so parse).
+fn failing_of(req: &Reconstructed, r: &SimulationResult) -> Option<Failing> {
+    let (action, resource) =
+        if r.action == req.action.as_str() && r.resource == req.resource.as_str() {
+            (req.action.clone(), req.resource.clone())
+        } else {
+            (
+                Action::parse(&r.action).ok()?,
+                Resource::parse(&r.resource).ok()?,
+            )
+        };
     let context = r
         .context
         .iter()
         .filter(|(k, _)| !k.to_ascii_lowercase().starts_with("aws:resource"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    Failing {
+    Some(Failing {
         principal: req.principal.clone(),
         parent_user: req.parent_user.clone(),
-        action: r.action.clone(),
-        resource: r.resource.clone(),
+        action,
+        resource,
         context,
         result: r.clone(),
-    }
+    })
 }
 
 /// The policy type our evaluation blames, for a denied result.
@@ -744,7 +756,7 @@ fn reasoning(inc: &Incident, failing: Option<&Failing>) -> Vec<String> {
             req.action, req.resource
         ));
     }
-    if req.action.starts_with("s3:Get") && result.final_decision() != Decision::Allowed {
+    if req.action.as_str().starts_with("s3:Get") && result.final_decision() != Decision::Allowed {
         out.push("note: without s3:ListBucket on the bucket, S3 answers 403 Access Denied for a key that does not exist instead of 404 (spec §4.8.3)".to_owned());
     }
     out

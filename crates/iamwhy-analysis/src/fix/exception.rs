@@ -178,7 +178,7 @@ pub(super) fn deny_exceptions(
                 }
             }
             PolicyType::Resource => {
-                let side = snapshot.resource_side(map, &f.resource, &Changes::default())?;
+                let side = snapshot.resource_side(map, f.resource.as_str(), &Changes::default())?;
                 let Some(owner) = side.owner_arn else {
                     continue;
                 };

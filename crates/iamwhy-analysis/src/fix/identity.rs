@@ -31,7 +31,7 @@ pub(super) fn identity_statement(
     let policy = policy_of(vec![statement.clone()]);
     let policy_name = format!(
         "iamwhy-allow-{}",
-        f.action.replace(':', "-").to_ascii_lowercase()
+        f.action.as_str().replace(':', "-").to_ascii_lowercase()
     );
     let source = register(map, &format!("{kind} {name}: {policy_name}"), &policy);
     Ok(Some(Draft {

@@ -25,7 +25,10 @@ mod org;
 mod resource;
 mod verify;
 
-use iamwhy_core::{ContextValue, Decision, DeniedBy, Diagnostics, PolicyType, SourceId, SourceMap};
+use iamwhy_core::{
+    Action, ContextValue, Decision, DeniedBy, Diagnostics, PolicyType, Resource, SourceId,
+    SourceMap,
+};
 use iamwhy_snapshot::{Changes, Snapshot};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -40,7 +43,7 @@ use exception::deny_exceptions;
 use identity::identity_statement;
 use org::org_statement;
 use resource::resource_statement;
-use verify::verify;
+use verify::{neighbours, verify};
 
 /// What a fix changes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -145,9 +148,9 @@ pub struct Failing {
     /// The parent user of a federated user.
     pub parent_user: Option<String>,
     /// The action that was denied.
-    pub action: String,
+    pub action: Action,
     /// Its resource.
-    pub resource: String,
+    pub resource: Resource,
     /// The request context (without derived keys that depend on the resource).
     pub context: Vec<(String, ContextValue)>,
     /// The evaluation that denied it.
@@ -213,9 +216,14 @@ pub fn propose(
             "a hard-wired rule of the service denies the request; no policy change lets it through",
         )),
     }
+    let neighbours = if drafts.iter().any(|d| d.verifiable) {
+        neighbours(snapshot, map, failing)?
+    } else {
+        Vec::new()
+    };
     let mut fixes = Vec::new();
     for draft in drafts {
-        fixes.push(verify(snapshot, map, failing, proof, draft)?);
+        fixes.push(verify(snapshot, map, proof, &neighbours, draft)?);
     }
     // The fixes that work first, in the order proposed.
     fixes.sort_by_key(|f| !f.verified);
@@ -311,10 +319,10 @@ fn sid_for(action: &str) -> String {
 /// The least-privilege statement of the request, for an identity-based policy.
 fn allow_statement(f: &Failing) -> Value {
     json!({
-        "Sid": sid_for(&f.action),
+        "Sid": sid_for(f.action.as_str()),
         "Effect": "Allow",
-        "Action": f.action,
-        "Resource": f.resource,
+        "Action": f.action.as_str(),
+        "Resource": f.resource.as_str(),
     })
 }
 

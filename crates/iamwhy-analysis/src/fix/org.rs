@@ -39,7 +39,7 @@ pub(super) fn org_statement(
         }
         _ => {
             snapshot
-                .resource_side(map, &f.resource, &Changes::default())?
+                .resource_side(map, f.resource.as_str(), &Changes::default())?
                 .rcps
         }
     };

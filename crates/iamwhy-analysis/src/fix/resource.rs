@@ -58,10 +58,10 @@ pub(super) fn resource_statement(
     map: &mut SourceMap,
     f: &Failing,
 ) -> Result<Option<Draft>, Diagnostics> {
-    if f.resource == "*" {
+    if f.resource.is_any() {
         return Ok(None);
     }
-    let side = snapshot.resource_side(map, &f.resource, &Changes::default())?;
+    let side = snapshot.resource_side(map, f.resource.as_str(), &Changes::default())?;
     let Some(owner) = side.owner_arn.clone() else {
         return Ok(None);
     };
@@ -70,17 +70,17 @@ pub(super) fn resource_statement(
     };
     let trust = owner.contains(":iam::") && owner.contains(":role/");
     let mut statement = json!({
-        "Sid": sid_for(&f.action),
+        "Sid": sid_for(f.action.as_str()),
         "Effect": "Allow",
         "Principal": principal,
-        "Action": f.action,
+        "Action": f.action.as_str(),
     });
     if !trust && let Value::Object(m) = &mut statement {
         // A key policy names its key as `*` by convention; any other gives the ARN.
         let r = if owner.contains(":kms:") {
             "*".to_owned()
         } else {
-            f.resource.clone()
+            f.resource.as_str().to_owned()
         };
         m.insert("Resource".to_owned(), Value::String(r));
     }

@@ -10,27 +10,18 @@ use iamwhy_snapshot::{Changes, Snapshot};
 use super::{Draft, Failing, Fix, FixKind, Proof, ScopeCheck, ScopeKind};
 use crate::report::SimulationResult;
 use crate::request::Reconstructed;
-use crate::simulate::{AccountQuery, simulate_account};
+use crate::simulate::{AccountQuery, simulate_with_changes};
 
-/// Evaluates one request against the snapshot with `changes`.
+/// Evaluates one request against the snapshot with `changes` (only with them: the account
+/// as it is is not evaluated as well).
 pub fn evaluate(
     snapshot: &Snapshot,
     map: &mut SourceMap,
     req: &Reconstructed,
-    action: &str,
-    resource: &str,
     changes: &Changes,
     hidden_calls: bool,
 ) -> Result<SimulationResult, Diagnostics> {
-    evaluate_with_session(
-        snapshot,
-        map,
-        req,
-        (action, resource),
-        changes,
-        &[],
-        hidden_calls,
-    )
+    evaluate_with_session(snapshot, map, req, changes, &[], hidden_calls)
 }
 
 /// [`evaluate`], the session created with `session_policies` (files in `map`) as well.
@@ -38,17 +29,15 @@ pub fn evaluate_with_session(
     snapshot: &Snapshot,
     map: &mut SourceMap,
     req: &Reconstructed,
-    (action, resource): (&str, &str),
     changes: &Changes,
     session_policies: &[SourceId],
     hidden_calls: bool,
 ) -> Result<SimulationResult, Diagnostics> {
-    let usage = |m: String| Diagnostics::single(Diagnostic::unplaced_error("request", m));
     let query = AccountQuery {
         principal: req.principal.clone(),
         parent_user: req.parent_user.clone(),
-        actions: vec![Action::parse(action).map_err(|e| usage(e.to_string()))?],
-        resources: vec![Resource::parse(resource).map_err(|e| usage(e.to_string()))?],
+        actions: vec![req.action.clone()],
+        resources: vec![req.resource.clone()],
         context: req.context.clone(),
         changes: changes.clone(),
         session_policies: session_policies.to_vec(),
@@ -56,11 +45,15 @@ pub fn evaluate_with_session(
         current_time: req.time,
         ..AccountQuery::default()
     };
-    let sim = simulate_account(snapshot, map, &query)?;
-    sim.answer()
-        .first()
-        .cloned()
-        .ok_or_else(|| usage("the evaluation gave no result".to_owned()))
+    simulate_with_changes(snapshot, map, &query)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            Diagnostics::single(Diagnostic::unplaced_error(
+                "request",
+                "the evaluation gave no result",
+            ))
+        })
 }
 
 /// Evaluates a request as the snapshot is, with or without the hidden calls.
@@ -70,23 +63,54 @@ pub fn evaluate_as_is(
     req: &Reconstructed,
     hidden_calls: bool,
 ) -> Result<SimulationResult, Diagnostics> {
-    evaluate(
-        snapshot,
-        map,
-        req,
-        &req.action,
-        &req.resource,
-        &Changes::default(),
-        hidden_calls,
-    )
+    evaluate(snapshot, map, req, &Changes::default(), hidden_calls)
+}
+
+/// A neighbouring request, evaluated once without any change (the same for every fix).
+pub(super) struct Neighbour {
+    what: ScopeKind,
+    probe: Reconstructed,
+    before: Decision,
+}
+
+/// The same action on a sibling resource and a sibling action on the same resource, each
+/// evaluated as the account is.
+pub(super) fn neighbours(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    f: &Failing,
+) -> Result<Vec<Neighbour>, Diagnostics> {
+    let mut out = Vec::new();
+    for (what, action, resource) in siblings(f) {
+        let probe = Reconstructed {
+            principal: f.principal.clone(),
+            parent_user: f.parent_user.clone(),
+            operation: action.as_str().to_owned(),
+            action,
+            also_needs: Vec::new(),
+            resource,
+            resource_from: String::new(),
+            context: f.context.clone(),
+            time: None,
+            via_service: None,
+            notes: Vec::new(),
+        };
+        let before = evaluate_as_is(snapshot, map, &probe, false)?.decision;
+        out.push(Neighbour {
+            what,
+            probe,
+            before,
+        });
+    }
+    Ok(out)
 }
 
 /// Re-evaluates every denied call with the change, then the neighbours.
 pub(super) fn verify(
     snapshot: &Snapshot,
     map: &mut SourceMap,
-    f: &Failing,
     proof: &Proof<'_>,
+    neighbours: &[Neighbour],
     draft: Draft,
 ) -> Result<Fix, Diagnostics> {
     let mut fix = Fix {
@@ -108,15 +132,7 @@ pub(super) fn verify(
     let mut lines = Vec::new();
     let mut all = true;
     for req in &proof.requests {
-        let r = evaluate(
-            snapshot,
-            map,
-            req,
-            &req.action,
-            &req.resource,
-            &draft.changes,
-            true,
-        )?;
+        let r = evaluate(snapshot, map, req, &draft.changes, true)?;
         let d = r.final_decision();
         all &= d == Decision::Allowed;
         let checks: Vec<String> = r
@@ -142,43 +158,13 @@ pub(super) fn verify(
         if all { "verified" } else { "NOT verified" },
         lines.join("; ")
     );
-    for (what, action, resource) in neighbours(f) {
-        let probe = Reconstructed {
-            principal: f.principal.clone(),
-            parent_user: f.parent_user.clone(),
-            operation: action.clone(),
-            action: action.clone(),
-            also_needs: Vec::new(),
-            resource: resource.clone(),
-            resource_from: String::new(),
-            context: f.context.clone(),
-            time: None,
-            via_service: None,
-            notes: Vec::new(),
-        };
-        let before = evaluate(
-            snapshot,
-            map,
-            &probe,
-            &action,
-            &resource,
-            &Changes::default(),
-            false,
-        )?;
-        let after = evaluate(
-            snapshot,
-            map,
-            &probe,
-            &action,
-            &resource,
-            &draft.changes,
-            false,
-        )?;
+    for n in neighbours {
+        let after = evaluate(snapshot, map, &n.probe, &draft.changes, false)?;
         let check = ScopeCheck {
-            what,
-            action,
-            resource,
-            before: before.decision,
+            what: n.what,
+            action: n.probe.action.as_str().to_owned(),
+            resource: n.probe.resource.as_str().to_owned(),
+            before: n.before,
             after: after.decision,
         };
         if check.widened() && fix.kind != FixKind::DenyException {
@@ -193,26 +179,25 @@ pub(super) fn verify(
 }
 
 /// The same action on a sibling resource, and a sibling action on the same resource.
-fn neighbours(f: &Failing) -> Vec<(ScopeKind, String, String)> {
+fn siblings(f: &Failing) -> Vec<(ScopeKind, Action, Resource)> {
     let mut out = Vec::new();
-    if f.resource != "*" {
-        out.push((
-            ScopeKind::SiblingResource,
-            f.action.clone(),
-            format!("{}-iamwhy-sibling", f.resource),
-        ));
+    if !f.resource.is_any()
+        && let Ok(sibling) = Resource::parse(&format!("{}-iamwhy-sibling", f.resource))
+    {
+        out.push((ScopeKind::SiblingResource, f.action.clone(), sibling));
     }
     let catalog = Catalog::bundled();
-    if let Some(action) = catalog.action(&f.action)
+    if let Some(action) = catalog.action(f.action.as_str())
         && let Some(service) = catalog.service(action.service)
     {
+        let any = f.resource.is_any();
         let sibling = service.actions.iter().find(|a| {
             a.name != action.name
-                && (f.resource == "*" && a.wildcard_only()
-                    || f.resource != "*" && catalog.action_accepts(a, &f.resource) == Some(true))
+                && (any && a.wildcard_only()
+                    || !any && catalog.action_accepts(a, f.resource.as_str()) == Some(true))
         });
-        if let Some(a) = sibling {
-            out.push((ScopeKind::SiblingAction, a.full_name(), f.resource.clone()));
+        if let Some(a) = sibling.and_then(|a| Action::parse(&a.full_name()).ok()) {
+            out.push((ScopeKind::SiblingAction, a, f.resource.clone()));
         }
     }
     out

@@ -11,6 +11,7 @@ pub(crate) mod scenario;
 mod testing;
 pub(crate) mod vocabulary;
 
+pub(crate) use account::simulate_with_changes;
 pub use account::{
     AccountQuery, AccountSimulation, SESSION_POLICY_ARNS_LIMIT, SESSION_POLICY_LIMIT,
     complete_request, resource_facts, session_policy_set, simulate_account,

@@ -205,7 +205,8 @@ fn incident(out: &mut String, inc: &Incident, paint: &Paint) {
         }
         let _ = writeln!(out, "  action:    {}", r.action);
         if !r.also_needs.is_empty() {
-            let _ = writeln!(out, "  also needs: {}", r.also_needs.join(", "));
+            let also: Vec<&str> = r.also_needs.iter().map(|a| a.as_str()).collect();
+            let _ = writeln!(out, "  also needs: {}", also.join(", "));
         }
         let _ = writeln!(
             out,
