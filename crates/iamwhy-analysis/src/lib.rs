@@ -2,8 +2,8 @@
 //!
 //! * [`request`]: a CloudTrail record or a pasted AccessDenied message turned back into the
 //!   request AWS evaluated;
-//! * [`simulate`]: scenario files and account snapshots evaluated (`simulate`, `test`), with
-//!   the hidden calls an operation makes;
+//! * [`simulate`](mod@simulate): scenario files and account snapshots evaluated (`simulate`,
+//!   `test`), with the hidden calls an operation makes;
 //! * [`explain`]: a denial (and the failed calls services made for it) evaluated, cross-checked
 //!   with what AWS said, and explained;
 //! * [`fix`]: the smallest fixes, each verified by evaluating again;

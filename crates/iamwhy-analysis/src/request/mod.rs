@@ -1,7 +1,8 @@
 //! From a CloudTrail record, or an AccessDenied message, back to the request AWS evaluated:
-//! who asked (`userIdentity`), for what (the [`mapping`](crate::mapping) of the call), on which
-//! resource (the record's `resources`, its `requestParameters` filled into the catalog's ARN
-//! formats, or the message), and the request context the record reveals.
+//! who asked (`userIdentity`), for what (the catalog's event→action table,
+//! `iamwhy_catalog::events`), on which resource (the record's `resources`, its
+//! `requestParameters` filled into the catalog's ARN formats, or the message), and the
+//! request context the record reveals.
 //!
 //! Sources: the CloudTrail record contents and `userIdentity` references
 //! (<https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html>,
