@@ -2,8 +2,8 @@
 //!
 //! * [`request`]: a CloudTrail record or a pasted AccessDenied message turned back into the
 //!   request AWS evaluated;
-//! * [`simulate`]: scenario files and account snapshots evaluated (`simulate`, `test`), with
-//!   the hidden calls an operation makes;
+//! * [`simulate`](mod@simulate): scenario files and account snapshots evaluated (`simulate`,
+//!   `test`), with the hidden calls an operation makes;
 //! * [`explain`]: a denial (and the failed calls services made for it) evaluated, cross-checked
 //!   with what AWS said, and explained;
 //! * [`fix`]: the smallest fixes, each verified by evaluating again;
@@ -42,13 +42,16 @@ pub mod request;
 pub mod simulate;
 
 pub use explain::answer::{Account, FetchCommand, Implication, MessageAnswer, answer_messages};
-pub use explain::{Incident, Record, explain_message, explain_messages, explain_records, group};
-pub use fix::{Fix, ScopeCheck};
+pub use explain::{
+    CrossCheck, CrossCheckStatus, Incident, Record, explain_message, explain_messages,
+    explain_records, group,
+};
+pub use fix::{Fix, FixKind, ScopeCheck, ScopeKind};
 pub use report::{
     ExpectationResult, HiddenCheckResult, NotMatchedInfo, PolicyTypeOutcome, SimulationResult,
     StatementInfo,
 };
-pub use request::{Reconstructed, Unexplained, from_event, from_message};
+pub use request::{Reconstructed, Unexplained, UnexplainedKind, from_event, from_message};
 pub use simulate::{
     AccountQuery, AccountSimulation, CaseFailure, CaseStatus, CollectedFiles, Expectation,
     ExpectedDecision, Overrides, SESSION_POLICY_ARNS_LIMIT, SESSION_POLICY_LIMIT, Scenario,

@@ -8,9 +8,10 @@
 pub(crate) mod answer;
 pub(crate) mod reasons;
 
-use crate::report::SimulationResult;
+use crate::report::{Effect, SimulationResult};
 use iamwhy_core::{
-    ContextValue, Decision, DeniedBy, Diagnostic, Diagnostics, PolicyType, SourceMap,
+    Action, ContextValue, Decision, DeniedBy, Diagnostic, Diagnostics, PolicyType, Resource,
+    SourceMap,
 };
 use iamwhy_snapshot::Snapshot;
 use iamwhy_trail::Event;
@@ -21,10 +22,7 @@ use iamwhy_trail::timeline::LINK_SECONDS;
 use serde::Serialize;
 
 use crate::fix::{Failing, Fix, Proof, evaluate_as_is, propose};
-use crate::request::{Reconstructed, Unexplained, from_event, from_message};
-
-/// The context key S3 reads an SSE-KMS key from (a linked KMS record tells the key).
-const S3_SSE_KMS_KEY: &str = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+use crate::request::{Reconstructed, S3_SSE_KMS_KEY, Unexplained, from_event, from_message};
 
 /// A record, as the report cites it.
 #[derive(Clone, Debug, Serialize)]
@@ -97,11 +95,26 @@ impl AwsSaid {
     }
 }
 
+/// How our evaluation compares with AWS's record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CrossCheckStatus {
+    /// The snapshot gives the decision (and the policy type, when AWS names one) AWS gave.
+    Agrees,
+    /// The snapshot decides otherwise than AWS did, or blames another policy.
+    Disagrees,
+    /// AWS's message names no policy type, or not the failing check.
+    NotComparable,
+    /// The request could not be evaluated.
+    NotEvaluated,
+}
+
 /// Our evaluation against AWS's record.
 #[derive(Clone, Debug, Serialize)]
 pub struct CrossCheck {
-    /// `agrees`, `disagrees`, or `not-comparable` (AWS's message names no policy type).
-    pub status: &'static str,
+    /// `agrees`, `disagrees`, `not-comparable` (AWS's message names no policy type) or
+    /// `not-evaluated`.
+    pub status: CrossCheckStatus,
     /// What agrees or differs, in words.
     pub detail: Vec<String>,
     /// Which part of the snapshot to take again, when we disagree.
@@ -189,7 +202,7 @@ impl Incident {
             result: None,
             decision: None,
             cross_check: CrossCheck {
-                status: "not-evaluated",
+                status: CrossCheckStatus::NotEvaluated,
                 detail: Vec::new(),
                 refresh: None,
             },
@@ -289,15 +302,15 @@ pub fn explain_records(
     match from_event(&primary.event, &message, Some(snapshot)) {
         Ok(mut req) => {
             // The key S3 used is what the KMS record names.
-            if req.action.starts_with("s3:")
+            if req.action.as_str().starts_with("s3:")
                 && !req.context.iter().any(|(k, _)| k == S3_SSE_KMS_KEY)
                 && let Some(key) = linked_out.iter().find_map(|(l, _)| {
                     l.request
                         .as_ref()
-                        .filter(|r| r.action.starts_with("kms:"))
-                        .map(|r| r.resource.clone())
+                        .filter(|r| r.action.as_str().starts_with("kms:"))
+                        .map(|r| r.resource.as_str().to_owned())
                 })
-                && snapshot.kms_key_for(&req.resource).is_none()
+                && snapshot.kms_key_for(req.resource.as_str()).is_none()
             {
                 req.notes.push(format!(
                     "the snapshot does not say which key encrypts the object; the KMS record of the incident names {key}"
@@ -332,7 +345,7 @@ fn evaluated(
 ) -> Result<(), Diagnostics> {
     // A key policy decides every use of a KMS key (spec §4.8.2): without it, any answer
     // would be a guess.
-    if let Some(key) = snapshot.missing_kms_key(&req.resource) {
+    if let Some(key) = snapshot.missing_kms_key(req.resource.as_str()) {
         inc.unexplained = Some(Unexplained::missing(format!(
             "the KMS key `{key}` is not in the snapshot, and its key policy decides every use of it (spec §4.8.2): add `kms/KEY_ID/key-policy.json` and `describe-key.json` for it (scripts/snapshot.sh takes them; a key of another account needs that account's snapshot)"
         )));
@@ -465,7 +478,7 @@ fn locate_message(text: &str) -> &str {
 
 /// Fixes verified against a snapshot that disagrees with AWS prove little: say so.
 fn caution(inc: &mut Incident) {
-    if inc.cross_check.status != "disagrees" {
+    if inc.cross_check.status != CrossCheckStatus::Disagrees {
         return;
     }
     for f in &mut inc.fixes {
@@ -488,24 +501,35 @@ fn failing_check(inc: &Incident) -> Option<Failing> {
             .request
             .as_ref()?
     };
-    Some(failing_of(req, r))
+    failing_of(req, r)
 }
 
-fn failing_of(req: &Reconstructed, r: &SimulationResult) -> Failing {
+/// The failing check as a request: the request itself, or the check (hidden or linked) the
+/// evaluation names, whose action and resource it evaluated (and so parse).
+fn failing_of(req: &Reconstructed, r: &SimulationResult) -> Option<Failing> {
+    let (action, resource) =
+        if r.action == req.action.as_str() && r.resource == req.resource.as_str() {
+            (req.action.clone(), req.resource.clone())
+        } else {
+            (
+                Action::parse(&r.action).ok()?,
+                Resource::parse(&r.resource).ok()?,
+            )
+        };
     let context = r
         .context
         .iter()
         .filter(|(k, _)| !k.to_ascii_lowercase().starts_with("aws:resource"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    Failing {
+    Some(Failing {
         principal: req.principal.clone(),
         parent_user: req.parent_user.clone(),
-        action: r.action.clone(),
-        resource: r.resource.clone(),
+        action,
+        resource,
         context,
         result: r.clone(),
-    }
+    })
 }
 
 /// The policy type our evaluation blames, for a denied result.
@@ -541,18 +565,18 @@ fn cross_check(
     recorded_denied: bool,
 ) -> CrossCheck {
     let mut cc = CrossCheck {
-        status: "agrees",
+        status: CrossCheckStatus::Agrees,
         detail: Vec::new(),
         refresh: None,
     };
     let Some(result) = &inc.result else {
-        cc.status = "not-evaluated";
+        cc.status = CrossCheckStatus::NotEvaluated;
         return cc;
     };
     let ours = result.final_decision();
     match (recorded_denied, ours == Decision::Allowed) {
         (true, true) => {
-            cc.status = "disagrees";
+            cc.status = CrossCheckStatus::Disagrees;
             cc.detail.push(format!(
                 "AWS denied the call, but the snapshot allows it{}",
                 message
@@ -564,7 +588,7 @@ fn cross_check(
             return cc;
         }
         (false, false) => {
-            cc.status = "disagrees";
+            cc.status = CrossCheckStatus::Disagrees;
             cc.detail.push(format!(
                 "AWS allowed the call, but the snapshot denies it ({})",
                 ours.as_str()
@@ -596,7 +620,7 @@ fn cross_check(
         linked.iter().copied().find(|m| named(m))
     };
     let Some(m) = aws_message else {
-        cc.status = "not-comparable";
+        cc.status = CrossCheckStatus::NotComparable;
         cc.detail.push(match message.form {
             MessageForm::PlainAccessDenied => format!(
                 "AWS's message is the plain `Access Denied`: it names no policy type; the snapshot denies it ({}) at `{}`",
@@ -655,7 +679,7 @@ fn cross_check(
                 .unwrap_or_default()
         ));
     } else {
-        cc.status = "disagrees";
+        cc.status = CrossCheckStatus::Disagrees;
     }
     cc
 }
@@ -712,7 +736,7 @@ fn reasoning(inc: &Incident, failing: Option<&Failing>) -> Vec<String> {
                 .result
                 .deciding_statements
                 .iter()
-                .filter(|s| s.effect == "Deny")
+                .filter(|s| s.effect == Effect::Deny)
             {
                 out.push(format!(
                     "statement {} of {} denies it ({}:{}:{})",
@@ -732,7 +756,7 @@ fn reasoning(inc: &Incident, failing: Option<&Failing>) -> Vec<String> {
             req.action, req.resource
         ));
     }
-    if req.action.starts_with("s3:Get") && result.final_decision() != Decision::Allowed {
+    if req.action.as_str().starts_with("s3:Get") && result.final_decision() != Decision::Allowed {
         out.push("note: without s3:ListBucket on the bucket, S3 answers 403 Access Denied for a key that does not exist instead of 404 (spec §4.8.3)".to_owned());
     }
     out

@@ -15,8 +15,8 @@ use crate::simulate::resource_facts;
 use iamwhy_catalog::Catalog;
 use iamwhy_core::time::Instant;
 use iamwhy_core::{
-    Action, Context, ContextValue, Decision, Diagnostics, Principal, Request, Resource, SourceId,
-    SourceMap, normalize_key,
+    Context, ContextValue, Decision, Diagnostics, Principal, Request, SourceId, SourceMap,
+    normalize_key,
 };
 use iamwhy_eval::{
     ContextReads, EvalOptions, Policy, PolicySet, authorize, derive_principal_context,
@@ -28,7 +28,7 @@ use iamwhy_trail::scan::Origin;
 use iamwhy_trail::{DenialMessage, Event};
 use serde::Serialize;
 
-use crate::request::{Reconstructed, Unexplained, from_event};
+use crate::request::{Reconstructed, Unexplained, UnexplainedKind, from_event};
 
 /// Most disagreements and examples listed one by one.
 pub const LISTED: usize = 50;
@@ -231,12 +231,12 @@ fn memo_key(entry: &Arc<PrincipalEntry>, sets: &Arc<Sets>, req: &Reconstructed) 
     let mut key = Vec::with_capacity(256);
     key.extend_from_slice(&(Arc::as_ptr(entry) as usize).to_le_bytes());
     key.extend_from_slice(&(Arc::as_ptr(sets) as usize).to_le_bytes());
-    field(&mut key, req.action.as_bytes());
+    field(&mut key, req.action.as_str().as_bytes());
     for a in &req.also_needs {
-        field(&mut key, a.as_bytes());
+        field(&mut key, a.as_str().as_bytes());
     }
     key.push(0xff);
-    field(&mut key, req.resource.as_bytes());
+    field(&mut key, req.resource.as_str().as_bytes());
     let reads = &sets.reads;
     if reads.read("aws:currenttime").is_some() || reads.read("aws:epochtime").is_some() {
         let t = req.time.unwrap_or(Instant { secs: 0, nanos: 0 });
@@ -421,16 +421,16 @@ impl<'a> Replayer<'a> {
             Err(u) => {
                 let reason = u.reasons.first().cloned().unwrap_or_default();
                 return Ok(match u.kind {
-                    "not-authorized" => Outcome::NotAuthorized,
-                    "unknown-action" => Outcome::UnknownAction(call().call),
-                    _ => Outcome::Missing(generalise(&reason)),
+                    UnexplainedKind::NotAuthorized => Outcome::NotAuthorized,
+                    UnexplainedKind::UnknownAction => Outcome::UnknownAction(call().call),
+                    UnexplainedKind::Missing => Outcome::Missing(generalise(&reason)),
                 });
             }
         };
         let Some(entry) = self.principal(&req)? else {
             return Ok(Outcome::UnknownPrincipal);
         };
-        let resource_key = self.snapshot.resource_key(&req.resource);
+        let resource_key = self.snapshot.resource_key(req.resource.as_str());
         let sets = self.sets(&req, &entry, resource_key)?;
         let key = self.memo.then(|| memo_key(&entry, &sets, &req));
         let remembered = key.as_ref().and_then(|k| {
@@ -442,11 +442,7 @@ impl<'a> Replayer<'a> {
         let (mut before, after) = match remembered {
             Some(d) => d,
             None => {
-                let Some(d) = self.decide(&req, &entry, &sets) else {
-                    return Ok(Outcome::Missing(
-                        "the action or resource does not parse".to_owned(),
-                    ));
-                };
+                let d = self.decide(&req, &entry, &sets);
                 if let Some(k) = key
                     && let Ok(mut m) = self.decisions.write()
                 {
@@ -467,7 +463,9 @@ impl<'a> Replayer<'a> {
         let mut after = after;
         if recorded == Recorded::Denied
             && before == Decision::Allowed
-            && !Catalog::bundled().hidden_calls_for(&req.action).is_empty()
+            && !Catalog::bundled()
+                .hidden_calls_for(req.action.as_str())
+                .is_empty()
         {
             before = self
                 .with_map(|map| crate::fix::evaluate_as_is(self.snapshot, map, &req, true))?
@@ -488,8 +486,8 @@ impl<'a> Replayer<'a> {
             Box::new(Listed {
                 event: call(),
                 principal: req.principal,
-                action: req.action,
-                resource: req.resource,
+                action: req.action.as_str().to_owned(),
+                resource: req.resource.as_str().to_owned(),
                 recorded,
                 decision: before,
                 after,
@@ -503,8 +501,6 @@ impl<'a> Replayer<'a> {
         }))
     }
 
-    /// The decisions before and with the changes (`None`: the action or resource does not
-    /// parse).
     /// The decision of the whole operation, hidden checks included, with the changes.
     fn operation_after(
         &self,
@@ -517,30 +513,18 @@ impl<'a> Replayer<'a> {
             _ => Vec::new(),
         };
         let result = self.with_map(|map| {
-            crate::fix::evaluate_with_session(
-                self.snapshot,
-                map,
-                req,
-                (&req.action, &req.resource),
-                &changes,
-                &session,
-                true,
-            )
+            crate::fix::evaluate_with_session(self.snapshot, map, req, &changes, &session, true)
         })?;
         Ok(result.final_decision())
     }
 
+    /// The decisions before and with the changes.
     fn decide(
         &self,
         req: &Reconstructed,
         entry: &PrincipalEntry,
         sets: &Sets,
-    ) -> Option<(Decision, Option<Decision>)> {
-        let (Ok(action), Ok(resource)) =
-            (Action::parse(&req.action), Resource::parse(&req.resource))
-        else {
-            return None;
-        };
+    ) -> (Decision, Option<Decision>) {
         // What the record shows wins over what the principal implies (as in
         // `derive_context`, which keeps keys already set).
         let mut context = Context::with_base(entry.base.clone());
@@ -550,8 +534,8 @@ impl<'a> Replayer<'a> {
         let mut request = Request {
             principal: entry.who.principal.clone(),
             facts: entry.who.facts.clone(),
-            action,
-            resource,
+            action: req.action.clone(),
+            resource: req.resource.clone(),
             resource_account: None,
             context,
         };
@@ -563,11 +547,7 @@ impl<'a> Replayer<'a> {
             req.time.unwrap_or(Instant { secs: 0, nanos: 0 }),
         );
         // The call is allowed only if every action it needs is (spec §4.4 per action).
-        let extra: Vec<Action> = req
-            .also_needs
-            .iter()
-            .filter_map(|a| Action::parse(a).ok())
-            .collect();
+        let extra = &req.also_needs;
         let options = &self.options;
         let decide = |set: &PolicySet, request: &mut Request| {
             let first = authorize(request, set, options).decision;
@@ -576,7 +556,7 @@ impl<'a> Replayer<'a> {
             }
             let main = request.action.clone();
             let mut d = Decision::Allowed;
-            for a in &extra {
+            for a in extra {
                 request.action = a.clone();
                 d = authorize(request, set, options).decision;
                 if d != Decision::Allowed {
@@ -588,7 +568,7 @@ impl<'a> Replayer<'a> {
         };
         let before = decide(&sets.before, &mut request);
         let after = sets.after.as_ref().map(|set| decide(set, &mut request));
-        Some((before, after))
+        (before, after)
     }
 
     fn principal(&self, req: &Reconstructed) -> Result<Option<Arc<PrincipalEntry>>, Diagnostics> {
@@ -685,11 +665,15 @@ impl<'a> Replayer<'a> {
             Some(s) => s,
             None => {
                 let pair = self.with_map(|map| {
-                    let before =
-                        self.snapshot
-                            .resource_side(map, &req.resource, &Changes::default())?;
+                    let before = self.snapshot.resource_side(
+                        map,
+                        req.resource.as_str(),
+                        &Changes::default(),
+                    )?;
                     let after = match &self.changes {
-                        Some(c) => Some(self.snapshot.resource_side(map, &req.resource, c)?),
+                        Some(c) => {
+                            Some(self.snapshot.resource_side(map, req.resource.as_str(), c)?)
+                        }
                         None => None,
                     };
                     Ok::<_, Diagnostics>((before, after))

@@ -1,11 +1,63 @@
 //! The serialisable models of what `simulate` and `test` report. Text and JSON renderers in
 //! the binary read these and nothing else, so the two formats cannot disagree.
+//!
+//! Every category is an enum (the engine's own where it has one), serialised with the
+//! spelling the JSON schema has always used; nothing downstream compares strings.
 
 use std::collections::BTreeMap;
 
 use iamwhy_core::{ContextValue, Decision, DeniedBy, PolicyType, SourceMap};
-use iamwhy_eval::{PolicySet, SetOutcome, StatementMatch, StatementRef};
-use serde::Serialize;
+use iamwhy_eval::{PolicySet, StatementMatch, StatementRef};
+use serde::{Serialize, Serializer};
+
+use crate::simulate::ExpectedDecision;
+
+pub use iamwhy_catalog::Mechanism;
+pub use iamwhy_eval::{MatchKind, ServiceRule, SetOutcome};
+pub use iamwhy_policy::Effect;
+
+/// A category whose JSON spelling is its `as_str()` (enums of the engine and policy crates,
+/// which do not depend on serde).
+trait Spelled: Copy {
+    fn spelling(self) -> &'static str;
+}
+
+impl Spelled for Effect {
+    fn spelling(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Spelled for SetOutcome {
+    fn spelling(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Spelled for MatchKind {
+    fn spelling(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Spelled for ServiceRule {
+    fn spelling(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+/// Serialises a category as its spelling.
+fn spelled<T: Spelled, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(value.spelling())
+}
+
+/// Serialises an optional category as its spelling, or `null`.
+fn spelled_opt<T: Spelled, S: Serializer>(value: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => s.serialize_str(v.spelling()),
+        None => s.serialize_none(),
+    }
+}
 
 /// Most lines of a statement quoted in text output.
 const EXCERPT_LINES: u32 = 12;
@@ -29,10 +81,14 @@ pub struct StatementInfo {
     /// The statement's position in its policy, from 0.
     pub index: usize,
     /// `Allow` or `Deny`.
-    pub effect: &'static str,
+    #[serde(serialize_with = "spelled")]
+    pub effect: Effect,
     /// How the principal element matched (principal-bearing policies only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub principal_match: Option<&'static str>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "spelled_opt"
+    )]
+    pub principal_match: Option<MatchKind>,
     /// For SCPs and RCPs, the level in the OU path (0 = organization root); for VPC
     /// endpoint policies, the endpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -73,7 +129,7 @@ impl StatementInfo {
         set: &PolicySet,
         map: &SourceMap,
         r: StatementRef,
-        principal_match: Option<&'static str>,
+        principal_match: Option<MatchKind>,
     ) -> Option<StatementInfo> {
         let policy = set.policy(r)?;
         let stmt = set.statement(r)?;
@@ -125,7 +181,7 @@ impl StatementInfo {
             policy_arn: policy.arn.clone(),
             sid: stmt.sid.clone(),
             index: stmt.index,
-            effect: stmt.effect.as_str(),
+            effect: stmt.effect,
             principal_match,
             level,
             file: loc.file,
@@ -152,7 +208,7 @@ pub(crate) fn matched_info(
     map: &SourceMap,
     m: &StatementMatch,
 ) -> Option<StatementInfo> {
-    let kind = (m.kind != iamwhy_eval::MatchKind::NoPrincipalElement).then(|| m.kind.as_str());
+    let kind = (m.kind != MatchKind::NoPrincipalElement).then_some(m.kind);
     StatementInfo::new(set, map, m.statement, kind)
 }
 
@@ -172,7 +228,8 @@ pub struct PolicyTypeOutcome {
     /// The policy type.
     pub policy_type: PolicyType,
     /// `allow`, `explicit-deny`, `implicit-deny` or `not-applicable`.
-    pub outcome: &'static str,
+    #[serde(serialize_with = "spelled")]
+    pub outcome: SetOutcome,
     /// The SCP/RCP level or VPC endpoint concerned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<u16>,
@@ -182,14 +239,14 @@ impl PolicyTypeOutcome {
     pub(crate) fn new(o: &iamwhy_eval::TypeOutcome) -> PolicyTypeOutcome {
         PolicyTypeOutcome {
             policy_type: o.policy_type,
-            outcome: o.outcome.as_str(),
+            outcome: o.outcome,
             level: o.level,
         }
     }
 
     /// Whether the type took part.
     pub fn applies(&self) -> bool {
-        self.outcome != SetOutcome::NotApplicable.as_str()
+        self.outcome != SetOutcome::NotApplicable
     }
 }
 
@@ -197,7 +254,7 @@ impl PolicyTypeOutcome {
 #[derive(Clone, Debug, Serialize)]
 pub struct ExpectationResult {
     /// The expected decision.
-    pub expected: &'static str,
+    pub expected: ExpectedDecision,
     /// Whether everything expected holds.
     pub met: bool,
     /// What does not hold, in words.
@@ -227,7 +284,8 @@ pub struct SimulationResult {
     /// The AccessDenied message AWS would print.
     pub message: Option<String>,
     /// The service rule that decided, if any.
-    pub service_rule: Option<&'static str>,
+    #[serde(serialize_with = "spelled_opt")]
+    pub service_rule: Option<ServiceRule>,
     /// Every statement that applies, in every policy type.
     pub matched_statements: Vec<StatementInfo>,
     /// The statements that made the decision.
@@ -280,7 +338,7 @@ pub struct HiddenCheckResult {
     /// The rule of the hidden-call table, `s3-get-object-sse-kms`.
     pub rule: String,
     /// `forward-access-session`, `caller-permission` or `service-principal`.
-    pub mechanism: &'static str,
+    pub mechanism: Mechanism,
     /// Why the check happens, in words.
     pub why: String,
     /// The AWS documentation page of the rule.

@@ -1,7 +1,8 @@
 //! From a CloudTrail record, or an AccessDenied message, back to the request AWS evaluated:
-//! who asked (`userIdentity`), for what (the [`mapping`](crate::mapping) of the call), on which
-//! resource (the record's `resources`, its `requestParameters` filled into the catalog's ARN
-//! formats, or the message), and the request context the record reveals.
+//! who asked (`userIdentity`), for what (the catalog's event→action table,
+//! `iamwhy_catalog::events`), on which resource (the record's `resources`, its
+//! `requestParameters` filled into the catalog's ARN formats, or the message), and the
+//! request context the record reveals.
 //!
 //! Sources: the CloudTrail record contents and `userIdentity` references
 //! (<https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html>,
@@ -12,13 +13,13 @@ use iamwhy_trail::IdentityType;
 use std::net::IpAddr;
 
 use iamwhy_catalog::Catalog;
-use iamwhy_core::ContextValue;
 use iamwhy_core::time::Instant;
+use iamwhy_core::{Action, ContextValue, Resource};
 use iamwhy_snapshot::Snapshot;
 use iamwhy_trail::Event;
 use iamwhy_trail::event::service_of_invoker;
 use iamwhy_trail::message::{DenialMessage, MessageForm};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use iamwhy_catalog::events::{Mapping, map_call, prefix_of};
@@ -33,7 +34,14 @@ const CALLED_VIA: &[&str] = &[
     "kms.amazonaws.com",
 ];
 
-/// A request put back together.
+/// The context key S3 reads the SSE-KMS key of a request from (`--context`, or the KMS
+/// record of an incident, tells the key when the snapshot does not).
+pub(crate) const S3_SSE_KMS_KEY: &str = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+
+/// A request put back together: the action and resource are parsed once, here, so that
+/// evaluating it (and every fix's verification, and replay) parses nothing again. The
+/// principal stays as the record names it: the snapshot resolves it (with its path, tags and
+/// parent user) when the request is evaluated.
 #[derive(Clone, Debug, Serialize)]
 pub struct Reconstructed {
     /// The principal, as `--principal` takes it.
@@ -44,12 +52,14 @@ pub struct Reconstructed {
     /// The call as CloudTrail names it, `s3:GetObject` (or the SDK operation of a message).
     pub operation: String,
     /// The IAM action evaluated.
-    pub action: String,
+    #[serde(serialize_with = "action_text")]
+    pub action: Action,
     /// Other actions the call needs on the same request.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub also_needs: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "action_texts")]
+    pub also_needs: Vec<Action>,
     /// The resource ARN, or `*`.
-    pub resource: String,
+    #[serde(serialize_with = "resource_text")]
+    pub resource: Resource,
     /// Where the resource came from, in words.
     pub resource_from: String,
     /// The request context the record reveals (derived keys such as `aws:PrincipalArn` are
@@ -66,11 +76,49 @@ pub struct Reconstructed {
     pub notes: Vec<String>,
 }
 
+/// Serialises an action as written.
+fn action_text<S: Serializer>(a: &Action, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(a.as_str())
+}
+
+/// Serialises actions as written.
+fn action_texts<S: Serializer>(list: &[Action], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(list.iter().map(Action::as_str))
+}
+
+/// Serialises a resource as written.
+fn resource_text<S: Serializer>(r: &Resource, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(r.as_str())
+}
+
+/// The action and resource of a request put back together, parsed once.
+fn parsed(action: &str, resource: &str) -> Result<(Action, Resource), Unexplained> {
+    Action::parse(action)
+        .and_then(|a| Resource::parse(resource).map(|r| (a, r)))
+        .map_err(|e| {
+            // The words before the parenthesis are what replay counts by.
+            Unexplained::missing(format!("the action or resource does not parse ({e})"))
+        })
+}
+
+/// Why a record cannot be turned into a request, as a category.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnexplainedKind {
+    /// The call needs no permission (console sign-ins, service events).
+    NotAuthorized,
+    /// The event→action table does not know the call.
+    UnknownAction,
+    /// A fact the evaluation needs is missing.
+    Missing,
+}
+
 /// Why a record cannot be turned into a request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Unexplained {
-    /// `not-authorized` (the call needs no permission), or `missing` (facts are missing).
-    pub kind: &'static str,
+    /// `not-authorized` (the call needs no permission), `unknown-action` (the call is not in
+    /// the event→action table) or `missing` (facts are missing).
+    pub kind: UnexplainedKind,
     /// What is missing or why, in words.
     pub reasons: Vec<String>,
 }
@@ -78,7 +126,7 @@ pub struct Unexplained {
 impl Unexplained {
     pub(crate) fn missing(reason: impl Into<String>) -> Unexplained {
         Unexplained {
-            kind: "missing",
+            kind: UnexplainedKind::Missing,
             reasons: vec![reason.into()],
         }
     }
@@ -212,13 +260,13 @@ pub fn from_event(
         Mapping::Actions(a) => a,
         Mapping::NotAuthorized(why) => {
             return Err(Unexplained {
-                kind: "not-authorized",
+                kind: UnexplainedKind::NotAuthorized,
                 reasons: vec![why],
             });
         }
         Mapping::Unknown(why) => {
             return Err(Unexplained {
-                kind: "unknown-action",
+                kind: UnexplainedKind::UnknownAction,
                 reasons: vec![why],
             });
         }
@@ -262,10 +310,15 @@ pub fn from_event(
         snapshot,
     };
     let (resource, resource_from) = resource_of(&action, event, message, &facts)?;
-    let also_needs = actions.iter().filter(|a| **a != action).cloned().collect();
+    let also_needs = actions
+        .iter()
+        .filter(|a| **a != action)
+        .filter_map(|a| Action::parse(a).ok())
+        .collect();
+    let (action, resource) = parsed(&action, &resource)?;
     let mut context = Vec::new();
     let via_service = context_of(event, params.as_ref(), &mut context, &mut notes);
-    if let Some(owner) = resource_owner(event, &resource) {
+    if let Some(owner) = resource_owner(event, resource.as_str()) {
         context.push((
             "aws:ResourceAccount".to_owned(),
             ContextValue::Single(owner.to_owned()),
@@ -346,7 +399,7 @@ pub fn from_message(message: &DenialMessage) -> Result<Reconstructed, Unexplaine
             _ => "the text is not an AccessDenied message iamwhy can read (`User: ARN is not authorized to perform: ACTION ...`)".to_owned(),
         });
         return Err(Unexplained {
-            kind: "missing",
+            kind: UnexplainedKind::Missing,
             reasons: missing,
         });
     }
@@ -425,20 +478,11 @@ pub fn from_message(message: &DenialMessage) -> Result<Reconstructed, Unexplaine
             ContextValue::Single("true".to_owned()),
         ));
         if action.starts_with("kms:") {
-            if let Some(region) = region {
-                context.push((
-                    "kms:ViaService".to_owned(),
-                    ContextValue::Single(format!("{svc}.{region}.amazonaws.com")),
-                ));
-            }
-            if let Some(account) = principal.split(':').nth(4).filter(|a| !a.is_empty()) {
-                context.push((
-                    "kms:CallerAccount".to_owned(),
-                    ContextValue::Single(account.to_owned()),
-                ));
-            }
+            let account = principal.split(':').nth(4).filter(|a| !a.is_empty());
+            kms_caller_context(region.map(|r| (svc.as_str(), r)), account, &mut context);
         }
     }
+    let (action, resource) = parsed(&action, &resource)?;
     Ok(Reconstructed {
         principal,
         parent_user: None,
@@ -767,6 +811,28 @@ fn context_of(
     via.map(|v| service_of_invoker(&v).to_owned())
 }
 
+/// KMS's keys of who calls and through what (KMS developer guide, condition keys), for a
+/// record and for a message alike: `kms:ViaService` (`SERVICE.REGION.amazonaws.com`) when a
+/// service made the call, as `(service, region)`, and `kms:CallerAccount`.
+fn kms_caller_context(
+    through: Option<(&str, &str)>,
+    caller_account: Option<&str>,
+    context: &mut Vec<(String, ContextValue)>,
+) {
+    if let Some((service, region)) = through {
+        context.push((
+            "kms:ViaService".to_owned(),
+            ContextValue::Single(format!("{service}.{region}.amazonaws.com")),
+        ));
+    }
+    if let Some(account) = caller_account {
+        context.push((
+            "kms:CallerAccount".to_owned(),
+            ContextValue::Single(account.to_owned()),
+        ));
+    }
+}
+
 /// KMS's own keys: `kms:ViaService` and `kms:CallerAccount` for calls made through a
 /// service, `kms:EncryptionContext:*` and `kms:EncryptionContextKeys` from the request (KMS
 /// developer guide, condition keys).
@@ -776,22 +842,17 @@ fn kms_context(
     via: Option<&str>,
     context: &mut Vec<(String, ContextValue)>,
 ) {
-    if let Some(svc) = via {
+    let through = via.map(|svc| {
         let host = svc.strip_prefix("fas.").unwrap_or(svc);
         let service = host.strip_suffix(".amazonaws.com").unwrap_or(host);
-        context.push((
-            "kms:ViaService".to_owned(),
-            ContextValue::Single(format!("{service}.{}.amazonaws.com", event.aws_region)),
-        ));
-    }
-    if let Some(acct) = &event.user_identity.account_id
-        && event.user_identity.kind != Some(IdentityType::AwsService)
-    {
-        context.push((
-            "kms:CallerAccount".to_owned(),
-            ContextValue::Single(acct.clone()),
-        ));
-    }
+        (service, event.aws_region.as_str())
+    });
+    let account = event
+        .user_identity
+        .account_id
+        .as_deref()
+        .filter(|_| event.user_identity.kind != Some(IdentityType::AwsService));
+    kms_caller_context(through, account, context);
     let Some(params) = params else { return };
     if let Some(Value::Object(ec)) = params.get("encryptionContext") {
         let mut keys = Vec::new();
@@ -840,8 +901,8 @@ mod tests {
             r#"{"eventTime":"2026-11-20T10:06:31Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userAgent":"aws-cli/2","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u","accountId":"111122223333"},"requestParameters":{"bucketName":"acme","key":"a/b.csv"},"eventType":"AwsApiCall","recipientAccountId":"111122223333","errorCode":"AccessDenied","errorMessage":"Access Denied"}"#,
         );
         let r = from_event(&e, &e.denial(), None).unwrap();
-        assert_eq!(r.action, "s3:GetObject");
-        assert_eq!(r.resource, "arn:aws:s3:::acme/a/b.csv");
+        assert_eq!(r.action.as_str(), "s3:GetObject");
+        assert_eq!(r.resource.as_str(), "arn:aws:s3:::acme/a/b.csv");
         assert_eq!(r.principal, "arn:aws:iam::111122223333:user/u");
         let keys: Vec<&str> = r.context.iter().map(|(k, _)| k.as_str()).collect();
         assert!(keys.contains(&"aws:SourceIp"));
@@ -855,7 +916,10 @@ mod tests {
             r#"{"eventTime":"2026-11-20T10:06:31Z","eventSource":"kms.amazonaws.com","eventName":"Decrypt","awsRegion":"us-east-1","sourceIPAddress":"s3.amazonaws.com","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u","accountId":"111122223333","invokedBy":"s3.amazonaws.com"},"requestParameters":{"encryptionContext":{"aws:s3:arn":"arn:aws:s3:::acme/k"},"encryptionAlgorithm":"SYMMETRIC_DEFAULT"},"resources":[{"ARN":"arn:aws:kms:us-east-1:111122223333:key/k1","type":"AWS::KMS::Key"}],"eventType":"AwsApiCall"}"#,
         );
         let r = from_event(&e, &e.denial(), None).unwrap();
-        assert_eq!(r.resource, "arn:aws:kms:us-east-1:111122223333:key/k1");
+        assert_eq!(
+            r.resource.as_str(),
+            "arn:aws:kms:us-east-1:111122223333:key/k1"
+        );
         assert_eq!(r.via_service.as_deref(), Some("s3"));
         let get = |k: &str| {
             r.context
@@ -912,7 +976,7 @@ mod tests {
             "An error occurred (AccessDenied) when calling the GetObject operation: User: arn:aws:iam::111122223333:user/u is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111122223333:key/k1 because no identity-based policy allows the kms:Decrypt action",
         );
         let r = from_message(&m).unwrap();
-        assert_eq!(r.action, "kms:Decrypt");
+        assert_eq!(r.action.as_str(), "kms:Decrypt");
         // The operation is S3's: its hidden-call rule makes the kms:Decrypt check, which
         // then carries the keys of a forward access session.
         assert_eq!(r.operation, "s3:GetObject");
@@ -934,19 +998,28 @@ mod tests {
         let e = event(
             r#"{"eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"eu-west-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u"}}"#,
         );
-        assert_eq!(from_event(&e, &e.denial(), None).unwrap().resource, "*");
+        assert_eq!(
+            from_event(&e, &e.denial(), None).unwrap().resource.as_str(),
+            "*"
+        );
         let ddb = event(
             r#"{"eventSource":"dynamodb.amazonaws.com","eventName":"GetItem","awsRegion":"eu-west-1","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u"},"requestParameters":{"tableName":"orders"}}"#,
         );
         assert_eq!(
-            from_event(&ddb, &ddb.denial(), None).unwrap().resource,
+            from_event(&ddb, &ddb.denial(), None)
+                .unwrap()
+                .resource
+                .as_str(),
             "arn:aws:dynamodb:eu-west-1:111122223333:table/orders"
         );
         let role = event(
             r#"{"eventSource":"iam.amazonaws.com","eventName":"GetRole","awsRegion":"us-east-1","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u"},"requestParameters":{"roleName":"app"}}"#,
         );
         assert_eq!(
-            from_event(&role, &role.denial(), None).unwrap().resource,
+            from_event(&role, &role.denial(), None)
+                .unwrap()
+                .resource
+                .as_str(),
             "arn:aws:iam::111122223333:role/app"
         );
     }

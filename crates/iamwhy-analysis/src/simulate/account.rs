@@ -18,6 +18,7 @@ use iamwhy_snapshot::{
 use serde::Serialize;
 
 use crate::report::{HiddenCheckResult, SimulationResult};
+use crate::request::S3_SSE_KMS_KEY;
 use crate::simulate::scenario::Expectation;
 use crate::simulate::{build_result, check_expectation};
 
@@ -28,9 +29,6 @@ pub const SESSION_POLICY_LIMIT: usize = 2048;
 
 /// AWS STS accepts at most 10 managed session policy ARNs.
 pub const SESSION_POLICY_ARNS_LIMIT: usize = 10;
-
-/// The context key S3 reads the SSE-KMS key of a request from.
-const S3_SSE_KMS_KEY: &str = "s3:x-amz-server-side-encryption-aws-kms-key-id";
 
 /// A `simulate` question on a snapshot.
 #[derive(Clone, Debug, Default)]
@@ -87,6 +85,50 @@ pub fn simulate_account(
     map: &mut SourceMap,
     query: &AccountQuery,
 ) -> Result<AccountSimulation, Diagnostics> {
+    with_session(snapshot, map, query, |map, query, who, session, notes| {
+        let none = Changes::default();
+        let before = run(snapshot, map, query, who, session, &none, notes)?;
+        if query.changes.is_empty() {
+            return Ok(AccountSimulation {
+                before,
+                after: None,
+                changes: Vec::new(),
+            });
+        }
+        let after = run(snapshot, map, query, who, session, &query.changes, notes)?;
+        Ok(AccountSimulation {
+            before,
+            after: Some(after),
+            changes: describe_changes(map, &query.changes),
+        })
+    })
+}
+
+/// The results of [`simulate_account`]'s answer — with the query's changes when it has any —
+/// without evaluating the account as it is as well (a fix's proof needs only the one side).
+pub(crate) fn simulate_with_changes(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    query: &AccountQuery,
+) -> Result<Vec<SimulationResult>, Diagnostics> {
+    with_session(snapshot, map, query, |map, query, who, session, notes| {
+        run(snapshot, map, query, who, session, &query.changes, notes)
+    })
+}
+
+/// Resolves the question's principal and session policies, then runs `f` with them.
+fn with_session<T>(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    query: &AccountQuery,
+    f: impl FnOnce(
+        &mut SourceMap,
+        &AccountQuery,
+        &ResolvedPrincipal,
+        &Option<Vec<Policy>>,
+        &[String],
+    ) -> Result<T, Diagnostics>,
+) -> Result<T, Diagnostics> {
     // An IAM user passes session policies by calling GetFederationToken (spec §7.3): the
     // request comes from the federated user it creates, whose parent is the user.
     let mut session_notes = Vec::new();
@@ -116,29 +158,7 @@ pub fn simulate_account(
             Diagnostics::single(d)
         })?;
     let session = session_policies(snapshot, map, &who, query, &mut session_notes)?;
-    let none = Changes::default();
-    let before = run(snapshot, map, query, &who, &session, &none, &session_notes)?;
-    if query.changes.is_empty() {
-        return Ok(AccountSimulation {
-            before,
-            after: None,
-            changes: Vec::new(),
-        });
-    }
-    let after = run(
-        snapshot,
-        map,
-        query,
-        &who,
-        &session,
-        &query.changes,
-        &session_notes,
-    )?;
-    Ok(AccountSimulation {
-        before,
-        after: Some(after),
-        changes: describe_changes(map, &query.changes),
-    })
+    f(map, query, &who, &session, &session_notes)
 }
 
 fn quoted_list(items: &[String]) -> String {
@@ -701,7 +721,7 @@ impl Check<'_> {
         };
         Ok(Ok(HiddenCheckResult {
             rule: rule.id.clone(),
-            mechanism: rule.mechanism.as_str(),
+            mechanism: rule.mechanism,
             why,
             doc: rule.doc.clone(),
             result: Box::new(result),

@@ -13,6 +13,7 @@ pub(crate) mod scenario;
 mod testing;
 pub(crate) mod vocabulary;
 
+pub(crate) use account::simulate_with_changes;
 pub use account::{
     AccountQuery, AccountSimulation, SESSION_POLICY_ARNS_LIMIT, SESSION_POLICY_LIMIT,
     complete_request, resource_facts, session_policy_set, simulate_account,
@@ -196,7 +197,7 @@ pub fn build_result(
         denied_by: ev.denied_by,
         role_trust_policy: ev.role_trust,
         message: ev.message.clone(),
-        service_rule: ev.service_rule.map(|r| r.as_str()),
+        service_rule: ev.service_rule,
         matched_statements: matched,
         deciding_statements: deciding,
         missing_context_keys: ev.missing_context_keys.clone(),
@@ -270,7 +271,7 @@ pub fn check_expectation(exp: &Expectation, r: &SimulationResult) -> Expectation
         }
     }
     ExpectationResult {
-        expected: exp.decision.as_str(),
+        expected: exp.decision,
         met: failures.is_empty(),
         failures,
     }

@@ -7,7 +7,7 @@ use iamwhy_input::Limit;
 use serde::Serialize;
 
 use crate::report::{SimulationResult, StatementInfo};
-use crate::simulate::scenario::{Overrides, parse_scenarios};
+use crate::simulate::scenario::{ExpectedDecision, Overrides, parse_scenarios};
 use crate::simulate::simulate;
 
 /// The outcome of one scenario.
@@ -30,7 +30,7 @@ pub struct TestCase {
     /// Pass or fail.
     pub status: CaseStatus,
     /// The expected decision.
-    pub expected: &'static str,
+    pub expected: ExpectedDecision,
     /// For a failure: the results that did not meet the expectation.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<CaseFailure>,
@@ -181,7 +181,7 @@ pub fn run_tests(map: &mut SourceMap, paths: &[PathBuf]) -> TestReport {
                 file: map.name(source).to_owned(),
                 name: scenario.name.clone(),
                 status,
-                expected: exp.decision.as_str(),
+                expected: exp.decision,
                 failures,
             });
         }

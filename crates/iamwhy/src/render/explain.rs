@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use iamwhy_analysis::replay::{Group, Listed, ReplayReport};
-use iamwhy_analysis::{Fix, Incident};
+use iamwhy_analysis::{CrossCheckStatus, Fix, FixKind, Incident};
 use iamwhy_analysis::{SimulationResult, StatementInfo};
 use iamwhy_core::Decision;
 use iamwhy_trail::Stats;
@@ -26,7 +26,7 @@ fn statement(out: &mut String, s: &StatementInfo, paint: &Paint) {
     let _ = writeln!(
         out,
         "  {} {sid} of {}  {}",
-        s.effect,
+        s.effect.as_str(),
         paint.bold(&s.policy_title()),
         paint.dim(&format!("{}:{}:{}", s.file, s.line, s.column))
     );
@@ -94,14 +94,17 @@ fn fix_text(out: &mut String, n: usize, f: &Fix, paint: &Paint) {
         let _ = writeln!(
             out,
             "  scope:   {} {} on {}: {} -> {}{mark}",
-            s.what,
+            s.what.as_str(),
             s.action,
             s.resource,
             s.before.as_str(),
             s.after.as_str()
         );
     }
-    if f.kind != "not-verifiable" && !f.scope.iter().any(|s| s.widened()) && f.widens.is_empty() {
+    if f.kind != FixKind::NotVerifiable
+        && !f.scope.iter().any(|s| s.widened())
+        && f.widens.is_empty()
+    {
         let _ = writeln!(out, "  scope:   grants nothing beyond the request");
     }
     for w in &f.widens {
@@ -202,7 +205,8 @@ fn incident(out: &mut String, inc: &Incident, paint: &Paint) {
         }
         let _ = writeln!(out, "  action:    {}", r.action);
         if !r.also_needs.is_empty() {
-            let _ = writeln!(out, "  also needs: {}", r.also_needs.join(", "));
+            let also: Vec<&str> = r.also_needs.iter().map(|a| a.as_str()).collect();
+            let _ = writeln!(out, "  also needs: {}", also.join(", "));
         }
         let _ = writeln!(
             out,
@@ -235,7 +239,7 @@ fn incident(out: &mut String, inc: &Incident, paint: &Paint) {
     }
     let cc = &inc.cross_check;
     match cc.status {
-        "disagrees" => {
+        CrossCheckStatus::Disagrees => {
             let _ = writeln!(
                 out,
                 "{} {}",
@@ -246,7 +250,7 @@ fn incident(out: &mut String, inc: &Incident, paint: &Paint) {
                 let _ = writeln!(out, "   refresh: {r}");
             }
         }
-        "not-evaluated" => {}
+        CrossCheckStatus::NotEvaluated => {}
         _ => {
             let _ = writeln!(out, "{} {}", paint.bold("AWS said:"), cc.detail.join("; "));
         }

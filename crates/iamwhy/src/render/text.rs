@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use iamwhy_analysis::report::Effect;
 use iamwhy_analysis::{AccountSimulation, CaseStatus, SimulationResult, StatementInfo, TestReport};
 use iamwhy_core::{Decision, PolicyType};
 
@@ -32,8 +33,8 @@ fn statement(out: &mut String, paint: &Paint, s: &StatementInfo, reason: Option<
         out,
         "  {} {sid} of {}{level} \"{}\"  {}",
         match s.effect {
-            "Deny" => paint.red("Deny "),
-            _ => paint.green("Allow"),
+            Effect::Deny => paint.red("Deny "),
+            Effect::Allow => paint.green("Allow"),
         },
         s.policy_kind,
         s.policy,
@@ -297,7 +298,7 @@ pub(crate) fn test_text(report: &TestReport, paint: &Paint) -> String {
                     let deciding = f.deciding.as_ref().map_or(String::new(), |s| {
                         format!(
                             " (deciding: {} {} of \"{}\" at {}:{}:{})",
-                            s.effect,
+                            s.effect.as_str(),
                             s.sid
                                 .as_ref()
                                 .map_or(format!("#{}", s.index), |sid| format!("\"{sid}\"")),

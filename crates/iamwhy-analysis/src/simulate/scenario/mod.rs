@@ -91,3 +91,16 @@ impl ExpectedDecision {
         }
     }
 }
+
+impl std::fmt::Display for ExpectedDecision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Serialised as written in a scenario.
+impl serde::Serialize for ExpectedDecision {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}

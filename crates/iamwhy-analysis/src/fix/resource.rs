@@ -1,0 +1,121 @@
+//! A resource statement: an `Allow` naming the requester in the resource's policy (required
+//! across accounts, for role trust and for keys whose policy does not delegate to IAM).
+
+use iamwhy_core::{Diagnostics, Principal, SourceMap};
+use iamwhy_snapshot::{Changes, Snapshot};
+use serde_json::{Value, json};
+
+use super::{
+    Draft, Failing, FixKind, append_statement, context_value, policy_of, register, sid_for,
+};
+use crate::report::SimulationResult;
+
+/// The `Principal` element naming the requester as a resource policy must.
+fn principal_element(f: &Failing) -> Option<Value> {
+    match Principal::parse(&f.principal).ok()? {
+        Principal::Service(s) => Some(json!({"Service": s})),
+        Principal::Anonymous => Some(json!("*")),
+        p => {
+            let arn = match &p {
+                // A session is granted through its role (spec §4.3).
+                Principal::RoleSession(_) => context_value(&f.result, "aws:PrincipalArn")?,
+                Principal::FederatedUser(_) => p.requester_arn()?,
+                _ => p.principal_arn()?,
+            };
+            Some(json!({"AWS": arn}))
+        }
+    }
+}
+
+/// The command that sets a resource's policy, by service.
+pub(super) fn resource_policy_command(owner: &str) -> Option<String> {
+    let mut parts = owner.splitn(6, ':');
+    let service = parts.nth(2)?;
+    let last = owner.rsplit(['/', ':']).next().unwrap_or(owner);
+    Some(match service {
+        "s3" => format!("aws s3api put-bucket-policy --bucket {last} --policy file://fix.json"),
+        "kms" => format!(
+            "aws kms put-key-policy --key-id {owner} --policy-name default --policy file://fix.json"
+        ),
+        "iam" => format!(
+            "aws iam update-assume-role-policy --role-name {last} --policy-document file://fix.json"
+        ),
+        "sqs" => format!(
+            "aws sqs set-queue-attributes --queue-url QUEUE_URL --attributes Policy=file://fix.json   # the queue {last}"
+        ),
+        "sns" => format!(
+            "aws sns set-topic-attributes --topic-arn {owner} --attribute-name Policy --attribute-value file://fix.json"
+        ),
+        "secretsmanager" => format!(
+            "aws secretsmanager put-resource-policy --secret-id {owner} --resource-policy file://fix.json"
+        ),
+        _ => return None,
+    })
+}
+
+pub(super) fn resource_statement(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    f: &Failing,
+) -> Result<Option<Draft>, Diagnostics> {
+    if f.resource.is_any() {
+        return Ok(None);
+    }
+    let side = snapshot.resource_side(map, f.resource.as_str(), &Changes::default())?;
+    let Some(owner) = side.owner_arn.clone() else {
+        return Ok(None);
+    };
+    let Some(principal) = principal_element(f) else {
+        return Ok(None);
+    };
+    let trust = owner.contains(":iam::") && owner.contains(":role/");
+    let mut statement = json!({
+        "Sid": sid_for(f.action.as_str()),
+        "Effect": "Allow",
+        "Principal": principal,
+        "Action": f.action.as_str(),
+    });
+    if !trust && let Value::Object(m) = &mut statement {
+        // A key policy names its key as `*` by convention; any other gives the ARN.
+        let r = if owner.contains(":kms:") {
+            "*".to_owned()
+        } else {
+            f.resource.as_str().to_owned()
+        };
+        m.insert("Resource".to_owned(), Value::String(r));
+    }
+    let mut policy = match &side.policy {
+        Some(p) => serde_json::from_str(map.snippet(p.document.span)).unwrap_or(Value::Null),
+        None => policy_of(Vec::new()),
+    };
+    if !append_statement(&mut policy, statement.clone()) {
+        return Ok(None);
+    }
+    let label = side
+        .policy
+        .as_ref()
+        .map_or_else(|| format!("policy of {owner}"), |p| p.name.clone());
+    let source = register(map, &label, &policy);
+    Ok(Some(Draft {
+        kind: FixKind::AddResourceStatement,
+        summary: format!(
+            "allow `{}` to {} in the {label}",
+            f.action,
+            principal_words(&f.result)
+        ),
+        target: label,
+        statement,
+        policy,
+        command: resource_policy_command(&owner),
+        changes: Changes {
+            resource_policies: vec![(owner, source)],
+            ..Changes::default()
+        },
+        widens: Vec::new(),
+        verifiable: true,
+    }))
+}
+
+fn principal_words(r: &SimulationResult) -> String {
+    context_value(r, "aws:PrincipalArn").unwrap_or_else(|| r.principal.clone())
+}

@@ -1,0 +1,204 @@
+//! The proof: every denied call of the incident evaluated again with the change applied (the
+//! whole operation, hidden checks included), then the same action on a sibling resource and
+//! a sibling action on the same resource, before and after, so that a fix that grants more
+//! than the request says so.
+
+use iamwhy_catalog::Catalog;
+use iamwhy_core::{Action, Decision, Diagnostic, Diagnostics, Resource, SourceId, SourceMap};
+use iamwhy_snapshot::{Changes, Snapshot};
+
+use super::{Draft, Failing, Fix, FixKind, Proof, ScopeCheck, ScopeKind};
+use crate::report::SimulationResult;
+use crate::request::Reconstructed;
+use crate::simulate::{AccountQuery, simulate_with_changes};
+
+/// Evaluates one request against the snapshot with `changes` (only with them: the account
+/// as it is is not evaluated as well).
+pub fn evaluate(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    req: &Reconstructed,
+    changes: &Changes,
+    hidden_calls: bool,
+) -> Result<SimulationResult, Diagnostics> {
+    evaluate_with_session(snapshot, map, req, changes, &[], hidden_calls)
+}
+
+/// [`evaluate`], the session created with `session_policies` (files in `map`) as well.
+pub fn evaluate_with_session(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    req: &Reconstructed,
+    changes: &Changes,
+    session_policies: &[SourceId],
+    hidden_calls: bool,
+) -> Result<SimulationResult, Diagnostics> {
+    let query = AccountQuery {
+        principal: req.principal.clone(),
+        parent_user: req.parent_user.clone(),
+        actions: vec![req.action.clone()],
+        resources: vec![req.resource.clone()],
+        context: req.context.clone(),
+        changes: changes.clone(),
+        session_policies: session_policies.to_vec(),
+        hidden_calls,
+        current_time: req.time,
+        ..AccountQuery::default()
+    };
+    simulate_with_changes(snapshot, map, &query)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            Diagnostics::single(Diagnostic::unplaced_error(
+                "request",
+                "the evaluation gave no result",
+            ))
+        })
+}
+
+/// Evaluates a request as the snapshot is, with or without the hidden calls.
+pub fn evaluate_as_is(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    req: &Reconstructed,
+    hidden_calls: bool,
+) -> Result<SimulationResult, Diagnostics> {
+    evaluate(snapshot, map, req, &Changes::default(), hidden_calls)
+}
+
+/// A neighbouring request, evaluated once without any change (the same for every fix).
+pub(super) struct Neighbour {
+    what: ScopeKind,
+    probe: Reconstructed,
+    before: Decision,
+}
+
+/// The same action on a sibling resource and a sibling action on the same resource, each
+/// evaluated as the account is.
+pub(super) fn neighbours(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    f: &Failing,
+) -> Result<Vec<Neighbour>, Diagnostics> {
+    let mut out = Vec::new();
+    for (what, action, resource) in siblings(f) {
+        let probe = Reconstructed {
+            principal: f.principal.clone(),
+            parent_user: f.parent_user.clone(),
+            operation: action.as_str().to_owned(),
+            action,
+            also_needs: Vec::new(),
+            resource,
+            resource_from: String::new(),
+            context: f.context.clone(),
+            time: None,
+            via_service: None,
+            notes: Vec::new(),
+        };
+        let before = evaluate_as_is(snapshot, map, &probe, false)?.decision;
+        out.push(Neighbour {
+            what,
+            probe,
+            before,
+        });
+    }
+    Ok(out)
+}
+
+/// Re-evaluates every denied call with the change, then the neighbours.
+pub(super) fn verify(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    proof: &Proof<'_>,
+    neighbours: &[Neighbour],
+    draft: Draft,
+) -> Result<Fix, Diagnostics> {
+    let mut fix = Fix {
+        kind: draft.kind,
+        summary: draft.summary,
+        target: draft.target,
+        statement: draft.statement,
+        policy: draft.policy,
+        command: draft.command,
+        verified: false,
+        verification: String::new(),
+        scope: Vec::new(),
+        widens: draft.widens,
+    };
+    if !draft.verifiable {
+        fix.verification = "not verified: the change is outside the snapshot".to_owned();
+        return Ok(fix);
+    }
+    let mut lines = Vec::new();
+    let mut all = true;
+    for req in &proof.requests {
+        let r = evaluate(snapshot, map, req, &draft.changes, true)?;
+        let d = r.final_decision();
+        all &= d == Decision::Allowed;
+        let checks: Vec<String> = r
+            .hidden_checks
+            .iter()
+            .map(|c| format!("{} {}", c.result.action, c.result.decision.as_str()))
+            .collect();
+        let with = if checks.is_empty() {
+            String::new()
+        } else {
+            format!(" (checks: {})", checks.join(", "))
+        };
+        lines.push(format!(
+            "{} on {}: {}{with}",
+            req.action,
+            req.resource,
+            d.as_str()
+        ));
+    }
+    fix.verified = all;
+    fix.verification = format!(
+        "{}: re-evaluated with the change: {}",
+        if all { "verified" } else { "NOT verified" },
+        lines.join("; ")
+    );
+    for n in neighbours {
+        let after = evaluate(snapshot, map, &n.probe, &draft.changes, false)?;
+        let check = ScopeCheck {
+            what: n.what,
+            action: n.probe.action.as_str().to_owned(),
+            resource: n.probe.resource.as_str().to_owned(),
+            before: n.before,
+            after: after.decision,
+        };
+        if check.widened() && fix.kind != FixKind::DenyException {
+            fix.widens.push(format!(
+                "also allows `{}` on `{}`",
+                check.action, check.resource
+            ));
+        }
+        fix.scope.push(check);
+    }
+    Ok(fix)
+}
+
+/// The same action on a sibling resource, and a sibling action on the same resource.
+fn siblings(f: &Failing) -> Vec<(ScopeKind, Action, Resource)> {
+    let mut out = Vec::new();
+    if !f.resource.is_any()
+        && let Ok(sibling) = Resource::parse(&format!("{}-iamwhy-sibling", f.resource))
+    {
+        out.push((ScopeKind::SiblingResource, f.action.clone(), sibling));
+    }
+    let catalog = Catalog::bundled();
+    if let Some(action) = catalog.action(f.action.as_str())
+        && let Some(service) = catalog.service(action.service)
+    {
+        let any = f.resource.is_any();
+        let sibling = service.actions.iter().find(|a| {
+            a.name != action.name
+                && (any && a.wildcard_only()
+                    || !any && catalog.action_accepts(a, f.resource.as_str()) == Some(true))
+        });
+        if let Some(a) = sibling.and_then(|a| Action::parse(&a.full_name()).ok()) {
+            out.push((ScopeKind::SiblingAction, a, f.resource.clone()));
+        }
+    }
+    out
+}
