@@ -7,6 +7,7 @@
 
 pub(crate) mod answer;
 pub(crate) mod reasons;
+pub mod run;
 
 use crate::report::SimulationResult;
 use iamwhy_core::{
