@@ -1,6 +1,6 @@
 //! `iamwhy simulate --scenario FILE [overrides]`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use iamwhy_analysis::{
     AccountQuery, Expectation, ExpectedDecision, Overrides, SimulationResult, UNKNOWN_ACTION,
@@ -9,9 +9,9 @@ use iamwhy_analysis::{
 use iamwhy_catalog::Catalog;
 use iamwhy_core::{Action, ContextValue, Diagnostic, Diagnostics, Resource, SourceMap};
 use iamwhy_input::Limit;
-use iamwhy_snapshot::Changes;
 
-use crate::cli::{ChangeArgs, Format, SimulateArgs};
+use crate::args::changes_from;
+use crate::cli::{Format, SimulateArgs};
 use crate::exit::ExitStatus;
 use crate::render::{
     Output, Paint, comparison_text, select_all_rows, select_all_text, simulation_text, to_json,
@@ -183,48 +183,6 @@ fn run_scenario(
     let text = render(&results, select_all, out);
     out.result(&text);
     status(&results)
-}
-
-/// Splits `LEFT=FILE`.
-fn key_and_file(flag: &str, text: &str) -> Result<(String, PathBuf), String> {
-    match text.split_once('=') {
-        Some((k, f)) if !k.trim().is_empty() && !f.trim().is_empty() => {
-            Ok((k.trim().to_owned(), PathBuf::from(f.trim())))
-        }
-        _ => Err(format!("{flag} `{text}`: expected `NAME_OR_ARN=FILE`")),
-    }
-}
-
-/// The candidate changes of the command line.
-pub(crate) fn changes_from(args: &ChangeArgs, map: &mut SourceMap) -> Result<Changes, Diagnostics> {
-    let usage = |m: String| Diagnostics::single(Diagnostic::unplaced_error("usage", m));
-    let mut changes = Changes::default();
-    for text in &args.replace_policy {
-        let (target, file) = key_and_file("--replace-policy", text).map_err(usage)?;
-        changes
-            .replace
-            .push((target, read_source(map, &file, Limit::POLICY)?));
-    }
-    for path in &args.add_policy {
-        changes.add.push(read_source(map, path, Limit::POLICY)?);
-    }
-    changes.remove.clone_from(&args.remove_policy);
-    if let Some(path) = &args.set_boundary {
-        changes.boundary = Some(read_source(map, path, Limit::POLICY)?);
-    }
-    for text in &args.set_resource_policy {
-        let (arn, file) = key_and_file("--set-resource-policy", text).map_err(usage)?;
-        changes
-            .resource_policies
-            .push((arn, read_source(map, &file, Limit::POLICY)?));
-    }
-    for text in &args.set_org_policy {
-        let (id, file) = key_and_file("--set-org-policy", text).map_err(usage)?;
-        changes
-            .org_policies
-            .push((id, read_source(map, &file, Limit::POLICY)?));
-    }
-    Ok(changes)
 }
 
 /// The snapshot question from the command line; `Err` holds the diagnostics to print.
