@@ -52,6 +52,29 @@ impl PrincipalFilter {
         self.csv_name.as_ref().map(|(n, _)| n.as_str())
     }
 
+    /// When `csv_files` console CSV files were read for an identity given by its ARN: how the
+    /// CSV limits the answer (it has user names, not ARNs), in words.
+    pub fn csv_note(&self, csv_files: u64) -> Option<String> {
+        if csv_files == 0 || !self.text.starts_with("arn:") {
+            return None;
+        }
+        Some(match self.csv_name() {
+            Some(name) => {
+                let what = if self.text.contains(":assumed-role/") {
+                    "session name"
+                } else {
+                    "user name"
+                };
+                format!(
+                    "{csv_files} console CSV file(s) have user names, not principal ARNs: their rows were matched on the {what} `{name}` of the ARN, in any account"
+                )
+            }
+            None => format!(
+                "{csv_files} console CSV file(s) have user names (session names for roles), not principal ARNs, so no row matched: give `--principal` the name, or an IAM user or assumed-role ARN"
+            ),
+        })
+    }
+
     fn hit(&self, candidate: Option<&str>) -> bool {
         candidate.is_some_and(|c| self.pattern.matches_plain(c, CaseFold::Sensitive))
     }
@@ -287,6 +310,27 @@ pub fn parse_duration(text: &str) -> Result<i64, DurationError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_csv_note_says_how_an_arn_matched_console_csv_rows() {
+        let user = PrincipalFilter::new("arn:aws:iam::111122223333:user/ops/alice");
+        let session = PrincipalFilter::new("arn:aws:sts::111122223333:assumed-role/r/s1");
+        let role = PrincipalFilter::new("arn:aws:iam::111122223333:role/r");
+        assert_eq!(user.csv_note(0), None);
+        assert_eq!(PrincipalFilter::new("alice").csv_note(2), None);
+        assert!(user.csv_note(2).is_some_and(
+            |n| n.starts_with("2 console CSV file(s)") && n.contains("the user name `alice`")
+        ));
+        assert!(
+            session
+                .csv_note(1)
+                .is_some_and(|n| n.contains("the session name `s1`"))
+        );
+        assert!(
+            role.csv_note(1)
+                .is_some_and(|n| n.contains("so no row matched"))
+        );
+    }
 
     #[test]
     fn durations_and_times() {

@@ -9,7 +9,10 @@
 //!   duplicate `eventID`s, and hands results back in input order;
 //! * [`event`] is the typed event model, [`message`] the AccessDenied message parser
 //!   (spec §5), [`codes`] the error codes that mean a denial;
-//! * [`filter`] the `trail denied` filters and [`timeline`] the calls around a failure.
+//! * [`filter`] the `trail denied` filters, [`denied`] the denials and their tally, and
+//!   [`timeline`] the calls around a failure;
+//! * [`link`] the one rule that ties a call an AWS service made to the call it served, used by
+//!   `trail timeline` and `explain`.
 //!
 //! ```
 //! use iamwhy_trail::message::{DenyKind, parse_message};
@@ -31,9 +34,11 @@
 
 pub mod codes;
 pub mod console_csv;
+pub mod denied;
 pub mod event;
 pub mod filter;
 pub mod input;
+pub mod link;
 pub mod message;
 pub mod scan;
 pub mod split;

@@ -23,6 +23,7 @@ use crate::split::{Item, Splitter, Wrapper};
 pub const WINDOW: usize = 64;
 
 /// Which records deserve a full parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Prefilter {
     /// Records with an `errorCode` whose value is a denial code.
     Denials,

@@ -5,10 +5,12 @@
     allow(clippy::arithmetic_side_effects, reason = "tests may overflow loudly")
 )]
 
+mod args;
 mod cli;
 mod commands;
 mod exit;
 mod render;
+mod scanning;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -59,7 +61,7 @@ fn main() -> ExitCode {
         Command::Actions(args) => commands::actions::run(args, &mut out),
         Command::Trail(TrailCommand::Timeline(args)) => commands::trail::timeline(args, &mut out),
         Command::Explain(args) => commands::explain::explain(args, &mut out),
-        Command::Replay(args) => commands::explain::replay(args, &mut out),
+        Command::Replay(args) => commands::replay::run(args, &mut out),
         Command::Creds(args) => commands::creds::run(args, &mut out),
         Command::Lint(args) => commands::lint::run(args, false, &mut out),
     };

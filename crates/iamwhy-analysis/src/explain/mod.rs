@@ -7,6 +7,7 @@
 
 pub(crate) mod answer;
 pub(crate) mod reasons;
+pub mod run;
 
 use crate::report::{Effect, SimulationResult};
 use iamwhy_core::{
@@ -15,10 +16,8 @@ use iamwhy_core::{
 };
 use iamwhy_snapshot::Snapshot;
 use iamwhy_trail::Event;
-use iamwhy_trail::IdentityType;
 use iamwhy_trail::message::{DenialMessage, DenyKind, MessageForm};
 use iamwhy_trail::scan::Origin;
-use iamwhy_trail::timeline::LINK_SECONDS;
 use serde::Serialize;
 
 use crate::fix::{Failing, Fix, Proof, evaluate_as_is, propose};
@@ -220,53 +219,13 @@ pub struct Record {
     pub origin: Origin,
 }
 
-/// Groups denied records into incidents: a call an AWS service made with a principal's
-/// identity (`invokedBy`) goes with the principal's denied call to that service logged at
-/// most [`LINK_SECONDS`] before or after it. Returns `(primary, linked)` index groups in
-/// input order.
+/// Groups denied records into incidents by the trail's one linking rule
+/// ([`iamwhy_trail::link`]): a call an AWS service made with a principal's identity
+/// (`invokedBy`) goes with that identity's call to that service it served, and a call a
+/// service made as itself (`AWSService`) with the call it is tied to. Returns
+/// `(primary, linked)` index groups in input order.
 pub fn group(records: &[Record]) -> Vec<(usize, Vec<usize>)> {
-    let fas = |e: &Event| {
-        e.user_identity.kind != Some(IdentityType::AwsService) && e.invoking_service().is_some()
-    };
-    let parent_of: Vec<Option<usize>> = records
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            if !fas(&r.event) {
-                return None;
-            }
-            let svc = r.event.invoking_service()?;
-            let svc = iamwhy_trail::event::service_of_invoker(svc).to_ascii_lowercase();
-            let apart = |p: &Record| p.event.time.secs.abs_diff(r.event.time.secs);
-            records
-                .iter()
-                .enumerate()
-                .filter(|(j, p)| {
-                    *j != i
-                        && !fas(&p.event)
-                        && p.event.service().eq_ignore_ascii_case(&svc)
-                        && p.event.user_identity.arn.is_some()
-                        && p.event.user_identity.arn == r.event.user_identity.arn
-                        && apart(p) <= LINK_SECONDS.unsigned_abs()
-                })
-                .min_by_key(|(_, p)| apart(p))
-                .map(|(j, _)| j)
-        })
-        .collect();
-    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
-    for (i, parent) in parent_of.iter().enumerate() {
-        if parent.is_some() {
-            continue;
-        }
-        let linked = parent_of
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| **p == Some(i))
-            .map(|(j, _)| j)
-            .collect();
-        groups.push((i, linked));
-    }
-    groups
+    iamwhy_trail::link::group(records, |r| &r.event)
 }
 
 /// Explains one incident: `primary` and the failed service calls made for it.

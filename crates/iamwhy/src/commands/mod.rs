@@ -4,6 +4,7 @@ pub(crate) mod actions;
 pub(crate) mod creds;
 pub(crate) mod explain;
 pub(crate) mod lint;
+pub(crate) mod replay;
 pub(crate) mod simulate;
 pub(crate) mod test;
 pub(crate) mod trail;

@@ -28,7 +28,7 @@ pub(crate) use lint::{LintSummary, lint_json, lint_text, rules_text};
 pub(crate) use sanitize::{Target, sanitize};
 pub(crate) use table::{select_all_rows, select_all_text};
 pub(crate) use text::{comparison_text, simulation_text, test_text};
-pub(crate) use trail::{denied_table, scan_summary, timeline_text};
+pub(crate) use trail::{DeniedSink, denied_table, scan_summary, tally_lines, timeline_text};
 
 /// Where results and diagnostics go: results to stdout, diagnostics to stderr. The first
 /// write error is kept and reported once at the end. Everything written passes through

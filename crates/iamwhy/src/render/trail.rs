@@ -1,14 +1,16 @@
 //! Text for `trail denied` and `trail timeline`.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::time::Duration;
 
 use iamwhy_core::time::Instant;
+use iamwhy_trail::denied::{Denied, Tally};
 use iamwhy_trail::timeline::Call;
 use iamwhy_trail::{Event, Stats};
 
-use super::Paint;
-use crate::commands::trail::Denied;
+use super::{Output, Paint, Target, sanitize};
+use crate::cli::Format;
 
 /// Columns wider than this are not padded further (the text itself is never cut).
 const MAX_WIDTH: usize = 64;
@@ -72,6 +74,155 @@ pub(crate) fn denied_table(rows: &[Denied], paint: &Paint) -> String {
         &cells,
         paint,
     )
+}
+
+/// The tally of `trail denied`, line by line: the total first.
+pub(crate) fn tally_lines(tally: &Tally) -> Vec<String> {
+    let mut v = vec![format!("{} denial(s)", tally.total)];
+    v.extend(tally.by_type.iter().map(|(k, n)| format!("{n} {k}")));
+    if tally.without_message > 0 {
+        v.push(format!(
+            "{} without an error message (console CSV has none): deny kind and policy type unknown",
+            tally.without_message
+        ));
+    }
+    v
+}
+
+/// Where `trail denied` puts each denial as the scan finds it: CSV rows or JSON lines
+/// straight to stdout, or kept for the text table, which is sorted first.
+pub(crate) enum DeniedSink {
+    Csv(
+        Box<csv::Writer<std::io::BufWriter<std::io::StdoutLock<'static>>>>,
+        Option<csv::Error>,
+    ),
+    Json(Lines),
+    Text(Vec<Denied>),
+}
+
+impl DeniedSink {
+    pub(crate) fn new(format: Format, csv: bool) -> DeniedSink {
+        match (format, csv) {
+            (_, true) => {
+                let mut w =
+                    csv::Writer::from_writer(std::io::BufWriter::new(std::io::stdout().lock()));
+                let error = w.write_record(CSV_HEADER).err();
+                DeniedSink::Csv(Box::new(w), error)
+            }
+            (Format::Json, false) => DeniedSink::Json(Lines::new()),
+            (Format::Text, false) => DeniedSink::Text(Vec::new()),
+        }
+    }
+
+    pub(crate) fn push(&mut self, d: Denied) {
+        match self {
+            DeniedSink::Csv(w, error) => {
+                if error.is_none() {
+                    *error = w.write_record(csv_row(&d)).err();
+                }
+            }
+            DeniedSink::Json(lines) => {
+                let line = serde_json::to_string(&d).unwrap_or_default();
+                lines.write(sanitize(&line, Target::Json).as_bytes());
+                lines.write(b"\n");
+            }
+            DeniedSink::Text(kept) => kept.push(d),
+        }
+    }
+
+    /// Flushes what was streamed (keeping a write error for the end); returns the denials
+    /// kept for the text table.
+    pub(crate) fn finish(self, out: &mut Output) -> Option<Vec<Denied>> {
+        match self {
+            DeniedSink::Csv(mut w, error) => {
+                if let Some(e) = error.or_else(|| w.flush().err().map(csv::Error::from)) {
+                    out.keep_error(std::io::Error::other(e.to_string()));
+                }
+                None
+            }
+            DeniedSink::Json(lines) => {
+                lines.finish(out);
+                None
+            }
+            DeniedSink::Text(kept) => Some(kept),
+        }
+    }
+}
+
+/// Writes lines to stdout through one buffer, keeping the first error.
+pub(crate) struct Lines {
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    error: Option<std::io::Error>,
+}
+
+impl Lines {
+    fn new() -> Lines {
+        Lines {
+            out: std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()),
+            error: None,
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        if self.error.is_none()
+            && let Err(e) = self.out.write_all(bytes)
+        {
+            self.error = Some(e);
+        }
+    }
+
+    fn finish(mut self, out: &mut Output) {
+        if self.error.is_none()
+            && let Err(e) = self.out.flush()
+        {
+            self.error = Some(e);
+        }
+        if let Some(e) = self.error {
+            out.keep_error(e);
+        }
+    }
+}
+
+const CSV_HEADER: [&str; 14] = [
+    "time",
+    "principal",
+    "action",
+    "resource",
+    "deny_kind",
+    "policy_type",
+    "policy_arn",
+    "error_code",
+    "event_source",
+    "event_name",
+    "region",
+    "source_ip",
+    "event_id",
+    "file",
+];
+
+/// A CSV row; the fields are sanitised like text, for CSV goes to terminals too.
+fn csv_row(d: &Denied) -> [String; 14] {
+    csv_fields(d).map(|f| sanitize(&f, Target::Text).into_owned())
+}
+
+fn csv_fields(d: &Denied) -> [String; 14] {
+    let s = |o: Option<&str>| o.unwrap_or("").to_owned();
+    [
+        d.event.event_time.clone(),
+        d.principal.clone(),
+        d.action.clone(),
+        s(d.resource.as_deref()),
+        d.denial.deny_kind.as_str().to_owned(),
+        s(d.denial.policy_label()),
+        s(d.denial.policy_arn.as_deref()),
+        s(d.event.error_code.as_deref()),
+        d.event.event_source.clone(),
+        d.event.event_name.clone(),
+        d.event.aws_region.clone(),
+        s(d.event.source_ip_address.as_deref()),
+        s(d.event.event_id.as_deref()),
+        d.source.file.clone(),
+    ]
 }
 
 fn megabytes(bytes: u64) -> String {

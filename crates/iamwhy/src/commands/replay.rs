@@ -1,0 +1,141 @@
+//! `iamwhy replay`.
+
+use iamwhy_analysis::replay::{Outcome, Replayer, Tally};
+use iamwhy_analysis::session_policy_set;
+use iamwhy_core::SourceMap;
+use iamwhy_trail::input::collect_inputs;
+use iamwhy_trail::{Event, Origin, Prefilter, scan};
+
+use crate::args::{filter_from, snapshot_arg};
+use crate::cli::{Format, ReplayArgs};
+use crate::exit::ExitStatus;
+use crate::render::{Output, Paint, replay_text, to_json};
+use crate::scanning::{Progress, finish_scan};
+
+/// `iamwhy replay`.
+pub(crate) fn run(args: &ReplayArgs, out: &mut Output) -> ExitStatus {
+    let mut map = SourceMap::new();
+    let Some(snapshot) = snapshot_arg(&args.snapshot, &mut map, out) else {
+        return ExitStatus::Error;
+    };
+    let Ok(filter) = filter_from(&args.filter, out) else {
+        return ExitStatus::Error;
+    };
+    let changes = match args.changes.files().read(&mut map) {
+        Ok(c) => c,
+        Err(e) => {
+            out.diagnostics(&map, e.iter());
+            return ExitStatus::Error;
+        }
+    };
+    let sources: Result<Vec<_>, _> = args
+        .session_policy
+        .iter()
+        .map(|p| iamwhy_analysis::read_source(&mut map, p, iamwhy_input::Limit::POLICY))
+        .collect();
+    let session = match sources.and_then(|s| {
+        if s.is_empty() {
+            Ok(None)
+        } else {
+            session_policy_set(&mut map, &s).map(Some)
+        }
+    }) {
+        Ok(s) => s,
+        Err(e) => {
+            out.diagnostics(&map, e.iter());
+            return ExitStatus::Error;
+        }
+    };
+    let described = describe(&args.changes, &args.session_policy);
+    let changes = (!changes.is_empty()).then_some(changes);
+    let inputs = collect_inputs(&args.input.paths);
+    let progress = Progress::start(&inputs, &args.input);
+    let settings = progress.settings(&args.input, Prefilter::All);
+    let started = std::time::Instant::now();
+    let replayer = Replayer::new(&snapshot, &mut map, changes, session);
+    let mut tally = Tally::new(replayer.has_changes(), described);
+    // Records are prepared and evaluated on the scan's workers; the tally adds up in order.
+    let stats = scan(
+        &inputs,
+        &settings,
+        |event: Event, origin: &Origin| -> Option<Outcome> {
+            let message = event.denial();
+            filter
+                .matches(&event, &message)
+                .then(|| replayer.replay(&event, &message, origin))
+        },
+        |o| tally.add(o),
+    );
+    let elapsed = started.elapsed();
+    // The caches (parsed policies, remembered decisions) go with the process: freeing them
+    // one by one would take a noticeable part of the run.
+    std::mem::forget(replayer);
+    progress.finish();
+    let status = finish_scan(&stats, out);
+    if status == ExitStatus::Error {
+        return status;
+    }
+    let report = match tally.finish() {
+        Ok(r) => r,
+        Err(e) => {
+            out.diagnostics(&map, e.iter());
+            return ExitStatus::Error;
+        }
+    };
+    let text = match out.format {
+        Format::Json => to_json(&report),
+        Format::Text => replay_text(&report, &stats, elapsed, &Paint(out.color)),
+    };
+    out.result(&text);
+    if out.format == Format::Json {
+        let rate = report.coverage.events as f64 / elapsed.as_secs_f64().max(1e-9);
+        out.note(&format!(
+            "{} events replayed in {:.2} s ({rate:.0} events/s)\n",
+            report.coverage.events,
+            elapsed.as_secs_f64()
+        ));
+    }
+    // Success, or Partial when the scan skipped files or records.
+    status
+}
+
+/// The replay's changes, in words.
+fn describe(args: &crate::cli::ChangeArgs, session: &[std::path::PathBuf]) -> Vec<String> {
+    let mut out = Vec::new();
+    out.extend(
+        args.replace_policy
+            .iter()
+            .map(|t| format!("replace policy {t}")),
+    );
+    out.extend(args.add_policy.iter().map(|p| {
+        format!(
+            "add identity-based policy {} to every principal",
+            p.display()
+        )
+    }));
+    out.extend(
+        args.remove_policy
+            .iter()
+            .map(|t| format!("remove policy {t}")),
+    );
+    if let Some(b) = &args.set_boundary {
+        out.push(format!("set every principal's boundary to {}", b.display()));
+    }
+    out.extend(
+        args.set_resource_policy
+            .iter()
+            .map(|t| format!("set resource policy {t}")),
+    );
+    out.extend(
+        args.set_org_policy
+            .iter()
+            .map(|t| format!("set org policy {t}")),
+    );
+    out.extend(session.iter().map(|p| {
+        format!(
+            "role and federated-user sessions created with session policy {}",
+            p.display()
+        )
+    }));
+    out
+}
