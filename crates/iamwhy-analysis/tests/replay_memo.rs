@@ -100,7 +100,7 @@ fn remembered_decisions_equal_fresh_ones_on_the_real_samples() {
         return;
     };
     check(
-        "crates/iamwhy/tests/fixtures/real-samples-snapshot",
+        "crates/iamwhy-analysis/tests/cases/fixtures/real-samples-snapshot",
         &[samples.to_str().unwrap()],
         None,
     );
