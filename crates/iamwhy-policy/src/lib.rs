@@ -10,7 +10,8 @@
 //! It does not evaluate and knows nothing about AWS services.
 //!
 //! ```
-//! use iamwhy_policy::{Effect, PolicyKind, parse_policy_str};
+//! use iamwhy_core::PolicyKind;
+//! use iamwhy_policy::{Effect, parse_policy_str};
 //!
 //! let doc = parse_policy_str(
 //!     r#"{"Version": "2012-10-17",
@@ -52,8 +53,8 @@ pub use condition::{
 };
 pub use document::{
     ActionElement, ActionMatcher, ActionPattern, Condition, ConditionValue, Effect, KeyUse,
-    PolicyDocument, PolicyKind, PrincipalElement, PrincipalEntry, PrincipalEntryKind,
-    ResourceElement, ResourceMatcher, ResourcePattern, Statement, Version, add_use, service_hash,
+    PolicyDocument, PrincipalElement, PrincipalEntry, PrincipalEntryKind, ResourceElement,
+    ResourceMatcher, ResourcePattern, Statement, Version, add_use, service_hash,
 };
 pub use iamwhy_core::edit_distance;
 pub use index::Candidates;
