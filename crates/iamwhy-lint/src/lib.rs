@@ -241,11 +241,3 @@ pub fn lint_document(
     checks::run(&ctx, doc, &mut out);
     out
 }
-
-/// The findings about actions alone (unknown services and actions, wildcards that match
-/// nothing), for commands that warn about them without linting the whole policy.
-pub fn action_findings(doc: &PolicyDocument) -> Vec<Finding> {
-    let mut out = Vec::new();
-    checks::vocabulary::actions(doc, &mut out);
-    out
-}
