@@ -39,7 +39,7 @@ pub mod fix;
 pub mod replay;
 pub mod report;
 pub mod request;
-pub mod simulate;
+mod simulate;
 
 pub use explain::answer::{Account, FetchCommand, Implication, MessageAnswer, answer_messages};
 pub use explain::{Incident, Record, explain_message, explain_messages, explain_records, group};

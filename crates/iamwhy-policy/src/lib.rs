@@ -2,10 +2,10 @@
 //!
 //! This crate turns policy JSON into a [`PolicyDocument`] whose every statement and element
 //! remembers where it was written, after checking the grammar AWS enforces for the document's
-//! [`PolicyKind`] (spec §2.1): unknown elements, a missing `Effect`, `Action` together with
-//! `NotAction`, a `Principal` in an identity-based policy, and so on are errors that point at
-//! the line and column. Wildcards, ARN patterns, principals and condition values are compiled
-//! once here, so that evaluation (in `iamwhy-eval`) parses nothing.
+//! [`PolicyKind`](iamwhy_core::PolicyKind) (spec §2.1): unknown elements, a missing `Effect`,
+//! `Action` together with `NotAction`, a `Principal` in an identity-based policy, and so on
+//! are errors that point at the line and column. Wildcards, ARN patterns, principals and
+//! condition values are compiled once here, so that evaluation (in `iamwhy-eval`) parses nothing.
 //!
 //! It does not evaluate and knows nothing about AWS services.
 //!

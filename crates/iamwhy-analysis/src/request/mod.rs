@@ -1,5 +1,5 @@
 //! From a CloudTrail record, or an AccessDenied message, back to the request AWS evaluated:
-//! who asked (`userIdentity`), for what (the [`mapping`](crate::mapping) of the call), on which
+//! who asked (`userIdentity`), for what (the [`mapping`](iamwhy_catalog::events) of the call), on which
 //! resource (the record's `resources`, its `requestParameters` filled into the catalog's ARN
 //! formats, or the message), and the request context the record reveals.
 //!
