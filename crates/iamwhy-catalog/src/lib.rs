@@ -34,6 +34,7 @@ mod hidden;
 mod keys;
 mod managed;
 mod services;
+mod vocabulary;
 
 use std::sync::OnceLock;
 

@@ -3,8 +3,8 @@
 //! This crate holds the types every other iamwhy crate speaks: [`Arn`]s, the [`Principal`]
 //! that makes a request and the facts its ARN cannot carry, the [`Request`] of one
 //! authorization check with its [`Context`] keys, the [`Decision`] and the [`PolicyType`]s
-//! that can reach it, and the [`SourceMap`] that turns a byte [`Span`] into a file, line and
-//! column. It does no I/O and parses no AWS document format; the policy grammar lives in
+//! that can reach it, the [`PolicyKind`] of a policy document (what it is used as), and the
+//! [`SourceMap`] that turns a byte [`Span`] into a file, line and column. It does no I/O and parses no AWS document format; the policy grammar lives in
 //! `iamwhy-policy` and the decision logic in `iamwhy-eval`.
 //!
 //! ```
@@ -29,6 +29,7 @@ mod arn;
 mod context;
 mod decision;
 mod diagnostic;
+mod policy_kind;
 mod principal;
 mod request;
 mod source;
@@ -41,6 +42,7 @@ pub use context::{
 };
 pub use decision::{Decision, DeniedBy, PolicyType};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use policy_kind::PolicyKind;
 pub use principal::{
     CredentialType, DEFAULT_SESSION_NAME, FederatedUser, IamUser, Principal, PrincipalFacts,
     PrincipalParseError, Role, RoleSession, RootUser,

@@ -12,7 +12,7 @@
     allow(clippy::arithmetic_side_effects, reason = "tests may overflow loudly")
 )]
 
-pub mod chain;
+mod chain;
 pub mod ini;
 pub mod mask;
 pub mod probe;

@@ -11,10 +11,11 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use iamwhy_core::PolicyKind;
 use iamwhy_core::time::Instant;
 use iamwhy_core::{Action, Principal, Request, Resource};
 use iamwhy_eval::{EvalOptions, Policy, PolicySet, authorize, derive_context};
-use iamwhy_policy::{PolicyKind, parse_policy_str};
+use iamwhy_policy::parse_policy_str;
 
 const SERVICES: &[(&str, &[&str])] = &[
     (

@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use iamwhy_core::{Decision, DeniedBy, PolicyType, Principal, Request};
-use iamwhy_policy::{Effect, PolicyKind};
+use iamwhy_core::{Decision, DeniedBy, PolicyKind, PolicyType, Principal, Request};
+use iamwhy_policy::Effect;
 
-use crate::evaluation::{Evaluation, Grant, ResourcePolicyKind, SetOutcome, TypeOutcome};
+use crate::evaluation::{Evaluation, Grant, SetOutcome, TypeOutcome};
 use crate::matching::{MatchKind, NotPrincipalMode, Prepared};
 use crate::message::{Denial, denial_message};
 use crate::policy_set::{PolicySet, SetId};
@@ -178,7 +178,7 @@ impl Run<'_> {
         let rp_kind = self.resource_policy_kind();
         self.ev.resource_policy_kind = rp_kind;
         let mut rp = match (&set.resource, rp_kind) {
-            (Some(policy), k) if k != ResourcePolicyKind::None => {
+            (Some(policy), Some(_)) => {
                 self.eval_policies(SetId::Resource, std::slice::from_ref(policy))
             }
             _ => SetEval::NOT_APPLICABLE,
@@ -230,7 +230,7 @@ impl Run<'_> {
                 .map(|m| m.statement)
                 .collect();
             self.ev.role_trust =
-                *t == PolicyType::Resource && rp_kind == ResourcePolicyKind::TrustPolicy;
+                *t == PolicyType::Resource && rp_kind == Some(PolicyKind::TrustPolicy);
             let policy_arn = self.denying_policy_arn(*t, same_account);
             self.deny(Decision::ExplicitDeny, (*t).into(), policy_arn);
             return;
@@ -291,23 +291,24 @@ impl Run<'_> {
                             MatchKind::ParentUserOfFederatedSession,
                         )));
                     match rp_kind {
-                        ResourcePolicyKind::None | ResourcePolicyKind::Standard => {
-                            if identity_path {
-                                Some(Grant::IdentityPolicies)
-                            } else {
-                                resource_grant
-                            }
-                        }
-                        ResourcePolicyKind::KeyPolicy => resource_grant
+                        Some(PolicyKind::KeyPolicy) => resource_grant
                             .or(via_acct.then_some(Grant::AccountDelegation))
                             .or(grant.map(Grant::KmsGrant)),
-                        ResourcePolicyKind::TrustPolicy => {
+                        Some(PolicyKind::TrustPolicy) => {
                             // AMBIGUITY 4.A: the boundary must allow sts:AssumeRole even when
                             // the trust policy names the caller.
                             let boundary_ok = pb_ok || !self.options.trust_policy_respects_boundary;
                             resource_grant
                                 .filter(|_| boundary_ok)
                                 .or(via_acct.then_some(Grant::AccountDelegation))
+                        }
+                        // No resource policy, or an ordinary one.
+                        _ => {
+                            if identity_path {
+                                Some(Grant::IdentityPolicies)
+                            } else {
+                                resource_grant
+                            }
                         }
                     }
                 } else {
@@ -354,7 +355,7 @@ impl Run<'_> {
         pb: SetEval,
         ses: SetEval,
         rp: SetEval,
-        rp_kind: ResourcePolicyKind,
+        rp_kind: Option<PolicyKind>,
         grant_allows: bool,
         same_account: bool,
     ) -> Reason {
@@ -363,7 +364,7 @@ impl Run<'_> {
             principal,
             Principal::Anonymous | Principal::Service(_) | Principal::IdentityProvider(_)
         ) {
-            return if rp_kind == ResourcePolicyKind::TrustPolicy {
+            return if rp_kind == Some(PolicyKind::TrustPolicy) {
                 Reason::RoleTrust
             } else {
                 Reason::Type(PolicyType::Resource)
@@ -373,10 +374,10 @@ impl Run<'_> {
             Principal::FederatedUser(_) => ses.is(SetOutcome::Allow),
             _ => ses.passes(),
         };
-        if rp_kind == ResourcePolicyKind::TrustPolicy && !rp.kinds.any() {
+        if rp_kind == Some(PolicyKind::TrustPolicy) && !rp.kinds.any() {
             return Reason::RoleTrust;
         }
-        if rp_kind == ResourcePolicyKind::KeyPolicy && !rp.kinds.any() && !grant_allows {
+        if rp_kind == Some(PolicyKind::KeyPolicy) && !rp.kinds.any() && !grant_allows {
             return Reason::Type(PolicyType::Resource);
         }
         if id.is(SetOutcome::Allow) {
@@ -389,7 +390,7 @@ impl Run<'_> {
             if !same_account {
                 return Reason::Type(PolicyType::Resource);
             }
-            return if rp_kind == ResourcePolicyKind::TrustPolicy {
+            return if rp_kind == Some(PolicyKind::TrustPolicy) {
                 Reason::RoleTrust
             } else {
                 Reason::Type(PolicyType::Resource)
@@ -497,26 +498,28 @@ impl Run<'_> {
         true
     }
 
-    fn resource_policy_kind(&mut self) -> ResourcePolicyKind {
+    /// The rules the resource-based policy takes part under (spec §4.4 step 4.4), as
+    /// [`Evaluation::resource_policy_kind`] describes them.
+    fn resource_policy_kind(&mut self) -> Option<PolicyKind> {
         let req = self.req;
         let Some(policy) = &self.set.resource else {
-            return ResourcePolicyKind::None;
+            return None;
         };
         let arn = req.resource.arn();
         let on_role = arn.is_some_and(|a| a.service == "iam" && a.resource_type() == "role");
         let trust_action =
             req.action.service() == "sts" && TRUST_ACTIONS.contains(&req.action.name_lower());
         if trust_action && on_role {
-            return ResourcePolicyKind::TrustPolicy;
+            return Some(PolicyKind::TrustPolicy);
         }
         if policy.document.kind == PolicyKind::TrustPolicy {
             self.note("a role trust policy governs only sts:AssumeRole*, sts:TagSession, sts:SetSourceIdentity and sts:SetContext on its role: it was not used for this request");
-            return ResourcePolicyKind::None;
+            return None;
         }
         if arn.is_some_and(|a| a.service == "kms" && a.resource_type() == "key") {
-            return ResourcePolicyKind::KeyPolicy;
+            return Some(PolicyKind::KeyPolicy);
         }
-        ResourcePolicyKind::Standard
+        Some(PolicyKind::Resource)
     }
 }
 

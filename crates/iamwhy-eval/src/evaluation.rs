@@ -1,7 +1,7 @@
 //! What an authorization returns: the decision, what decided it, and everything an
 //! explanation needs, by reference into the [`PolicySet`](crate::PolicySet).
 
-use iamwhy_core::{Decision, DeniedBy, PolicyType};
+use iamwhy_core::{Decision, DeniedBy, PolicyKind, PolicyType};
 use iamwhy_policy::Effect;
 
 use crate::matching::{MatchKind, Mismatch};
@@ -56,20 +56,6 @@ pub struct TypeOutcome {
     pub level: Option<u16>,
 }
 
-/// How the resource-based policy takes part (spec §4.4 step 4.4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ResourcePolicyKind {
-    /// No resource policy applies to this request.
-    None,
-    /// An ordinary resource-based policy: same-account grants may stand alone (§4.3).
-    Standard,
-    /// A KMS key policy: IAM policies count only through a statement that allows the
-    /// account (§4.8.2).
-    KeyPolicy,
-    /// A role trust policy for `sts:AssumeRole*`: it must allow (§4.8.1).
-    TrustPolicy,
-}
-
 /// Why an allowed request was allowed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Grant {
@@ -104,8 +90,12 @@ pub struct Evaluation {
     pub service_rule: Option<ServiceRule>,
     /// Why the request was allowed.
     pub grant: Option<Grant>,
-    /// How the resource-based policy took part.
-    pub resource_policy_kind: ResourcePolicyKind,
+    /// How the resource-based policy took part (spec §4.4 step 4.4): as a
+    /// [`PolicyKind::KeyPolicy`] (IAM policies count only through a statement that allows the
+    /// account, §4.8.2), a [`PolicyKind::TrustPolicy`] for `sts:AssumeRole*` on its role (it
+    /// must allow, §4.8.1), or an ordinary [`PolicyKind::Resource`] policy (same-account grants
+    /// may stand alone, §4.3); `None` when no resource policy applies to the request.
+    pub resource_policy_kind: Option<PolicyKind>,
     /// Whether principal and resource are in the same account (`None` for principals that
     /// belong to no account).
     pub same_account: Option<bool>,
@@ -134,7 +124,7 @@ impl Evaluation {
             message: None,
             service_rule: None,
             grant: None,
-            resource_policy_kind: ResourcePolicyKind::None,
+            resource_policy_kind: None,
             same_account: None,
             outcomes: Vec::new(),
             matched: Vec::new(),

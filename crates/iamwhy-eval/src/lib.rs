@@ -16,7 +16,8 @@
 //! ```
 //! use iamwhy_core::{Action, Decision, DeniedBy, Principal, Request, Resource};
 //! use iamwhy_eval::{EvalOptions, Policy, PolicySet, authorize};
-//! use iamwhy_policy::{PolicyKind, parse_policy_str};
+//! use iamwhy_core::PolicyKind;
+//! use iamwhy_policy::parse_policy_str;
 //!
 //! let identity = parse_policy_str(
 //!     r#"{"Version": "2012-10-17", "Statement": [
@@ -63,9 +64,7 @@ mod sets;
 
 pub use authorize::{EvalOptions, authorize};
 pub use derive::{derive_context, derive_principal_context, derive_request_context};
-pub use evaluation::{
-    Evaluation, Grant, ResourcePolicyKind, SetOutcome, StatementMatch, TypeOutcome,
-};
+pub use evaluation::{Evaluation, Grant, SetOutcome, StatementMatch, TypeOutcome};
 pub use matching::{MatchKind, Mismatch, NotPrincipalMode};
 pub use policy_set::{ContextReads, KmsGrant, Policy, PolicySet, SetId, StatementRef};
 pub use service_rules::ServiceRule;

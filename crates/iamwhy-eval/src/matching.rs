@@ -1,10 +1,11 @@
 //! Matching one statement against one request: action (spec §2.3), resource (§2.4),
 //! principal (§2.2) and conditions (§3).
 
+use iamwhy_core::PolicyKind;
 use iamwhy_core::{Arn, Context, ContextValue, Principal, Request};
 use iamwhy_policy::{
-    ActionElement, ActionMatcher, CaseFold, PatternMatch, PolicyKind, PrincipalElement,
-    PrincipalEntryKind, ResourceElement, ResourceMatcher, Statement, VariableResolver,
+    ActionElement, ActionMatcher, CaseFold, PatternMatch, PrincipalElement, PrincipalEntryKind,
+    ResourceElement, ResourceMatcher, Statement, VariableResolver,
 };
 
 use crate::conditions::eval_condition;

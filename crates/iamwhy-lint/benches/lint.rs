@@ -10,14 +10,15 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use iamwhy_catalog::Catalog;
+use iamwhy_core::PolicyKind;
 use iamwhy_core::SourceMap;
-use iamwhy_lint::{LintOptions, PolicyType, lint_source};
+use iamwhy_lint::{LintOptions, lint_source};
 
 fn managed_policies(c: &mut Criterion) {
     let catalog = Catalog::bundled();
     let policies = catalog.managed_policies();
     let options = LintOptions {
-        policy_type: Some(PolicyType::Identity),
+        policy_kind: Some(PolicyKind::Identity),
         account: None,
     };
     c.bench_function("lint every AWS managed policy", |b| {

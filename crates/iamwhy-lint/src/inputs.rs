@@ -4,12 +4,12 @@
 
 use std::path::Path;
 
-use iamwhy_core::{SourceId, SourceMap, Span};
+use iamwhy_core::{PolicyKind, SourceId, SourceMap, Span};
 use iamwhy_policy::json::{self, JsonValue};
 use iamwhy_policy::{LenientParse, parse_policy_value_lenient};
 use iamwhy_snapshot::{DocRef, Snapshot};
 
-use crate::types::{PolicyType, TypeOrigin, guess};
+use crate::types::{TypeOrigin, guess};
 use crate::{Finding, LintOptions};
 
 /// A policy found in a file.
@@ -18,7 +18,7 @@ pub(crate) struct Located {
     pub(crate) label: Option<String>,
     /// A source holding exactly the policy's JSON value.
     pub(crate) source: SourceId,
-    pub(crate) policy_type: PolicyType,
+    pub(crate) policy_kind: PolicyKind,
     pub(crate) origin: TypeOrigin,
     /// The account the policy belongs to, when the file says.
     pub(crate) account: Option<String>,
@@ -35,20 +35,20 @@ pub(crate) struct Found {
 
 /// The keys of a scenario file that hold policies, with the type of their policies (the
 /// resource policy's type depends on the resource).
-const SCENARIO_POLICY_KEYS: &[(&str, Option<PolicyType>, Shape)] = &[
-    ("identity_policies", Some(PolicyType::Identity), Shape::List),
+const SCENARIO_POLICY_KEYS: &[(&str, Option<PolicyKind>, Shape)] = &[
+    ("identity_policies", Some(PolicyKind::Identity), Shape::List),
     (
         "permissions_boundary",
-        Some(PolicyType::Boundary),
+        Some(PolicyKind::PermissionsBoundary),
         Shape::One,
     ),
-    ("session_policies", Some(PolicyType::Session), Shape::List),
+    ("session_policies", Some(PolicyKind::Session), Shape::List),
     ("resource_policy", None, Shape::One),
-    ("scps", Some(PolicyType::Scp), Shape::Levels),
-    ("rcps", Some(PolicyType::Rcp), Shape::Levels),
+    ("scps", Some(PolicyKind::Scp), Shape::Levels),
+    ("rcps", Some(PolicyKind::Rcp), Shape::Levels),
     (
         "vpc_endpoint_policies",
-        Some(PolicyType::Endpoint),
+        Some(PolicyKind::VpcEndpoint),
         Shape::List,
     ),
 ];
@@ -121,7 +121,7 @@ fn plain(
     value: Option<&JsonValue<'_>>,
     options: &LintOptions,
 ) -> Found {
-    let (policy_type, origin) = match (options.policy_type, value) {
+    let (policy_kind, origin) = match (options.policy_kind, value) {
         (Some(t), _) => (t, TypeOrigin::Given),
         (None, Some(v @ JsonValue::Object(_))) => {
             let (t, reason) = guess(v);
@@ -132,12 +132,12 @@ fn plain(
             (t, TypeOrigin::Guessed { reason })
         }
     };
-    let parsed = value.map(|v| parse_policy_value_lenient(map, source, v, policy_type.kind()));
+    let parsed = value.map(|v| parse_policy_value_lenient(map, source, v, policy_kind));
     Found {
         policies: vec![Located {
             label: None,
             source,
-            policy_type,
+            policy_kind,
             origin,
             account: None,
             parsed,
@@ -148,7 +148,7 @@ fn plain(
 
 /// Guesses the type of the document in `source`, decoding a JSON string or URL-encoded text
 /// first.
-fn guess_source(map: &SourceMap, source: SourceId) -> (PolicyType, String) {
+fn guess_source(map: &SourceMap, source: SourceId) -> (PolicyKind, String) {
     let mut text = map.text(source).to_owned();
     // At most two layers: a JSON string holding URL-encoded text.
     for _ in 0..3 {
@@ -173,7 +173,7 @@ fn guess_source(map: &SourceMap, source: SourceId) -> (PolicyType, String) {
         }
     }
     (
-        PolicyType::Identity,
+        PolicyKind::Identity,
         "the document could not be read to guess its type".to_owned(),
     )
 }
@@ -204,12 +204,12 @@ fn scenario(map: &mut SourceMap, source: SourceId, value: &JsonValue<'_>) -> Vec
             Some(JsonValue::StringLit(s)) => format!("scenario `{}`", s.value),
             _ => format!("scenario {}", n.saturating_add(1)),
         };
-        let resource_type = resource_policy_type(json::member(&o.properties, "resource"));
-        for (key, policy_type, shape) in SCENARIO_POLICY_KEYS {
+        let resource_type = resource_policy_kind(json::member(&o.properties, "resource"));
+        for (key, policy_kind, shape) in SCENARIO_POLICY_KEYS {
             let Some(v) = json::member(&o.properties, key) else {
                 continue;
             };
-            let policy_type = policy_type.unwrap_or(resource_type);
+            let policy_kind = policy_kind.unwrap_or(resource_type);
             let mut entries: Vec<(String, &JsonValue<'_>)> = Vec::new();
             match (shape, v) {
                 (Shape::One, v) => entries.push(((*key).to_owned(), v)),
@@ -255,7 +255,7 @@ fn scenario(map: &mut SourceMap, source: SourceId, value: &JsonValue<'_>) -> Vec
                 out.push(Located {
                     label: Some(format!("{name}: {label}")),
                     source: slice,
-                    policy_type,
+                    policy_kind,
                     origin: TypeOrigin::Context,
                     account: None,
                     parsed: None,
@@ -268,17 +268,17 @@ fn scenario(map: &mut SourceMap, source: SourceId, value: &JsonValue<'_>) -> Vec
 
 /// The type of a scenario's resource policy, from its resource: a role's trust policy, a
 /// key policy, a bucket policy, or another resource-based policy.
-fn resource_policy_type(resource: Option<&JsonValue<'_>>) -> PolicyType {
+fn resource_policy_kind(resource: Option<&JsonValue<'_>>) -> PolicyKind {
     let arns = resource.map(crate::types::strings).unwrap_or_default();
     let all = |f: &dyn Fn(&str) -> bool| !arns.is_empty() && arns.iter().all(|a| f(a));
     if all(&|a| a.starts_with("arn:") && a.contains(":iam::") && a.contains(":role/")) {
-        PolicyType::Trust
+        PolicyKind::TrustPolicy
     } else if all(&|a| a.starts_with("arn:") && a.contains(":kms:") && a.contains(":key/")) {
-        PolicyType::KmsKey
+        PolicyKind::KeyPolicy
     } else if all(&|a| a.starts_with("arn:") && a.contains(":s3:::")) {
-        PolicyType::Bucket
+        PolicyKind::BucketPolicy
     } else {
-        PolicyType::Resource
+        PolicyKind::Resource
     }
 }
 
@@ -295,13 +295,13 @@ fn cli_output(
         [(rel_path.to_path_buf(), text.to_owned())],
         map,
     );
-    let mut docs: Vec<(String, DocRef, PolicyType, Option<String>)> = Vec::new();
+    let mut docs: Vec<(String, DocRef, PolicyKind, Option<String>)> = Vec::new();
     let mut inline = |owner: String, list: &[iamwhy_snapshot::InlinePolicy]| {
         for p in list {
             docs.push((
                 format!("{owner}, inline policy `{}`", p.name),
                 p.document,
-                PolicyType::Identity,
+                PolicyKind::Identity,
                 None,
             ));
         }
@@ -318,7 +318,12 @@ fn cli_output(
     for r in &snapshot.roles {
         let account = r.arn.split(':').nth(4).map(str::to_owned);
         if let Some(t) = r.trust {
-            docs.push((format!("role `{}`", r.name), t, PolicyType::Trust, account));
+            docs.push((
+                format!("role `{}`", r.name),
+                t,
+                PolicyKind::TrustPolicy,
+                account,
+            ));
         }
     }
     for m in snapshot.managed.values() {
@@ -330,28 +335,35 @@ fn cli_output(
             docs.push((
                 format!("managed policy `{}`", m.name),
                 d,
-                PolicyType::Identity,
+                PolicyKind::Identity,
                 None,
             ));
         }
     }
     for (name, b) in &snapshot.buckets {
         if let Some(d) = b.policy {
-            docs.push((format!("bucket `{name}`"), d, PolicyType::Bucket, None));
+            docs.push((
+                format!("bucket `{name}`"),
+                d,
+                PolicyKind::BucketPolicy,
+                None,
+            ));
         }
     }
     for (id, k) in &snapshot.keys {
         if let Some(d) = k.policy {
-            docs.push((format!("key `{id}`"), d, PolicyType::KmsKey, None));
+            docs.push((format!("key `{id}`"), d, PolicyKind::KeyPolicy, None));
         }
     }
     if let Some(org) = &snapshot.organization {
         for p in org.policies.values() {
-            let (what, t) = match p.kind {
-                iamwhy_snapshot::OrgPolicyKind::Scp => ("SCP", PolicyType::Scp),
-                iamwhy_snapshot::OrgPolicyKind::Rcp => ("RCP", PolicyType::Rcp),
+            // The snapshot keeps only SCPs and RCPs.
+            let what = if p.kind == PolicyKind::Rcp {
+                "RCP"
+            } else {
+                "SCP"
             };
-            docs.push((format!("{what} `{}`", p.name), p.content, t, None));
+            docs.push((format!("{what} `{}`", p.name), p.content, p.kind, None));
         }
     }
     for r in &snapshot.resource_policies {
@@ -359,7 +371,7 @@ fn cli_output(
             docs.push((
                 format!("`{}`", r.arn),
                 d,
-                PolicyType::Resource,
+                PolicyKind::Resource,
                 r.arn.split(':').nth(4).map(str::to_owned),
             ));
         }
@@ -367,7 +379,7 @@ fn cli_output(
     docs.sort_by_key(|d| (d.1.source, d.1.start));
     let located = docs
         .into_iter()
-        .filter_map(|(label, doc, policy_type, account)| {
+        .filter_map(|(label, doc, policy_kind, account)| {
             // The loader read its own copy of the text: the same bytes, so its offsets are
             // offsets of the file as registered by the caller (and named as the caller named
             // it).
@@ -375,7 +387,7 @@ fn cli_output(
             Some(Located {
                 label: Some(label),
                 source,
-                policy_type,
+                policy_kind,
                 origin: TypeOrigin::Context,
                 account,
                 parsed: None,
@@ -406,7 +418,7 @@ fn single_output(
         Some(JsonValue::Object(i)) => json::member(&i.properties, inner),
         _ => None,
     };
-    let mut found: Vec<(String, &JsonValue<'_>, Option<PolicyType>, Option<String>)> = Vec::new();
+    let mut found: Vec<(String, &JsonValue<'_>, Option<PolicyKind>, Option<String>)> = Vec::new();
     if let Some(doc) = nested("Role", "AssumeRolePolicyDocument") {
         let (name, arn) = match get("Role") {
             Some(JsonValue::Object(r)) => (
@@ -419,7 +431,7 @@ fn single_output(
         found.push((
             format!("role `{}`", name.unwrap_or_default()),
             doc,
-            Some(PolicyType::Trust),
+            Some(PolicyKind::TrustPolicy),
             account,
         ));
     } else if let Some(doc) = get("PolicyDocument") {
@@ -427,14 +439,14 @@ fn single_output(
         found.push((
             format!("inline policy `{name}`"),
             doc,
-            Some(PolicyType::Identity),
+            Some(PolicyKind::Identity),
             None,
         ));
     } else if let Some(doc) = nested("PolicyVersion", "Document") {
         found.push((
             "managed policy version".to_owned(),
             doc,
-            Some(PolicyType::Identity),
+            Some(PolicyKind::Identity),
             None,
         ));
     } else if let Some(doc) = get("Policy") {
@@ -442,10 +454,10 @@ fn single_output(
     }
     found
         .into_iter()
-        .filter_map(|(label, doc, policy_type, account)| {
+        .filter_map(|(label, doc, policy_kind, account)| {
             let range = json::span(source, doc);
             let slice = map.add_slice(source, range.start as usize, range.end as usize)?;
-            let (policy_type, origin) = match (policy_type, options.policy_type) {
+            let (policy_kind, origin) = match (policy_kind, options.policy_kind) {
                 (Some(t), _) => (t, TypeOrigin::Context),
                 (None, Some(t)) => (t, TypeOrigin::Given),
                 (None, None) => {
@@ -456,7 +468,7 @@ fn single_output(
             Some(Located {
                 label: Some(label),
                 source: slice,
-                policy_type,
+                policy_kind,
                 origin,
                 account,
                 parsed: None,

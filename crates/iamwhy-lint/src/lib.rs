@@ -42,12 +42,12 @@ mod types;
 
 use std::path::Path;
 
-use iamwhy_core::{Diagnostic, Severity, SourceId, SourceMap, Span};
+use iamwhy_core::{Diagnostic, PolicyKind, Severity, SourceId, SourceMap, Span};
 use iamwhy_policy::{LenientParse, PolicyDocument};
 
 pub use config::{CONFIG_FILE, Config, ConfigError, PathIgnore};
 pub use rules::{Category, Level, RULES, Rule, rule};
-pub use types::{PolicyType, SizeLimit, TypeOrigin, Unit, guess};
+pub use types::{SizeLimit, TypeOrigin, Unit, guess, size_limit};
 
 /// One problem found in a policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,7 +112,7 @@ impl Finding {
 pub struct LintOptions {
     /// `--type`: the type of every plain policy document (not of the policies whose type a
     /// CLI output or scenario file states).
-    pub policy_type: Option<PolicyType>,
+    pub policy_kind: Option<PolicyKind>,
     /// `--account`: the account the policies belong to, for checks that tell the own account
     /// from a foreign one (role trust policies).
     pub account: Option<String>,
@@ -125,7 +125,7 @@ pub struct PolicyReport {
     /// (`role Admin: trust policy`); `None` for a file that is one policy document.
     pub label: Option<String>,
     /// What the policy was linted as.
-    pub policy_type: PolicyType,
+    pub policy_kind: PolicyKind,
     /// How that type was decided.
     pub type_origin: TypeOrigin,
     /// The document.
@@ -179,13 +179,13 @@ pub fn lint_source(
         .into_iter()
         .map(|p| {
             let parsed = p.parsed.unwrap_or_else(|| {
-                iamwhy_policy::parse_policy_lenient(map, p.source, p.policy_type.kind())
+                iamwhy_policy::parse_policy_lenient(map, p.source, p.policy_kind)
             });
             let account = p.account.as_deref().or(options.account.as_deref());
             PolicyReport {
-                findings: lint_parsed(map, parsed, p.policy_type, account),
+                findings: lint_parsed(map, parsed, p.policy_kind, account),
                 label: p.label,
-                policy_type: p.policy_type,
+                policy_kind: p.policy_kind,
                 type_origin: p.origin,
                 span: Some(Span::new(p.source, 0, map.text(p.source).len())),
             }
@@ -198,13 +198,13 @@ pub fn lint_source(
     }
 }
 
-/// The findings of a parsed document of type `policy_type`: the parser's errors and
+/// The findings of a parsed document of type `policy_kind`: the parser's errors and
 /// warnings, then every check on the statements that parsed. `account` is the account the
 /// policy belongs to, when known.
 pub fn lint_parsed(
     map: &SourceMap,
     parsed: LenientParse,
-    policy_type: PolicyType,
+    policy_kind: PolicyKind,
     account: Option<&str>,
 ) -> Vec<Finding> {
     let mut findings: Vec<Finding> = parsed
@@ -215,7 +215,7 @@ pub fn lint_parsed(
     if let Some(doc) = &parsed.document {
         let invalid_version = findings.iter().any(|f| f.code == "invalid-version");
         findings.extend(
-            lint_document(map, doc, policy_type, account)
+            lint_document(map, doc, policy_kind, account)
                 .into_iter()
                 // An invalid `Version` is reported already; it is not missing.
                 .filter(|f| !(invalid_version && f.code == "missing-version")),
@@ -229,23 +229,15 @@ pub fn lint_parsed(
 pub fn lint_document(
     map: &SourceMap,
     doc: &PolicyDocument,
-    policy_type: PolicyType,
+    policy_kind: PolicyKind,
     account: Option<&str>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let ctx = checks::Context {
         map,
-        policy_type,
+        policy_kind,
         account,
     };
     checks::run(&ctx, doc, &mut out);
-    out
-}
-
-/// The findings about actions alone (unknown services and actions, wildcards that match
-/// nothing), for commands that warn about them without linting the whole policy.
-pub fn action_findings(doc: &PolicyDocument) -> Vec<Finding> {
-    let mut out = Vec::new();
-    checks::vocabulary::actions(doc, &mut out);
     out
 }

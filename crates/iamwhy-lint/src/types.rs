@@ -1,136 +1,33 @@
-//! The policy types the linter knows, how a type is guessed from a document, and the size
-//! limit of each (spec §2.1 and §2.7).
+//! How the kind of a policy is guessed from a document, and the size limit of each kind
+//! (spec §2.1 and §2.7).
 
-use iamwhy_policy::PolicyKind;
+use iamwhy_core::PolicyKind;
 use iamwhy_policy::json::{self, JsonValue};
 
-/// What a policy is used as. Finer than [`PolicyKind`]: a bucket policy is a resource-based
-/// policy with S3's size limit and S3's public-access rules.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PolicyType {
-    /// An identity-based policy (user, group or role; inline or managed).
-    Identity,
-    /// A resource-based policy of a service other than S3 and KMS (queue, topic, secret,
-    /// function, ...).
-    Resource,
-    /// A role trust policy.
-    Trust,
-    /// A KMS key policy.
-    KmsKey,
-    /// An S3 bucket policy.
-    Bucket,
-    /// A service control policy.
-    Scp,
-    /// A resource control policy.
-    Rcp,
-    /// A permissions boundary.
-    Boundary,
-    /// A session policy.
-    Session,
-    /// A VPC endpoint policy.
-    Endpoint,
+/// The size limit AWS enforces on one document of this kind (spec §2.7), or `None` where
+/// the limit depends on where the policy is attached (inline identity policies count
+/// against a per-entity aggregate) or on the service.
+pub fn size_limit(kind: PolicyKind) -> Option<SizeLimit> {
+    let (limit, whitespace_counts, unit) = match kind {
+        // A customer managed policy; inline policies have larger aggregate limits per
+        // entity, so this is what a policy file can be sure of.
+        PolicyKind::Identity | PolicyKind::PermissionsBoundary => (6_144, false, Unit::Characters),
+        PolicyKind::TrustPolicy => (2_048, false, Unit::Characters),
+        PolicyKind::Session => (2_048, false, Unit::Characters),
+        PolicyKind::Scp | PolicyKind::Rcp => (5_120, true, Unit::Characters),
+        PolicyKind::KeyPolicy => (32_768, true, Unit::Bytes),
+        PolicyKind::BucketPolicy => (20_480, true, Unit::Bytes),
+        PolicyKind::VpcEndpoint => (20_480, true, Unit::Characters),
+        PolicyKind::Resource => return None,
+    };
+    Some(SizeLimit {
+        limit,
+        whitespace_counts,
+        unit,
+    })
 }
 
-impl PolicyType {
-    /// Every type, in the order of `--type`'s help.
-    pub const ALL: [PolicyType; 10] = [
-        PolicyType::Identity,
-        PolicyType::Resource,
-        PolicyType::Trust,
-        PolicyType::KmsKey,
-        PolicyType::Bucket,
-        PolicyType::Scp,
-        PolicyType::Rcp,
-        PolicyType::Boundary,
-        PolicyType::Session,
-        PolicyType::Endpoint,
-    ];
-
-    /// The `--type` spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PolicyType::Identity => "identity",
-            PolicyType::Resource => "resource",
-            PolicyType::Trust => "trust",
-            PolicyType::KmsKey => "kms-key",
-            PolicyType::Bucket => "bucket",
-            PolicyType::Scp => "scp",
-            PolicyType::Rcp => "rcp",
-            PolicyType::Boundary => "boundary",
-            PolicyType::Session => "session",
-            PolicyType::Endpoint => "endpoint",
-        }
-    }
-
-    /// Reads the `--type` spelling.
-    pub fn parse(text: &str) -> Option<PolicyType> {
-        PolicyType::ALL.into_iter().find(|t| t.as_str() == text)
-    }
-
-    /// The parser's kind for this type.
-    pub fn kind(self) -> PolicyKind {
-        match self {
-            PolicyType::Identity => PolicyKind::Identity,
-            PolicyType::Resource | PolicyType::Bucket => PolicyKind::Resource,
-            PolicyType::Trust => PolicyKind::TrustPolicy,
-            PolicyType::KmsKey => PolicyKind::KeyPolicy,
-            PolicyType::Scp => PolicyKind::Scp,
-            PolicyType::Rcp => PolicyKind::Rcp,
-            PolicyType::Boundary => PolicyKind::PermissionsBoundary,
-            PolicyType::Session => PolicyKind::Session,
-            PolicyType::Endpoint => PolicyKind::VpcEndpoint,
-        }
-    }
-
-    /// The type for a parser kind (a resource-based policy stays generic).
-    pub fn from_kind(kind: PolicyKind) -> PolicyType {
-        match kind {
-            PolicyKind::Identity => PolicyType::Identity,
-            PolicyKind::PermissionsBoundary => PolicyType::Boundary,
-            PolicyKind::Session => PolicyType::Session,
-            PolicyKind::Resource => PolicyType::Resource,
-            PolicyKind::KeyPolicy => PolicyType::KmsKey,
-            PolicyKind::TrustPolicy => PolicyType::Trust,
-            PolicyKind::Scp => PolicyType::Scp,
-            PolicyKind::Rcp => PolicyType::Rcp,
-            PolicyKind::VpcEndpoint => PolicyType::Endpoint,
-        }
-    }
-
-    /// A name for messages: `role trust policy`.
-    pub fn describe(self) -> &'static str {
-        match self {
-            PolicyType::Bucket => "S3 bucket policy",
-            other => other.kind().describe(),
-        }
-    }
-
-    /// The size limit AWS enforces on one document of this type (spec §2.7), or `None` where
-    /// the limit depends on where the policy is attached (inline identity policies count
-    /// against a per-entity aggregate) or on the service.
-    pub fn size_limit(self) -> Option<SizeLimit> {
-        let (limit, whitespace_counts, unit) = match self {
-            // A customer managed policy; inline policies have larger aggregate limits per
-            // entity, so this is what a policy file can be sure of.
-            PolicyType::Identity | PolicyType::Boundary => (6_144, false, Unit::Characters),
-            PolicyType::Trust => (2_048, false, Unit::Characters),
-            PolicyType::Session => (2_048, false, Unit::Characters),
-            PolicyType::Scp | PolicyType::Rcp => (5_120, true, Unit::Characters),
-            PolicyType::KmsKey => (32_768, true, Unit::Bytes),
-            PolicyType::Bucket => (20_480, true, Unit::Bytes),
-            PolicyType::Endpoint => (20_480, true, Unit::Characters),
-            PolicyType::Resource => return None,
-        };
-        Some(SizeLimit {
-            limit,
-            whitespace_counts,
-            unit,
-        })
-    }
-}
-
-/// A size limit of a policy type.
+/// A size limit of a policy kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SizeLimit {
     /// The largest size AWS accepts.
@@ -161,7 +58,7 @@ impl SizeLimit {
     }
 }
 
-/// How the type of a policy was decided.
+/// How the kind of a policy was decided.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "how", rename_all = "kebab-case")]
 pub enum TypeOrigin {
@@ -176,11 +73,11 @@ pub enum TypeOrigin {
     },
 }
 
-/// Guesses the type of a policy document from its JSON: no `Principal` means an
+/// Guesses the kind of a policy document from its JSON: no `Principal` means an
 /// identity-based policy; with a `Principal`, the actions and resources tell trust, key and
 /// bucket policies apart. SCPs, boundaries and session policies look like identity-based
 /// policies: `--type` says which they are.
-pub fn guess(value: &JsonValue<'_>) -> (PolicyType, String) {
+pub fn guess(value: &JsonValue<'_>) -> (PolicyKind, String) {
     let statements: Vec<&JsonValue<'_>> = match value {
         JsonValue::Object(o) => match json::member(&o.properties, "Statement") {
             Some(JsonValue::Array(a)) => a.elements.iter().collect(),
@@ -205,7 +102,7 @@ pub fn guess(value: &JsonValue<'_>) -> (PolicyType, String) {
     }
     if !has_principal {
         return (
-            PolicyType::Identity,
+            PolicyKind::Identity,
             "no statement names a `Principal`; pass `--type scp`, `boundary` or `session` if it is one of those".to_owned(),
         );
     }
@@ -219,13 +116,13 @@ pub fn guess(value: &JsonValue<'_>) -> (PolicyType, String) {
             )
     }) {
         return (
-            PolicyType::Trust,
+            PolicyKind::TrustPolicy,
             "a `Principal` and only `sts:AssumeRole*` actions".to_owned(),
         );
     }
     if all(&|a| a.starts_with("kms:")) {
         return (
-            PolicyType::KmsKey,
+            PolicyKind::KeyPolicy,
             "a `Principal` and only `kms:` actions".to_owned(),
         );
     }
@@ -235,12 +132,12 @@ pub fn guess(value: &JsonValue<'_>) -> (PolicyType, String) {
             .all(|r| r.starts_with("arn:") && r.contains(":s3:::"));
     if s3_resources || all(&|a| a.starts_with("s3:")) {
         return (
-            PolicyType::Bucket,
+            PolicyKind::BucketPolicy,
             "a `Principal` and only S3 actions or bucket ARNs".to_owned(),
         );
     }
     (
-        PolicyType::Resource,
+        PolicyKind::Resource,
         "a statement names a `Principal`".to_owned(),
     )
 }
@@ -266,7 +163,7 @@ mod tests {
     use super::*;
     use iamwhy_core::SourceId;
 
-    fn guessed(text: &str) -> PolicyType {
+    fn guessed(text: &str) -> PolicyKind {
         let v = json::parse(SourceId::DETACHED, text).unwrap();
         guess(&v).0
     }
@@ -275,50 +172,39 @@ mod tests {
     fn guesses_by_principal_actions_and_resources() {
         assert_eq!(
             guessed(r#"{"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}"#),
-            PolicyType::Identity
+            PolicyKind::Identity
         );
         assert_eq!(
             guessed(
                 r#"{"Statement": {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}}"#
             ),
-            PolicyType::Trust
+            PolicyKind::TrustPolicy
         );
         assert_eq!(
             guessed(
                 r#"{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "kms:*", "Resource": "*"}]}"#
             ),
-            PolicyType::KmsKey
+            PolicyKind::KeyPolicy
         );
         assert_eq!(
             guessed(
                 r#"{"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "arn:aws:s3:::b/*"}]}"#
             ),
-            PolicyType::Bucket
+            PolicyKind::BucketPolicy
         );
         assert_eq!(
             guessed(
                 r#"{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage"}]}"#
             ),
-            PolicyType::Resource
-        );
-    }
-
-    #[test]
-    fn types_round_trip() {
-        for t in PolicyType::ALL {
-            assert_eq!(PolicyType::parse(t.as_str()), Some(t));
-        }
-        assert_eq!(
-            PolicyType::from_kind(PolicyType::Trust.kind()),
-            PolicyType::Trust
+            PolicyKind::Resource
         );
     }
 
     #[test]
     fn sizes_count_as_aws_does() {
-        let iam = PolicyType::Identity.size_limit().unwrap();
+        let iam = size_limit(PolicyKind::Identity).unwrap();
         assert_eq!(iam.measure("{ \"a\" : 1 }"), 7);
-        let s3 = PolicyType::Bucket.size_limit().unwrap();
+        let s3 = size_limit(PolicyKind::BucketPolicy).unwrap();
         assert_eq!(s3.measure("{ \"é\" }"), 8);
     }
 }

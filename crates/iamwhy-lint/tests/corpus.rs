@@ -17,8 +17,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use iamwhy_core::PolicyKind;
 use iamwhy_core::SourceMap;
-use iamwhy_lint::{LintOptions, PolicyType, RULES, lint_source};
+use iamwhy_lint::{LintOptions, RULES, lint_source};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
@@ -38,7 +39,7 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 #[derive(serde::Deserialize)]
 struct Case {
     #[serde(rename = "type")]
-    policy_type: Option<String>,
+    policy_kind: Option<String>,
     findings: Vec<(String, u32)>,
 }
 
@@ -69,10 +70,10 @@ fn every_corpus_file_gives_exactly_its_expected_findings() {
         let mut map = SourceMap::new();
         let id = map.add_file(name.clone(), std::fs::read_to_string(&path).unwrap());
         let options = LintOptions {
-            policy_type: case
-                .policy_type
+            policy_kind: case
+                .policy_kind
                 .as_deref()
-                .map(|t| PolicyType::parse(t).expect("a --type spelling")),
+                .map(|t| PolicyKind::parse(t).expect("a --type spelling")),
             account: None,
         };
         let report = lint_source(&mut map, id, &path, &options);
@@ -134,7 +135,7 @@ fn story5_key_policy_gets_the_fix_and_the_fixed_policy_is_clean() {
     let id = map.add_file("fixed.json", std::fs::read_to_string(&fixed).unwrap());
     let report = lint_source(&mut map, id, &fixed, &LintOptions::default());
     assert_eq!(report.all_findings().count(), 0);
-    assert_eq!(report.policies[0].policy_type, PolicyType::KmsKey);
+    assert_eq!(report.policies[0].policy_kind, PolicyKind::KeyPolicy);
 }
 
 /// The findings do not depend on the layout: each corpus file, minified, gives the same codes
@@ -156,7 +157,7 @@ fn findings_do_not_depend_on_layout() {
         }
         let minified = serde_json::to_string(&value).unwrap();
         let options = LintOptions {
-            policy_type: case.policy_type.as_deref().and_then(PolicyType::parse),
+            policy_kind: case.policy_kind.as_deref().and_then(PolicyKind::parse),
             account: None,
         };
         let codes = |text: String| {

@@ -13,14 +13,15 @@
 use std::collections::BTreeMap;
 
 use iamwhy_catalog::Catalog;
+use iamwhy_core::PolicyKind;
 use iamwhy_core::SourceMap;
-use iamwhy_lint::{Level, LintOptions, PolicyType, lint_source};
+use iamwhy_lint::{Level, LintOptions, lint_source};
 
 #[test]
 fn aws_managed_policies_lint_without_errors() {
     let catalog = Catalog::bundled();
     let options = LintOptions {
-        policy_type: Some(PolicyType::Identity),
+        policy_kind: Some(PolicyKind::Identity),
         account: None,
     };
     let mut map = SourceMap::new();

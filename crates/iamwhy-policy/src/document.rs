@@ -2,37 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use iamwhy_core::{Diagnostic, PolicyType, Span, normalize_key};
+use iamwhy_core::{Diagnostic, PolicyKind, Span, normalize_key};
 
 use crate::arn_pattern::{ArnPattern, ShortArnRule};
 use crate::condition::{CompiledValue, ConditionOperator, OperatorFamily};
 use crate::index::{ActionIndex, Candidates};
 use crate::pattern::{Pattern, Variables};
 use crate::values::IpNet;
-
-/// What a policy document is used as; decides which elements it may hold (spec §2.1 table)
-/// and how its ARNs and principals are read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PolicyKind {
-    /// An inline or managed policy of a user, group or role.
-    Identity,
-    /// A managed policy used as a permissions boundary.
-    PermissionsBoundary,
-    /// A session policy passed to `AssumeRole*` or `GetFederationToken`.
-    Session,
-    /// A resource-based policy (bucket, queue, topic, secret, function, ...).
-    Resource,
-    /// A KMS key policy.
-    KeyPolicy,
-    /// A role trust policy.
-    TrustPolicy,
-    /// A service control policy.
-    Scp,
-    /// A resource control policy.
-    Rcp,
-    /// A VPC endpoint policy.
-    VpcEndpoint,
-}
 
 /// Whether a `Principal`/`NotPrincipal` element is expected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,73 +18,25 @@ pub(crate) enum PrincipalRule {
     Optional,
 }
 
-impl PolicyKind {
-    /// Every kind, for tables and tests.
-    pub const ALL: [PolicyKind; 9] = [
-        PolicyKind::Identity,
-        PolicyKind::PermissionsBoundary,
-        PolicyKind::Session,
-        PolicyKind::Resource,
-        PolicyKind::KeyPolicy,
-        PolicyKind::TrustPolicy,
-        PolicyKind::Scp,
-        PolicyKind::Rcp,
-        PolicyKind::VpcEndpoint,
-    ];
+/// The grammar rules of a [`PolicyKind`] (spec §2.1), private to the parser.
+pub(crate) trait KindRules {
+    /// Whether `Principal` is allowed, required or forbidden.
+    fn principal_rule(self) -> PrincipalRule;
+    /// Whether the statements of this kind must name their resources.
+    fn requires_resource(self) -> bool;
+    /// How ARNs with fewer than six fields are read (AMBIGUITY A13).
+    fn short_arn_rule(self) -> ShortArnRule;
+}
 
-    /// The policy type this kind takes part in the decision as.
-    pub fn policy_type(self) -> PolicyType {
-        match self {
-            PolicyKind::Identity => PolicyType::Identity,
-            PolicyKind::PermissionsBoundary => PolicyType::PermissionsBoundary,
-            PolicyKind::Session => PolicyType::Session,
-            PolicyKind::Resource | PolicyKind::KeyPolicy | PolicyKind::TrustPolicy => {
-                PolicyType::Resource
-            }
-            PolicyKind::Scp => PolicyType::Scp,
-            PolicyKind::Rcp => PolicyType::Rcp,
-            PolicyKind::VpcEndpoint => PolicyType::VpcEndpoint,
-        }
-    }
-
-    /// A name for messages.
-    pub fn describe(self) -> &'static str {
-        match self {
-            PolicyKind::Identity => "identity-based policy",
-            PolicyKind::PermissionsBoundary => "permissions boundary",
-            PolicyKind::Session => "session policy",
-            PolicyKind::Resource => "resource-based policy",
-            PolicyKind::KeyPolicy => "key policy",
-            PolicyKind::TrustPolicy => "role trust policy",
-            PolicyKind::Scp => "service control policy",
-            PolicyKind::Rcp => "resource control policy",
-            PolicyKind::VpcEndpoint => "VPC endpoint policy",
-        }
-    }
-
-    /// The name with its indefinite article, for sentences: `an identity-based policy`.
-    pub fn with_article(self) -> &'static str {
-        match self {
-            PolicyKind::Identity => "an identity-based policy",
-            PolicyKind::PermissionsBoundary => "a permissions boundary",
-            PolicyKind::Session => "a session policy",
-            PolicyKind::Resource => "a resource-based policy",
-            PolicyKind::KeyPolicy => "a key policy",
-            PolicyKind::TrustPolicy => "a role trust policy",
-            PolicyKind::Scp => "a service control policy",
-            PolicyKind::Rcp => "a resource control policy",
-            PolicyKind::VpcEndpoint => "a VPC endpoint policy",
-        }
-    }
-
-    /// Whether `Principal` is allowed, required or forbidden (spec §2.1).
-    pub(crate) fn principal_rule(self) -> PrincipalRule {
+impl KindRules for PolicyKind {
+    fn principal_rule(self) -> PrincipalRule {
         match self {
             PolicyKind::Identity
             | PolicyKind::PermissionsBoundary
             | PolicyKind::Session
             | PolicyKind::Scp => PrincipalRule::Forbidden,
             PolicyKind::Resource
+            | PolicyKind::BucketPolicy
             | PolicyKind::KeyPolicy
             | PolicyKind::TrustPolicy
             | PolicyKind::Rcp => PrincipalRule::Required,
@@ -116,21 +44,20 @@ impl PolicyKind {
         }
     }
 
-    /// Whether the statements of this kind must name their resources.
-    pub(crate) fn requires_resource(self) -> bool {
+    fn requires_resource(self) -> bool {
         matches!(
             self,
             PolicyKind::Identity | PolicyKind::PermissionsBoundary | PolicyKind::Session
         )
     }
 
-    /// How ARNs with fewer than six fields are read (AMBIGUITY A13).
-    pub(crate) fn short_arn_rule(self) -> ShortArnRule {
+    fn short_arn_rule(self) -> ShortArnRule {
         match self {
             PolicyKind::Identity | PolicyKind::PermissionsBoundary | PolicyKind::Session => {
                 ShortArnRule::Pad
             }
             PolicyKind::Resource
+            | PolicyKind::BucketPolicy
             | PolicyKind::KeyPolicy
             | PolicyKind::TrustPolicy
             | PolicyKind::VpcEndpoint => ShortArnRule::PadIfWildcard,

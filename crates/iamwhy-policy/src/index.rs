@@ -108,8 +108,9 @@ impl Iterator for Candidates<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::document::{PolicyKind, service_hash};
+    use crate::document::service_hash;
     use crate::parse::parse_policy_str;
+    use iamwhy_core::PolicyKind;
 
     #[test]
     fn candidates_are_the_service_statements_and_the_wildcards_in_order() {

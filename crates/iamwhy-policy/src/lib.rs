@@ -2,15 +2,16 @@
 //!
 //! This crate turns policy JSON into a [`PolicyDocument`] whose every statement and element
 //! remembers where it was written, after checking the grammar AWS enforces for the document's
-//! [`PolicyKind`] (spec §2.1): unknown elements, a missing `Effect`, `Action` together with
-//! `NotAction`, a `Principal` in an identity-based policy, and so on are errors that point at
-//! the line and column. Wildcards, ARN patterns, principals and condition values are compiled
-//! once here, so that evaluation (in `iamwhy-eval`) parses nothing.
+//! [`PolicyKind`](iamwhy_core::PolicyKind) (spec §2.1): unknown elements, a missing `Effect`,
+//! `Action` together with `NotAction`, a `Principal` in an identity-based policy, and so on
+//! are errors that point at the line and column. Wildcards, ARN patterns, principals and
+//! condition values are compiled once here, so that evaluation (in `iamwhy-eval`) parses nothing.
 //!
 //! It does not evaluate and knows nothing about AWS services.
 //!
 //! ```
-//! use iamwhy_policy::{Effect, PolicyKind, parse_policy_str};
+//! use iamwhy_core::PolicyKind;
+//! use iamwhy_policy::{Effect, parse_policy_str};
 //!
 //! let doc = parse_policy_str(
 //!     r#"{"Version": "2012-10-17",
@@ -52,8 +53,8 @@ pub use condition::{
 };
 pub use document::{
     ActionElement, ActionMatcher, ActionPattern, Condition, ConditionValue, Effect, KeyUse,
-    PolicyDocument, PolicyKind, PrincipalElement, PrincipalEntry, PrincipalEntryKind,
-    ResourceElement, ResourceMatcher, ResourcePattern, Statement, Version, add_use, service_hash,
+    PolicyDocument, PrincipalElement, PrincipalEntry, PrincipalEntryKind, ResourceElement,
+    ResourceMatcher, ResourcePattern, Statement, Version, add_use, service_hash,
 };
 pub use iamwhy_core::edit_distance;
 pub use index::Candidates;

@@ -24,11 +24,12 @@
     reason = "the harness functions below are test code: they fail a test by panicking"
 )]
 
+use iamwhy_core::PolicyKind;
 use iamwhy_core::{Diagnostic, Diagnostics, Severity, SourceMap};
 use iamwhy_policy::json::{self, JsonValue};
 use iamwhy_policy::{
-    CompiledValue, ConditionOperator, Effect, PolicyDocument, PolicyKind, PrincipalEntryKind,
-    SetQualifier, Variables, Version, parse_policy, parse_policy_value,
+    CompiledValue, ConditionOperator, Effect, PolicyDocument, PrincipalEntryKind, SetQualifier,
+    Variables, Version, parse_policy, parse_policy_value,
 };
 
 use PolicyKind::{

@@ -6,14 +6,14 @@
 use std::sync::Arc;
 
 use iamwhy_catalog::{Catalog, is_aws_managed_policy_arn};
+use iamwhy_core::PolicyKind;
 use iamwhy_core::{Diagnostic, Diagnostics, Principal, PrincipalFacts, SourceId, SourceMap, Span};
 use iamwhy_eval::{Policy, PolicySet};
-use iamwhy_policy::{PolicyKind, edit_distance, parse_policy};
+use iamwhy_policy::{edit_distance, parse_policy};
 
 use crate::load::key_id_of;
 use crate::model::{
-    BucketEncryption, DocOrigin, DocRef, InlinePolicy, OrgPolicyKind, Organization, Role, Snapshot,
-    User,
+    BucketEncryption, DocOrigin, DocRef, InlinePolicy, Organization, Role, Snapshot, User,
 };
 
 /// A principal of the command line resolved against the snapshot.
@@ -350,7 +350,7 @@ impl Snapshot {
             && who.principal.is_authenticated()
             && !matches!(who.principal, Principal::Service(_))
         {
-            out.scps = self.levels(map, account, OrgPolicyKind::Scp, changes, &mut out.notes)?;
+            out.scps = self.levels(map, account, PolicyKind::Scp, changes, &mut out.notes)?;
         }
         Ok(out)
     }
@@ -457,14 +457,15 @@ impl Snapshot {
         }))
     }
 
-    /// SCPs or RCPs of `account`'s path, root first; `None` when they do not apply (no
-    /// Organizations data, the type not enabled, the management account, or the account's
-    /// place unknown — the last one said in `notes`).
+    /// SCPs or RCPs (`kind` is [`PolicyKind::Scp`] or [`PolicyKind::Rcp`]) of `account`'s
+    /// path, root first; `None` when they do not apply (another kind, no Organizations data,
+    /// the type not enabled, the management account, or the account's place unknown — the
+    /// last one said in `notes`).
     pub fn org_levels(
         &self,
         map: &mut SourceMap,
         account: &str,
-        kind: OrgPolicyKind,
+        kind: PolicyKind,
         notes: &mut Vec<String>,
     ) -> Result<Option<Vec<Vec<Policy>>>, Diagnostics> {
         self.levels(map, account, kind, &Changes::default(), notes)
@@ -475,10 +476,15 @@ impl Snapshot {
         &self,
         map: &mut SourceMap,
         account: &str,
-        kind: OrgPolicyKind,
+        kind: PolicyKind,
         changes: &Changes,
         notes: &mut Vec<String>,
     ) -> Result<Option<Vec<Vec<Policy>>>, Diagnostics> {
+        let label = match kind {
+            PolicyKind::Scp => "SCPs",
+            PolicyKind::Rcp => "RCPs",
+            _ => return Ok(None),
+        };
         let Some(org) = &self.organization else {
             notes.push(NO_ORGANIZATION.to_owned());
             return Ok(None);
@@ -486,19 +492,11 @@ impl Snapshot {
         if !org.is_enabled(kind) || org.management_account.as_deref() == Some(account) {
             return Ok(None);
         }
-        let label = match kind {
-            OrgPolicyKind::Scp => "SCPs",
-            OrgPolicyKind::Rcp => "RCPs",
-        };
         let Some(path) = org.path_to(account) else {
             notes.push(format!(
                 "the snapshot does not say where account {account} sits in the organization: {label} not evaluated"
             ));
             return Ok(None);
-        };
-        let policy_kind = match kind {
-            OrgPolicyKind::Scp => PolicyKind::Scp,
-            OrgPolicyKind::Rcp => PolicyKind::Rcp,
         };
         let mut levels = Vec::with_capacity(path.len());
         for target in &path {
@@ -516,15 +514,15 @@ impl Snapshot {
                             (Some(p), Some((_, source))) => level.push(Policy {
                                 name: format!("{} (candidate)", p.name),
                                 arn: p.arn.clone(),
-                                document: parse_policy(map, *source, policy_kind)?.into(),
+                                document: parse_policy(map, *source, kind)?.into(),
                             }),
                             (Some(p), None) => level.push(Policy {
                                 name: p.name.clone(),
                                 arn: p.arn.clone(),
-                                document: self.document(map, p.content, policy_kind)?,
+                                document: self.document(map, p.content, kind)?,
                             }),
                             (None, _) if id == "p-FullAWSAccess" => {
-                                level.push(full_aws_access(map, policy_kind)?);
+                                level.push(full_aws_access(map, kind)?);
                             }
                             (None, _) => notes.push(format!(
                                 "{label}: policy `{id}` attached to `{target}` is not in the snapshot (`describe-policy`); evaluated without it"
@@ -532,11 +530,11 @@ impl Snapshot {
                         }
                     }
                 }
-                None if kind == OrgPolicyKind::Scp => {
+                None if kind == PolicyKind::Scp => {
                     notes.push(format!(
                         "SCPs attached to `{target}` are not in the snapshot; assumed FullAWSAccess"
                     ));
-                    level.push(full_aws_access(map, policy_kind)?);
+                    level.push(full_aws_access(map, kind)?);
                 }
                 // RCPFullAWSAccess is implied at every level.
                 None => {}
@@ -563,7 +561,7 @@ impl Snapshot {
             side.account = arn_account(resource).map(str::to_owned);
             if let Some(account) = side.account.clone() {
                 side.rcps =
-                    self.levels(map, &account, OrgPolicyKind::Rcp, changes, &mut side.notes)?;
+                    self.levels(map, &account, PolicyKind::Rcp, changes, &mut side.notes)?;
             }
             return Ok(side);
         };
@@ -591,7 +589,7 @@ impl Snapshot {
             },
         };
         if let Some(account) = side.account.clone() {
-            side.rcps = self.levels(map, &account, OrgPolicyKind::Rcp, changes, &mut side.notes)?;
+            side.rcps = self.levels(map, &account, PolicyKind::Rcp, changes, &mut side.notes)?;
         }
         side.owner_arn = Some(found.owner_arn);
         Ok(side)

@@ -39,6 +39,5 @@ pub use gather::{
 pub use load::{SNAPSHOT_FILE, load, load_texts};
 pub use model::{
     Bucket, BucketEncryption, DocRef, Group, InlinePolicy, KmsAlias, KmsKey, ManagedPolicy,
-    OrgPolicy, OrgPolicyKind, Organization, PublicAccessBlock, ResourcePolicy, Role, Snapshot, Tag,
-    User,
+    OrgPolicy, Organization, PublicAccessBlock, ResourcePolicy, Role, Snapshot, Tag, User,
 };

@@ -10,14 +10,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use iamwhy_core::{Diagnostic, Diagnostics, SourceId, SourceMap, Span};
+use iamwhy_core::{Diagnostic, Diagnostics, PolicyKind, SourceId, SourceMap, Span};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::model::{
     Bucket, BucketEncryption, DocRef, Group, InlinePolicy, KmsAlias, KmsKey, ManagedPolicy,
-    OrgPolicy, OrgPolicyKind, Organization, PublicAccessBlock, ResourcePolicy, Role, Snapshot, Tag,
-    User,
+    OrgPolicy, Organization, PublicAccessBlock, ResourcePolicy, Role, Snapshot, Tag, User,
+    org_policy_kind,
 };
 
 /// The warning code of every problem met while loading.
@@ -720,15 +720,15 @@ impl<'m> Loader<'m> {
         let list: Vec<PolicySummaryShape> = f.read(raw.get())?;
         let stem = f.file_stem();
         let from_name = if stem.contains("rcp") || stem.contains("resource") {
-            Some(OrgPolicyKind::Rcp)
+            Some(PolicyKind::Rcp)
         } else if stem.contains("scp") || stem.contains("service") {
-            Some(OrgPolicyKind::Scp)
+            Some(PolicyKind::Scp)
         } else {
             None
         };
         let kind = list
             .iter()
-            .find_map(|p| p.kind.as_deref().and_then(OrgPolicyKind::from_api))
+            .find_map(|p| p.kind.as_deref().and_then(org_policy_kind))
             .or(from_name);
         let Some(kind) = kind else {
             return Err(f.warning(
@@ -742,12 +742,7 @@ impl<'m> Loader<'m> {
 
     fn describe_policy(&mut self, f: &File<'_>, raw: &RawValue) -> Result<(), Diagnostic> {
         let p: DescribePolicyShape<'_> = f.read(raw.get())?;
-        let Some(kind) = p
-            .policy_summary
-            .kind
-            .as_deref()
-            .and_then(OrgPolicyKind::from_api)
-        else {
+        let Some(kind) = p.policy_summary.kind.as_deref().and_then(org_policy_kind) else {
             // Tag, backup and AI opt-out policies do not take part in authorization.
             return Ok(());
         };
@@ -773,7 +768,7 @@ impl<'m> Loader<'m> {
                 .policy_types
                 .iter()
                 .filter(|t| t.status.as_deref() == Some("ENABLED"))
-                .filter_map(|t| OrgPolicyKind::from_api(&t.kind))
+                .filter_map(|t| org_policy_kind(&t.kind))
                 .collect();
             let org = self.org();
             org.root = Some(root.id);

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use iamwhy_core::PolicyKind;
 use iamwhy_core::{Diagnostic, SourceId};
-use iamwhy_policy::{PolicyDocument, PolicyKind};
+use iamwhy_policy::PolicyDocument;
 
 /// Where a policy document sits in a snapshot file: the byte range of its JSON value (an
 /// object, a JSON string holding the text, or the URL-encoded text the IAM API returns).
@@ -179,30 +180,14 @@ pub struct KmsAlias {
     pub target_key_id: Option<String>,
 }
 
-/// Which kind of Organizations policy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OrgPolicyKind {
-    /// A service control policy.
-    Scp,
-    /// A resource control policy.
-    Rcp,
-}
-
-impl OrgPolicyKind {
-    /// The Organizations API's name, `SERVICE_CONTROL_POLICY`.
-    pub fn api_name(self) -> &'static str {
-        match self {
-            OrgPolicyKind::Scp => "SERVICE_CONTROL_POLICY",
-            OrgPolicyKind::Rcp => "RESOURCE_CONTROL_POLICY",
-        }
-    }
-
-    pub(crate) fn from_api(name: &str) -> Option<OrgPolicyKind> {
-        match name {
-            "SERVICE_CONTROL_POLICY" => Some(OrgPolicyKind::Scp),
-            "RESOURCE_CONTROL_POLICY" => Some(OrgPolicyKind::Rcp),
-            _ => None,
-        }
+/// The kind of Organizations policy the Organizations API names `name`
+/// (`SERVICE_CONTROL_POLICY`): [`PolicyKind::Scp`] or [`PolicyKind::Rcp`]; `None` for the
+/// policy types that take no part in authorization (tag, backup, AI opt-out policies).
+pub(crate) fn org_policy_kind(name: &str) -> Option<PolicyKind> {
+    match name {
+        "SERVICE_CONTROL_POLICY" => Some(PolicyKind::Scp),
+        "RESOURCE_CONTROL_POLICY" => Some(PolicyKind::Rcp),
+        _ => None,
     }
 }
 
@@ -215,8 +200,8 @@ pub struct OrgPolicy {
     pub arn: Option<String>,
     /// The policy name.
     pub name: String,
-    /// SCP or RCP.
-    pub kind: OrgPolicyKind,
+    /// [`PolicyKind::Scp`] or [`PolicyKind::Rcp`].
+    pub kind: PolicyKind,
     /// Whether AWS manages it (`FullAWSAccess`, `RCPFullAWSAccess`).
     pub aws_managed: bool,
     /// The policy text.
@@ -232,12 +217,14 @@ pub struct Organization {
     pub management_account: Option<String>,
     /// The root id, `r-…`.
     pub root: Option<String>,
-    /// Policy types enabled at the root (`list-roots`); `None` when not known.
-    pub enabled: Option<Vec<OrgPolicyKind>>,
+    /// Policy types enabled at the root (`list-roots`), [`PolicyKind::Scp`] and
+    /// [`PolicyKind::Rcp`]; `None` when not known.
+    pub enabled: Option<Vec<PolicyKind>>,
     /// Child id (account or OU) → parent id (`list-parents`).
     pub parents: BTreeMap<String, String>,
-    /// (target id, kind) → attached policy ids (`list-policies-for-target`).
-    pub attachments: BTreeMap<(String, OrgPolicyKind), Vec<String>>,
+    /// (target id, [`PolicyKind::Scp`] or [`PolicyKind::Rcp`]) → attached policy ids
+    /// (`list-policies-for-target`).
+    pub attachments: BTreeMap<(String, PolicyKind), Vec<String>>,
     /// Policy id → policy.
     pub policies: BTreeMap<String, OrgPolicy>,
 }
@@ -264,7 +251,7 @@ impl Organization {
 
     /// Whether a policy type is enabled (unknown counts as enabled when policies of the type
     /// are attached somewhere).
-    pub fn is_enabled(&self, kind: OrgPolicyKind) -> bool {
+    pub fn is_enabled(&self, kind: PolicyKind) -> bool {
         match &self.enabled {
             Some(list) => list.contains(&kind),
             None => self.attachments.keys().any(|(_, k)| *k == kind),

@@ -11,9 +11,9 @@
 
 use std::path::Path;
 
-use iamwhy_core::{Principal, SourceMap};
+use iamwhy_core::{PolicyKind, Principal, SourceMap};
 use iamwhy_eval::Policy;
-use iamwhy_snapshot::{Changes, OrgPolicyKind, Snapshot, load};
+use iamwhy_snapshot::{Changes, Snapshot, load};
 
 const ACCOUNT: &str = "111122223333";
 
@@ -290,7 +290,7 @@ fn management_account_is_exempt_from_scps_and_rcps() {
     let mut map = SourceMap::new();
     let s = fixture(&mut map);
     let mut notes = Vec::new();
-    for kind in [OrgPolicyKind::Scp, OrgPolicyKind::Rcp] {
+    for kind in [PolicyKind::Scp, PolicyKind::Rcp] {
         assert!(
             s.org_levels(&mut map, "999988887777", kind, &mut notes)
                 .unwrap()
@@ -299,7 +299,7 @@ fn management_account_is_exempt_from_scps_and_rcps() {
     }
     // An account whose place is unknown: not evaluated, and said so.
     assert!(
-        s.org_levels(&mut map, "444455556666", OrgPolicyKind::Scp, &mut notes)
+        s.org_levels(&mut map, "444455556666", PolicyKind::Scp, &mut notes)
             .unwrap()
             .is_none()
     );

@@ -372,8 +372,8 @@ pub(crate) struct LintArgs {
     /// What the policy documents are: identity, resource, trust, kms-key, bucket, scp, rcp,
     /// boundary, session, endpoint. Guessed when not given (and the guess is shown); CLI
     /// outputs and scenario files say it themselves.
-    #[arg(long = "type", value_name = "TYPE", value_parser = parse_policy_type)]
-    pub(crate) policy_type: Option<iamwhy_lint::PolicyType>,
+    #[arg(long = "type", value_name = "TYPE", value_parser = parse_policy_kind)]
+    pub(crate) policy_kind: Option<iamwhy_core::PolicyKind>,
     /// Exit 1 when a finding at this level or above remains: error, security-warning,
     /// warning or suggestion. Default: the configuration's `fail-on`, else `error`.
     #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
@@ -397,9 +397,9 @@ pub(crate) struct LintArgs {
     pub(crate) list_rules: bool,
 }
 
-fn parse_policy_type(s: &str) -> Result<iamwhy_lint::PolicyType, String> {
-    iamwhy_lint::PolicyType::parse(s).ok_or_else(|| {
-        let ids: Vec<&str> = iamwhy_lint::PolicyType::ALL
+fn parse_policy_kind(s: &str) -> Result<iamwhy_core::PolicyKind, String> {
+    iamwhy_core::PolicyKind::parse(s).ok_or_else(|| {
+        let ids: Vec<&str> = iamwhy_core::PolicyKind::ALL
             .iter()
             .map(|t| t.as_str())
             .collect();

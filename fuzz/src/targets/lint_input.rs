@@ -19,7 +19,8 @@
 use std::path::Path;
 
 use iamwhy_core::SourceMap;
-use iamwhy_lint::{Config, LintOptions, PolicyType, RULES, lint_source};
+use iamwhy_core::PolicyKind;
+use iamwhy_lint::{Config, LintOptions, RULES, lint_source};
 
 use crate::Outcome;
 
@@ -33,7 +34,7 @@ pub fn run(data: &[u8]) -> Outcome {
         return out;
     };
     let options = LintOptions {
-        policy_type: PolicyType::ALL.get(usize::from(first) % 12).copied(),
+        policy_kind: PolicyKind::ALL.get(usize::from(first) % 12).copied(),
         account: None,
     };
     let mut map = SourceMap::new();
@@ -55,7 +56,7 @@ pub fn run(data: &[u8]) -> Outcome {
     }
     codes.sort_unstable();
     codes.dedup();
-    out.add(options.policy_type.is_some()).add(&codes);
+    out.add(options.policy_kind.is_some()).add(&codes);
     let _ = iamwhy_lint::sarif::log(std::slice::from_ref(&report), &map);
     match Config::parse(Path::new(".iamwhy.toml"), text) {
         Ok(_) => {

@@ -16,7 +16,8 @@
 //! ```
 
 use iamwhy_core::{SourceId, SourceMap, Span};
-use iamwhy_policy::{PolicyKind, parse_policy};
+use iamwhy_core::PolicyKind;
+use iamwhy_policy::parse_policy;
 
 use crate::Outcome;
 

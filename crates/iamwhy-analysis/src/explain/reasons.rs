@@ -1,9 +1,8 @@
 //! The reasoning behind a decision, in plain words.
 
-use iamwhy_core::{ContextValue, Decision, DeniedBy, PolicyType, Principal, Request};
+use iamwhy_core::{ContextValue, Decision, DeniedBy, PolicyKind, PolicyType, Principal, Request};
 use iamwhy_eval::{
-    Evaluation, Grant, MatchKind, Mismatch, PolicySet, ResourcePolicyKind, SetId, SetOutcome,
-    StatementRef,
+    Evaluation, Grant, MatchKind, Mismatch, PolicySet, SetId, SetOutcome, StatementRef,
 };
 use iamwhy_policy::{ActionElement, OperatorFamily, ResourceElement, Statement};
 
@@ -250,7 +249,7 @@ pub(crate) fn reasons(req: &Request, ev: &Evaluation, set: &PolicySet) -> Vec<St
                 let account = req.principal.account().unwrap_or("?");
                 out.push(format!(
                         "the {} allows account {account}, which delegates to IAM policies, and {who}'s identity-based policies allow {what}",
-                        if ev.resource_policy_kind == ResourcePolicyKind::KeyPolicy { "key policy" } else { "resource-based policy" }
+                        if ev.resource_policy_kind == Some(PolicyKind::KeyPolicy) { "key policy" } else { "resource-based policy" }
                     ));
             }
             Some(Grant::KmsGrant(i)) => out.push(format!(
@@ -351,11 +350,11 @@ fn implicit(
         DeniedBy::Identity => {
             out.push(format!("no identity-based policy of {who} allows {what}"));
             match ev.resource_policy_kind {
-                ResourcePolicyKind::KeyPolicy if rp_allows_account => out.push(format!(
+                Some(PolicyKind::KeyPolicy) if rp_allows_account => out.push(format!(
                     "the key policy allows account {}, which only delegates to IAM policies: an identity-based policy must allow {what}",
                     req.principal.account().unwrap_or("?")
                 )),
-                ResourcePolicyKind::TrustPolicy if rp_allows_account => out.push(format!(
+                Some(PolicyKind::TrustPolicy) if rp_allows_account => out.push(format!(
                     "the trust policy allows account {}, which only delegates to IAM policies: an identity-based policy of {who} must allow {what}",
                     req.principal.account().unwrap_or("?")
                 )),
@@ -376,7 +375,7 @@ fn implicit(
                 out.push(format!(
                     "only a resource-based policy can allow a request from {who}, and none allows {what}"
                 ));
-            } else if ev.resource_policy_kind == ResourcePolicyKind::KeyPolicy {
+            } else if ev.resource_policy_kind == Some(PolicyKind::KeyPolicy) {
                 out.push(format!(
                     "the key policy allows neither {who} nor its account: for KMS keys, IAM policies count only when the key policy allows the account (arn:{}:iam::{}:root)",
                     req.principal.partition(),

@@ -4,13 +4,13 @@
 //! and after (story 4).
 
 use iamwhy_catalog::{Catalog, HiddenCall, Mechanism, ResourceFact, fill_placeholders};
+use iamwhy_core::PolicyKind;
 use iamwhy_core::time::Instant;
 use iamwhy_core::{
     Action, Arn, Context, ContextValue, Decision, Diagnostic, Diagnostics, Principal, Request,
     Resource, SourceId, SourceMap,
 };
 use iamwhy_eval::{EvalOptions, Policy, authorize, derive_context};
-use iamwhy_policy::PolicyKind;
 use iamwhy_policy::json::packed_length;
 use iamwhy_snapshot::{
     Changes, KeyFact, PrincipalPolicies, ResolvedPrincipal, ResourceSide, Snapshot,

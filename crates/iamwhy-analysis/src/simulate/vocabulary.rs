@@ -54,16 +54,9 @@ pub(crate) fn unknown_request_action(
 }
 
 /// Warnings for `Action`/`NotAction` entries that name no real action: an unknown service,
-/// an unknown action, or a wildcard that matches nothing (the linter's vocabulary findings;
-/// in `NotAction` such an entry excludes nothing, so the statement covers every action — the
-/// help says so).
+/// an unknown action, or a wildcard that matches nothing (the linter's vocabulary findings,
+/// from [`Catalog::action_warnings`]; in `NotAction` such an entry excludes nothing, so the
+/// statement covers every action — the help says so).
 pub fn policy_action_warnings(doc: &PolicyDocument) -> Vec<Diagnostic> {
-    iamwhy_lint::action_findings(doc)
-        .into_iter()
-        .filter_map(|f| {
-            let mut d = Diagnostic::warning(f.code, f.message, f.span?);
-            d.help = f.help;
-            Some(d)
-        })
-        .collect()
+    Catalog::bundled().action_warnings(doc)
 }

@@ -1,8 +1,9 @@
 //! Condition operators against the tables of spec §3.2–§3.6. Each row: the `Condition` block
 //! of a statement, the request context, the expected result.
 
+use iamwhy_core::PolicyKind;
 use iamwhy_core::{Context, ContextValue};
-use iamwhy_policy::{PolicyKind, parse_policy_str};
+use iamwhy_policy::parse_policy_str;
 
 use super::eval_condition;
 use crate::matching::ContextVars;

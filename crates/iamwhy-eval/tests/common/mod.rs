@@ -5,10 +5,11 @@
 
 use std::borrow::Cow;
 
+use iamwhy_core::PolicyKind;
 use iamwhy_core::time::Instant;
 use iamwhy_core::{Action, Principal, Request, Resource};
 use iamwhy_eval::{EvalOptions, Policy, PolicySet, authorize, derive_context};
-use iamwhy_policy::{PolicyKind, parse_policy_str};
+use iamwhy_policy::parse_policy_str;
 use proptest::prelude::*;
 
 pub(crate) const ACCOUNT: &str = "111111111111";

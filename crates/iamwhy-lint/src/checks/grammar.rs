@@ -4,8 +4,9 @@
 use iamwhy_policy::PolicyDocument;
 
 use super::Context;
-use crate::types::{PolicyType, Unit};
+use crate::types::Unit;
 use crate::{Finding, Level};
+use iamwhy_core::PolicyKind;
 
 pub(super) fn run(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding>) {
     duplicate_sids(ctx, doc, out);
@@ -19,7 +20,7 @@ pub(super) fn run(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding
 /// IAM accepts only letters and digits in a trust policy's `Sid`, as in its other policies
 /// (the parser checks those).
 fn trust_sids(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding>) {
-    if ctx.policy_type != PolicyType::Trust {
+    if ctx.policy_kind != PolicyKind::TrustPolicy {
         return;
     }
     for stmt in &doc.statements {
@@ -42,8 +43,11 @@ fn trust_sids(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding>) {
 
 fn duplicate_sids(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding>) {
     let iam = matches!(
-        ctx.policy_type,
-        PolicyType::Identity | PolicyType::Boundary | PolicyType::Session | PolicyType::Trust
+        ctx.policy_kind,
+        PolicyKind::Identity
+            | PolicyKind::PermissionsBoundary
+            | PolicyKind::Session
+            | PolicyKind::TrustPolicy
     );
     for (i, stmt) in doc.statements.iter().enumerate() {
         let Some(sid) = stmt.sid.as_deref().filter(|s| !s.is_empty()) else {
@@ -72,7 +76,7 @@ fn duplicate_sids(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding
 }
 
 fn size(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding>) {
-    let Some(limit) = ctx.policy_type.size_limit() else {
+    let Some(limit) = crate::types::size_limit(ctx.policy_kind) else {
         return;
     };
     let size = limit.measure(ctx.map.snippet(doc.span));
@@ -92,19 +96,19 @@ fn size(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding>) {
         "policy-too-large",
         format!(
             "this {} is {size} {unit}{counted}: {} over AWS's limit of {}",
-            ctx.policy_type.describe(),
+            ctx.policy_kind.describe(),
             over,
             limit.limit
         ),
         doc.span,
     );
-    f = match ctx.policy_type {
+    f = match ctx.policy_kind {
         // An inline policy may be larger: the limit is per user, group or role in total.
-        PolicyType::Identity => f.at(Level::Warning).with_help(
+        PolicyKind::Identity => f.at(Level::Warning).with_help(
             "as a managed policy AWS rejects it; inline policies share a per-entity limit (2,048 characters for a user, 5,120 for a group, 10,240 for a role). Split it, or merge statements that differ only in actions or resources",
         ),
         // The trust policy quota can be raised (to 8,192 characters at most).
-        PolicyType::Trust => f.at(Level::Warning).with_help(
+        PolicyKind::TrustPolicy => f.at(Level::Warning).with_help(
             "shorten it, or ask AWS to raise the account's role trust policy length quota",
         ),
         _ => f.with_help(
@@ -129,7 +133,7 @@ fn version(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding>) {
     };
     // Organizations requires the element in SCPs and RCPs (the parser refuses an RCP without
     // it).
-    if ctx.policy_type == PolicyType::Scp && doc.version.is_none() {
+    if ctx.policy_kind == PolicyKind::Scp && doc.version.is_none() {
         out.push(
             Finding::new(
                 "missing-version",

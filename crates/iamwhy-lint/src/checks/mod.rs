@@ -5,19 +5,18 @@ mod grammar;
 mod risk;
 pub(crate) mod vocabulary;
 
-use iamwhy_core::SourceMap;
+use iamwhy_core::{PolicyKind, SourceMap};
 use iamwhy_policy::{
     ActionMatcher, CaseFold, Condition, PolicyDocument, PrincipalEntryKind, ResourceMatcher,
     Statement,
 };
 
 use crate::Finding;
-use crate::types::PolicyType;
 
 /// What the checks know about the document.
 pub(crate) struct Context<'a> {
     pub(crate) map: &'a SourceMap,
-    pub(crate) policy_type: PolicyType,
+    pub(crate) policy_kind: PolicyKind,
     /// The account the policy belongs to, when known.
     pub(crate) account: Option<&'a str>,
 }

@@ -12,29 +12,29 @@ use super::{
     on_key, quoted_list,
 };
 use crate::Finding;
-use crate::types::PolicyType;
+use iamwhy_core::PolicyKind;
 
 pub(super) fn run(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding>) {
     let grants = matches!(
-        ctx.policy_type,
-        PolicyType::Identity
-            | PolicyType::Resource
-            | PolicyType::Bucket
-            | PolicyType::KmsKey
-            | PolicyType::Trust
+        ctx.policy_kind,
+        PolicyKind::Identity
+            | PolicyKind::Resource
+            | PolicyKind::BucketPolicy
+            | PolicyKind::KeyPolicy
+            | PolicyKind::TrustPolicy
     );
     for stmt in &doc.statements {
         if grants && stmt.effect == Effect::Allow {
             broad_allows(stmt, out);
             pass_role(stmt, out);
         }
-        match ctx.policy_type {
-            PolicyType::Resource | PolicyType::Bucket | PolicyType::KmsKey => {
+        match ctx.policy_kind {
+            PolicyKind::Resource | PolicyKind::BucketPolicy | PolicyKind::KeyPolicy => {
                 public(ctx, stmt, out);
                 guardrail(ctx, stmt, out);
             }
-            PolicyType::Rcp => guardrail(ctx, stmt, out),
-            PolicyType::Trust => {
+            PolicyKind::Rcp => guardrail(ctx, stmt, out),
+            PolicyKind::TrustPolicy => {
                 trust(ctx, stmt, out);
                 github_subject(stmt, out);
             }
@@ -44,7 +44,7 @@ pub(super) fn run(ctx: &Context<'_>, doc: &PolicyDocument, out: &mut Vec<Finding
     // AWS managed keys (`aws/s3`, `aws/ebs`, ...) carry policies with an `Id` of `auto-...`
     // that AWS alone changes: nobody in the account is meant to manage them.
     let aws_managed_key = doc.id.as_deref().is_some_and(|id| id.starts_with("auto-"));
-    if ctx.policy_type == PolicyType::KmsKey && !aws_managed_key {
+    if ctx.policy_kind == PolicyKind::KeyPolicy && !aws_managed_key {
         lockout(doc, out);
     }
 }
@@ -160,7 +160,7 @@ fn public(ctx: &Context<'_>, stmt: &Statement, out: &mut Vec<Finding>) {
             "public-access",
             format!(
                 "this {} statement allows everyone, anonymous callers included: no condition limits it to an account, organization, network or source",
-                ctx.policy_type.describe()
+                ctx.policy_kind.describe()
             ),
             span,
         )
@@ -240,11 +240,11 @@ fn guardrail(ctx: &Context<'_>, stmt: &Statement, out: &mut Vec<Finding>) {
     if let Some(exception) = exception_on(stmt, PRINCIPAL_EXCEPTION_KEYS)
         && !service_principals_guarded
     {
-        let who = match ctx.policy_type {
-            PolicyType::KmsKey => {
+        let who = match ctx.policy_kind {
+            PolicyKind::KeyPolicy => {
                 "AWS services that use the key for you (AWS Backup, CloudTrail, ...)"
             }
-            PolicyType::Bucket => {
+            PolicyKind::BucketPolicy => {
                 "AWS services that write to or read from the bucket for you (CloudTrail, S3 replication, log delivery, ...)"
             }
             _ => "AWS services that call with their own service principal",

@@ -4,11 +4,11 @@
 
 use std::collections::BTreeSet;
 
-use iamwhy_catalog::{Action, Catalog, ExpandError, KeyType, ScalarType, did_you_mean};
+use iamwhy_catalog::{Action, Catalog, KeyType, ScalarType};
 use iamwhy_core::is_account_id;
 use iamwhy_policy::{
-    ActionMatcher, CompiledValue, Condition, OperatorFamily, PolicyDocument, ResourceMatcher,
-    SetQualifier, Statement,
+    CompiledValue, Condition, OperatorFamily, PolicyDocument, ResourceMatcher, SetQualifier,
+    Statement,
 };
 
 use super::{action_listed, federated_providers, quoted_list};
@@ -30,114 +30,22 @@ pub(super) fn run(doc: &PolicyDocument, out: &mut Vec<Finding>) {
     }
 }
 
-/// [`statement_actions`] of every statement, for the findings alone.
-pub(crate) fn actions(doc: &PolicyDocument, out: &mut Vec<Finding>) {
-    let catalog = Catalog::bundled();
-    for stmt in &doc.statements {
-        statement_actions(catalog, stmt, out);
-    }
-}
-
-/// Reports the `Action`/`NotAction` entries that name no real action — an unknown service,
-/// an unknown action, a wildcard that matches nothing (in `NotAction` such an entry excludes
-/// nothing, so the statement covers every action: the help says so) — and returns the
-/// catalog actions `Action` lists; `None` when they cannot be told (a `NotAction`, or `*`,
-/// which stand for every action).
+/// The catalog's warnings on the `Action`/`NotAction` entries of `stmt` (see
+/// [`Catalog::statement_actions`]), as findings at their rules' levels; returns the catalog
+/// actions `Action` lists, `None` when they cannot be told.
 fn statement_actions<'c>(
     catalog: &'c Catalog,
     stmt: &Statement,
     out: &mut Vec<Finding>,
 ) -> Option<Vec<&'c Action>> {
-    let element = &stmt.action;
-    let name = if element.negated {
-        "NotAction"
-    } else {
-        "Action"
-    };
-    let mut listed: Option<Vec<&Action>> = (!element.negated).then(Vec::new);
-    for item in &element.items {
-        match item.matcher {
-            ActionMatcher::All => listed = None,
-            ActionMatcher::Never => {}
-            ActionMatcher::Service { .. } => match catalog.expand(&item.text) {
-                Ok(found) => {
-                    if let Some(l) = &mut listed {
-                        l.extend(found);
-                    }
-                }
-                Err(e) => {
-                    if let Some(f) = unknown_action(catalog, &item.text, item.span, name, e) {
-                        out.push(f);
-                    }
-                }
-            },
-        }
-    }
-    // Repeats are harmless: every use collects what it needs into a set.
+    let mut found = Vec::new();
+    let listed = catalog.statement_actions(stmt, &mut found);
+    out.extend(found.into_iter().filter_map(|d| {
+        let mut f = Finding::new(d.code, d.message, d.span?);
+        f.help = d.help;
+        Some(f)
+    }));
     listed
-}
-
-fn unknown_action(
-    catalog: &Catalog,
-    text: &str,
-    span: iamwhy_core::Span,
-    name: &str,
-    e: ExpandError,
-) -> Option<Finding> {
-    let (code, message, suggestions) = match e {
-        ExpandError::UnknownService {
-            prefix,
-            suggestions,
-        } => (
-            "unknown-service",
-            format!("`{text}` in `{name}`: no AWS service has the prefix `{prefix}`"),
-            suggestions
-                .into_iter()
-                .map(|s| format!("{s}:{}", text.split_once(':').map_or("", |p| p.1)))
-                .collect(),
-        ),
-        ExpandError::NoMatch { suggestions } if text.contains(['*', '?']) => (
-            "action-matches-nothing",
-            format!("`{text}` in `{name}` matches no action of the service"),
-            suggestions,
-        ),
-        ExpandError::NoMatch { suggestions } => (
-            "unknown-action",
-            format!("`{text}` in `{name}` is not an action of the bundled service catalog"),
-            suggestions,
-        ),
-        ExpandError::NoService => return None,
-    };
-    // What AWS's own managed policies name is real, even when the catalog no longer (or
-    // does not yet) list it.
-    let prefix_only = code == "unknown-service";
-    if code != "action-matches-nothing" && catalog.used_by_managed_policies(text, prefix_only) {
-        let what = if prefix_only {
-            "its service"
-        } else {
-            "this action"
-        };
-        return Some(
-            Finding::new(
-                "undocumented-action",
-                format!(
-                    "`{text}` in `{name}`: the bundled service catalog does not list {what}, but AWS managed policies name it (a retired service or legacy action, or one newer than the catalog)"
-                ),
-                span,
-            )
-            .with_help("check the service's page in the Service Authorization Reference; if the service is retired, remove the entry"),
-        );
-    }
-    let mut help = did_you_mean(&suggestions).unwrap_or_default();
-    if name == "NotAction" {
-        if !help.is_empty() {
-            help.push(' ');
-        }
-        help.push_str("an entry of `NotAction` that matches no action excludes nothing");
-    } else if help.is_empty() {
-        help.push_str("`iamwhy actions PATTERN` lists the actions the catalog knows");
-    }
-    Some(Finding::new(code, message, span).with_help(help))
 }
 
 /// A `Resource` ARN that no listed action can act on (the catalog's resource types and

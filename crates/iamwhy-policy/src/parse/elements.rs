@@ -1,12 +1,12 @@
 //! `Action`/`NotAction`, `Resource`/`NotResource` and `Principal`/`NotPrincipal` (spec §2.2–§2.4).
 
-use iamwhy_core::{Arn, Diagnostic, Span, is_account_id};
+use iamwhy_core::{Arn, Diagnostic, PolicyKind, Span, is_account_id};
 use jsonc_parser::ast::{ObjectProp, Value};
 
 use super::{PRINCIPAL_KEYS, Parser};
 use crate::arn_pattern::ArnPattern;
 use crate::document::{
-    ActionElement, ActionMatcher, ActionPattern, Effect, PolicyKind, PrincipalElement,
+    ActionElement, ActionMatcher, ActionPattern, Effect, KindRules, PrincipalElement,
     PrincipalEntry, PrincipalEntryKind, PrincipalRule, ResourceElement, ResourceMatcher,
     ResourcePattern,
 };

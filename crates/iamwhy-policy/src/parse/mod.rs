@@ -5,10 +5,10 @@
 mod conditions;
 mod elements;
 
-use iamwhy_core::{Diagnostic, Diagnostics, SourceId, SourceMap, Span};
+use iamwhy_core::{Diagnostic, Diagnostics, PolicyKind, SourceId, SourceMap, Span};
 use jsonc_parser::ast::{ObjectProp, Value};
 
-use crate::document::{Effect, PolicyDocument, PolicyKind, Statement, Version, variables_for};
+use crate::document::{Effect, PolicyDocument, Statement, Version, variables_for};
 use crate::json;
 use crate::pattern::Variables;
 use iamwhy_core::edit_distance;
@@ -29,6 +29,8 @@ const PRINCIPAL_KEYS: &[&str] = &["AWS", "Service", "Federated", "CanonicalUser"
 
 /// Parses the whole text of `source` as a policy document. The text may be JSON, a JSON
 /// string holding the document, or the URL-encoded document (as the IAM API returns it).
+/// `kind` chooses the grammar (spec §2.1); a [`PolicyKind::BucketPolicy`] is parsed as a
+/// [`PolicyKind::Resource`], whose grammar it follows (see [`PolicyKind::grammar`]).
 pub fn parse_policy(
     map: &mut SourceMap,
     source: SourceId,
@@ -125,7 +127,9 @@ pub fn parse_policy_value_lenient(
         Value::Object(_) => {
             let mut parser = Parser {
                 source,
-                kind,
+                // A bucket policy follows the grammar of any resource-based policy, and is
+                // recorded and named in messages as one.
+                kind: kind.grammar(),
                 diagnostics: Vec::new(),
             };
             let mut document = parser.document(value);

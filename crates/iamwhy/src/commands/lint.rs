@@ -33,7 +33,7 @@ pub(crate) fn run(args: &LintArgs, sarif: bool, out: &mut Output) -> ExitStatus 
     };
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Level::Error);
     let options = LintOptions {
-        policy_type: args.policy_type,
+        policy_kind: args.policy_kind,
         account: args.account.clone(),
     };
 

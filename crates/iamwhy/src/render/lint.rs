@@ -89,13 +89,13 @@ fn label(level: Level, paint: &Paint) -> String {
 
 /// The policy's type and how it was decided; `why` adds the reason of a guess.
 fn origin_text(p: &PolicyReport, why: bool) -> String {
-    let what = p.policy_type.describe();
+    let what = p.policy_kind.describe();
     match &p.type_origin {
         TypeOrigin::Given => format!("{what}, --type"),
         TypeOrigin::Context => what.to_owned(),
         TypeOrigin::Guessed { reason } if why => format!(
             "{what}, guessed: {reason}; `--type {}` to say so",
-            p.policy_type.as_str()
+            p.policy_kind.as_str()
         ),
         TypeOrigin::Guessed { .. } => format!("{what}, guessed"),
     }
@@ -200,7 +200,7 @@ pub(crate) fn lint_json(reports: &[FileReport], map: &SourceMap, summary: &LintS
                 "findings": r.findings.iter().map(|f| finding_json(map, f)).collect::<Vec<_>>(),
                 "policies": r.policies.iter().map(|p| serde_json::json!({
                     "label": p.label,
-                    "type": p.policy_type,
+                    "type": p.policy_kind,
                     "type_origin": p.type_origin,
                     "line": p.span.map(|s| map.location(s).line),
                     "findings": p.findings.iter().map(|f| finding_json(map, f)).collect::<Vec<_>>(),

@@ -4,14 +4,15 @@
 mod policies;
 mod principal;
 
+use iamwhy_core::PolicyKind;
 use iamwhy_core::time::{Instant, parse_date};
 use iamwhy_core::{
     Action, Arn, Context, ContextValue, Diagnostic, Diagnostics, Principal, PrincipalFacts,
     Resource, SourceId, SourceMap, Span,
 };
 use iamwhy_eval::{Policy, PolicySet};
+use iamwhy_policy::edit_distance;
 use iamwhy_policy::json::{self, JsonValue};
-use iamwhy_policy::{PolicyKind, edit_distance};
 use jsonc_parser::ast::ObjectProp;
 
 use super::{Expectation, Scenario};

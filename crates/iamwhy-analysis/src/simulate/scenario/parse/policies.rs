@@ -2,10 +2,11 @@
 //! scenario.
 
 use iamwhy_catalog::Catalog;
+use iamwhy_core::PolicyKind;
 use iamwhy_core::{DeniedBy, Diagnostic, SourceMap};
 use iamwhy_eval::{EvalOptions, KmsGrant, NotPrincipalMode, Policy};
 use iamwhy_policy::json::{self, JsonValue};
-use iamwhy_policy::{PolicyKind, parse_policy, parse_policy_value};
+use iamwhy_policy::{parse_policy, parse_policy_value};
 
 use crate::simulate::vocabulary::policy_action_warnings;
 
