@@ -102,7 +102,7 @@ fn parsed(action: &str, resource: &str) -> Result<(Action, Resource), Unexplaine
 }
 
 /// Why a record cannot be turned into a request, as a category.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum UnexplainedKind {
     /// The call needs no permission (console sign-ins, service events).
