@@ -345,7 +345,7 @@ impl Snapshot {
                 ));
             }
         }
-        apply_identity_changes(map, &mut out, changes)?;
+        apply_identity_changes(self, map, &mut out, changes)?;
         if let Some(account) = who.principal.account()
             && who.principal.is_authenticated()
             && !matches!(who.principal, Principal::Service(_))
@@ -407,6 +407,23 @@ impl Snapshot {
             return Ok(d);
         }
         let d = Arc::new(parse_doc(map, doc, kind)?);
+        self.parsed.insert(origin, kind, d.clone());
+        Ok(d)
+    }
+
+    /// A candidate document of a change, registered in the source map, parsed once for each
+    /// kind it is used as (a fix is verified on many requests).
+    pub fn candidate(
+        &self,
+        map: &mut SourceMap,
+        source: SourceId,
+        kind: PolicyKind,
+    ) -> Result<Arc<iamwhy_policy::PolicyDocument>, Diagnostics> {
+        let origin = DocOrigin::Candidate(source);
+        if let Some(d) = self.parsed.get(&origin, kind) {
+            return Ok(d);
+        }
+        let d = Arc::new(parse_policy(map, source, kind)?);
         self.parsed.insert(origin, kind, d.clone());
         Ok(d)
     }
@@ -514,7 +531,7 @@ impl Snapshot {
                             (Some(p), Some((_, source))) => level.push(Policy {
                                 name: format!("{} (candidate)", p.name),
                                 arn: p.arn.clone(),
-                                document: parse_policy(map, *source, kind)?.into(),
+                                document: self.candidate(map, *source, kind)?,
                             }),
                             (Some(p), None) => level.push(Policy {
                                 name: p.name.clone(),
@@ -522,7 +539,7 @@ impl Snapshot {
                                 document: self.document(map, p.content, kind)?,
                             }),
                             (None, _) if id == "p-FullAWSAccess" => {
-                                level.push(full_aws_access(map, kind)?);
+                                level.push(full_aws_access(self, map, kind)?);
                             }
                             (None, _) => notes.push(format!(
                                 "{label}: policy `{id}` attached to `{target}` is not in the snapshot (`describe-policy`); evaluated without it"
@@ -534,7 +551,7 @@ impl Snapshot {
                     notes.push(format!(
                         "SCPs attached to `{target}` are not in the snapshot; assumed FullAWSAccess"
                     ));
-                    level.push(full_aws_access(map, kind)?);
+                    level.push(full_aws_access(self, map, kind)?);
                 }
                 // RCPFullAWSAccess is implied at every level.
                 None => {}
@@ -574,7 +591,7 @@ impl Snapshot {
             .find(|(arn, _)| *arn == found.owner_arn || arn == resource);
         side.policy = match replacement {
             Some((_, source)) => {
-                let document = parse_policy(map, *source, found.kind)?;
+                let document = self.candidate(map, *source, found.kind)?;
                 Some(Policy::new(
                     format!("{} (candidate)", found.label),
                     document,
@@ -826,18 +843,32 @@ pub fn parse_doc(
     parse_policy(map, source, kind)
 }
 
-fn full_aws_access(map: &mut SourceMap, kind: PolicyKind) -> Result<Policy, Diagnostics> {
-    let source = map.add_file("[FullAWSAccess, assumed]", FULL_AWS_ACCESS);
+fn full_aws_access(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    kind: PolicyKind,
+) -> Result<Policy, Diagnostics> {
+    let arn = "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess";
+    // Parsed once per snapshot and kind, like every other document.
+    let origin = DocOrigin::Bundled(arn.to_owned());
+    let document = match snapshot.parsed.get(&origin, kind) {
+        Some(d) => d,
+        None => {
+            let source = map.add_file("[FullAWSAccess, assumed]", FULL_AWS_ACCESS);
+            let d = Arc::new(parse_policy(map, source, kind)?);
+            snapshot.parsed.insert(origin, kind, d.clone());
+            d
+        }
+    };
     Ok(Policy {
         name: "FullAWSAccess".to_owned(),
-        arn: Some(
-            "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess".to_owned(),
-        ),
-        document: parse_policy(map, source, kind)?.into(),
+        arn: Some(arn.to_owned()),
+        document,
     })
 }
 
 fn apply_identity_changes(
+    snapshot: &Snapshot,
     map: &mut SourceMap,
     out: &mut PrincipalPolicies,
     changes: &Changes,
@@ -851,10 +882,10 @@ fn apply_identity_changes(
     };
     for (target, source) in &changes.replace {
         if let Some(p) = out.identity.iter_mut().find(|p| names_policy(p, target)) {
-            p.document = parse_policy(map, *source, PolicyKind::Identity)?.into();
+            p.document = snapshot.candidate(map, *source, PolicyKind::Identity)?;
             p.name = format!("{} (candidate)", p.name);
         } else if let Some(p) = out.boundary.as_mut().filter(|p| names_policy(p, target)) {
-            p.document = parse_policy(map, *source, PolicyKind::PermissionsBoundary)?.into();
+            p.document = snapshot.candidate(map, *source, PolicyKind::PermissionsBoundary)?;
             p.name = format!("{} (candidate)", p.name);
         } else if !changes.lenient {
             return Err(not_a_policy_of("--replace-policy", target, &names(out)));
@@ -868,12 +899,12 @@ fn apply_identity_changes(
         }
     }
     for source in &changes.add {
-        let document = parse_policy(map, *source, PolicyKind::Identity)?;
+        let document = snapshot.candidate(map, *source, PolicyKind::Identity)?;
         let name = format!("candidate {}", map.name(*source));
         out.identity.push(Policy::new(name, document));
     }
     if let Some(source) = changes.boundary {
-        let document = parse_policy(map, source, PolicyKind::PermissionsBoundary)?;
+        let document = snapshot.candidate(map, source, PolicyKind::PermissionsBoundary)?;
         let name = format!("candidate boundary {}", map.name(source));
         out.boundary = Some(Policy::new(name, document));
     }

@@ -316,6 +316,9 @@ pub(crate) enum DocOrigin {
     File(DocRef),
     /// An AWS managed policy of the bundled catalog, by ARN.
     Bundled(String),
+    /// A candidate document of a change ([`crate::Changes`]), registered in the source map:
+    /// a fix verified against many requests is parsed once.
+    Candidate(iamwhy_core::SourceId),
 }
 
 /// Parsed policy documents by origin and kind (a document is parsed for the kind it is used
