@@ -32,14 +32,14 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use iamwhy_analysis::explain::run::{ExplainReport, Skipped, explain_log, explain_paste};
-use iamwhy_analysis::replay::{Outcome, Replayer, Tally};
+use iamwhy_analysis::replay::replay_logs;
 use iamwhy_analysis::simulate::ChangeFiles;
 use iamwhy_analysis::{Record, answer_messages, read_source, session_policy_set};
 use iamwhy_core::SourceMap;
 use iamwhy_input::Limit;
 use iamwhy_trail::filter::{Filter, PrincipalFilter, parse_time};
 use iamwhy_trail::input::collect_inputs;
-use iamwhy_trail::{Event, Origin, Prefilter, Scan, Stats, scan};
+use iamwhy_trail::{Event, Origin, Prefilter, Scan, scan};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -222,22 +222,18 @@ fn replay(name: &str, case: &Case) -> Option<Value> {
         .iter()
         .map(|l| path_of(l))
         .collect::<Option<_>>()?;
-    let replayer = Replayer::new(&snapshot, &mut map, changes, session);
-    let mut tally = Tally::new(replayer.has_changes(), Vec::new());
-    let filter = filter_of(&case.filter);
-    let stats: Stats = scan(
+    let run = replay_logs(
+        &snapshot,
+        &mut map,
         &collect_inputs(&paths),
         &settings(Prefilter::All),
-        |event: Event, origin: &Origin| -> Option<Outcome> {
-            let message = event.denial();
-            filter
-                .matches(&event, &message)
-                .then(|| replayer.replay(&event, &message, origin))
-        },
-        |o| tally.add(o),
+        &filter_of(&case.filter),
+        changes,
+        session,
+        Vec::new(),
     );
-    assert!(!stats.nothing_read(), "{name}: no log could be read");
-    Some(serde_json::to_value(tally.finish().unwrap()).unwrap())
+    assert!(!run.stats.nothing_read(), "{name}: no log could be read");
+    Some(serde_json::to_value(run.report.unwrap()).unwrap())
 }
 
 /// Checks one pointer of `report`; `Err` says what is wrong.

@@ -395,6 +395,21 @@ impl Snapshot {
         Ok(())
     }
 
+    /// A document parsed once per origin and kind: from the cache, else by `parse`.
+    fn cached(
+        &self,
+        origin: DocOrigin,
+        kind: PolicyKind,
+        parse: impl FnOnce() -> Result<iamwhy_policy::PolicyDocument, Diagnostics>,
+    ) -> Result<Arc<iamwhy_policy::PolicyDocument>, Diagnostics> {
+        if let Some(d) = self.parsed.get(&origin, kind) {
+            return Ok(d);
+        }
+        let d = Arc::new(parse()?);
+        self.parsed.insert(origin, kind, d.clone());
+        Ok(d)
+    }
+
     /// A document of a snapshot file, parsed once for each kind it is used as.
     pub fn document(
         &self,
@@ -402,13 +417,7 @@ impl Snapshot {
         doc: DocRef,
         kind: PolicyKind,
     ) -> Result<Arc<iamwhy_policy::PolicyDocument>, Diagnostics> {
-        let origin = DocOrigin::File(doc);
-        if let Some(d) = self.parsed.get(&origin, kind) {
-            return Ok(d);
-        }
-        let d = Arc::new(parse_doc(map, doc, kind)?);
-        self.parsed.insert(origin, kind, d.clone());
-        Ok(d)
+        self.cached(DocOrigin::File(doc), kind, || parse_doc(map, doc, kind))
     }
 
     /// A candidate document of a change, registered in the source map, parsed once for each
@@ -419,13 +428,9 @@ impl Snapshot {
         source: SourceId,
         kind: PolicyKind,
     ) -> Result<Arc<iamwhy_policy::PolicyDocument>, Diagnostics> {
-        let origin = DocOrigin::Candidate(source);
-        if let Some(d) = self.parsed.get(&origin, kind) {
-            return Ok(d);
-        }
-        let d = Arc::new(parse_policy(map, source, kind)?);
-        self.parsed.insert(origin, kind, d.clone());
-        Ok(d)
+        self.cached(DocOrigin::Candidate(source), kind, || {
+            parse_policy(map, source, kind)
+        })
     }
 
     /// A managed policy: from the snapshot (its default version), else an AWS managed policy
@@ -458,15 +463,10 @@ impl Snapshot {
             bundled.default_version
         ));
         let origin = DocOrigin::Bundled(bundled.arn.to_owned());
-        let document = match self.parsed.get(&origin, kind) {
-            Some(d) => d,
-            None => {
-                let source = map.add_file(bundled.source_name(), bundled.pretty_document());
-                let d = Arc::new(parse_policy(map, source, kind)?);
-                self.parsed.insert(origin, kind, d.clone());
-                d
-            }
-        };
+        let document = self.cached(origin, kind, || {
+            let source = map.add_file(bundled.source_name(), bundled.pretty_document());
+            parse_policy(map, source, kind)
+        })?;
         Ok(Some(Policy {
             name: bundled.name.to_owned(),
             arn: Some(bundled.arn.to_owned()),
@@ -850,16 +850,10 @@ fn full_aws_access(
 ) -> Result<Policy, Diagnostics> {
     let arn = "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess";
     // Parsed once per snapshot and kind, like every other document.
-    let origin = DocOrigin::Bundled(arn.to_owned());
-    let document = match snapshot.parsed.get(&origin, kind) {
-        Some(d) => d,
-        None => {
-            let source = map.add_file("[FullAWSAccess, assumed]", FULL_AWS_ACCESS);
-            let d = Arc::new(parse_policy(map, source, kind)?);
-            snapshot.parsed.insert(origin, kind, d.clone());
-            d
-        }
-    };
+    let document = snapshot.cached(DocOrigin::Bundled(arn.to_owned()), kind, || {
+        let source = map.add_file("[FullAWSAccess, assumed]", FULL_AWS_ACCESS);
+        parse_policy(map, source, kind)
+    })?;
     Ok(Policy {
         name: "FullAWSAccess".to_owned(),
         arn: Some(arn.to_owned()),

@@ -24,8 +24,10 @@ use iamwhy_eval::{
 };
 use iamwhy_policy::{KeyUse, parse_ip};
 use iamwhy_snapshot::{Changes, PrincipalPolicies, ResolvedPrincipal, ResourceSide, Snapshot};
+use iamwhy_trail::filter::Filter;
+use iamwhy_trail::input::Inputs;
 use iamwhy_trail::scan::Origin;
-use iamwhy_trail::{DenialMessage, Event};
+use iamwhy_trail::{DenialMessage, Event, Scan, Stats, scan};
 use serde::Serialize;
 
 use crate::request::{Reconstructed, Unexplained, UnexplainedKind, from_event};
@@ -872,5 +874,58 @@ fn generalise(reason: &str) -> String {
     match reason.find(" (") {
         Some(i) => reason[..i].to_owned(),
         None => reason.to_owned(),
+    }
+}
+
+/// What [`replay_logs`] gives.
+pub struct ReplayRun {
+    /// The report; `Err` when a candidate change cannot be applied.
+    pub report: Result<ReplayReport, Diagnostics>,
+    /// What the scan read and skipped.
+    pub stats: Stats,
+    /// How long the scan and the evaluations took.
+    pub elapsed: std::time::Duration,
+}
+
+/// Replays every record of `inputs` that passes `filter` against the snapshot, as it is
+/// and, with `changes` or `session` (candidate session policies), as it would be; `described`
+/// says the changes in words for the report. Records are prepared and evaluated on the scan's
+/// workers; the tally adds up in input order.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one replay's inputs; a struct would only rename them"
+)]
+pub fn replay_logs(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    inputs: &Inputs,
+    settings: &Scan,
+    filter: &Filter,
+    changes: Option<Changes>,
+    session: Option<Vec<Policy>>,
+    described: Vec<String>,
+) -> ReplayRun {
+    let started = std::time::Instant::now();
+    let replayer = Replayer::new(snapshot, map, changes, session);
+    let mut tally = Tally::new(replayer.has_changes(), described);
+    let stats = scan(
+        inputs,
+        settings,
+        |event: Event, origin: &Origin| -> Option<Outcome> {
+            let message = event.denial();
+            filter
+                .matches(&event, &message)
+                .then(|| replayer.replay(&event, &message, origin))
+        },
+        |o| tally.add(o),
+    );
+    let elapsed = started.elapsed();
+    // The caches (parsed policies, remembered decisions) go with the process: freeing them
+    // one by one would take a noticeable part of the run.
+    std::mem::forget(replayer);
+    ReplayRun {
+        report: tally.finish(),
+        stats,
+        elapsed,
     }
 }

@@ -1,10 +1,10 @@
 //! `iamwhy replay`.
 
-use iamwhy_analysis::replay::{Outcome, Replayer, Tally};
+use iamwhy_analysis::replay::replay_logs;
 use iamwhy_analysis::session_policy_set;
 use iamwhy_core::SourceMap;
+use iamwhy_trail::Prefilter;
 use iamwhy_trail::input::collect_inputs;
-use iamwhy_trail::{Event, Origin, Prefilter, scan};
 
 use crate::args::{filter_from, snapshot_arg};
 use crate::cli::{Format, ReplayArgs};
@@ -51,31 +51,16 @@ pub(crate) fn run(args: &ReplayArgs, out: &mut Output) -> ExitStatus {
     let inputs = collect_inputs(&args.input.paths);
     let progress = Progress::start(&inputs, &args.input);
     let settings = progress.settings(&args.input, Prefilter::All);
-    let started = std::time::Instant::now();
-    let replayer = Replayer::new(&snapshot, &mut map, changes, session);
-    let mut tally = Tally::new(replayer.has_changes(), described);
-    // Records are prepared and evaluated on the scan's workers; the tally adds up in order.
-    let stats = scan(
-        &inputs,
-        &settings,
-        |event: Event, origin: &Origin| -> Option<Outcome> {
-            let message = event.denial();
-            filter
-                .matches(&event, &message)
-                .then(|| replayer.replay(&event, &message, origin))
-        },
-        |o| tally.add(o),
+    let run = replay_logs(
+        &snapshot, &mut map, &inputs, &settings, &filter, changes, session, described,
     );
-    let elapsed = started.elapsed();
-    // The caches (parsed policies, remembered decisions) go with the process: freeing them
-    // one by one would take a noticeable part of the run.
-    std::mem::forget(replayer);
     progress.finish();
-    let status = finish_scan(&stats, out);
+    let (stats, elapsed) = (&run.stats, run.elapsed);
+    let status = finish_scan(stats, out);
     if status == ExitStatus::Error {
         return status;
     }
-    let report = match tally.finish() {
+    let report = match run.report {
         Ok(r) => r,
         Err(e) => {
             out.diagnostics(&map, e.iter());
@@ -84,7 +69,7 @@ pub(crate) fn run(args: &ReplayArgs, out: &mut Output) -> ExitStatus {
     };
     let text = match out.format {
         Format::Json => to_json(&report),
-        Format::Text => replay_text(&report, &stats, elapsed, &Paint(out.color)),
+        Format::Text => replay_text(&report, stats, elapsed, &Paint(out.color)),
     };
     out.result(&text);
     if out.format == Format::Json {
