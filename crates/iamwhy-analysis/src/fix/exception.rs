@@ -201,10 +201,10 @@ pub(super) fn deny_exceptions(
                 ))]);
             }
         };
-        let policy = if name.starts_with(info.policy_kind) {
+        let policy = if name.starts_with(info.policy_kind.describe()) {
             name.clone()
         } else {
-            format!("{} {name}", info.policy_kind)
+            format!("{} {name}", info.policy_kind.describe())
         };
         targets.push(format!(
             "{policy}, statement {}",

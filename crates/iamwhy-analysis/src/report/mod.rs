@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use iamwhy_core::{ContextValue, Decision, DeniedBy, PolicyType, SourceMap};
+use iamwhy_core::{ContextValue, Decision, DeniedBy, PolicyKind, PolicyType, SourceMap};
 use iamwhy_eval::{PolicySet, StatementMatch, StatementRef};
 use serde::{Serialize, Serializer};
 
@@ -64,13 +64,20 @@ const EXCERPT_LINES: u32 = 12;
 /// Longest quoted line.
 const EXCERPT_WIDTH: usize = 160;
 
+/// A policy kind as AWS words it.
+fn kind_in_words<S: serde::Serializer>(kind: &PolicyKind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(kind.describe())
+}
+
 /// One statement, located.
 #[derive(Clone, Debug, Serialize)]
 pub struct StatementInfo {
     /// The policy type the statement's policy takes part as.
     pub policy_type: PolicyType,
-    /// What the policy is: `identity-based policy`, `key policy`, `role trust policy`, ...
-    pub policy_kind: &'static str,
+    /// What the policy is, serialised as AWS words it: `identity-based policy`, `key policy`,
+    /// `role trust policy`, ...
+    #[serde(serialize_with = "kind_in_words")]
+    pub policy_kind: PolicyKind,
     /// Policy name (or ARN for managed policies).
     pub policy: String,
     /// The ARN of a managed policy.
@@ -115,10 +122,10 @@ pub struct StatementInfo {
 impl StatementInfo {
     /// The policy with its kind, once: `key policy of KEY`, `identity-based policy "P"`.
     pub fn policy_title(&self) -> String {
-        if self.policy.starts_with(self.policy_kind) {
+        if self.policy.starts_with(self.policy_kind.describe()) {
             self.policy.clone()
         } else {
-            format!("{} {}", self.policy_kind, self.policy)
+            format!("{} {}", self.policy_kind.describe(), self.policy)
         }
     }
 }
@@ -176,7 +183,7 @@ impl StatementInfo {
         };
         Some(StatementInfo {
             policy_type: r.set.policy_type(),
-            policy_kind: policy.document.kind.describe(),
+            policy_kind: policy.document.kind,
             policy: policy.name.clone(),
             policy_arn: policy.arn.clone(),
             sid: stmt.sid.clone(),

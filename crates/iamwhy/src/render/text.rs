@@ -36,7 +36,7 @@ fn statement(out: &mut String, paint: &Paint, s: &StatementInfo, reason: Option<
             Effect::Deny => paint.red("Deny "),
             Effect::Allow => paint.green("Allow"),
         },
-        s.policy_kind,
+        s.policy_kind.describe(),
         s.policy,
         paint.dim(&format!("{}:{}:{}", s.file, s.line, s.column)),
     );
