@@ -258,6 +258,14 @@ impl SourceMap {
         )
     }
 
+    /// The byte offset at which one line (1-based) of a source starts.
+    pub fn line_start(&self, id: SourceId, line: u32) -> usize {
+        let idx = (line as usize).saturating_sub(1);
+        self.file(id)
+            .and_then(|f| f.line_starts.get(idx))
+            .map_or(0, |s| *s as usize)
+    }
+
     /// The text of one line (1-based) of a source, without its line break.
     pub fn line_text(&self, id: SourceId, line: u32) -> &str {
         let Some(file) = self.file(id) else {

@@ -64,6 +64,29 @@ const EXCERPT_LINES: u32 = 12;
 /// Longest quoted line.
 const EXCERPT_WIDTH: usize = 160;
 
+/// At most [`EXCERPT_WIDTH`] characters of a line, from byte `skip` when the line is
+/// longer than that, with `…` where text is left out. Costs the width, not the line: a
+/// minified file is one line of megabytes, quoted once per statement.
+fn window(line: &str, skip: usize) -> String {
+    if line.chars().nth(EXCERPT_WIDTH).is_none() {
+        return line.to_owned();
+    }
+    let skip = (0..=skip.min(line.len()))
+        .rev()
+        .find(|i| line.is_char_boundary(*i))
+        .unwrap_or(0);
+    let rest = line.get(skip..).unwrap_or(line);
+    let mut out = String::new();
+    if skip > 0 {
+        out.push('…');
+    }
+    out.extend(rest.chars().take(EXCERPT_WIDTH));
+    if rest.chars().nth(EXCERPT_WIDTH).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 /// A policy kind as AWS words it.
 fn kind_in_words<S: serde::Serializer>(kind: &PolicyKind, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(kind.describe())
@@ -163,16 +186,22 @@ impl StatementInfo {
         };
         let first = at(stmt.span.start);
         let last = at(stmt.span.end.saturating_sub(1)).min(first.saturating_add(EXCERPT_LINES - 1));
+        let start = if decoded {
+            stmt.span.start
+        } else {
+            loc.root.start
+        } as usize;
         let excerpt = (first..=last)
             .map(|l| {
                 let text = map.line_text(source, l);
-                let text = if text.chars().count() > EXCERPT_WIDTH {
-                    let cut: String = text.chars().take(EXCERPT_WIDTH).collect();
-                    format!("{cut}…")
+                // On the statement's first line, the window starts at the statement: a
+                // minified policy is one long line, and its start says nothing.
+                let skip = if l == first {
+                    start.saturating_sub(map.line_start(source, l))
                 } else {
-                    text.to_owned()
+                    0
                 };
-                (l, text)
+                (l, window(text, skip))
             })
             .collect();
         let level = match r.set {
@@ -352,4 +381,26 @@ pub struct HiddenCheckResult {
     pub doc: String,
     /// The check's own evaluation.
     pub result: Box<SimulationResult>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_line_is_quoted_from_the_statement_and_bounded() {
+        let line = format!(
+            "{}{{\"Sid\":\"S1\"}}{}",
+            "x".repeat(10_000),
+            "y".repeat(10_000)
+        );
+        let quoted = window(&line, 10_000);
+        assert!(quoted.starts_with("…{\"Sid\":\"S1\"}"), "{quoted}");
+        assert!(quoted.ends_with('…'));
+        assert_eq!(quoted.chars().count(), EXCERPT_WIDTH + 2);
+        assert_eq!(window("short", 3), "short");
+        // A byte offset inside a character moves back to its start.
+        let wide = "é".repeat(200);
+        assert!(window(&wide, 3).starts_with("…é"));
+    }
 }
