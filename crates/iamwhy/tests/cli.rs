@@ -268,3 +268,37 @@ fn colour_only_when_asked() {
     ]);
     assert!(stdout(&o).contains("\x1b[1;31mImplicitDeny"));
 }
+
+#[test]
+fn issue_22_a_repeated_warning_is_shown_once_with_its_count() {
+    // One minified file, the same unknown pattern in 50 scenarios: one warning, counted,
+    // with the next places; the quote starts near the finding, not at the line's start.
+    let scenario = |i: usize| {
+        format!(
+            r#"{{"principal":"arn:aws:iam::111122223333:user/u{i}","action":"s3:GetObject","resource":"arn:aws:s3:::b/k","identity_policies":[{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["s3:GetObject","sqs:Put*"],"Resource":"*"}}]}}]}}"#
+        )
+    };
+    let text = format!("[{}]", (0..50).map(scenario).collect::<Vec<_>>().join(","));
+    let dir = std::env::temp_dir().join(format!("iamwhy-issue22-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("minified.json");
+    std::fs::write(&file, text).unwrap();
+    let path = file.to_str().unwrap();
+    let o = iamwhy(&["--format", "json", "simulate", "--scenario", path]);
+    let warnings: Vec<serde_json::Value> = stderr(&o)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|v: &serde_json::Value| v["code"] == "action-matches-nothing")
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", stderr(&o));
+    assert_eq!(warnings[0]["count"], 50);
+    assert_eq!(warnings[0]["also_at"].as_array().unwrap().len(), 3);
+    let o = iamwhy(&["simulate", "--scenario", path]);
+    let err = stderr(&o);
+    assert!(err.contains("= note: 50 times in all; also at"), "{err}");
+    assert!(
+        err.contains("…"),
+        "a long line is quoted as a window: {err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
