@@ -114,10 +114,19 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let block = offset / CHAR_CHECKPOINT;
         let before_block = self.char_checkpoints.get(block).copied().unwrap_or(0) as usize;
+        let block_start = block.saturating_mul(CHAR_CHECKPOINT);
+        // A block of ASCII (as many characters as bytes, the common case) needs no count.
+        let after_block = self.char_checkpoints.get(block.saturating_add(1)).copied();
+        let block_end = block_start.saturating_add(CHAR_CHECKPOINT).min(self.text.len());
+        if after_block.map(|a| (a as usize).saturating_sub(before_block))
+            == Some(block_end.saturating_sub(block_start))
+        {
+            return before_block.saturating_add(offset.saturating_sub(block_start));
+        }
         let in_block = self
             .text
             .as_bytes()
-            .get(block.saturating_mul(CHAR_CHECKPOINT)..offset)
+            .get(block_start..offset)
             .map_or(0, char_starts);
         before_block.saturating_add(in_block)
     }
