@@ -117,7 +117,9 @@ impl SourceFile {
         let block_start = block.saturating_mul(CHAR_CHECKPOINT);
         // A block of ASCII (as many characters as bytes, the common case) needs no count.
         let after_block = self.char_checkpoints.get(block.saturating_add(1)).copied();
-        let block_end = block_start.saturating_add(CHAR_CHECKPOINT).min(self.text.len());
+        let block_end = block_start
+            .saturating_add(CHAR_CHECKPOINT)
+            .min(self.text.len());
         if after_block.map(|a| (a as usize).saturating_sub(before_block))
             == Some(block_end.saturating_sub(block_start))
         {

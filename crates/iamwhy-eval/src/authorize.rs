@@ -97,24 +97,36 @@ pub(crate) struct Run<'a> {
 
 impl Run<'_> {
     fn authorize(&mut self, has_boundary: bool) {
+        // ---- 0. Hard-wired service rules.
+        match step0(self.req) {
+            Step0::Decide(Decision::Allowed, rule) => {
+                self.ev.service_rule = Some(rule);
+                self.ev.decision = Decision::Allowed;
+                self.ev.grant = Some(Grant::ServiceRule);
+            }
+            Step0::Decide(decision, rule) => {
+                // The policies are still evaluated: an explicit Deny in any of them is what
+                // AWS reports ("with an explicit deny in ..."), whatever rule would also
+                // block the call (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html).
+                self.policies(has_boundary, false);
+                if self.ev.decision == Decision::ExplicitDeny {
+                    self.note(rule.describe());
+                    return;
+                }
+                self.ev.service_rule = Some(rule);
+                self.ev.grant = None;
+                self.ev.deciding.clear();
+                self.deny(decision, DeniedBy::ServiceRule, None);
+            }
+            Step0::Continue { bucket_owner_root } => self.policies(has_boundary, bucket_owner_root),
+        }
+    }
+
+    /// Steps 1 to 4: the policies (spec §4.4).
+    fn policies(&mut self, has_boundary: bool, bucket_owner_root: bool) {
         let req = self.req;
         let set = self.set;
         let principal = &req.principal;
-
-        // ---- 0. Hard-wired service rules.
-        let bucket_owner_root = match step0(req) {
-            Step0::Decide(decision, rule) => {
-                self.ev.service_rule = Some(rule);
-                self.ev.decision = decision;
-                if decision == Decision::Allowed {
-                    self.ev.grant = Some(Grant::ServiceRule);
-                } else {
-                    self.deny(decision, DeniedBy::ServiceRule, None);
-                }
-                return;
-            }
-            Step0::Continue { bucket_owner_root } => bucket_owner_root,
-        };
 
         let resource_account = req.effective_resource_account();
         let same_account = principal
@@ -502,10 +514,20 @@ impl Run<'_> {
     /// [`Evaluation::resource_policy_kind`] describes them.
     fn resource_policy_kind(&mut self) -> Option<PolicyKind> {
         let req = self.req;
+        let arn = req.resource.arn();
+        let on_key = arn.is_some_and(|a| a.service == "kms" && a.resource_type() == "key");
         let Some(policy) = &self.set.resource else {
+            // Every KMS key has exactly one key policy, and no IAM policy alone gives access
+            // to a key: the key policy must allow, itself or by allowing the account
+            // (https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html). A
+            // request on a key whose key policy was not given is therefore not allowed by
+            // its policies, whatever the identity-based policies say.
+            if on_key {
+                self.note("every KMS key has a key policy and none was given for this key: nothing allows the request on the key's side (give the key policy to evaluate it)");
+                return Some(PolicyKind::KeyPolicy);
+            }
             return None;
         };
-        let arn = req.resource.arn();
         let on_role = arn.is_some_and(|a| a.service == "iam" && a.resource_type() == "role");
         let trust_action =
             req.action.service() == "sts" && TRUST_ACTIONS.contains(&req.action.name_lower());
@@ -516,7 +538,7 @@ impl Run<'_> {
             self.note("a role trust policy governs only sts:AssumeRole*, sts:TagSession, sts:SetSourceIdentity and sts:SetContext on its role: it was not used for this request");
             return None;
         }
-        if arn.is_some_and(|a| a.service == "kms" && a.resource_type() == "key") {
+        if on_key {
             return Some(PolicyKind::KeyPolicy);
         }
         Some(PolicyKind::Resource)

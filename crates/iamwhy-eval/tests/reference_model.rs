@@ -124,8 +124,11 @@ fn reference(req: &Request, set: &PolicySet, ev: &Evaluation) -> (Decision, Opti
         .resource
         .arn()
         .is_some_and(|a| a.service == "kms" && a.resource_type() == "key");
+    // Every KMS key has a key policy: one that was not given allows nothing.
     let rp = if set.resource.is_some() {
         eval(ev, |s| s == SetId::Resource)
+    } else if is_key {
+        R::ImplicitDeny
     } else {
         R::NotApplicable
     };
@@ -187,7 +190,7 @@ fn reference(req: &Request, set: &PolicySet, ev: &Evaluation) -> (Decision, Opti
                 let direct = rp.has(MatchKind::Direct) || rp.has(MatchKind::Wildcard);
                 let via_role = rp.has(MatchKind::RoleOfSession) && pb_ok && ses_ok;
                 let via_acct = rp.has(MatchKind::Account) && identity_path;
-                if is_key && set.resource.is_some() {
+                if is_key {
                     direct || via_role || via_acct
                 } else {
                     identity_path || direct || via_role
@@ -205,7 +208,7 @@ fn reference(req: &Request, set: &PolicySet, ev: &Evaluation) -> (Decision, Opti
     // Anonymous and service principals, and a key policy that allows neither the caller nor
     // its account, are blamed on the resource-based policy.
     let t = if matches!(p, Principal::Anonymous | Principal::Service(_))
-        || (is_key && set.resource.is_some() && !rp.any_allow())
+        || (is_key && !rp.any_allow())
     {
         PolicyType::Resource
     } else {

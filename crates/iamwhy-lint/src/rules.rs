@@ -157,6 +157,8 @@ rules! {
         "No Version element: policy variables are not substituted";
     "not-a-policy", Warning, Grammar, guide!("reference_policies_grammar.html"),
         "A file that holds no policy document iamwhy recognises";
+    "not-principal-allow", SecurityWarning, Risk, guide!("reference_policies_elements_notprincipal.html"),
+        "`NotPrincipal` with `Allow` grants everyone but the principals named, anonymous ones included";
     "null-if-exists", Error, Grammar, analyzer!("error-null-with-if-exists"),
         "IfExists appended to Null";
     "operator-type-mismatch", Warning, Vocabulary, analyzer!("general-warning-type-mismatch"),

@@ -1327,28 +1327,6 @@ fn spec_2_1_rules_per_policy_type() {
             )],
         },
         Rejected {
-            name: "§2.1/§2.2 NotPrincipal with Allow in a resource-based policy",
-            kind: Resource,
-            policy: r#"{
-  "Version": "2012-10-17",
-  "Statement": [
-    {
-      "Effect": "Allow",
-      "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:user/Alice"},
-      "Action": "s3:GetObject",
-      "Resource": "arn:aws:s3:::b/*"
-    }
-  ]
-}"#,
-            errors: &[error(
-                "element-not-allowed",
-                "`NotPrincipal` with `Allow` is not supported",
-                (6, 7),
-                r#""NotPrincipal": {"AWS": "arn:aws:iam::111122223333:user/Alice"}"#,
-            )
-            .help(r#"use `"Principal": "*"` with a condition on `aws:PrincipalArn` instead"#)],
-        },
-        Rejected {
             name: "§2.1/§2.2 NotPrincipal in a role trust policy",
             kind: TrustPolicy,
             policy: r#"{
@@ -2015,6 +1993,28 @@ fn json_syntax_errors_point_at_the_offending_text() {
 #[test]
 fn values_that_never_match_are_warnings() {
     run_warned(&[
+        Warned {
+            name: "§2.2 NotPrincipal with Allow in a resource-based policy: evaluated as written, with a warning (AWS documents it for Deny only)",
+            kind: Resource,
+            policy: r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Effect": "Allow",
+      "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:user/Alice"},
+      "Action": "s3:GetObject",
+      "Resource": "arn:aws:s3:::b/*"
+    }
+  ]
+}"#,
+            warnings: &[warning(
+                "not-principal-allow",
+                "`NotPrincipal` with `Allow` grants every principal except those named, anonymous ones included",
+                (6, 7),
+                r#""NotPrincipal": {"AWS": "arn:aws:iam::111122223333:user/Alice"}"#,
+            )
+            .help(r#"AWS documents `NotPrincipal` for `Deny` only; use `"Principal": "*"` with a condition on `aws:PrincipalArn` instead"#)],
+        },
         Warned {
             name: "§3.2 NumericEquals with `abc`",
             kind: Identity,

@@ -279,11 +279,20 @@ impl Parser {
                     prop_span,
                 );
             } else if effect == Some(Effect::Allow) {
-                self.error_help(
-                    "element-not-allowed",
-                    "`NotPrincipal` with `Allow` is not supported",
-                    prop_span,
-                    "use `\"Principal\": \"*\"` with a condition on `aws:PrincipalArn` instead",
+                // AWS's page on NotPrincipal says to use it with Deny and that Allow "is not
+                // supported", yet such statements exist in stored policies and AWS evaluates
+                // them as written: the statement applies to every principal except those
+                // named, anonymous requests included. Evaluate it, and say so.
+                // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+                self.diagnostics.push(
+                    iamwhy_core::Diagnostic::warning(
+                        "not-principal-allow",
+                        "`NotPrincipal` with `Allow` grants every principal except those named, anonymous ones included",
+                        prop_span,
+                    )
+                    .with_help(
+                        "AWS documents `NotPrincipal` for `Deny` only; use `\"Principal\": \"*\"` with a condition on `aws:PrincipalArn` instead",
+                    ),
                 );
             }
         }
