@@ -71,6 +71,9 @@ fn many_layout_paths() {
     let mut got = paths(&t);
     got.sort();
     let want = [
+        "accounts/111122223333/eu-west-1/lambda/report-builder/policy.json",
+        "accounts/111122223333/eu-west-1/secretsmanager/db-password-abcdef.json",
+        "accounts/111122223333/eu-west-1/sns/app-events.json",
         "accounts/111122223333/eu-west-1/sqs/app-queue.json",
         "accounts/111122223333/iam/account-authorization-details.json",
         "accounts/444455556666/iam/account-authorization-details.json",
@@ -221,6 +224,26 @@ fn resources_become_the_cli_outputs() {
     assert_eq!(
         inner(&attributes["Policy"]),
         original("aws/aws/accounts/111122223333/sqs/eu-west-1/app-queue/policy.json")
+    );
+    let secret = value(
+        &t,
+        "accounts/111122223333/eu-west-1/secretsmanager/db-password-abcdef.json",
+    );
+    assert_eq!(
+        secret["ARN"],
+        "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-password-AbCdEf"
+    );
+    assert_eq!(secret["Name"], "db-password");
+    let function = value(
+        &t,
+        "accounts/111122223333/eu-west-1/lambda/report-builder/policy.json",
+    );
+    assert_eq!(function["RevisionId"], "");
+    assert_eq!(
+        inner(&function["Policy"]),
+        original(
+            "aws/aws/accounts/111122223333/lambda/eu-west-1/function/report-builder/policy.json"
+        )
     );
 }
 
@@ -403,8 +426,34 @@ fn single_layout_loads_one_account_with_todays_loader() {
     let devtools = &s.managed["arn:aws:iam::111122223333:policy/DevTools"];
     assert_eq!(devtools.default_version, "v2");
     assert!(devtools.document.is_some());
-    assert_eq!(s.resource_policies.len(), 1);
-    assert_eq!(s.resource_policies[0].service, "sqs");
+    let mut services: Vec<(&str, &str)> = s
+        .resource_policies
+        .iter()
+        .map(|p| (p.service, p.arn.as_str()))
+        .collect();
+    services.sort_unstable();
+    assert_eq!(
+        services,
+        [
+            (
+                "lambda",
+                "arn:aws:lambda:eu-west-1:111122223333:function:report-builder"
+            ),
+            (
+                "secretsmanager",
+                "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-password-AbCdEf"
+            ),
+            ("sns", "arn:aws:sns:eu-west-1:111122223333:app-events"),
+            ("sqs", "arn:aws:sqs:eu-west-1:111122223333:app-queue"),
+        ]
+    );
+    assert!(s.resource_policies.iter().all(|p| p.document.is_some()));
+    let topic = s
+        .resource_policies
+        .iter()
+        .find(|p| p.service == "sns")
+        .unwrap();
+    assert_eq!(topic.kms_key.as_deref(), Some("alias/aws/sns"));
 
     let org = s.organization.as_ref().unwrap();
     assert_eq!(org.management_account.as_deref(), Some("999988887777"));
