@@ -158,6 +158,9 @@ impl Cx<'_, '_> {
             .get("ous")
             .and_then(|rel| self.read(rel, "organization `ous.json`"))
             .unwrap_or_default();
+        if let Some(rel) = files.get("ous") {
+            self.check_ou_lists(rel, &ous, &root, scp, rcp);
+        }
         let sources = [
             (files.get("accounts").map(|r| Self::name(r)), &accounts),
             (files.get("ous").map(|r| Self::name(r)), &ous),
@@ -224,6 +227,37 @@ impl Cx<'_, '_> {
                     );
                 }
             }
+        }
+    }
+
+    /// The iam-collect code read for iamwhy (late 2025) asks Organizations for the root's
+    /// policies where it means each OU's, so its `ous.json` gives every OU the root's list.
+    /// An OU whose list equals the root's is also what a correct run writes when the OU has
+    /// nothing of its own; when every OU looks so, say that the OUs' own SCPs and RCPs may be
+    /// missing.
+    fn check_ou_lists(
+        &mut self,
+        rel: &std::path::Path,
+        ous: &BTreeMap<String, Node>,
+        root: &str,
+        scp: bool,
+        rcp: bool,
+    ) {
+        let Some(root_node) = ous.get(root) else {
+            return;
+        };
+        let mut below = ous.iter().filter(|(id, _)| *id != root).peekable();
+        if below.peek().is_none() || !(scp || rcp) {
+            return;
+        }
+        let same = below
+            .all(|(_, n)| (!scp || n.scps == root_node.scps) && (!rcp || n.rcps == root_node.rcps));
+        if same {
+            self.warn_file(
+                rel,
+                0,
+                "every OU in iam-collect's `ous.json` lists exactly the root's policies; iam-collect versions of late 2025 record the root's SCPs and RCPs for each OU, so the policies attached to OUs may be missing".to_owned(),
+            );
         }
     }
 }

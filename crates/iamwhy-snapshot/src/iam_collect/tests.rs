@@ -514,3 +514,41 @@ fn single_layout_of_an_unknown_account_says_so() {
     assert_eq!(t.warnings.len(), 1);
     assert!(t.warnings[0].message.contains("no account `000000000000`"));
 }
+
+#[test]
+fn ou_lists_equal_to_the_roots_are_flagged() {
+    let org = "aws/aws/organizations/o-a1b2c3d4e5/";
+    let full = "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess";
+    let texts: BTreeMap<PathBuf, String> = [
+        (
+            format!("{org}metadata.json"),
+            r#"{"id": "o-a1b2c3d4e5", "rootOu": "r-ab12", "rootAccountId": "999988887777",
+                "features": {"SERVICE_CONTROL_POLICY": true}}"#
+                .to_owned(),
+        ),
+        (
+            format!("{org}ous.json"),
+            format!(
+                r#"{{"r-ab12": {{"scps": ["{full}"], "rcps": []}},
+                    "ou-ab12-11111111": {{"parent": "r-ab12", "scps": ["{full}"], "rcps": []}}}}"#
+            ),
+        ),
+    ]
+    .into_iter()
+    .map(|(p, t)| (PathBuf::from(p), t))
+    .collect();
+    let mut map = SourceMap::new();
+    let t = translate(Path::new("/snap"), &texts, &Layout::Many, &mut map);
+    assert_eq!(t.warnings.len(), 1, "{:?}", t.warnings);
+    let w = &t.warnings[0];
+    assert_eq!(
+        map.location(w.span.unwrap()).file,
+        "/snap/aws/aws/organizations/o-a1b2c3d4e5/ous.json"
+    );
+    assert!(w.message.contains("may be missing"), "{}", w.message);
+    // The tree itself is still translated.
+    assert_eq!(
+        value(&t, "organizations/targets/ou-ab12-11111111/parents.json"),
+        json!({"Parents": [{"Id": "r-ab12", "Type": "ROOT"}]})
+    );
+}
