@@ -12,6 +12,18 @@ use std::path::Path;
 use iamwhy_core::SourceMap;
 use iamwhy_snapshot::load;
 
+/// `load` takes the iam-collect branch: every translated output is recognised (today's loader
+/// reads the many-accounts paths by content, as one account; the test below checks more).
+#[test]
+fn load_recognises_an_iam_collect_directory() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/iam-collect");
+    let mut map = SourceMap::new();
+    let s = load(&dir, &mut map).unwrap();
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    assert!(s.organization.is_some());
+    assert!(s.buckets.contains_key("shared-reports"));
+}
+
 #[test]
 #[ignore = "needs the multi-account loader"]
 fn an_iam_collect_directory_loads_as_many_accounts() {
