@@ -30,6 +30,7 @@
 )]
 
 mod gather;
+mod iam_collect;
 mod load;
 mod model;
 

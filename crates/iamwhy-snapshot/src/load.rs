@@ -45,6 +45,9 @@ pub fn load(dir: &Path, map: &mut SourceMap) -> Result<Snapshot, Diagnostics> {
             )));
         }
     }
+    if crate::iam_collect::is_iam_collect(dir) {
+        return Ok(crate::iam_collect::load(dir, map));
+    }
     let mut loader = Loader::new(dir, map);
     let walked = iamwhy_input::walk(&[dir]);
     for problem in &walked.problems {
