@@ -37,6 +37,15 @@ use crate::report::{
     matched_info,
 };
 
+/// Evaluates many scenarios, in parallel on every core, the results in input order (each
+/// scenario's results as [`simulate`] gives them).
+pub fn simulate_all(scenarios: &[Scenario], map: &SourceMap) -> Vec<SimulationResult> {
+    use rayon::prelude::*;
+    let per_scenario: Vec<Vec<SimulationResult>> =
+        scenarios.par_iter().map(|s| simulate(s, map)).collect();
+    per_scenario.into_iter().flatten().collect()
+}
+
 /// Evaluates a scenario: one result per action and resource, actions first.
 pub fn simulate(scenario: &Scenario, map: &SourceMap) -> Vec<SimulationResult> {
     let now = scenario::now_or_current(scenario.current_time);

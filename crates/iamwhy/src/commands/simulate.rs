@@ -3,7 +3,9 @@
 use std::path::Path;
 
 use iamwhy_analysis::simulate::{InputError, SimulateInput};
-use iamwhy_analysis::{SimulationResult, parse_scenarios, read_source, simulate, simulate_account};
+use iamwhy_analysis::{
+    SimulationResult, parse_scenarios, read_source, simulate_account, simulate_all,
+};
 use iamwhy_core::SourceMap;
 use iamwhy_input::Limit;
 
@@ -111,7 +113,7 @@ fn run_scenario(
     let source = read_source(map, file, Limit::SCENARIO)?;
     let (scenarios, warnings) = parse_scenarios(map, source, &overrides)?;
     out.diagnostics(map, warnings.iter());
-    let results: Vec<_> = scenarios.iter().flat_map(|s| simulate(s, map)).collect();
+    let results = simulate_all(&scenarios, map);
     Ok((render(&results, select_all, out), status(&results)))
 }
 
