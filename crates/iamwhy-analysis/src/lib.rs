@@ -34,6 +34,7 @@
     allow(clippy::arithmetic_side_effects, reason = "tests may overflow loudly")
 )]
 
+pub mod bulk;
 pub mod explain;
 pub mod fix;
 pub mod replay;

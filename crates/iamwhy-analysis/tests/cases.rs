@@ -59,7 +59,27 @@ struct Case {
     changes: CaseChanges,
     #[serde(default)]
     session_policies: Vec<String>,
+    /// `who-can`: `{"action": A, "resource": R}`.
+    who_can: Option<WhoCanCase>,
+    /// `can`: `{"principal": P, "services": [...], "resource": R}`.
+    can: Option<CanCase>,
     expect: serde_json::Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhoCanCase {
+    action: String,
+    resource: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CanCase {
+    principal: String,
+    #[serde(default)]
+    services: Vec<String>,
+    resource: Option<String>,
 }
 
 #[derive(Default, Deserialize)]
@@ -357,6 +377,43 @@ fn replay_cases() {
     assert!(all.len() >= 5, "the corpus lost cases");
     for (name, case) in &all {
         let Some(report) = replay(name, case) else {
+            continue;
+        };
+        check_all(name, &report, &case.expect);
+    }
+}
+
+/// The JSON `iamwhy who-can`/`iamwhy can --format json` prints for the case.
+fn bulk(name: &str, case: &Case) -> Option<Value> {
+    let mut map = SourceMap::new();
+    let snapshot = iamwhy_snapshot::load(Path::new(&path_of(&case.snapshot)?), &mut map)
+        .unwrap_or_else(|e| panic!("{name}: snapshot: {:?}", e.iter().next()));
+    let report = match (&case.who_can, &case.can) {
+        (Some(w), _) => serde_json::to_value(
+            iamwhy_analysis::bulk::who_can(&snapshot, &mut map, &w.action, &w.resource, |_, _| {})
+                .unwrap(),
+        ),
+        (None, Some(c)) => serde_json::to_value(
+            iamwhy_analysis::bulk::can(
+                &snapshot,
+                &mut map,
+                &c.principal,
+                &c.services,
+                c.resource.as_deref(),
+            )
+            .unwrap(),
+        ),
+        (None, None) => panic!("{name}: give `who_can` or `can`"),
+    };
+    Some(report.unwrap())
+}
+
+#[test]
+fn bulk_cases() {
+    let all = cases("bulk");
+    assert!(all.len() >= 3, "the corpus lost cases");
+    for (name, case) in &all {
+        let Some(report) = bulk(name, case) else {
             continue;
         };
         check_all(name, &report, &case.expect);

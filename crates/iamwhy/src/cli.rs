@@ -16,7 +16,7 @@ const MAX_JOBS: i64 = 256;
 #[command(name = "iamwhy", version, about, long_about)]
 pub(crate) struct Cli {
     /// Output format: `text` for people, `json` for programs (stable, see docs/output.md),
-    /// `csv` for spreadsheets (`trail denied` only), `sarif` for code scanning (`lint` only).
+    /// `csv` for spreadsheets (`trail denied`, `who-can`, `can`), `sarif` for code scanning (`lint` only).
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
     pub(crate) format: FormatArg,
     /// When to colour text output (`NO_COLOR` is honoured with `auto`).
@@ -33,7 +33,7 @@ pub(crate) enum FormatArg {
     Text,
     /// JSON for programs.
     Json,
-    /// CSV (`trail denied` only).
+    /// CSV (`trail denied`, `who-can` and `can`).
     Csv,
     /// SARIF 2.1.0 (`lint` only).
     Sarif,
@@ -98,6 +98,48 @@ pub(crate) enum Command {
     /// scenario files; `--format sarif` for code scanning. Exits 1 when a finding at or
     /// above `--fail-on` remains.
     Lint(LintArgs),
+    /// Who can perform this action on this resource? Every IAM user and role of the snapshot
+    /// (and the AWS service principals the resource policy admits), evaluated on the whole
+    /// operation with its hidden calls, with the deciding statements; also the principals an
+    /// explicit deny stops and those whose hidden calls fail.
+    WhoCan(WhoCanArgs),
+    /// What can this principal do? Every action of the catalog (or of `--service`), on
+    /// `--resource` or on each resource pattern of the principal's own policies, grouped by
+    /// service and access level, with the deciding statement.
+    Can(CanArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WhoCanArgs {
+    /// The account snapshot directory.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) snapshot: PathBuf,
+    /// The action, e.g. `s3:GetObject`.
+    #[arg(long, value_name = "ACTION")]
+    pub(crate) action: String,
+    /// The resource ARN.
+    #[arg(long, value_name = "ARN")]
+    pub(crate) resource: String,
+    /// No progress bar on stderr.
+    #[arg(long)]
+    pub(crate) no_progress: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CanArgs {
+    /// The account snapshot directory.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) snapshot: PathBuf,
+    /// The principal: a user or role ARN of the snapshot.
+    #[arg(long, value_name = "ARN")]
+    pub(crate) principal: String,
+    /// Only this service's actions (a prefix such as `s3`); repeatable.
+    #[arg(long, value_name = "PREFIX")]
+    pub(crate) service: Vec<String>,
+    /// Evaluate on this resource; without it, on `*` and on each resource pattern of the
+    /// principal's own `Allow` statements.
+    #[arg(long, value_name = "ARN")]
+    pub(crate) resource: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -52,8 +52,10 @@ fn main() -> ExitCode {
             ExitStatus::Error
         }
         Command::Trail(TrailCommand::Denied(args)) => commands::trail::denied(args, csv, &mut out),
+        Command::WhoCan(args) => commands::bulk::who_can(args, csv, &mut out),
+        Command::Can(args) => commands::bulk::can(args, csv, &mut out),
         _ if csv => {
-            out.error_line("`--format csv` is only for `iamwhy trail denied`");
+            out.error_line("`--format csv` is only for `iamwhy trail denied`, `who-can` and `can`");
             ExitStatus::Error
         }
         Command::Simulate(args) => commands::simulate::run(args, &mut out),

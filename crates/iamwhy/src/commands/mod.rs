@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub(crate) mod actions;
+pub(crate) mod bulk;
 pub(crate) mod creds;
 pub(crate) mod explain;
 pub(crate) mod lint;

@@ -2,6 +2,7 @@
 
 mod actions;
 mod answer;
+mod bulk;
 mod creds;
 mod diagnostics;
 mod explain;
@@ -20,6 +21,7 @@ use crate::cli::Format;
 
 pub(crate) use actions::actions_text;
 pub(crate) use answer::answers_text;
+pub(crate) use bulk::{can_csv, can_text, who_can_csv, who_can_text};
 pub(crate) use creds::creds_text;
 pub(crate) use diagnostics::render_diagnostics;
 pub(crate) use explain::{incidents_text, replay_text};
