@@ -221,6 +221,9 @@ fn who_row(principal: String, kind: PrincipalKind, r: &SimulationResult) -> WhoR
     }
 }
 
+/// How many actions `can` evaluates at a time.
+const CAN_CHUNK: usize = 512;
+
 /// One action a principal may perform.
 #[derive(Clone, Debug, Serialize)]
 pub struct CanRow {
@@ -286,29 +289,32 @@ pub fn can(
         None => own_resource_patterns(snapshot, map, principal)?,
     };
     let mut allowed: Vec<CanRow> = Vec::new();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     for r in &resources {
         let parsed = Resource::parse(r).map_err(|e| usage(format!("--resource `{r}`: {e}")))?;
-        let query = AccountQuery {
-            principal: principal.to_owned(),
-            actions: actions.iter().map(|(_, _, a)| a.clone()).collect(),
-            resources: vec![parsed],
-            hidden_calls: false,
-            ..AccountQuery::default()
-        };
-        let sim = simulate_account(snapshot, map, &query)?;
-        for ((service, level, _), res) in actions.iter().zip(&sim.before) {
-            if res.decision != Decision::Allowed
-                || allowed.iter().any(|row| row.action == res.action)
-            {
-                continue;
+        // In chunks: the results of one chunk are reduced to rows before the next is
+        // evaluated, so memory stays that of a chunk, not of 22,000 full results.
+        for chunk in actions.chunks(CAN_CHUNK) {
+            let query = AccountQuery {
+                principal: principal.to_owned(),
+                actions: chunk.iter().map(|(_, _, a)| a.clone()).collect(),
+                resources: vec![parsed.clone()],
+                hidden_calls: false,
+                ..AccountQuery::default()
+            };
+            let sim = simulate_account(snapshot, map, &query)?;
+            for ((service, level, _), res) in chunk.iter().zip(&sim.before) {
+                if res.decision != Decision::Allowed || !seen.insert(res.action.clone()) {
+                    continue;
+                }
+                allowed.push(CanRow {
+                    service: service.clone(),
+                    access_level: level.clone(),
+                    action: res.action.clone(),
+                    resource: res.resource.clone(),
+                    deciding: res.deciding_statements.iter().map(Decider::of).collect(),
+                });
             }
-            allowed.push(CanRow {
-                service: service.clone(),
-                access_level: level.clone(),
-                action: res.action.clone(),
-                resource: res.resource.clone(),
-                deciding: res.deciding_statements.iter().map(Decider::of).collect(),
-            });
         }
     }
     allowed.sort_by(|a, b| {
