@@ -119,7 +119,7 @@ impl Run<'_> {
         let resource_account = req.effective_resource_account();
         let same_account = principal
             .account()
-            .map(|a| resource_account.is_none_or(|r| r == a));
+            .map(|a| !set.resource_in_other_account && resource_account.is_none_or(|r| r == a));
         self.ev.same_account = same_account;
         let same_account = same_account.unwrap_or(false);
 

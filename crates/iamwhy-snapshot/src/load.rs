@@ -139,6 +139,50 @@ struct File<'t> {
     source: SourceId,
     text: &'t str,
     rel: &'t Path,
+    /// The account folder holding the file (`accounts/ACCOUNT/...`), if any.
+    account: Option<String>,
+    /// The Region folder holding the file (`accounts/ACCOUNT/REGION/...`), if any.
+    region: Option<String>,
+}
+
+/// The account and Region folders a file sits in: `accounts/ACCOUNT/[REGION/]...` in a
+/// snapshot of many accounts (docs/snapshot.md, "Many accounts"); a Region folder at the top
+/// of a single-account snapshot is read the same way.
+fn place_of(rel: &Path) -> (Option<String>, Option<String>) {
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    // The last part is the file itself: only folders above it count.
+    let folders = parts.get(..parts.len().saturating_sub(1)).unwrap_or(&[]);
+    let (account, rest) = match folders {
+        [top, id, rest @ ..] if top == "accounts" && is_account_id(id) => (Some(id.clone()), rest),
+        rest => (None, rest),
+    };
+    let region = rest.first().filter(|r| is_region(r)).cloned();
+    (account, region)
+}
+
+/// A 12-digit AWS account id.
+pub(crate) fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A Region name: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `ap-southeast-4`.
+fn is_region(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    match parts.as_slice() {
+        [geo, middle @ .., number] if !middle.is_empty() => {
+            geo.len() == 2
+                && geo.bytes().all(|b| b.is_ascii_lowercase())
+                && middle
+                    .iter()
+                    .all(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_lowercase()))
+                && !number.is_empty()
+                && number.bytes().all(|b| b.is_ascii_digit())
+        }
+        _ => false,
+    }
 }
 
 impl File<'_> {
@@ -232,6 +276,41 @@ impl File<'_> {
     fn warning(&self, message: impl Into<String>) -> Diagnostic {
         Diagnostic::warning(SNAPSHOT_FILE, message, Span::new(self.source, 0, 0))
     }
+
+    /// A warning about one entry of a list (`part` is its text) that cannot be used.
+    fn entry_warning(&self, part: &str, what: &str, e: &serde_json::Error) -> Diagnostic {
+        let (base, _) = self.range(part);
+        let offset = (base as usize).saturating_add(offset_of(part, e.line(), e.column()));
+        Diagnostic::warning(
+            SNAPSHOT_FILE,
+            format!(
+                "{what} cannot be used: {}; entry skipped, the rest of the file is read",
+                strip_position(&e.to_string())
+            ),
+            Span::new(self.source, offset, offset),
+        )
+    }
+
+    /// The map key of the KMS key `id` read from this file: the id alone in a single-account,
+    /// single-Region snapshot; `ACCOUNT/REGION/ID` otherwise (a multi-Region key has the
+    /// same id in each Region).
+    fn key_slot(&self, id: &str) -> String {
+        match (&self.account, &self.region) {
+            (None, None) => id.to_owned(),
+            (a, r) => format!(
+                "{}/{}/{id}",
+                a.as_deref().unwrap_or(""),
+                r.as_deref().unwrap_or("")
+            ),
+        }
+    }
+}
+
+/// The `Arn` of a list entry, to name it in a warning.
+#[derive(Deserialize)]
+struct EntryName {
+    #[serde(rename = "Arn")]
+    arn: Option<String>,
 }
 
 /// The byte offset of serde's 1-based `line` and `column`.
@@ -275,8 +354,67 @@ impl<'m> Loader<'m> {
 
     fn finish(self) -> Snapshot {
         let mut snapshot = self.snapshot;
-        snapshot.account = self.caller_account.or_else(|| single_account(&snapshot));
+        snapshot.account = self.caller_account.or_else(|| {
+            if snapshot.account_folders.is_empty() {
+                single_account(&snapshot)
+            } else if snapshot.account_folders.len() == 1 {
+                snapshot.account_folders.first().cloned()
+            } else {
+                None
+            }
+        });
+        // A single-account snapshot owns every resource it lists (docs/snapshot.md).
+        if snapshot.account_folders.is_empty() {
+            let account = snapshot.account.clone();
+            for b in snapshot.buckets.values_mut() {
+                b.account.clone_from(&account);
+            }
+            for a in &mut snapshot.aliases {
+                if a.account.is_none() {
+                    a.account = a
+                        .arn
+                        .as_deref()
+                        .and_then(|arn| arn.split(':').nth(4))
+                        .filter(|x| !x.is_empty())
+                        .map(str::to_owned)
+                        .or_else(|| account.clone());
+                }
+            }
+            for k in snapshot.keys.values_mut() {
+                if k.account.is_none() {
+                    k.account.clone_from(&account);
+                }
+            }
+        }
         snapshot
+    }
+
+    /// Reads every entry of a JSON list as `T`; an entry that cannot be read is reported
+    /// (file and entry) and skipped, never the whole file (moto's
+    /// `get-account-authorization-details` leaves out fields AWS always sends).
+    fn entries<'a, T: Deserialize<'a>>(
+        &mut self,
+        f: &File<'_>,
+        raw: &'a str,
+        what: &str,
+    ) -> Result<Vec<T>, Diagnostic> {
+        let items: Vec<&'a RawValue> = f.read(raw)?;
+        let mut out = Vec::with_capacity(items.len());
+        for (n, item) in (1_usize..).zip(items) {
+            match serde_json::from_str::<T>(item.get()) {
+                Ok(v) => out.push(v),
+                Err(e) => {
+                    let name = serde_json::from_str::<EntryName>(item.get())
+                        .ok()
+                        .and_then(|e| e.arn)
+                        .map(|a| format!(" `{a}`"))
+                        .unwrap_or_default();
+                    let d = f.entry_warning(item.get(), &format!("{what} {n}{name}"), &e);
+                    self.snapshot.warnings.push(d);
+                }
+            }
+        }
+        Ok(out)
     }
 
     fn text(&mut self, name: String, rel: &Path, text: String) {
@@ -284,10 +422,16 @@ impl<'m> Loader<'m> {
         let Some(text) = self.map.text_arc(source) else {
             return;
         };
+        let (account, region) = place_of(rel);
+        if let Some(a) = &account {
+            self.snapshot.account_folders.insert(a.clone());
+        }
         let file = File {
             source,
             text: &text,
             rel,
+            account,
+            region,
         };
         match self.recognise(&file) {
             Ok(()) => {
@@ -344,7 +488,16 @@ impl<'m> Loader<'m> {
         }
         if let (Some(account), true) = (top.get("Account"), has("Arn") && has("UserId")) {
             let account: String = f.read(account.get())?;
-            self.caller_account = Some(account);
+            match &f.account {
+                // `accounts/ACCOUNT/sts/caller-identity.json`: the folder names the account.
+                Some(folder) if *folder != account => {
+                    return Err(f.warning(format!(
+                        "the caller identity of account {account} in the folder of account {folder}; file skipped"
+                    )));
+                }
+                Some(_) => {}
+                None => self.caller_account = Some(account),
+            }
             return Ok(());
         }
         let mut keys: Vec<&str> = top.keys().map(String::as_str).take(4).collect();
@@ -363,14 +516,22 @@ impl<'m> Loader<'m> {
 
     fn auth_details(&mut self, f: &File<'_>, top: &TopLevel<'_>) -> Result<(), Diagnostic> {
         let list = |key: &str| top.get(key).map(|v| v.get());
-        let users: Vec<UserShape<'_>> =
-            list("UserDetailList").map_or(Ok(Vec::new()), |r| f.read(r))?;
-        let groups: Vec<GroupShape<'_>> =
-            list("GroupDetailList").map_or(Ok(Vec::new()), |r| f.read(r))?;
-        let roles: Vec<RoleShape<'_>> =
-            list("RoleDetailList").map_or(Ok(Vec::new()), |r| f.read(r))?;
-        let policies: Vec<PolicyShape<'_>> =
-            list("Policies").map_or(Ok(Vec::new()), |r| f.read(r))?;
+        let users: Vec<UserShape<'_>> = match list("UserDetailList") {
+            Some(r) => self.entries(f, r, "user")?,
+            None => Vec::new(),
+        };
+        let groups: Vec<GroupShape<'_>> = match list("GroupDetailList") {
+            Some(r) => self.entries(f, r, "group")?,
+            None => Vec::new(),
+        };
+        let roles: Vec<RoleShape<'_>> = match list("RoleDetailList") {
+            Some(r) => self.entries(f, r, "role")?,
+            None => Vec::new(),
+        };
+        let policies: Vec<PolicyShape<'_>> = match list("Policies") {
+            Some(r) => self.entries(f, r, "managed policy")?,
+            None => Vec::new(),
+        };
         for u in users {
             if !self.first_time(f, "user", &u.arn) {
                 continue;
@@ -463,10 +624,15 @@ impl<'m> Loader<'m> {
         {
             return;
         }
+        // moto leaves `PolicyName` out: the ARN carries it (`...:policy/PATH/NAME`).
+        let name = p
+            .policy_name
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| p.arn.rsplit('/').next().unwrap_or(&p.arn).to_owned());
         self.snapshot.managed.insert(
             p.arn.clone(),
             ManagedPolicy {
-                name: p.policy_name,
+                name,
                 arn: p.arn,
                 default_version,
                 document,
@@ -486,7 +652,7 @@ impl<'m> Loader<'m> {
         if is_org {
             return self.target_policies(f, raw);
         }
-        let policies: Vec<PolicyShape<'_>> = f.read(raw.get())?;
+        let policies: Vec<PolicyShape<'_>> = self.entries(f, raw.get(), "managed policy")?;
         for p in policies {
             self.managed_policy(f, p);
         }
@@ -544,19 +710,21 @@ impl<'m> Loader<'m> {
         f.require_named_in("s3", what, "bucket", "s3/BUCKET/")
     }
 
-    fn bucket(&mut self, name: String) -> &mut Bucket {
+    /// The bucket `name` of the account folder holding `f`.
+    fn bucket(&mut self, f: &File<'_>, name: String) -> &mut Bucket {
         self.snapshot
             .buckets
             .entry(name.clone())
             .or_insert_with(|| Bucket {
                 name,
+                account: f.account.clone(),
                 ..Bucket::default()
             })
     }
 
     fn bucket_policy(&mut self, f: &File<'_>, doc: DocRef) -> Result<(), Diagnostic> {
         let name = self.bucket_name(f, "a bucket policy (`get-bucket-policy`)")?;
-        self.bucket(name).policy = Some(doc);
+        self.bucket(f, name).policy = Some(doc);
         Ok(())
     }
 
@@ -568,7 +736,7 @@ impl<'m> Loader<'m> {
                 .map(|d| (d, r.bucket_key_enabled))
         });
         if let Some((d, bucket_key)) = rule {
-            self.bucket(name).encryption = Some(BucketEncryption {
+            self.bucket(f, name).encryption = Some(BucketEncryption {
                 algorithm: d.sse_algorithm,
                 kms_key: d.kms_master_key_id.filter(|k| !k.is_empty()),
                 bucket_key: bucket_key.unwrap_or(false),
@@ -587,7 +755,11 @@ impl<'m> Loader<'m> {
         };
         if self.in_folder(f, "s3") {
             let name = self.bucket_name(f, "")?;
-            self.bucket(name).public_access_block = Some(block);
+            self.bucket(f, name).public_access_block = Some(block);
+        } else if let Some(account) = &f.account {
+            self.snapshot
+                .account_public_access_blocks
+                .insert(account.clone(), block);
         } else {
             self.snapshot.account_public_access_block = Some(block);
         }
@@ -604,18 +776,21 @@ impl<'m> Loader<'m> {
             Some("EU") => "eu-west-1".to_owned(),
             Some(r) => r.to_owned(),
         };
-        self.bucket(name).region = Some(region);
+        self.bucket(f, name).region = Some(region);
         Ok(())
     }
 
     // ---- KMS ---------------------------------------------------------------------------
 
-    fn key(&mut self, id: String) -> &mut KmsKey {
+    /// The key `id` of the account and Region folders holding `f`.
+    fn key(&mut self, f: &File<'_>, id: String) -> &mut KmsKey {
         self.snapshot
             .keys
-            .entry(id.clone())
+            .entry(f.key_slot(&id))
             .or_insert_with(|| KmsKey {
                 id,
+                account: f.account.clone(),
+                region: f.region.clone(),
                 ..KmsKey::default()
             })
     }
@@ -628,7 +803,7 @@ impl<'m> Loader<'m> {
             "kms/KEY_ID/",
         )?;
         let id = key_id_of(&id).to_owned();
-        self.key(id).policy = Some(doc);
+        self.key(f, id).policy = Some(doc);
         Ok(())
     }
 
@@ -650,7 +825,7 @@ impl<'m> Loader<'m> {
             let pairs = |m: Option<BTreeMap<String, String>>| -> Vec<(String, String)> {
                 m.unwrap_or_default().into_iter().collect()
             };
-            self.key(id).grants.push(iamwhy_eval::KmsGrant {
+            self.key(f, id).grants.push(iamwhy_eval::KmsGrant {
                 name: g
                     .name
                     .filter(|n| !n.is_empty())
@@ -668,7 +843,18 @@ impl<'m> Loader<'m> {
 
     fn describe_key(&mut self, f: &File<'_>, raw: &RawValue) -> Result<(), Diagnostic> {
         let m: KeyMetadataShape = f.read(raw.get())?;
-        let key = self.key(m.key_id);
+        let key = self.key(f, m.key_id);
+        if let Some(arn) = &m.arn {
+            let mut parts = arn.split(':');
+            let region = parts.nth(3).filter(|r| !r.is_empty()).map(str::to_owned);
+            let account = parts.next().filter(|a| !a.is_empty()).map(str::to_owned);
+            if key.account.is_none() {
+                key.account = account;
+            }
+            if key.region.is_none() {
+                key.region = region;
+            }
+        }
         key.arn = m.arn;
         key.manager = m.key_manager;
         key.state = m.key_state;
@@ -679,11 +865,27 @@ impl<'m> Loader<'m> {
     fn aliases(&mut self, f: &File<'_>, raw: &RawValue) -> Result<(), Diagnostic> {
         let list: Vec<AliasShape> = f.read(raw.get())?;
         for a in list {
-            if !self.snapshot.aliases.iter().any(|x| x.name == a.alias_name) {
+            // Aliases are per account and Region: `alias/aws/s3` exists in each.
+            let region = f.region.clone().or_else(|| {
+                a.alias_arn
+                    .as_deref()
+                    .and_then(|arn| arn.split(':').nth(3))
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_owned)
+            });
+            let account = f.account.clone();
+            let known = self
+                .snapshot
+                .aliases
+                .iter()
+                .any(|x| x.name == a.alias_name && x.account == account && x.region == region);
+            if !known {
                 self.snapshot.aliases.push(KmsAlias {
                     name: a.alias_name,
                     arn: a.alias_arn,
                     target_key_id: a.target_key_id,
+                    account,
+                    region,
                 });
             }
         }
@@ -803,6 +1005,7 @@ impl<'m> Loader<'m> {
             service,
             document: a.policy.map(|p| f.doc_ref(p)),
             kms_key: a.kms_master_key_id.filter(|k| !k.is_empty()),
+            account: None,
         });
         Ok(())
     }
@@ -820,6 +1023,7 @@ impl<'m> Loader<'m> {
             service: "secretsmanager",
             document,
             kms_key: None,
+            account: None,
         });
         Ok(())
     }
@@ -858,11 +1062,18 @@ impl<'m> Loader<'m> {
             service: "lambda",
             document: Some(doc),
             kms_key: None,
+            account: None,
         });
         Ok(())
     }
 
-    fn resource_policy(&mut self, p: ResourcePolicy) {
+    fn resource_policy(&mut self, mut p: ResourcePolicy) {
+        p.account = p
+            .arn
+            .split(':')
+            .nth(4)
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned);
         if !self
             .snapshot
             .resource_policies
@@ -992,7 +1203,7 @@ struct VersionShape<'a> {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct PolicyShape<'a> {
-    policy_name: String,
+    policy_name: Option<String>,
     arn: String,
     default_version_id: Option<String>,
     #[serde(default, borrow)]
