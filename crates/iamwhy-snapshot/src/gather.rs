@@ -686,17 +686,17 @@ impl Snapshot {
             "lambda" => "function policy",
             _ => return None,
         };
-        let name = short_name(resource);
+        let name = match service {
+            "s3" => resource
+                .split(":::")
+                .nth(1)
+                .and_then(|p| p.split('/').next())
+                .unwrap_or(resource),
+            _ => short_name(resource),
+        };
         let place = |a: &str| -> String {
             match service {
-                "s3" => {
-                    let bucket = resource
-                        .split(":::")
-                        .nth(1)
-                        .and_then(|p| p.split('/').next())
-                        .unwrap_or(name);
-                    format!("accounts/{a}/s3/{bucket}/policy.json")
-                }
+                "s3" => format!("accounts/{a}/s3/{name}/policy.json"),
                 "kms" => format!("accounts/{a}/kms/{name}/key-policy.json"),
                 "iam" => format!("accounts/{a}/iam/account-authorization-details.json"),
                 "lambda" => format!("accounts/{a}/lambda/{name}/policy.json"),
@@ -728,8 +728,19 @@ impl Snapshot {
         .then_some(resource)
     }
 
-    /// The resource of the snapshot a request ARN refers to.
+    /// The resource of the snapshot a request ARN refers to; in a snapshot of many accounts
+    /// its label names the owner account.
     fn find_resource(&self, resource: &str) -> Option<FoundResource> {
+        let mut found = self.find_resource_in(resource)?;
+        if self.is_many_accounts()
+            && let Some(account) = &found.account
+        {
+            found.label = format!("{} in account {account}", found.label);
+        }
+        Some(found)
+    }
+
+    fn find_resource_in(&self, resource: &str) -> Option<FoundResource> {
         let (service, rest) = arn_service(resource)?;
         match service {
             "s3" => {
