@@ -45,10 +45,12 @@ pub fn load(dir: &Path, map: &mut SourceMap) -> Result<Snapshot, Diagnostics> {
             )));
         }
     }
-    let mut loader = Loader::new(dir, map);
+    let mut warnings = Vec::new();
+    let mut files = Vec::new();
+    let mut jobs = Vec::new();
     let walked = iamwhy_input::walk(&[dir]);
     for problem in &walked.problems {
-        loader.snapshot.warnings.push(Diagnostic::unplaced_warning(
+        warnings.push(Diagnostic::unplaced_warning(
             SNAPSHOT_FILE,
             format!("{problem}; skipped"),
         ));
@@ -63,7 +65,7 @@ pub fn load(dir: &Path, map: &mut SourceMap) -> Result<Snapshot, Diagnostics> {
             .unwrap_or_default();
         if !name.ends_with(".json") {
             if !is_documentation(&name) {
-                loader.snapshot.warnings.push(Diagnostic::unplaced_warning(
+                warnings.push(Diagnostic::unplaced_warning(
                     SNAPSHOT_FILE,
                     format!(
                         "`{}` is not a `.json` AWS CLI output; skipped",
@@ -74,19 +76,32 @@ pub fn load(dir: &Path, map: &mut SourceMap) -> Result<Snapshot, Diagnostics> {
             continue;
         }
         let rel = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
-        match iamwhy_input::read_text(&entry.source, iamwhy_input::Limit::SNAPSHOT_FILE) {
-            Ok(text) => loader.text(path.display().to_string(), &rel, text),
-            Err(e) => {
+        jobs.push((path.display().to_string(), rel, entry.source));
+    }
+    // The files are read on every core (a snapshot of many accounts is gigabytes), then
+    // registered in the source map in the order they were found.
+    let texts = parallel_map(&jobs, |(_, _, source)| {
+        iamwhy_input::read_text(source, iamwhy_input::Limit::SNAPSHOT_FILE)
+            .map(std::sync::Arc::<str>::from)
+    });
+    for ((name, rel, _), text) in jobs.into_iter().zip(texts) {
+        match text {
+            Some(Ok(text)) => files.extend(Pending::register(map, name, rel, text)),
+            None => warnings.push(Diagnostic::unplaced_warning(
+                SNAPSHOT_FILE,
+                format!("`{name}` could not be read; skipped"),
+            )),
+            Some(Err(e)) => {
                 let mut warning =
                     Diagnostic::unplaced_warning(SNAPSHOT_FILE, format!("{e}; skipped"));
                 if let Some(help) = e.help() {
                     warning = warning.with_help(help);
                 }
-                loader.snapshot.warnings.push(warning);
+                warnings.push(warning);
             }
         }
     }
-    Ok(loader.finish())
+    Ok(recognise_all(dir, warnings, files))
 }
 
 /// Loads a snapshot from files already in memory, each named by its path relative to the
@@ -96,9 +111,101 @@ pub fn load_texts(
     files: impl IntoIterator<Item = (PathBuf, String)>,
     map: &mut SourceMap,
 ) -> Snapshot {
-    let mut loader = Loader::new(root, map);
-    for (rel, text) in files {
-        loader.text(root.join(&rel).display().to_string(), &rel, text);
+    let files: Vec<Pending> = files
+        .into_iter()
+        .filter_map(|(rel, text)| {
+            Pending::register(map, root.join(&rel).display().to_string(), rel, text)
+        })
+        .collect();
+    recognise_all(root, Vec::new(), files)
+}
+
+/// A file read and registered in the source map, waiting to be recognised.
+struct Pending {
+    source: SourceId,
+    text: std::sync::Arc<str>,
+    rel: PathBuf,
+}
+
+impl Pending {
+    fn register(
+        map: &mut SourceMap,
+        name: String,
+        rel: PathBuf,
+        text: impl Into<std::sync::Arc<str>>,
+    ) -> Option<Pending> {
+        let source = map.add_file(name, text);
+        let text = map.text_arc(source)?;
+        Some(Pending { source, text, rel })
+    }
+}
+
+/// `f` of every item, on every core (scoped threads taking the next item in turn), in the
+/// items' order; `None` only where a thread panicked.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<Option<R>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(|i| Some(f(i))).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<R>>> =
+        items.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let (Some(item), Some(slot)) = (items.get(i), slots.get(i)) else {
+                        break;
+                    };
+                    let r = f(item);
+                    if let Ok(mut slot) = slot.lock() {
+                        *slot = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|m| m.into_inner().ok().flatten())
+        .collect()
+}
+
+/// The folder a file's account data belongs to: `accounts/ACCOUNT`, or `None` for the rest
+/// (a single-account snapshot, `organizations/`).
+fn account_group(rel: &Path) -> Option<String> {
+    place_of(rel).0
+}
+
+/// Recognises every file. The files of each account folder are read by one loader, the
+/// account folders in parallel (one thread per core), then the loaders are merged in the
+/// order the folders came: a snapshot of 50 accounts loads in the time of 25 on two cores.
+/// The result does not depend on the number of threads.
+fn recognise_all(root: &Path, warnings: Vec<Diagnostic>, files: Vec<Pending>) -> Snapshot {
+    let mut groups: Vec<(Option<String>, Vec<Pending>)> = Vec::new();
+    for file in files {
+        let key = account_group(&file.rel);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, list)) => list.push(file),
+            None => groups.push((key, vec![file])),
+        }
+    }
+    let read_group = |files: &[Pending]| {
+        let mut loader = Loader::new(root);
+        for f in files {
+            loader.text(f.source, &f.text, &f.rel);
+        }
+        loader
+    };
+    let parts = parallel_map(&groups, |(_, files)| read_group(files));
+    let parts = parts.into_iter().flatten();
+    let mut loader = Loader::new(root);
+    loader.snapshot.warnings = warnings;
+    for part in parts {
+        loader.merge(part);
     }
     loader.finish()
 }
@@ -126,8 +233,7 @@ fn single_account(s: &Snapshot) -> Option<String> {
     }
 }
 
-struct Loader<'m> {
-    map: &'m mut SourceMap,
+struct Loader {
     snapshot: Snapshot,
     caller_account: Option<String>,
     /// ARNs of the users, groups and roles read so far.
@@ -337,12 +443,11 @@ fn strip_position(message: &str) -> &str {
 type TopLevel<'a> = BTreeMap<String, &'a RawValue>;
 
 /// Reads the value of an output's identifying top-level key.
-type Reader<'m> = fn(&mut Loader<'m>, &File<'_>, &RawValue) -> Result<(), Diagnostic>;
+type Reader = fn(&mut Loader, &File<'_>, &RawValue) -> Result<(), Diagnostic>;
 
-impl<'m> Loader<'m> {
-    fn new(root: &Path, map: &'m mut SourceMap) -> Loader<'m> {
+impl Loader {
+    fn new(root: &Path) -> Loader {
         Loader {
-            map,
             snapshot: Snapshot {
                 root: root.to_path_buf(),
                 ..Snapshot::default()
@@ -398,6 +503,11 @@ impl<'m> Loader<'m> {
         raw: &'a str,
         what: &str,
     ) -> Result<Vec<T>, Diagnostic> {
+        // The whole list at once first (one pass over the text); entry by entry only when
+        // some entry cannot be read.
+        if let Ok(all) = serde_json::from_str::<Vec<T>>(raw) {
+            return Ok(all);
+        }
         let items: Vec<&'a RawValue> = f.read(raw)?;
         let mut out = Vec::with_capacity(items.len());
         for (n, item) in (1_usize..).zip(items) {
@@ -417,18 +527,99 @@ impl<'m> Loader<'m> {
         Ok(out)
     }
 
-    fn text(&mut self, name: String, rel: &Path, text: String) {
-        let source = self.map.add_file(name, text);
-        let Some(text) = self.map.text_arc(source) else {
-            return;
-        };
+    /// Adds what another loader read (the files of another account folder) to this one.
+    fn merge(&mut self, part: Loader) {
+        let s = &mut self.snapshot;
+        let p = part.snapshot;
+        if self.caller_account.is_none() {
+            self.caller_account = part.caller_account;
+        }
+        // The same user, group or role in two folders: the first folder's is kept.
+        let twice: std::collections::BTreeSet<String> = part
+            .seen
+            .into_iter()
+            .filter(|arn| !self.seen.insert(arn.clone()))
+            .collect();
+        for arn in &twice {
+            s.warnings.push(Diagnostic::unplaced_warning(
+                SNAPSHOT_FILE,
+                format!("`{arn}` appears in two account folders; kept the first"),
+            ));
+        }
+        s.users
+            .extend(p.users.into_iter().filter(|u| !twice.contains(&u.arn)));
+        s.groups
+            .extend(p.groups.into_iter().filter(|g| !twice.contains(&g.arn)));
+        s.roles
+            .extend(p.roles.into_iter().filter(|r| !twice.contains(&r.arn)));
+        for (arn, m) in p.managed {
+            match s.managed.get(&arn) {
+                Some(existing) if existing.document.is_some() || m.document.is_none() => {}
+                _ => {
+                    s.managed.insert(arn, m);
+                }
+            }
+        }
+        for (name, b) in p.buckets {
+            s.buckets.entry(name).or_insert(b);
+        }
+        for (slot, k) in p.keys {
+            s.keys.entry(slot).or_insert(k);
+        }
+        for a in p.aliases {
+            let known = s
+                .aliases
+                .iter()
+                .any(|x| x.name == a.name && x.account == a.account && x.region == a.region);
+            if !known {
+                s.aliases.push(a);
+            }
+        }
+        if s.account_public_access_block.is_none() {
+            s.account_public_access_block = p.account_public_access_block;
+        }
+        for (account, block) in p.account_public_access_blocks {
+            s.account_public_access_blocks
+                .entry(account)
+                .or_insert(block);
+        }
+        match (&mut s.organization, p.organization) {
+            (_, None) => {}
+            (None, Some(o)) => s.organization = Some(o),
+            (Some(into), Some(o)) => {
+                into.id = into.id.take().or(o.id);
+                into.management_account = into.management_account.take().or(o.management_account);
+                into.root = into.root.take().or(o.root);
+                into.enabled = into.enabled.take().or(o.enabled);
+                for (k, v) in o.parents {
+                    into.parents.entry(k).or_insert(v);
+                }
+                for (k, v) in o.attachments {
+                    into.attachments.entry(k).or_insert(v);
+                }
+                for (k, v) in o.policies {
+                    into.policies.entry(k).or_insert(v);
+                }
+            }
+        }
+        for r in p.resource_policies {
+            if !s.resource_policies.iter().any(|x| x.arn == r.arn) {
+                s.resource_policies.push(r);
+            }
+        }
+        s.files_loaded = s.files_loaded.saturating_add(p.files_loaded);
+        s.warnings.extend(p.warnings);
+        s.account_folders.extend(p.account_folders);
+    }
+
+    fn text(&mut self, source: SourceId, text: &str, rel: &Path) {
         let (account, region) = place_of(rel);
         if let Some(a) = &account {
             self.snapshot.account_folders.insert(a.clone());
         }
         let file = File {
             source,
-            text: &text,
+            text,
             rel,
             account,
             region,
@@ -466,7 +657,7 @@ impl<'m> Loader<'m> {
             return self.bare_policy(f);
         }
         // Outputs recognised by one top-level key, and how each is read.
-        let single_key: [(&str, Reader<'m>); 10] = [
+        let single_key: [(&str, Reader); 10] = [
             ("ServerSideEncryptionConfiguration", Self::bucket_encryption),
             ("PublicAccessBlockConfiguration", Self::public_access_block),
             ("LocationConstraint", Self::bucket_location),
