@@ -590,10 +590,11 @@ impl Check<'_> {
             && let Some(value) = context.get(S3_SSE_KMS_KEY).and_then(|v| v.values().first())
         {
             let region = self.snapshot.region_of(resource.as_str());
-            // "If you use a KMS key alias instead, then Amazon S3 will resolve the key in the
-            // requester's account" (Amazon S3 API reference, PutObject,
-            // `x-amz-server-side-encryption-aws-kms-key-id`): a key id or alias is a key of
-            // the caller's account; across accounts only a key ARN names the bucket owner's.
+            // "If you use a KMS key alias instead, then AWS KMS resolves the key within the
+            // requester's account", and a key of another account needs "the full Key ARN not
+            // the Key ID" (Amazon S3 API reference, `ServerSideEncryptionByDefault` and the
+            // `SSEKMSKeyId` request parameter): a key id or alias is a key of the caller's
+            // account; only a key ARN names the bucket owner's.
             let requester = self
                 .who
                 .principal
