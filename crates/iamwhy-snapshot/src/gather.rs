@@ -267,6 +267,20 @@ impl Snapshot {
         ))
     }
 
+    /// For a user, role session or federated user of an account the snapshot does not hold,
+    /// the error a snapshot that must hold the principal reports (`explain` on a
+    /// single-account snapshot answers such a message from the message alone, issue 20).
+    pub fn principal_not_held(&self, principal: &Principal) -> Option<PrincipalError> {
+        self.principal_outside(principal)?;
+        let (kind, arn) = match principal {
+            Principal::User(u) => ("user", u.arn()),
+            Principal::RoleSession(s) => ("role", s.role.arn()),
+            Principal::FederatedUser(f) => ("federated user", f.arn()),
+            _ => return None,
+        };
+        Some(self.missing(kind, &arn))
+    }
+
     fn missing(&self, kind: &str, arn: &str) -> PrincipalError {
         let in_snapshot = self
             .account

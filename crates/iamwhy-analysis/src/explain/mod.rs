@@ -302,6 +302,19 @@ fn evaluated(
     map: &mut SourceMap,
     req: Reconstructed,
 ) -> Result<(), Diagnostics> {
+    // A single-account snapshot says nothing about a principal of another account: the
+    // message alone is answered instead (issue 20). A snapshot of many accounts evaluates it
+    // as far as it can, the principal's policies unknown (issue 21).
+    if !snapshot.is_many_accounts()
+        && let Ok(principal) = iamwhy_core::Principal::parse(&req.principal)
+        && let Some(e) = snapshot.principal_not_held(&principal)
+    {
+        let mut d = Diagnostic::unplaced_error("principal", e.message);
+        if let Some(first) = e.suggestions.first() {
+            d = d.with_help(format!("did you mean `{first}`?"));
+        }
+        return Err(Diagnostics::single(d));
+    }
     // A key policy decides every use of a KMS key (spec §4.8.2): without it, any answer
     // would be a guess.
     if let Some(key) = snapshot.missing_kms_key(req.resource.as_str()) {
