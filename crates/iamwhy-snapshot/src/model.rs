@@ -314,7 +314,7 @@ pub struct Snapshot {
     pub buckets: BTreeMap<String, Bucket>,
     /// KMS keys by id; in a snapshot of many accounts or Regions, by `ACCOUNT/REGION/ID`
     /// (the folders that hold the key, either part empty when absent), so that a
-    /// multi-Region key's copies do not collide. [`Snapshot::key`] finds a key by ARN.
+    /// multi-Region key's copies do not collide. [`Snapshot::key_by_arn`] finds a key by ARN.
     pub keys: BTreeMap<String, KmsKey>,
     /// KMS aliases.
     pub aliases: Vec<KmsAlias>,
