@@ -634,6 +634,9 @@ impl Loader {
 
     /// Reads a file into the snapshot; `Err` is the warning that says why it was skipped.
     fn recognise(&mut self, f: &File<'_>) -> Result<(), Diagnostic> {
+        if self.auth_details_at_once(f) {
+            return Ok(());
+        }
         let top: TopLevel<'_> = match serde_json::from_str(f.text) {
             Ok(t) => t,
             Err(e) if e.classify() == serde_json::error::Category::Data => {
@@ -723,6 +726,46 @@ impl Loader {
             Some(r) => self.entries(f, r, "managed policy")?,
             None => Vec::new(),
         };
+        self.authorization(f, users, groups, roles, policies);
+        Ok(())
+    }
+
+    /// `get-account-authorization-details` read in one pass over the text, when every entry
+    /// can be read (the common case: a large account's file is tens of megabytes); `false`
+    /// when it is not such an output or some entry needs [`Loader::auth_details`]'s care.
+    fn auth_details_at_once(&mut self, f: &File<'_>) -> bool {
+        if !f.text.contains("DetailList\"") {
+            return false;
+        }
+        let Ok(d) = serde_json::from_str::<AuthDetailsShape<'_>>(f.text) else {
+            return false;
+        };
+        // A top-level list, not the words inside a document.
+        if d.user_detail_list.is_none()
+            && d.group_detail_list.is_none()
+            && d.role_detail_list.is_none()
+        {
+            return false;
+        }
+        self.authorization(
+            f,
+            d.user_detail_list.unwrap_or_default(),
+            d.group_detail_list.unwrap_or_default(),
+            d.role_detail_list.unwrap_or_default(),
+            d.policies.unwrap_or_default(),
+        );
+        true
+    }
+
+    /// Adds the users, groups, roles and managed policies of an authorization-details file.
+    fn authorization(
+        &mut self,
+        f: &File<'_>,
+        users: Vec<UserShape<'_>>,
+        groups: Vec<GroupShape<'_>>,
+        roles: Vec<RoleShape<'_>>,
+        policies: Vec<PolicyShape<'_>>,
+    ) {
         for u in users {
             if !self.first_time(f, "user", &u.arn) {
                 continue;
@@ -774,7 +817,6 @@ impl Loader {
         for p in policies {
             self.managed_policy(f, p);
         }
-        Ok(())
     }
 
     /// Records an entity's ARN; `false` (with a warning) when the snapshot already has it.
@@ -1380,6 +1422,20 @@ struct RoleShape<'a> {
     permissions_boundary: Option<BoundaryShape>,
     #[serde(default)]
     tags: Vec<TagShape>,
+}
+
+/// `get-account-authorization-details` whole (other keys, `IsTruncated`, `Marker`, ignored).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AuthDetailsShape<'a> {
+    #[serde(borrow)]
+    user_detail_list: Option<Vec<UserShape<'a>>>,
+    #[serde(borrow)]
+    group_detail_list: Option<Vec<GroupShape<'a>>>,
+    #[serde(borrow)]
+    role_detail_list: Option<Vec<RoleShape<'a>>>,
+    #[serde(borrow)]
+    policies: Option<Vec<PolicyShape<'a>>>,
 }
 
 #[derive(Deserialize)]
