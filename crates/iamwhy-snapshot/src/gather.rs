@@ -677,6 +677,20 @@ impl Snapshot {
     pub fn resource_key(&self, resource: &str) -> String {
         match self.find_resource(resource) {
             Some(found) => found.owner_arn,
+            // A resource the side's notes name (what is missing, and where to add it): its
+            // own key, the bucket for an object.
+            None if self
+                .missing_resource(resource, arn_account(resource))
+                .is_some()
+                || self.missing_kms_key(resource).is_some() =>
+            {
+                match resource.strip_prefix("arn:aws:s3:::") {
+                    Some(path) => {
+                        format!("arn:aws:s3:::{}", path.split('/').next().unwrap_or(path))
+                    }
+                    None => resource.to_owned(),
+                }
+            }
             None => arn_account(resource).unwrap_or("").to_owned(),
         }
     }

@@ -204,3 +204,27 @@ fn moto_auth_details_keep_every_usable_entry() {
     assert_eq!(side.identity.len(), 1);
     assert_eq!(side.identity[0].name, "read-reports");
 }
+
+/// The replay caches a resource side by `resource_key`: two resources whose notes name
+/// them must not share one.
+#[test]
+fn resources_outside_the_snapshot_have_their_own_resource_key() {
+    let mut map = SourceMap::new();
+    let s = fixture(&mut map);
+    assert_ne!(
+        s.resource_key("arn:aws:s3:::elsewhere/a"),
+        s.resource_key("arn:aws:s3:::other/a")
+    );
+    assert_eq!(
+        s.resource_key("arn:aws:s3:::elsewhere/a"),
+        s.resource_key("arn:aws:s3:::elsewhere/b")
+    );
+    assert_ne!(
+        s.resource_key("arn:aws:kms:us-east-1:555566667777:key/one"),
+        s.resource_key("arn:aws:kms:us-east-1:555566667777:key/two")
+    );
+    assert_eq!(
+        s.resource_key("arn:aws:s3:::b-reports/x"),
+        "arn:aws:s3:::b-reports"
+    );
+}
