@@ -91,18 +91,30 @@ enum Origin {
 struct SourceFile {
     name: String,
     text: Arc<str>,
-    line_starts: Vec<u32>,
-    /// See [`char_checkpoints`].
-    char_checkpoints: Vec<u32>,
+    /// See [`line_starts`]; computed when a position is first rendered, so that registering
+    /// a large file (a snapshot of many accounts holds gigabytes) costs no scan of it.
+    line_index: std::sync::OnceLock<Vec<u32>>,
+    /// See [`char_checkpoints`]; computed when first needed, as `line_index`.
+    char_index: std::sync::OnceLock<Vec<u32>>,
     origin: Origin,
 }
 
 impl SourceFile {
+    /// The byte offset of each line's start.
+    fn line_starts(&self) -> &[u32] {
+        self.line_index.get_or_init(|| line_starts(&self.text))
+    }
+
+    /// See [`char_checkpoints`].
+    fn char_checkpoints(&self) -> &[u32] {
+        self.char_index.get_or_init(|| char_checkpoints(&self.text))
+    }
+
     fn new(name: String, text: Arc<str>, origin: Origin) -> SourceFile {
         SourceFile {
             name,
-            line_starts: line_starts(&text),
-            char_checkpoints: char_checkpoints(&text),
+            line_index: std::sync::OnceLock::new(),
+            char_index: std::sync::OnceLock::new(),
             text,
             origin,
         }
@@ -113,10 +125,13 @@ impl SourceFile {
     fn chars_before(&self, offset: usize) -> usize {
         let offset = offset.min(self.text.len());
         let block = offset / CHAR_CHECKPOINT;
-        let before_block = self.char_checkpoints.get(block).copied().unwrap_or(0) as usize;
+        let before_block = self.char_checkpoints().get(block).copied().unwrap_or(0) as usize;
         let block_start = block.saturating_mul(CHAR_CHECKPOINT);
         // A block of ASCII (as many characters as bytes, the common case) needs no count.
-        let after_block = self.char_checkpoints.get(block.saturating_add(1)).copied();
+        let after_block = self
+            .char_checkpoints()
+            .get(block.saturating_add(1))
+            .copied();
         let block_end = block_start
             .saturating_add(CHAR_CHECKPOINT)
             .min(self.text.len());
@@ -252,11 +267,11 @@ impl SourceMap {
         let Some(file) = self.file(id) else {
             return (1, 1);
         };
-        let line_idx = match file.line_starts.binary_search(&offset) {
+        let line_idx = match file.line_starts().binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
         };
-        let line_start = file.line_starts.get(line_idx).copied().unwrap_or(0);
+        let line_start = file.line_starts().get(line_idx).copied().unwrap_or(0);
         // Counted through checkpoints, not from the line start: a minified file is one long
         // line, and a document with many errors asks for many columns on it (issue 18).
         let column = file
@@ -273,7 +288,7 @@ impl SourceMap {
     pub fn line_start(&self, id: SourceId, line: u32) -> usize {
         let idx = (line as usize).saturating_sub(1);
         self.file(id)
-            .and_then(|f| f.line_starts.get(idx))
+            .and_then(|f| f.line_starts().get(idx))
             .map_or(0, |s| *s as usize)
     }
 
@@ -283,9 +298,9 @@ impl SourceMap {
             return "";
         };
         let idx = (line as usize).saturating_sub(1);
-        let start = file.line_starts.get(idx).copied().unwrap_or(0) as usize;
+        let start = file.line_starts().get(idx).copied().unwrap_or(0) as usize;
         let end = file
-            .line_starts
+            .line_starts()
             .get(idx.saturating_add(1))
             .map_or(file.text.len(), |e| *e as usize);
         file.text

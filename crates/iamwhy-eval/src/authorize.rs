@@ -129,9 +129,12 @@ impl Run<'_> {
         let principal = &req.principal;
 
         let resource_account = req.effective_resource_account();
-        let same_account = principal
-            .account()
-            .map(|a| resource_account.is_none_or(|r| r == a));
+        // Without a resource account the resource is the principal's, unless the set says it
+        // belongs to an account the request does not name.
+        let same_account = principal.account().map(|a| match resource_account {
+            Some(r) => r == a,
+            None => !set.resource_in_other_account,
+        });
         self.ev.same_account = same_account;
         let same_account = same_account.unwrap_or(false);
 

@@ -100,6 +100,11 @@ pub struct PolicySet {
     pub kms_grants: Vec<KmsGrant>,
     /// The organization's management account (SCPs and RCPs do not apply to it).
     pub management_account: Option<String>,
+    /// The resource belongs to an account other than the principal's, and the request names
+    /// no resource account (an S3 bucket that no account of a snapshot of many accounts holds: bucket
+    /// ARNs name no account). The request is then evaluated as a cross-account request
+    /// (spec §4.4 step 4.5) without `aws:ResourceAccount`.
+    pub resource_in_other_account: bool,
 }
 
 /// Which group of policies a statement belongs to.

@@ -97,6 +97,13 @@ pub struct ResourceSide {
     pub kms_grants: Vec<iamwhy_eval::KmsGrant>,
     /// What was assumed or left out.
     pub notes: Vec<String>,
+    /// The resource belongs to an account outside the snapshot that nothing names (a bucket
+    /// that no account of a snapshot of many accounts holds): evaluated as a cross-account
+    /// request whose resource policy is unknown.
+    pub in_other_account: bool,
+    /// What the snapshot lacks to decide the request, in words (a resource policy of an
+    /// account it does not hold), also in `notes`.
+    pub missing: Vec<String>,
 }
 
 /// A KMS key that encrypts a resource, for the hidden checks of its calls.
@@ -163,24 +170,32 @@ impl Snapshot {
         })?;
         let mut facts = PrincipalFacts::default();
         match &mut principal {
-            Principal::User(user) => {
-                let found = self.user(text).ok_or_else(|| self.missing("user", text))?;
-                user.path = found.path.clone();
-                user.name = found.name.clone();
-                user.unique_id = found.id.clone();
-                for (k, v) in &found.tags {
-                    facts.set_tag(k, v);
+            Principal::User(user) => match self.user(text) {
+                Some(found) => {
+                    user.path = found.path.clone();
+                    user.name = found.name.clone();
+                    user.unique_id = found.id.clone();
+                    for (k, v) in &found.tags {
+                        facts.set_tag(k, v);
+                    }
                 }
-            }
+                None if !self.holds_account(&user.account) => {}
+                None => return Err(self.missing("user", text)),
+            },
             Principal::RoleSession(session) => {
-                let found = self
-                    .role_by_name(&session.role.account, &session.role.name)
-                    .ok_or_else(|| self.missing("role", &session.role.arn()))?;
-                session.role.path = found.path.clone();
-                session.role.name = found.name.clone();
-                session.role.unique_id = found.id.clone();
-                for (k, v) in &found.tags {
-                    facts.set_tag(k, v);
+                match self.role_by_name(&session.role.account, &session.role.name) {
+                    Some(found) => {
+                        session.role.path = found.path.clone();
+                        session.role.name = found.name.clone();
+                        session.role.unique_id = found.id.clone();
+                        for (k, v) in &found.tags {
+                            facts.set_tag(k, v);
+                        }
+                    }
+                    // A role of an account the snapshot does not hold: evaluated without
+                    // its policies (`principal_policies` says so), not refused.
+                    None if !self.holds_account(&session.role.account) => {}
+                    None => return Err(self.missing("role", &session.role.arn())),
                 }
             }
             Principal::FederatedUser(fed) => {
@@ -233,6 +248,37 @@ impl Snapshot {
             }
         }
         Ok(ResolvedPrincipal { principal, facts })
+    }
+
+    /// For a user, role session or federated user of an account the snapshot does not hold:
+    /// what is missing and what to add.
+    pub fn principal_outside(&self, principal: &Principal) -> Option<String> {
+        let (kind, arn, account) = match principal {
+            Principal::User(u) => ("user", u.arn(), u.account.clone()),
+            Principal::RoleSession(s) => ("role", s.role.arn(), s.role.account.clone()),
+            Principal::FederatedUser(f) => ("federated user", f.arn(), f.account.clone()),
+            _ => return None,
+        };
+        if self.holds_account(&account) {
+            return None;
+        }
+        Some(format!(
+            "the {kind} `{arn}` is in account {account}, which is not in the snapshot: its identity-based policies, permissions boundary and session are unknown and evaluated as none, so the answer is at most what the other side allows — the decision depends on them; add `accounts/{account}/iam/account-authorization-details.json` (docs/snapshot.md, \"Many accounts\")"
+        ))
+    }
+
+    /// For a user, role session or federated user of an account the snapshot does not hold,
+    /// the error a snapshot that must hold the principal reports (`explain` on a
+    /// single-account snapshot answers such a message from the message alone, issue 20).
+    pub fn principal_not_held(&self, principal: &Principal) -> Option<PrincipalError> {
+        self.principal_outside(principal)?;
+        let (kind, arn) = match principal {
+            Principal::User(u) => ("user", u.arn()),
+            Principal::RoleSession(s) => ("role", s.role.arn()),
+            Principal::FederatedUser(f) => ("federated user", f.arn()),
+            _ => return None,
+        };
+        Some(self.missing(kind, &arn))
     }
 
     fn missing(&self, kind: &str, arn: &str) -> PrincipalError {
@@ -307,6 +353,9 @@ impl Snapshot {
             Ok(())
         };
         let mut boundary_arn = None;
+        if let Some(note) = self.principal_outside(&who.principal) {
+            out.notes.push(note);
+        }
         match &who.principal {
             Principal::User(u) => {
                 if let Some(user) = self.user(&u.arn()) {
@@ -570,12 +619,21 @@ impl Snapshot {
     ) -> Result<ResourceSide, Diagnostics> {
         let mut side = ResourceSide::default();
         let Some(found) = self.find_resource(resource) else {
-            if let Some(key) = self.missing_kms_key(resource) {
+            side.account = arn_account(resource).map(str::to_owned);
+            if let Some(missing) = self.missing_resource(resource, side.account.as_deref()) {
+                side.notes.push(missing.clone());
+                side.missing.push(missing);
+            } else if let Some(key) = self.missing_kms_key(resource) {
                 side.notes.push(format!(
                     "the KMS key `{key}` is not in the snapshot: evaluated without its key policy, although AWS needs the key policy to allow every use of the key (spec §4.8.2) — the answer may be wrong; add `kms/KEY_ID/key-policy.json` (scripts/snapshot.sh takes it)"
                 ));
             }
-            side.account = arn_account(resource).map(str::to_owned);
+            // A bucket ARN names no account: in a snapshot of many accounts, a bucket that
+            // no account folder lists belongs to an account outside the snapshot
+            // (docs/snapshot.md, "Many accounts").
+            side.in_other_account = side.account.is_none()
+                && self.is_many_accounts()
+                && arn_service(resource).is_some_and(|(s, _)| s == "s3");
             if let Some(account) = side.account.clone() {
                 side.rcps =
                     self.levels(map, &account, PolicyKind::Rcp, changes, &mut side.notes)?;
@@ -619,7 +677,71 @@ impl Snapshot {
     pub fn resource_key(&self, resource: &str) -> String {
         match self.find_resource(resource) {
             Some(found) => found.owner_arn,
+            // A resource the side's notes name (what is missing, and where to add it): its
+            // own key, the bucket for an object.
+            None if self
+                .missing_resource(resource, arn_account(resource))
+                .is_some()
+                || self.missing_kms_key(resource).is_some() =>
+            {
+                match resource.strip_prefix("arn:aws:s3:::") {
+                    Some(path) => {
+                        format!("arn:aws:s3:::{}", path.split('/').next().unwrap_or(path))
+                    }
+                    None => resource.to_owned(),
+                }
+            }
             None => arn_account(resource).unwrap_or("").to_owned(),
+        }
+    }
+
+    /// What the snapshot lacks for a request on `resource` (not held by any of its accounts)
+    /// that belongs to `account` (from its ARN or the request), when that account is not in
+    /// the snapshot, or a bucket of a snapshot of many accounts that no account lists: the
+    /// resource policy that decides a cross-account request, and the file to add.
+    fn missing_resource(&self, resource: &str, account: Option<&str>) -> Option<String> {
+        let (service, rest) = arn_service(resource)?;
+        if rest.contains(['*', '?']) || resource.contains(['*', '?']) {
+            return None;
+        }
+        let what = match service {
+            "s3" => "bucket policy",
+            "kms" => "key policy",
+            "iam" if rest.starts_with("role/") => "trust policy",
+            "sqs" => "queue policy",
+            "sns" => "topic policy",
+            "secretsmanager" => "resource policy of the secret",
+            "lambda" => "function policy",
+            _ => return None,
+        };
+        let name = match service {
+            "s3" => resource
+                .split(":::")
+                .nth(1)
+                .and_then(|p| p.split('/').next())
+                .unwrap_or(resource),
+            _ => short_name(resource),
+        };
+        let place = |a: &str| -> String {
+            match service {
+                "s3" => format!("accounts/{a}/s3/{name}/policy.json"),
+                "kms" => format!("accounts/{a}/kms/{name}/key-policy.json"),
+                "iam" => format!("accounts/{a}/iam/account-authorization-details.json"),
+                "lambda" => format!("accounts/{a}/lambda/{name}/policy.json"),
+                other => format!("accounts/{a}/{other}/{name}.json"),
+            }
+        };
+        match account {
+            Some(a) if self.holds_account(a) => None,
+            Some(a) => Some(format!(
+                "the {what} in {a} is not in the snapshot: the decision depends on it (across accounts both sides must allow, spec §4.4 step 4.5); add `{}`",
+                place(a)
+            )),
+            None if service == "s3" && self.is_many_accounts() => Some(format!(
+                "the bucket `{name}` is in no account of the snapshot: it belongs to another account, whose {what} is not in the snapshot — the decision depends on it (across accounts both sides must allow, spec §4.4 step 4.5); add `{}` for the account that owns it",
+                place("ACCOUNT")
+            )),
+            None => None,
         }
     }
 
@@ -634,8 +756,19 @@ impl Snapshot {
         .then_some(resource)
     }
 
-    /// The resource of the snapshot a request ARN refers to.
+    /// The resource of the snapshot a request ARN refers to; in a snapshot of many accounts
+    /// its label names the owner account.
     fn find_resource(&self, resource: &str) -> Option<FoundResource> {
+        let mut found = self.find_resource_in(resource)?;
+        if self.is_many_accounts()
+            && let Some(account) = &found.account
+        {
+            found.label = format!("{} in account {account}", found.label);
+        }
+        Some(found)
+    }
+
+    fn find_resource_in(&self, resource: &str) -> Option<FoundResource> {
         let (service, rest) = arn_service(resource)?;
         match service {
             "s3" => {
@@ -644,7 +777,7 @@ impl Snapshot {
                 let bucket = self.buckets.get(bucket_name)?;
                 Some(FoundResource {
                     owner_arn: format!("arn:aws:s3:::{bucket_name}"),
-                    account: self.account.clone(),
+                    account: bucket.account.clone(),
                     label: format!("bucket policy of {bucket_name}"),
                     kind: PolicyKind::Resource,
                     document: bucket.policy,
@@ -653,9 +786,12 @@ impl Snapshot {
             }
             "kms" => {
                 let key_arn = self.resolve_key(resource, None, None)?;
-                let key = self.keys.get(key_id_of(&key_arn))?;
+                let key = self.key_by_arn(&key_arn)?;
                 Some(FoundResource {
-                    account: arn_account(&key_arn).map(str::to_owned),
+                    account: key
+                        .account
+                        .clone()
+                        .or_else(|| arn_account(&key_arn).map(str::to_owned)),
                     label: format!("key policy of {}", key.id),
                     owner_arn: key_arn,
                     kind: PolicyKind::KeyPolicy,
@@ -681,7 +817,10 @@ impl Snapshot {
                     .find(|p| p.service == service && same_resource(&p.arn, resource))?;
                 Some(FoundResource {
                     owner_arn: p.arn.clone(),
-                    account: arn_account(&p.arn).map(str::to_owned),
+                    account: p
+                        .account
+                        .clone()
+                        .or_else(|| arn_account(&p.arn).map(str::to_owned)),
                     label: format!("{} policy of {}", p.service, short_name(&p.arn)),
                     kind: PolicyKind::Resource,
                     document: p.document,
@@ -706,9 +845,25 @@ impl Snapshot {
         } else {
             None
         };
+        // The account and Region the key is looked up in: the ARN's, else the caller's.
+        let (in_region, in_account) = match text.starts_with("arn:") {
+            true => (
+                text.split(':').nth(3).filter(|r| !r.is_empty()),
+                arn_account(text),
+            ),
+            false => (region, account),
+        };
         let key_id = match alias_name {
             Some(name) => {
-                let alias = self.aliases.iter().find(|a| a.name == name);
+                // Aliases are per account and Region (`alias/aws/s3` is in each).
+                let fits = |x: Option<&str>, wanted: Option<&str>| {
+                    x.is_none() || wanted.is_none() || x == wanted
+                };
+                let alias = self.aliases.iter().find(|a| {
+                    a.name == name
+                        && fits(a.account.as_deref(), in_account)
+                        && fits(a.region.as_deref(), in_region)
+                });
                 match alias.and_then(|a| a.target_key_id.as_deref()) {
                     Some(id) => id.to_owned(),
                     None if text.starts_with("arn:") => return Some(text.to_owned()),
@@ -719,7 +874,10 @@ impl Snapshot {
             }
             None => key_id_of(text).to_owned(),
         };
-        if let Some(arn) = self.keys.get(&key_id).and_then(|k| k.arn.clone()) {
+        if let Some(arn) = self
+            .find_key(&key_id, in_account, in_region)
+            .and_then(|k| k.arn.clone())
+        {
             return Some(arn);
         }
         if text.starts_with("arn:") && alias_name.is_none() {
@@ -759,7 +917,9 @@ impl Snapshot {
                     .and_then(|k| k.split(':').nth(3))
             });
             let named = kms_key.as_deref().unwrap_or("alias/aws/s3");
-            let arn = self.resolve_key(named, region, self.account.as_deref())?;
+            // A key id or alias of the default encryption is a key of the bucket's account.
+            let owner = bucket.account.as_deref().or(self.account.as_deref());
+            let arn = self.resolve_key(named, region, owner)?;
             return Some(KeyFact {
                 arn,
                 origin: format!(
@@ -807,6 +967,7 @@ impl Snapshot {
             rcps: resource.rcps.clone(),
             resource: resource.policy.clone(),
             kms_grants: resource.kms_grants.clone(),
+            resource_in_other_account: resource.in_other_account,
             management_account: self
                 .organization
                 .as_ref()

@@ -48,10 +48,12 @@ pub fn load(dir: &Path, map: &mut SourceMap) -> Result<Snapshot, Diagnostics> {
     if crate::iam_collect::is_iam_collect(dir) {
         return Ok(crate::iam_collect::load(dir, map));
     }
-    let mut loader = Loader::new(dir, map);
+    let mut warnings = Vec::new();
+    let mut files = Vec::new();
+    let mut jobs = Vec::new();
     let walked = iamwhy_input::walk(&[dir]);
     for problem in &walked.problems {
-        loader.snapshot.warnings.push(Diagnostic::unplaced_warning(
+        warnings.push(Diagnostic::unplaced_warning(
             SNAPSHOT_FILE,
             format!("{problem}; skipped"),
         ));
@@ -66,7 +68,7 @@ pub fn load(dir: &Path, map: &mut SourceMap) -> Result<Snapshot, Diagnostics> {
             .unwrap_or_default();
         if !name.ends_with(".json") {
             if !is_documentation(&name) {
-                loader.snapshot.warnings.push(Diagnostic::unplaced_warning(
+                warnings.push(Diagnostic::unplaced_warning(
                     SNAPSHOT_FILE,
                     format!(
                         "`{}` is not a `.json` AWS CLI output; skipped",
@@ -77,19 +79,32 @@ pub fn load(dir: &Path, map: &mut SourceMap) -> Result<Snapshot, Diagnostics> {
             continue;
         }
         let rel = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
-        match iamwhy_input::read_text(&entry.source, iamwhy_input::Limit::SNAPSHOT_FILE) {
-            Ok(text) => loader.text(path.display().to_string(), &rel, text),
-            Err(e) => {
+        jobs.push((path.display().to_string(), rel, entry.source));
+    }
+    // The files are read on every core (a snapshot of many accounts is gigabytes), then
+    // registered in the source map in the order they were found.
+    let texts = parallel_map(&jobs, |(_, _, source)| {
+        iamwhy_input::read_text(source, iamwhy_input::Limit::SNAPSHOT_FILE)
+            .map(std::sync::Arc::<str>::from)
+    });
+    for ((name, rel, _), text) in jobs.into_iter().zip(texts) {
+        match text {
+            Some(Ok(text)) => files.extend(Pending::register(map, name, rel, text)),
+            None => warnings.push(Diagnostic::unplaced_warning(
+                SNAPSHOT_FILE,
+                format!("`{name}` could not be read; skipped"),
+            )),
+            Some(Err(e)) => {
                 let mut warning =
                     Diagnostic::unplaced_warning(SNAPSHOT_FILE, format!("{e}; skipped"));
                 if let Some(help) = e.help() {
                     warning = warning.with_help(help);
                 }
-                loader.snapshot.warnings.push(warning);
+                warnings.push(warning);
             }
         }
     }
-    Ok(loader.finish())
+    Ok(recognise_all(dir, warnings, files))
 }
 
 /// Loads a snapshot from files already in memory, each named by its path relative to the
@@ -99,9 +114,101 @@ pub fn load_texts(
     files: impl IntoIterator<Item = (PathBuf, String)>,
     map: &mut SourceMap,
 ) -> Snapshot {
-    let mut loader = Loader::new(root, map);
-    for (rel, text) in files {
-        loader.text(root.join(&rel).display().to_string(), &rel, text);
+    let files: Vec<Pending> = files
+        .into_iter()
+        .filter_map(|(rel, text)| {
+            Pending::register(map, root.join(&rel).display().to_string(), rel, text)
+        })
+        .collect();
+    recognise_all(root, Vec::new(), files)
+}
+
+/// A file read and registered in the source map, waiting to be recognised.
+struct Pending {
+    source: SourceId,
+    text: std::sync::Arc<str>,
+    rel: PathBuf,
+}
+
+impl Pending {
+    fn register(
+        map: &mut SourceMap,
+        name: String,
+        rel: PathBuf,
+        text: impl Into<std::sync::Arc<str>>,
+    ) -> Option<Pending> {
+        let source = map.add_file(name, text);
+        let text = map.text_arc(source)?;
+        Some(Pending { source, text, rel })
+    }
+}
+
+/// `f` of every item, on every core (scoped threads taking the next item in turn), in the
+/// items' order; `None` only where a thread panicked.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<Option<R>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(|i| Some(f(i))).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<R>>> =
+        items.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let (Some(item), Some(slot)) = (items.get(i), slots.get(i)) else {
+                        break;
+                    };
+                    let r = f(item);
+                    if let Ok(mut slot) = slot.lock() {
+                        *slot = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|m| m.into_inner().ok().flatten())
+        .collect()
+}
+
+/// The folder a file's account data belongs to: `accounts/ACCOUNT`, or `None` for the rest
+/// (a single-account snapshot, `organizations/`).
+fn account_group(rel: &Path) -> Option<String> {
+    place_of(rel).0
+}
+
+/// Recognises every file. The files of each account folder are read by one loader, the
+/// account folders in parallel (one thread per core), then the loaders are merged in the
+/// order the folders came: a snapshot of 50 accounts loads in the time of 25 on two cores.
+/// The result does not depend on the number of threads.
+fn recognise_all(root: &Path, warnings: Vec<Diagnostic>, files: Vec<Pending>) -> Snapshot {
+    let mut groups: Vec<(Option<String>, Vec<Pending>)> = Vec::new();
+    for file in files {
+        let key = account_group(&file.rel);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, list)) => list.push(file),
+            None => groups.push((key, vec![file])),
+        }
+    }
+    let read_group = |files: &[Pending]| {
+        let mut loader = Loader::new(root);
+        for f in files {
+            loader.text(f.source, &f.text, &f.rel);
+        }
+        loader
+    };
+    let parts = parallel_map(&groups, |(_, files)| read_group(files));
+    let parts = parts.into_iter().flatten();
+    let mut loader = Loader::new(root);
+    loader.snapshot.warnings = warnings;
+    for part in parts {
+        loader.merge(part);
     }
     loader.finish()
 }
@@ -129,8 +236,7 @@ fn single_account(s: &Snapshot) -> Option<String> {
     }
 }
 
-struct Loader<'m> {
-    map: &'m mut SourceMap,
+struct Loader {
     snapshot: Snapshot,
     caller_account: Option<String>,
     /// ARNs of the users, groups and roles read so far.
@@ -142,6 +248,50 @@ struct File<'t> {
     source: SourceId,
     text: &'t str,
     rel: &'t Path,
+    /// The account folder holding the file (`accounts/ACCOUNT/...`), if any.
+    account: Option<String>,
+    /// The Region folder holding the file (`accounts/ACCOUNT/REGION/...`), if any.
+    region: Option<String>,
+}
+
+/// The account and Region folders a file sits in: `accounts/ACCOUNT/[REGION/]...` in a
+/// snapshot of many accounts (docs/snapshot.md, "Many accounts"); a Region folder at the top
+/// of a single-account snapshot is read the same way.
+fn place_of(rel: &Path) -> (Option<String>, Option<String>) {
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    // The last part is the file itself: only folders above it count.
+    let folders = parts.get(..parts.len().saturating_sub(1)).unwrap_or(&[]);
+    let (account, rest) = match folders {
+        [top, id, rest @ ..] if top == "accounts" && is_account_id(id) => (Some(id.clone()), rest),
+        rest => (None, rest),
+    };
+    let region = rest.first().filter(|r| is_region(r)).cloned();
+    (account, region)
+}
+
+/// A 12-digit AWS account id.
+pub(crate) fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A Region name: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `ap-southeast-4`.
+fn is_region(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    match parts.as_slice() {
+        [geo, middle @ .., number] if !middle.is_empty() => {
+            geo.len() == 2
+                && geo.bytes().all(|b| b.is_ascii_lowercase())
+                && middle
+                    .iter()
+                    .all(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_lowercase()))
+                && !number.is_empty()
+                && number.bytes().all(|b| b.is_ascii_digit())
+        }
+        _ => false,
+    }
 }
 
 impl File<'_> {
@@ -235,6 +385,41 @@ impl File<'_> {
     fn warning(&self, message: impl Into<String>) -> Diagnostic {
         Diagnostic::warning(SNAPSHOT_FILE, message, Span::new(self.source, 0, 0))
     }
+
+    /// A warning about one entry of a list (`part` is its text) that cannot be used.
+    fn entry_warning(&self, part: &str, what: &str, e: &serde_json::Error) -> Diagnostic {
+        let (base, _) = self.range(part);
+        let offset = (base as usize).saturating_add(offset_of(part, e.line(), e.column()));
+        Diagnostic::warning(
+            SNAPSHOT_FILE,
+            format!(
+                "{what} cannot be used: {}; entry skipped, the rest of the file is read",
+                strip_position(&e.to_string())
+            ),
+            Span::new(self.source, offset, offset),
+        )
+    }
+
+    /// The map key of the KMS key `id` read from this file: the id alone in a single-account,
+    /// single-Region snapshot; `ACCOUNT/REGION/ID` otherwise (a multi-Region key has the
+    /// same id in each Region).
+    fn key_slot(&self, id: &str) -> String {
+        match (&self.account, &self.region) {
+            (None, None) => id.to_owned(),
+            (a, r) => format!(
+                "{}/{}/{id}",
+                a.as_deref().unwrap_or(""),
+                r.as_deref().unwrap_or("")
+            ),
+        }
+    }
+}
+
+/// The `Arn` of a list entry, to name it in a warning.
+#[derive(Deserialize)]
+struct EntryName {
+    #[serde(rename = "Arn")]
+    arn: Option<String>,
 }
 
 /// The byte offset of serde's 1-based `line` and `column`.
@@ -261,12 +446,11 @@ fn strip_position(message: &str) -> &str {
 type TopLevel<'a> = BTreeMap<String, &'a RawValue>;
 
 /// Reads the value of an output's identifying top-level key.
-type Reader<'m> = fn(&mut Loader<'m>, &File<'_>, &RawValue) -> Result<(), Diagnostic>;
+type Reader = fn(&mut Loader, &File<'_>, &RawValue) -> Result<(), Diagnostic>;
 
-impl<'m> Loader<'m> {
-    fn new(root: &Path, map: &'m mut SourceMap) -> Loader<'m> {
+impl Loader {
+    fn new(root: &Path) -> Loader {
         Loader {
-            map,
             snapshot: Snapshot {
                 root: root.to_path_buf(),
                 ..Snapshot::default()
@@ -278,19 +462,170 @@ impl<'m> Loader<'m> {
 
     fn finish(self) -> Snapshot {
         let mut snapshot = self.snapshot;
-        snapshot.account = self.caller_account.or_else(|| single_account(&snapshot));
+        snapshot.account = self.caller_account.or_else(|| {
+            if snapshot.account_folders.is_empty() {
+                single_account(&snapshot)
+            } else if snapshot.account_folders.len() == 1 {
+                snapshot.account_folders.first().cloned()
+            } else {
+                None
+            }
+        });
+        // A single-account snapshot owns every resource it lists (docs/snapshot.md).
+        if snapshot.account_folders.is_empty() {
+            let account = snapshot.account.clone();
+            for b in snapshot.buckets.values_mut() {
+                b.account.clone_from(&account);
+            }
+            for a in &mut snapshot.aliases {
+                if a.account.is_none() {
+                    a.account = a
+                        .arn
+                        .as_deref()
+                        .and_then(|arn| arn.split(':').nth(4))
+                        .filter(|x| !x.is_empty())
+                        .map(str::to_owned)
+                        .or_else(|| account.clone());
+                }
+            }
+            for k in snapshot.keys.values_mut() {
+                if k.account.is_none() {
+                    k.account.clone_from(&account);
+                }
+            }
+        }
         snapshot
     }
 
-    fn text(&mut self, name: String, rel: &Path, text: String) {
-        let source = self.map.add_file(name, text);
-        let Some(text) = self.map.text_arc(source) else {
-            return;
-        };
+    /// Reads every entry of a JSON list as `T`; an entry that cannot be read is reported
+    /// (file and entry) and skipped, never the whole file (moto's
+    /// `get-account-authorization-details` leaves out fields AWS always sends).
+    fn entries<'a, T: Deserialize<'a>>(
+        &mut self,
+        f: &File<'_>,
+        raw: &'a str,
+        what: &str,
+    ) -> Result<Vec<T>, Diagnostic> {
+        // The whole list at once first (one pass over the text); entry by entry only when
+        // some entry cannot be read.
+        if let Ok(all) = serde_json::from_str::<Vec<T>>(raw) {
+            return Ok(all);
+        }
+        let items: Vec<&'a RawValue> = f.read(raw)?;
+        let mut out = Vec::with_capacity(items.len());
+        for (n, item) in (1_usize..).zip(items) {
+            match serde_json::from_str::<T>(item.get()) {
+                Ok(v) => out.push(v),
+                Err(e) => {
+                    let name = serde_json::from_str::<EntryName>(item.get())
+                        .ok()
+                        .and_then(|e| e.arn)
+                        .map(|a| format!(" `{a}`"))
+                        .unwrap_or_default();
+                    let d = f.entry_warning(item.get(), &format!("{what} {n}{name}"), &e);
+                    self.snapshot.warnings.push(d);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Adds what another loader read (the files of another account folder) to this one.
+    fn merge(&mut self, part: Loader) {
+        let s = &mut self.snapshot;
+        let p = part.snapshot;
+        if self.caller_account.is_none() {
+            self.caller_account = part.caller_account;
+        }
+        // The same user, group or role in two folders: the first folder's is kept.
+        let twice: std::collections::BTreeSet<String> = part
+            .seen
+            .into_iter()
+            .filter(|arn| !self.seen.insert(arn.clone()))
+            .collect();
+        for arn in &twice {
+            s.warnings.push(Diagnostic::unplaced_warning(
+                SNAPSHOT_FILE,
+                format!("`{arn}` appears in two account folders; kept the first"),
+            ));
+        }
+        s.users
+            .extend(p.users.into_iter().filter(|u| !twice.contains(&u.arn)));
+        s.groups
+            .extend(p.groups.into_iter().filter(|g| !twice.contains(&g.arn)));
+        s.roles
+            .extend(p.roles.into_iter().filter(|r| !twice.contains(&r.arn)));
+        for (arn, m) in p.managed {
+            match s.managed.get(&arn) {
+                Some(existing) if existing.document.is_some() || m.document.is_none() => {}
+                _ => {
+                    s.managed.insert(arn, m);
+                }
+            }
+        }
+        for (name, b) in p.buckets {
+            s.buckets.entry(name).or_insert(b);
+        }
+        for (slot, k) in p.keys {
+            s.keys.entry(slot).or_insert(k);
+        }
+        for a in p.aliases {
+            let known = s
+                .aliases
+                .iter()
+                .any(|x| x.name == a.name && x.account == a.account && x.region == a.region);
+            if !known {
+                s.aliases.push(a);
+            }
+        }
+        if s.account_public_access_block.is_none() {
+            s.account_public_access_block = p.account_public_access_block;
+        }
+        for (account, block) in p.account_public_access_blocks {
+            s.account_public_access_blocks
+                .entry(account)
+                .or_insert(block);
+        }
+        match (&mut s.organization, p.organization) {
+            (_, None) => {}
+            (None, Some(o)) => s.organization = Some(o),
+            (Some(into), Some(o)) => {
+                into.id = into.id.take().or(o.id);
+                into.management_account = into.management_account.take().or(o.management_account);
+                into.root = into.root.take().or(o.root);
+                into.enabled = into.enabled.take().or(o.enabled);
+                for (k, v) in o.parents {
+                    into.parents.entry(k).or_insert(v);
+                }
+                for (k, v) in o.attachments {
+                    into.attachments.entry(k).or_insert(v);
+                }
+                for (k, v) in o.policies {
+                    into.policies.entry(k).or_insert(v);
+                }
+            }
+        }
+        for r in p.resource_policies {
+            if !s.resource_policies.iter().any(|x| x.arn == r.arn) {
+                s.resource_policies.push(r);
+            }
+        }
+        s.files_loaded = s.files_loaded.saturating_add(p.files_loaded);
+        s.warnings.extend(p.warnings);
+        s.account_folders.extend(p.account_folders);
+    }
+
+    fn text(&mut self, source: SourceId, text: &str, rel: &Path) {
+        let (account, region) = place_of(rel);
+        if let Some(a) = &account {
+            self.snapshot.account_folders.insert(a.clone());
+        }
         let file = File {
             source,
-            text: &text,
+            text,
             rel,
+            account,
+            region,
         };
         match self.recognise(&file) {
             Ok(()) => {
@@ -302,6 +637,9 @@ impl<'m> Loader<'m> {
 
     /// Reads a file into the snapshot; `Err` is the warning that says why it was skipped.
     fn recognise(&mut self, f: &File<'_>) -> Result<(), Diagnostic> {
+        if self.auth_details_at_once(f) {
+            return Ok(());
+        }
         let top: TopLevel<'_> = match serde_json::from_str(f.text) {
             Ok(t) => t,
             Err(e) if e.classify() == serde_json::error::Category::Data => {
@@ -325,7 +663,7 @@ impl<'m> Loader<'m> {
             return self.bare_policy(f);
         }
         // Outputs recognised by one top-level key, and how each is read.
-        let single_key: [(&str, Reader<'m>); 10] = [
+        let single_key: [(&str, Reader); 10] = [
             ("ServerSideEncryptionConfiguration", Self::bucket_encryption),
             ("PublicAccessBlockConfiguration", Self::public_access_block),
             ("LocationConstraint", Self::bucket_location),
@@ -347,7 +685,16 @@ impl<'m> Loader<'m> {
         }
         if let (Some(account), true) = (top.get("Account"), has("Arn") && has("UserId")) {
             let account: String = f.read(account.get())?;
-            self.caller_account = Some(account);
+            match &f.account {
+                // `accounts/ACCOUNT/sts/caller-identity.json`: the folder names the account.
+                Some(folder) if *folder != account => {
+                    return Err(f.warning(format!(
+                        "the caller identity of account {account} in the folder of account {folder}; file skipped"
+                    )));
+                }
+                Some(_) => {}
+                None => self.caller_account = Some(account),
+            }
             return Ok(());
         }
         let mut keys: Vec<&str> = top.keys().map(String::as_str).take(4).collect();
@@ -366,14 +713,62 @@ impl<'m> Loader<'m> {
 
     fn auth_details(&mut self, f: &File<'_>, top: &TopLevel<'_>) -> Result<(), Diagnostic> {
         let list = |key: &str| top.get(key).map(|v| v.get());
-        let users: Vec<UserShape<'_>> =
-            list("UserDetailList").map_or(Ok(Vec::new()), |r| f.read(r))?;
-        let groups: Vec<GroupShape<'_>> =
-            list("GroupDetailList").map_or(Ok(Vec::new()), |r| f.read(r))?;
-        let roles: Vec<RoleShape<'_>> =
-            list("RoleDetailList").map_or(Ok(Vec::new()), |r| f.read(r))?;
-        let policies: Vec<PolicyShape<'_>> =
-            list("Policies").map_or(Ok(Vec::new()), |r| f.read(r))?;
+        let users: Vec<UserShape<'_>> = match list("UserDetailList") {
+            Some(r) => self.entries(f, r, "user")?,
+            None => Vec::new(),
+        };
+        let groups: Vec<GroupShape<'_>> = match list("GroupDetailList") {
+            Some(r) => self.entries(f, r, "group")?,
+            None => Vec::new(),
+        };
+        let roles: Vec<RoleShape<'_>> = match list("RoleDetailList") {
+            Some(r) => self.entries(f, r, "role")?,
+            None => Vec::new(),
+        };
+        let policies: Vec<PolicyShape<'_>> = match list("Policies") {
+            Some(r) => self.entries(f, r, "managed policy")?,
+            None => Vec::new(),
+        };
+        self.authorization(f, users, groups, roles, policies);
+        Ok(())
+    }
+
+    /// `get-account-authorization-details` read in one pass over the text, when every entry
+    /// can be read (the common case: a large account's file is tens of megabytes); `false`
+    /// when it is not such an output or some entry needs [`Loader::auth_details`]'s care.
+    fn auth_details_at_once(&mut self, f: &File<'_>) -> bool {
+        if !f.text.contains("DetailList\"") {
+            return false;
+        }
+        let Ok(d) = serde_json::from_str::<AuthDetailsShape<'_>>(f.text) else {
+            return false;
+        };
+        // A top-level list, not the words inside a document.
+        if d.user_detail_list.is_none()
+            && d.group_detail_list.is_none()
+            && d.role_detail_list.is_none()
+        {
+            return false;
+        }
+        self.authorization(
+            f,
+            d.user_detail_list.unwrap_or_default(),
+            d.group_detail_list.unwrap_or_default(),
+            d.role_detail_list.unwrap_or_default(),
+            d.policies.unwrap_or_default(),
+        );
+        true
+    }
+
+    /// Adds the users, groups, roles and managed policies of an authorization-details file.
+    fn authorization(
+        &mut self,
+        f: &File<'_>,
+        users: Vec<UserShape<'_>>,
+        groups: Vec<GroupShape<'_>>,
+        roles: Vec<RoleShape<'_>>,
+        policies: Vec<PolicyShape<'_>>,
+    ) {
         for u in users {
             if !self.first_time(f, "user", &u.arn) {
                 continue;
@@ -425,7 +820,6 @@ impl<'m> Loader<'m> {
         for p in policies {
             self.managed_policy(f, p);
         }
-        Ok(())
     }
 
     /// Records an entity's ARN; `false` (with a warning) when the snapshot already has it.
@@ -466,10 +860,15 @@ impl<'m> Loader<'m> {
         {
             return;
         }
+        // moto leaves `PolicyName` out: the ARN carries it (`...:policy/PATH/NAME`).
+        let name = p
+            .policy_name
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| p.arn.rsplit('/').next().unwrap_or(&p.arn).to_owned());
         self.snapshot.managed.insert(
             p.arn.clone(),
             ManagedPolicy {
-                name: p.policy_name,
+                name,
                 arn: p.arn,
                 default_version,
                 document,
@@ -489,7 +888,7 @@ impl<'m> Loader<'m> {
         if is_org {
             return self.target_policies(f, raw);
         }
-        let policies: Vec<PolicyShape<'_>> = f.read(raw.get())?;
+        let policies: Vec<PolicyShape<'_>> = self.entries(f, raw.get(), "managed policy")?;
         for p in policies {
             self.managed_policy(f, p);
         }
@@ -547,19 +946,21 @@ impl<'m> Loader<'m> {
         f.require_named_in("s3", what, "bucket", "s3/BUCKET/")
     }
 
-    fn bucket(&mut self, name: String) -> &mut Bucket {
+    /// The bucket `name` of the account folder holding `f`.
+    fn bucket(&mut self, f: &File<'_>, name: String) -> &mut Bucket {
         self.snapshot
             .buckets
             .entry(name.clone())
             .or_insert_with(|| Bucket {
                 name,
+                account: f.account.clone(),
                 ..Bucket::default()
             })
     }
 
     fn bucket_policy(&mut self, f: &File<'_>, doc: DocRef) -> Result<(), Diagnostic> {
         let name = self.bucket_name(f, "a bucket policy (`get-bucket-policy`)")?;
-        self.bucket(name).policy = Some(doc);
+        self.bucket(f, name).policy = Some(doc);
         Ok(())
     }
 
@@ -571,7 +972,7 @@ impl<'m> Loader<'m> {
                 .map(|d| (d, r.bucket_key_enabled))
         });
         if let Some((d, bucket_key)) = rule {
-            self.bucket(name).encryption = Some(BucketEncryption {
+            self.bucket(f, name).encryption = Some(BucketEncryption {
                 algorithm: d.sse_algorithm,
                 kms_key: d.kms_master_key_id.filter(|k| !k.is_empty()),
                 bucket_key: bucket_key.unwrap_or(false),
@@ -590,7 +991,11 @@ impl<'m> Loader<'m> {
         };
         if self.in_folder(f, "s3") {
             let name = self.bucket_name(f, "")?;
-            self.bucket(name).public_access_block = Some(block);
+            self.bucket(f, name).public_access_block = Some(block);
+        } else if let Some(account) = &f.account {
+            self.snapshot
+                .account_public_access_blocks
+                .insert(account.clone(), block);
         } else {
             self.snapshot.account_public_access_block = Some(block);
         }
@@ -607,18 +1012,21 @@ impl<'m> Loader<'m> {
             Some("EU") => "eu-west-1".to_owned(),
             Some(r) => r.to_owned(),
         };
-        self.bucket(name).region = Some(region);
+        self.bucket(f, name).region = Some(region);
         Ok(())
     }
 
     // ---- KMS ---------------------------------------------------------------------------
 
-    fn key(&mut self, id: String) -> &mut KmsKey {
+    /// The key `id` of the account and Region folders holding `f`.
+    fn key(&mut self, f: &File<'_>, id: String) -> &mut KmsKey {
         self.snapshot
             .keys
-            .entry(id.clone())
+            .entry(f.key_slot(&id))
             .or_insert_with(|| KmsKey {
                 id,
+                account: f.account.clone(),
+                region: f.region.clone(),
                 ..KmsKey::default()
             })
     }
@@ -631,7 +1039,7 @@ impl<'m> Loader<'m> {
             "kms/KEY_ID/",
         )?;
         let id = key_id_of(&id).to_owned();
-        self.key(id).policy = Some(doc);
+        self.key(f, id).policy = Some(doc);
         Ok(())
     }
 
@@ -653,7 +1061,7 @@ impl<'m> Loader<'m> {
             let pairs = |m: Option<BTreeMap<String, String>>| -> Vec<(String, String)> {
                 m.unwrap_or_default().into_iter().collect()
             };
-            self.key(id).grants.push(iamwhy_eval::KmsGrant {
+            self.key(f, id).grants.push(iamwhy_eval::KmsGrant {
                 name: g
                     .name
                     .filter(|n| !n.is_empty())
@@ -671,7 +1079,18 @@ impl<'m> Loader<'m> {
 
     fn describe_key(&mut self, f: &File<'_>, raw: &RawValue) -> Result<(), Diagnostic> {
         let m: KeyMetadataShape = f.read(raw.get())?;
-        let key = self.key(m.key_id);
+        let key = self.key(f, m.key_id);
+        if let Some(arn) = &m.arn {
+            let mut parts = arn.split(':');
+            let region = parts.nth(3).filter(|r| !r.is_empty()).map(str::to_owned);
+            let account = parts.next().filter(|a| !a.is_empty()).map(str::to_owned);
+            if key.account.is_none() {
+                key.account = account;
+            }
+            if key.region.is_none() {
+                key.region = region;
+            }
+        }
         key.arn = m.arn;
         key.manager = m.key_manager;
         key.state = m.key_state;
@@ -682,11 +1101,27 @@ impl<'m> Loader<'m> {
     fn aliases(&mut self, f: &File<'_>, raw: &RawValue) -> Result<(), Diagnostic> {
         let list: Vec<AliasShape> = f.read(raw.get())?;
         for a in list {
-            if !self.snapshot.aliases.iter().any(|x| x.name == a.alias_name) {
+            // Aliases are per account and Region: `alias/aws/s3` exists in each.
+            let region = f.region.clone().or_else(|| {
+                a.alias_arn
+                    .as_deref()
+                    .and_then(|arn| arn.split(':').nth(3))
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_owned)
+            });
+            let account = f.account.clone();
+            let known = self
+                .snapshot
+                .aliases
+                .iter()
+                .any(|x| x.name == a.alias_name && x.account == account && x.region == region);
+            if !known {
                 self.snapshot.aliases.push(KmsAlias {
                     name: a.alias_name,
                     arn: a.alias_arn,
                     target_key_id: a.target_key_id,
+                    account,
+                    region,
                 });
             }
         }
@@ -806,6 +1241,7 @@ impl<'m> Loader<'m> {
             service,
             document: a.policy.map(|p| f.doc_ref(p)),
             kms_key: a.kms_master_key_id.filter(|k| !k.is_empty()),
+            account: None,
         });
         Ok(())
     }
@@ -823,6 +1259,7 @@ impl<'m> Loader<'m> {
             service: "secretsmanager",
             document,
             kms_key: None,
+            account: None,
         });
         Ok(())
     }
@@ -861,11 +1298,18 @@ impl<'m> Loader<'m> {
             service: "lambda",
             document: Some(doc),
             kms_key: None,
+            account: None,
         });
         Ok(())
     }
 
-    fn resource_policy(&mut self, p: ResourcePolicy) {
+    fn resource_policy(&mut self, mut p: ResourcePolicy) {
+        p.account = p
+            .arn
+            .split(':')
+            .nth(4)
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned);
         if !self
             .snapshot
             .resource_policies
@@ -983,6 +1427,20 @@ struct RoleShape<'a> {
     tags: Vec<TagShape>,
 }
 
+/// `get-account-authorization-details` whole (other keys, `IsTruncated`, `Marker`, ignored).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AuthDetailsShape<'a> {
+    #[serde(borrow)]
+    user_detail_list: Option<Vec<UserShape<'a>>>,
+    #[serde(borrow)]
+    group_detail_list: Option<Vec<GroupShape<'a>>>,
+    #[serde(borrow)]
+    role_detail_list: Option<Vec<RoleShape<'a>>>,
+    #[serde(borrow)]
+    policies: Option<Vec<PolicyShape<'a>>>,
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct VersionShape<'a> {
@@ -995,7 +1453,7 @@ struct VersionShape<'a> {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct PolicyShape<'a> {
-    policy_name: String,
+    policy_name: Option<String>,
     arn: String,
     default_version_id: Option<String>,
     #[serde(default, borrow)]

@@ -148,6 +148,10 @@ pub struct Bucket {
     pub public_access_block: Option<PublicAccessBlock>,
     /// The region (`get-bucket-location`; `us-east-1` when AWS prints `null`).
     pub region: Option<String>,
+    /// The account that owns the bucket: the account folder that lists it
+    /// (`accounts/ACCOUNT/s3/BUCKET/`), or the snapshot's account in a single-account
+    /// snapshot. A bucket ARN names no account, so this is the only place that says.
+    pub account: Option<String>,
 }
 
 /// A KMS key (`kms/KEY_ID/`).
@@ -167,6 +171,11 @@ pub struct KmsKey {
     pub description: Option<String>,
     /// Grants on the key (`list-grants`).
     pub grants: Vec<iamwhy_eval::KmsGrant>,
+    /// The account that owns the key: its account folder, else the account of its ARN.
+    pub account: Option<String>,
+    /// The Region of the key: its Region folder, else the Region of its ARN. A
+    /// multi-Region key has the same key id in each of its Regions.
+    pub region: Option<String>,
 }
 
 /// A KMS alias (`list-aliases`).
@@ -178,6 +187,10 @@ pub struct KmsAlias {
     pub arn: Option<String>,
     /// The key id it points to.
     pub target_key_id: Option<String>,
+    /// The account folder that lists the alias (aliases are per account and Region).
+    pub account: Option<String>,
+    /// The Region folder that lists it, else the Region of its ARN.
+    pub region: Option<String>,
 }
 
 /// The kind of Organizations policy the Organizations API names `name`
@@ -271,6 +284,9 @@ pub struct ResourcePolicy {
     pub document: Option<DocRef>,
     /// The KMS key that encrypts the resource (`KmsMasterKeyId` of a queue or topic).
     pub kms_key: Option<String>,
+    /// The account that owns the resource: the account of its ARN (which the account
+    /// folder holding the file agrees with).
+    pub account: Option<String>,
 }
 
 /// A loaded account snapshot.
@@ -279,8 +295,13 @@ pub struct Snapshot {
     /// The directory it was loaded from.
     pub root: PathBuf,
     /// The account the snapshot was taken in (`get-caller-identity`, else the account of its
-    /// IAM entities when they agree).
+    /// IAM entities when they agree). In a snapshot of many accounts (`accounts/ACCOUNT/`
+    /// folders) it is the one account folder when there is one, else `None`:
+    /// [`Snapshot::accounts`] lists them all.
     pub account: Option<String>,
+    /// The account folders of a snapshot of many accounts (`accounts/ACCOUNT/`), empty for a
+    /// single-account snapshot.
+    pub account_folders: std::collections::BTreeSet<String>,
     /// IAM users.
     pub users: Vec<User>,
     /// IAM groups.
@@ -291,12 +312,17 @@ pub struct Snapshot {
     pub managed: BTreeMap<String, ManagedPolicy>,
     /// Buckets by name.
     pub buckets: BTreeMap<String, Bucket>,
-    /// KMS keys by id.
+    /// KMS keys by id; in a snapshot of many accounts or Regions, by `ACCOUNT/REGION/ID`
+    /// (the folders that hold the key, either part empty when absent), so that a
+    /// multi-Region key's copies do not collide. [`Snapshot::key_by_arn`] finds a key by ARN.
     pub keys: BTreeMap<String, KmsKey>,
     /// KMS aliases.
     pub aliases: Vec<KmsAlias>,
-    /// Account-level S3 Block Public Access.
+    /// Account-level S3 Block Public Access (of the snapshot's account).
     pub account_public_access_block: Option<PublicAccessBlock>,
+    /// Account-level S3 Block Public Access of each account folder of a snapshot of many
+    /// accounts.
+    pub account_public_access_blocks: BTreeMap<String, PublicAccessBlock>,
     /// The organization, when the snapshot has Organizations data.
     pub organization: Option<Organization>,
     /// Other resource policies.
@@ -307,6 +333,59 @@ pub struct Snapshot {
     pub warnings: Vec<Diagnostic>,
     /// Policy documents parsed so far, shared by every question that needs them.
     pub(crate) parsed: ParsedDocuments,
+}
+
+impl Snapshot {
+    /// Every account the snapshot holds: the account folders of a snapshot of many accounts,
+    /// else the snapshot's account (none when it cannot tell).
+    pub fn accounts(&self) -> Vec<&str> {
+        if self.account_folders.is_empty() {
+            return self.account.as_deref().into_iter().collect();
+        }
+        self.account_folders.iter().map(String::as_str).collect()
+    }
+
+    /// Whether the snapshot holds `account`'s data (its IAM entities and resources).
+    pub fn holds_account(&self, account: &str) -> bool {
+        if self.account_folders.is_empty() {
+            return self.account.as_deref() == Some(account);
+        }
+        self.account_folders.contains(account)
+    }
+
+    /// Whether the snapshot has the layout of many accounts (`accounts/ACCOUNT/` folders).
+    pub fn is_many_accounts(&self) -> bool {
+        !self.account_folders.is_empty()
+    }
+
+    /// The KMS key `id` of `account` in `region` (either unknown: any), as the snapshot
+    /// holds it. Several Regions of a multi-Region key share the id: the Region tells them
+    /// apart.
+    pub fn find_key(
+        &self,
+        id: &str,
+        account: Option<&str>,
+        region: Option<&str>,
+    ) -> Option<&KmsKey> {
+        let fits = |k: &&KmsKey| {
+            k.id == id
+                && (account.is_none() || k.account.is_none() || k.account.as_deref() == account)
+                && (region.is_none() || k.region.is_none() || k.region.as_deref() == region)
+        };
+        if let Some(k) = self.keys.get(id).filter(fits) {
+            return Some(k);
+        }
+        self.keys.values().find(fits)
+    }
+
+    /// The key a key ARN names (`arn:aws:kms:REGION:ACCOUNT:key/ID`), or a bare key id.
+    pub fn key_by_arn(&self, arn: &str) -> Option<&KmsKey> {
+        let id = crate::load::key_id_of(arn);
+        let mut parts = arn.split(':');
+        let region = parts.nth(3).filter(|r| !r.is_empty());
+        let account = parts.next().filter(|a| !a.is_empty());
+        self.find_key(id, account, region)
+    }
 }
 
 /// Where a parsed document came from.

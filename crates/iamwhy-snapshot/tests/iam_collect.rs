@@ -25,7 +25,6 @@ fn load_recognises_an_iam_collect_directory() {
 }
 
 #[test]
-#[ignore = "needs the multi-account loader"]
 fn an_iam_collect_directory_loads_as_many_accounts() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/iam-collect");
     let mut map = SourceMap::new();
@@ -34,7 +33,9 @@ fn an_iam_collect_directory_loads_as_many_accounts() {
     // Both accounts' IAM entities, the bucket and key of 444455556666, the organization.
     assert_eq!((s.users.len(), s.groups.len(), s.roles.len()), (1, 1, 2));
     assert!(s.buckets.contains_key("shared-reports"));
-    assert!(s.keys.contains_key("1f2e3d4c-5b6a-4789-8abc-def012345678"));
+    let key = s
+        .key_by_arn("arn:aws:kms:us-east-1:444455556666:key/1f2e3d4c-5b6a-4789-8abc-def012345678")
+        .expect("the key of 444455556666");
     assert_eq!(s.resource_policies.len(), 4);
     let org = s.organization.as_ref().unwrap();
     assert_eq!(
@@ -45,7 +46,12 @@ fn an_iam_collect_directory_loads_as_many_accounts() {
         org.path_to("444455556666").unwrap(),
         ["r-ab12", "444455556666"]
     );
-    // TODO(issue 21, after the multi-account loader): assert that the bucket and the key
-    // belong to 444455556666 and the user and app-role to 111122223333, with the loader's
-    // per-account API.
+    // Who owns what: the folders iam-collect wrote them under.
+    assert_eq!(s.accounts(), ["111122223333", "444455556666"]);
+    assert_eq!(
+        s.buckets["shared-reports"].account.as_deref(),
+        Some("444455556666")
+    );
+    assert_eq!(key.account.as_deref(), Some("444455556666"));
+    assert!(s.users.iter().all(|u| u.arn.contains(":111122223333:")));
 }

@@ -302,12 +302,33 @@ fn evaluated(
     map: &mut SourceMap,
     req: Reconstructed,
 ) -> Result<(), Diagnostics> {
+    // A single-account snapshot says nothing about a principal of another account: the
+    // message alone is answered instead (issue 20). A snapshot of many accounts evaluates it
+    // as far as it can, the principal's policies unknown (issue 21).
+    if !snapshot.is_many_accounts()
+        && let Ok(principal) = iamwhy_core::Principal::parse(&req.principal)
+        && let Some(e) = snapshot.principal_not_held(&principal)
+    {
+        let mut d = Diagnostic::unplaced_error("principal", e.message);
+        if let Some(first) = e.suggestions.first() {
+            d = d.with_help(format!("did you mean `{first}`?"));
+        }
+        return Err(Diagnostics::single(d));
+    }
     // A key policy decides every use of a KMS key (spec §4.8.2): without it, any answer
     // would be a guess.
     if let Some(key) = snapshot.missing_kms_key(req.resource.as_str()) {
-        inc.unexplained = Some(Unexplained::missing(format!(
-            "the KMS key `{key}` is not in the snapshot, and its key policy decides every use of it (spec §4.8.2): add `kms/KEY_ID/key-policy.json` and `describe-key.json` for it (scripts/snapshot.sh takes them; a key of another account needs that account's snapshot)"
-        )));
+        let account = key.split(':').nth(4).filter(|a| !a.is_empty());
+        let message = match account {
+            // Docs/snapshot.md, "Many accounts": the key's account folder.
+            Some(a) if snapshot.is_many_accounts() || !snapshot.holds_account(a) => format!(
+                "the key policy in {a} is not in the snapshot, and it decides every use of the key `{key}` (spec §4.8.2): add `accounts/{a}/kms/KEY_ID/key-policy.json` and `describe-key.json` (docs/snapshot.md, \"Many accounts\")"
+            ),
+            _ => format!(
+                "the KMS key `{key}` is not in the snapshot, and its key policy decides every use of it (spec §4.8.2): add `kms/KEY_ID/key-policy.json` and `describe-key.json` for it (scripts/snapshot.sh takes them; a key of another account needs that account's snapshot)"
+            ),
+        };
+        inc.unexplained = Some(Unexplained::missing(message));
         inc.request = Some(req);
         return Ok(());
     }

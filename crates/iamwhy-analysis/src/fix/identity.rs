@@ -7,16 +7,24 @@ use iamwhy_snapshot::{Changes, Snapshot};
 use super::{Draft, Failing, FixKind, allow_statement, policy_of, register};
 
 /// The IAM entity whose inline policy should hold an identity statement: `(kind, name)`.
-fn identity_owner(snapshot: &Snapshot, f: &Failing) -> Option<(&'static str, String)> {
-    match Principal::parse(&f.principal).ok()? {
-        Principal::User(u) => Some(("user", u.name)),
-        Principal::RoleSession(s) => Some(("role", s.role.name)),
-        Principal::FederatedUser(_) => {
+/// In a snapshot of many accounts the name carries the account (` in account ACCOUNT`): the
+/// fix of a cross-account denial changes policies in two accounts.
+fn identity_owner(snapshot: &Snapshot, f: &Failing) -> Option<(&'static str, String, String)> {
+    let (kind, name, account) = match Principal::parse(&f.principal).ok()? {
+        Principal::User(u) => ("user", u.name, u.account),
+        Principal::RoleSession(s) => ("role", s.role.name, s.role.account),
+        Principal::FederatedUser(fed) => {
             let parent = f.parent_user.as_deref()?;
-            Some(("user", snapshot.user(parent)?.name.clone()))
+            ("user", snapshot.user(parent)?.name.clone(), fed.account)
         }
-        _ => None,
-    }
+        _ => return None,
+    };
+    let whose = if snapshot.is_many_accounts() {
+        format!("{kind} {name} in account {account}")
+    } else {
+        format!("{kind} {name}")
+    };
+    Some((kind, name, whose))
 }
 
 pub(super) fn identity_statement(
@@ -24,7 +32,7 @@ pub(super) fn identity_statement(
     map: &mut SourceMap,
     f: &Failing,
 ) -> Result<Option<Draft>, Diagnostics> {
-    let Some((kind, name)) = identity_owner(snapshot, f) else {
+    let Some((kind, name, whose)) = identity_owner(snapshot, f) else {
         return Ok(None);
     };
     let statement = allow_statement(f);
@@ -37,10 +45,10 @@ pub(super) fn identity_statement(
     Ok(Some(Draft {
         kind: FixKind::AddIdentityStatement,
         summary: format!(
-            "allow `{}` on `{}` in a new inline policy of {kind} {name}",
+            "allow `{}` on `{}` in a new inline policy of {whose}",
             f.action, f.resource
         ),
-        target: format!("{kind} {name}, inline policy `{policy_name}`"),
+        target: format!("{whose}, inline policy `{policy_name}`"),
         statement,
         policy,
         command: Some(format!(

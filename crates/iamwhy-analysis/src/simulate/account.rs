@@ -362,6 +362,9 @@ pub fn resource_facts(
                 }
                 req.resource_account = Some(a);
             }
+            // A bucket no account of a snapshot of many accounts holds: its owner is another
+            // account that nothing names (`ResourceSide::in_other_account`).
+            (None, None) if side.in_other_account => {}
             (None, None) => {
                 if let Some(a) = req.principal.account() {
                     notes.push(format!(
@@ -587,11 +590,19 @@ impl Check<'_> {
             && let Some(value) = context.get(S3_SSE_KMS_KEY).and_then(|v| v.values().first())
         {
             let region = self.snapshot.region_of(resource.as_str());
-            let arn = self.snapshot.resolve_key(
-                value,
-                region.as_deref(),
-                self.snapshot.account.as_deref(),
-            )?;
+            // "If you use a KMS key alias instead, then AWS KMS resolves the key within the
+            // requester's account", and a key of another account needs "the full Key ARN not
+            // the Key ID" (Amazon S3 API reference, `ServerSideEncryptionByDefault` and the
+            // `SSEKMSKeyId` request parameter): a key id or alias is a key of the caller's
+            // account; only a key ARN names the bucket owner's.
+            let requester = self
+                .who
+                .principal
+                .account()
+                .or(self.snapshot.account.as_deref());
+            let arn = self
+                .snapshot
+                .resolve_key(value, region.as_deref(), requester)?;
             return Some(KeyFact {
                 arn,
                 origin: format!("the request's `{S3_SSE_KMS_KEY}`"),

@@ -496,7 +496,9 @@ fn single_layout_loads_the_resource_account() {
     );
     assert!(bucket.public_access_block.is_some());
     assert!(s.account_public_access_block.is_some());
-    let key = &s.keys[KEY];
+    let key = s
+        .key_by_arn(&format!("arn:aws:kms:us-east-1:444455556666:key/{KEY}"))
+        .unwrap();
     assert!(key.policy.is_some());
     assert_eq!(
         key.arn.as_deref(),
