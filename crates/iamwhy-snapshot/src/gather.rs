@@ -134,26 +134,28 @@ const FULL_AWS_ACCESS: &str = r#"{
 impl Snapshot {
     /// The user with this ARN (or, when the ARN has no path or differs only in path, name).
     pub fn user(&self, arn: &str) -> Option<&User> {
-        self.users.iter().find(|u| u.arn == arn).or_else(|| {
-            let (account, name) = account_and_name(arn, "user")?;
-            self.users.iter().find(|u| {
-                u.name.eq_ignore_ascii_case(name) && u.arn.split(':').nth(4) == Some(account)
-            })
-        })
+        let (account, name) = account_and_name(arn, "user")?;
+        let maps = self.names.get(&self.users, &self.roles);
+        let i = maps
+            .users
+            .get(&(account.to_owned(), name.to_ascii_lowercase()))?;
+        self.users.get(*i)
     }
 
     /// The role with this ARN (or this account and name: session ARNs carry no path).
     pub fn role(&self, arn: &str) -> Option<&Role> {
-        self.roles.iter().find(|r| r.arn == arn).or_else(|| {
-            let (account, name) = account_and_name(arn, "role")?;
-            self.role_by_name(account, name)
-        })
+        // IAM names are unique in an account regardless of case and path, so the account
+        // and name find the role whatever path the ARN gives.
+        let (account, name) = account_and_name(arn, "role")?;
+        self.role_by_name(account, name)
     }
 
     fn role_by_name(&self, account: &str, name: &str) -> Option<&Role> {
-        self.roles
-            .iter()
-            .find(|r| r.name.eq_ignore_ascii_case(name) && r.arn.split(':').nth(4) == Some(account))
+        let maps = self.names.get(&self.users, &self.roles);
+        let i = maps
+            .roles
+            .get(&(account.to_owned(), name.to_ascii_lowercase()))?;
+        self.roles.get(*i)
     }
 
     /// Resolves `--principal` (and `--parent-user` for a federated user) against the

@@ -333,6 +333,54 @@ pub struct Snapshot {
     pub warnings: Vec<Diagnostic>,
     /// Policy documents parsed so far, shared by every question that needs them.
     pub(crate) parsed: ParsedDocuments,
+    /// Users and roles by account and lower-case name, built on first use.
+    pub(crate) names: NameIndex,
+}
+
+/// Users and roles by `(account, lower-case name)`: a lookup per request instead of a scan
+/// of every entity (`who-can` resolves thousands of principals). Built on first use; a
+/// clone starts empty.
+#[derive(Default)]
+pub(crate) struct NameIndex(std::sync::OnceLock<NameMaps>);
+
+/// The maps of a [`NameIndex`]: positions in `Snapshot::users` and `Snapshot::roles`.
+#[derive(Default)]
+pub(crate) struct NameMaps {
+    pub(crate) users: std::collections::HashMap<(String, String), usize>,
+    pub(crate) roles: std::collections::HashMap<(String, String), usize>,
+}
+
+impl NameIndex {
+    /// The maps, built from `users` and `roles` the first time (the first entity of a name
+    /// wins, as a scan in order would find it).
+    pub(crate) fn get(&self, users: &[User], roles: &[Role]) -> &NameMaps {
+        self.0.get_or_init(|| {
+            let key = |arn: &str, name: &str| {
+                let account = arn.split(':').nth(4).unwrap_or_default().to_owned();
+                (account, name.to_ascii_lowercase())
+            };
+            let mut maps = NameMaps::default();
+            for (i, u) in users.iter().enumerate() {
+                maps.users.entry(key(&u.arn, &u.name)).or_insert(i);
+            }
+            for (i, r) in roles.iter().enumerate() {
+                maps.roles.entry(key(&r.arn, &r.name)).or_insert(i);
+            }
+            maps
+        })
+    }
+}
+
+impl Clone for NameIndex {
+    fn clone(&self) -> NameIndex {
+        NameIndex::default()
+    }
+}
+
+impl std::fmt::Debug for NameIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NameIndex(built: {})", self.0.get().is_some())
+    }
 }
 
 impl Snapshot {
