@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub(crate) mod actions;
+#[cfg(feature = "collect")]
+pub(crate) mod collect;
 pub(crate) mod creds;
 pub(crate) mod explain;
 pub(crate) mod lint;

@@ -2,6 +2,8 @@
 
 mod actions;
 mod answer;
+#[cfg(feature = "collect")]
+mod collect;
 mod creds;
 mod diagnostics;
 mod explain;
@@ -20,6 +22,8 @@ use crate::cli::Format;
 
 pub(crate) use actions::actions_text;
 pub(crate) use answer::answers_text;
+#[cfg(feature = "collect")]
+pub(crate) use collect::collect_text;
 pub(crate) use creds::creds_text;
 pub(crate) use diagnostics::render_diagnostics;
 pub(crate) use explain::{incidents_text, replay_text};
