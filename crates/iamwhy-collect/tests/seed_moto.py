@@ -280,20 +280,54 @@ out["mgmt"] = seed_account("mgmt", None, MGMT)
 out["app"] = seed_account("app", member_creds["app"], accounts["app"])
 out["data"] = seed_account("data", member_creds["data"], accounts["data"])
 
-# Cross-account: the data account's bucket lets the app account's role read, and its key
-# lets the app account decrypt.
+# Cross-account: the app account's role `reader` reads the data account's SSE-KMS bucket;
+# the bucket policy and the key policy in the data account let it.
+app_iam = client("iam", member_creds["app"])
+data_key = out["data"]["key"]
+reader = app_iam.create_role(
+    RoleName="reader",
+    AssumeRolePolicyDocument=doc(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{accounts['app']}:root"}, "Action": "sts:AssumeRole"}
+    ),
+)["Role"]["Arn"]
+app_iam.put_role_policy(
+    RoleName="reader",
+    PolicyName="ReadData",
+    PolicyDocument=doc(allow("s3:GetObject", "arn:aws:s3:::data-data/*"), allow("kms:Decrypt", data_key)),
+)
+out["app"]["reader"] = reader
 data_s3 = client("s3", member_creds["data"])
-app_role = out["app"]["app_role"]
 data_s3.put_bucket_policy(
     Bucket="data-data",
     Policy=doc(
         dict(
             Sid="AppReads",
             Effect="Allow",
-            Principal={"AWS": app_role},
+            Principal={"AWS": reader},
             Action="s3:GetObject",
             Resource="arn:aws:s3:::data-data/*",
         )
+    ),
+)
+data_acct = accounts["data"]
+client("kms", member_creds["data"]).put_key_policy(
+    KeyId=data_key,
+    PolicyName="default",
+    Policy=doc(
+        dict(
+            Sid="Account",
+            Effect="Allow",
+            Principal={"AWS": f"arn:aws:iam::{data_acct}:root"},
+            Action="kms:*",
+            Resource="*",
+        ),
+        dict(
+            Sid="AppReaderDecrypts",
+            Effect="Allow",
+            Principal={"AWS": reader},
+            Action="kms:Decrypt",
+            Resource="*",
+        ),
     ),
 )
 
