@@ -4,7 +4,6 @@
 use std::future::Future;
 use std::path::Path;
 
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::Value;
 
@@ -42,12 +41,27 @@ where
             };
             let message = match e.message() {
                 Some(m) => m.to_owned(),
-                None => DisplayErrorContext(&e).to_string(),
+                None => chain(&e),
             };
             rec.failed(op, target, &code, &message);
             None
         }
     }
+}
+
+/// An error without a service message (a connection that failed, a timeout): each cause's
+/// own text, outermost first, without the debug dump `DisplayErrorContext` appends.
+pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(e);
+    while let Some(err) = next {
+        let text = err.to_string();
+        if !text.is_empty() && parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        next = err.source();
+    }
+    parts.join(": ")
 }
 
 /// Writes `value` to `path` as the CLI prints JSON (four-space indent), through a scratch

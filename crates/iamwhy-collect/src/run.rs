@@ -124,9 +124,7 @@ async fn run_async(opts: &Options, observer: Arc<dyn Observer>) -> Result<Report
     let me = match sts.get_caller_identity().send().await {
         Ok(o) => o,
         Err(e) => {
-            return Err(CollectError::Credentials(
-                aws_smithy_types::error::display::DisplayErrorContext(&e).to_string(),
-            ));
+            return Err(CollectError::Credentials(crate::call::chain(&e)));
         }
     };
     let caller = me.account().unwrap_or_default().to_owned();
