@@ -135,4 +135,79 @@ mod tests {
         // Neither: kept as it came.
         assert_eq!(iam_document(Some("%zz")), Some(Value::String("%zz".into())));
     }
+
+    #[test]
+    fn authorization_details_merge_pages_in_the_cli_shape() {
+        use aws_sdk_iam::operation::get_account_authorization_details::GetAccountAuthorizationDetailsOutput as Page;
+        use aws_sdk_iam::types::{
+            AttachedPermissionsBoundary, PermissionsBoundaryAttachmentType, PolicyDetail,
+            RoleDetail, UserDetail,
+        };
+        let p1 = Page::builder()
+            .user_detail_list(
+                UserDetail::builder()
+                    .user_name("alice")
+                    .group_list("devs")
+                    .build(),
+            )
+            .build();
+        let p2 = Page::builder()
+            .role_detail_list(
+                RoleDetail::builder()
+                    .role_name("app")
+                    .assume_role_policy_document("%7B%22Version%22%3A%222012-10-17%22%7D")
+                    .role_policy_list(
+                        PolicyDetail::builder()
+                            .policy_name("inline")
+                            .policy_document("%7B%7D")
+                            .build(),
+                    )
+                    .permissions_boundary(
+                        AttachedPermissionsBoundary::builder()
+                            .permissions_boundary_type(PermissionsBoundaryAttachmentType::Policy)
+                            .permissions_boundary_arn("arn:aws:iam::1:policy/b")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build();
+        let v = authorization_details(&[p1, p2]);
+        assert_eq!(
+            v["UserDetailList"][0]["GroupList"],
+            serde_json::json!(["devs"])
+        );
+        let role = &v["RoleDetailList"][0];
+        assert_eq!(
+            role["AssumeRolePolicyDocument"],
+            serde_json::json!({"Version": "2012-10-17"})
+        );
+        assert_eq!(
+            role["RolePolicyList"][0]["PolicyDocument"],
+            serde_json::json!({})
+        );
+        assert_eq!(
+            role["PermissionsBoundary"]["PermissionsBoundaryType"],
+            "PermissionsBoundaryPolicy"
+        );
+        assert_eq!(v["Policies"], serde_json::json!([]));
+        assert!(role.get("RoleId").is_none(), "absent fields are left out");
+    }
+
+    #[test]
+    fn us_east_1_buckets_have_a_null_location() {
+        use aws_sdk_s3::operation::get_bucket_location::GetBucketLocationOutput;
+        use aws_sdk_s3::types::BucketLocationConstraint;
+        let none = GetBucketLocationOutput::builder().build();
+        assert_eq!(
+            bucket_location(&none),
+            serde_json::json!({"LocationConstraint": null})
+        );
+        let eu = GetBucketLocationOutput::builder()
+            .location_constraint(BucketLocationConstraint::EuWest1)
+            .build();
+        assert_eq!(
+            bucket_location(&eu),
+            serde_json::json!({"LocationConstraint": "eu-west-1"})
+        );
+    }
 }
