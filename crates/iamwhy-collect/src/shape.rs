@@ -61,6 +61,15 @@ impl Obj {
         self.v(key, Value::Array(items.iter().map(f).collect()))
     }
 
+    /// A list field, left out when empty (as the CLI leaves out `Tags` the API did not send).
+    pub(crate) fn le<T>(self, key: &str, items: &[T], f: impl Fn(&T) -> Value) -> Obj {
+        if items.is_empty() {
+            self
+        } else {
+            self.l(key, items, f)
+        }
+    }
+
     pub(crate) fn done(self) -> Value {
         Value::Object(self.0)
     }

@@ -58,7 +58,7 @@ fn user(u: &UserDetail) -> Value {
             "PermissionsBoundary",
             u.permissions_boundary().map(boundary),
         )
-        .l("Tags", u.tags(), tag)
+        .le("Tags", u.tags(), tag)
         .done()
 }
 
@@ -107,7 +107,16 @@ fn role(r: &RoleDetail) -> Value {
             "PermissionsBoundary",
             r.permissions_boundary().map(boundary),
         )
-        .l("Tags", r.tags(), tag)
+        .le("Tags", r.tags(), tag)
+        .o(
+            "RoleLastUsed",
+            r.role_last_used().map(|l| {
+                Obj::new()
+                    .d("LastUsedDate", l.last_used_date())
+                    .s("Region", l.region())
+                    .done()
+            }),
+        )
         .done()
 }
 

@@ -103,6 +103,10 @@ pub(crate) fn aliases(pages: &[aws_sdk_kms::operation::list_aliases::ListAliases
 }
 
 /// `kms describe-key`.
+#[expect(
+    deprecated,
+    reason = "KMS still returns CustomerMasterKeySpec and the CLI still prints it"
+)]
 pub(crate) fn describe_key(
     o: &aws_sdk_kms::operation::describe_key::DescribeKeyOutput,
 ) -> Option<Value> {
@@ -119,6 +123,10 @@ pub(crate) fn describe_key(
         .d("DeletionDate", m.deletion_date())
         .s("Origin", m.origin().map(|x| x.as_str()))
         .s("KeyManager", m.key_manager().map(|x| x.as_str()))
+        .s(
+            "CustomerMasterKeySpec",
+            m.customer_master_key_spec().map(|x| x.as_str()),
+        )
         .s("KeySpec", m.key_spec().map(|x| x.as_str()))
         .v(
             "EncryptionAlgorithms",
@@ -129,6 +137,9 @@ pub(crate) fn describe_key(
                     .collect(),
             ),
         )
+        .le("SigningAlgorithms", m.signing_algorithms(), |x| {
+            Value::String(x.as_str().to_owned())
+        })
         .b("MultiRegion", m.multi_region())
         .done();
     Some(json!({ "KeyMetadata": md }))
