@@ -36,6 +36,8 @@ struct Fixture {
     org_report: Value,
     single: PathBuf,
     single_report: Value,
+    /// `scripts/snapshot.sh` on the same account, when the AWS CLI is installed.
+    script: Option<PathBuf>,
 }
 
 /// Ends the moto server by its id when dropped (at the end of the fixture, or on a panic).
@@ -140,6 +142,47 @@ fn collect(url: &str, out: &Path, org: bool) -> Value {
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
+/// `scripts/snapshot.sh --out DIR` against moto, when `aws` runs here.
+fn run_snapshot_sh(url: &str, out: &Path) -> Option<PathBuf> {
+    let has_cli = Command::new("aws")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_cli {
+        assert!(
+            std::env::var_os("IAMWHY_REQUIRE_MOTO").is_none(),
+            "IAMWHY_REQUIRE_MOTO is set but the AWS CLI is not installed"
+        );
+        eprintln!("skipped scripts/snapshot.sh: no AWS CLI (pip install awscli)");
+        return None;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/snapshot.sh");
+    let o = Command::new("bash")
+        .arg(script)
+        .arg("--out")
+        .arg(out)
+        .env("AWS_ENDPOINT_URL", url)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/nonexistent/iamwhy-test-config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/iamwhy-test-credentials",
+        )
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "snapshot.sh: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    Some(out.to_owned())
+}
+
 fn fixture() -> Option<&'static Fixture> {
     static FIXTURE: OnceLock<Option<Fixture>> = OnceLock::new();
     FIXTURE
@@ -177,6 +220,7 @@ fn fixture() -> Option<&'static Fixture> {
             let single = dir.join("single");
             let single_report = collect(&url, &single, false);
             eprintln!("collected in {:.1} s", started.elapsed().as_secs_f64());
+            let script = run_snapshot_sh(&url, &dir.join("script"));
             drop(moto);
             Some(Fixture {
                 seed,
@@ -184,6 +228,7 @@ fn fixture() -> Option<&'static Fixture> {
                 org_report,
                 single,
                 single_report,
+                script,
             })
         })
         .as_ref()
@@ -522,6 +567,60 @@ fn organization_decisions() {
         let got = decision(&f.org, p, a, r);
         if got != *want {
             wrong.push(format!("{p} {a} {r}: want {want}, got {got}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// Where two outputs of the same call differ, ignoring dates (the CLI's format depends on its
+/// version and settings) and an empty list against no list (the SDK does not tell them apart).
+fn differences(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
+    let empty = |v: Option<&Value>| v.is_none_or(|v| v.as_array().is_some_and(Vec::is_empty));
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                if k.contains("Date") {
+                    continue;
+                }
+                match (x.get(k), y.get(k)) {
+                    (Some(p), Some(q)) => differences(p, q, &format!("{path}/{k}"), out),
+                    (p, q) if empty(p) && empty(q) => {}
+                    (p, q) => out.push(format!("{path}/{k}: {p:?} vs {q:?}")),
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                differences(p, q, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ if a == b => {}
+        _ => out.push(format!("{path}: {a} vs {b}")),
+    }
+}
+
+/// A snapshot from `collect` and one from `scripts/snapshot.sh` are the same thing: every file
+/// the script wrote, `collect` wrote too, with the same content.
+#[test]
+fn collect_and_snapshot_sh_write_the_same_files() {
+    let Some(f) = fixture() else { return };
+    let Some(script) = &f.script else { return };
+    let mut wrong = Vec::new();
+    let written = files(script);
+    assert!(written.len() > 10, "{written:#?}");
+    for file in written {
+        let read = |d: &Path| -> Option<Value> {
+            serde_json::from_str(&std::fs::read_to_string(d.join(&file)).ok()?).ok()
+        };
+        match (read(&f.single), read(script)) {
+            (Some(a), Some(b)) => {
+                let mut d = Vec::new();
+                differences(&a, &b, "", &mut d);
+                wrong.extend(d.into_iter().take(5).map(|d| format!("{file}: {d}")));
+            }
+            (None, _) => wrong.push(format!("{file}: only snapshot.sh wrote it")),
+            (_, None) => wrong.push(format!("{file}: not JSON")),
         }
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
