@@ -68,7 +68,7 @@ impl Options {
             accounts: Vec::new(),
             concurrency: 4,
             endpoint_url: None,
-            max_attempts: 10,
+            max_attempts: 5,
         }
     }
 }

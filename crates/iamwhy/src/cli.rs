@@ -481,7 +481,7 @@ pub(crate) struct CollectArgs {
     #[arg(long, value_name = "URL")]
     pub(crate) endpoint_url: Option<String>,
     /// The most attempts of one call; throttled calls are retried with backoff.
-    #[arg(long, value_name = "N", default_value_t = 10,
+    #[arg(long, value_name = "N", default_value_t = 5,
           value_parser = clap::value_parser!(u32).range(1..=50))]
     pub(crate) max_attempts: u32,
     /// Print the IAM policy the collector needs (with `--org`, and `sts:AssumeRole` on the

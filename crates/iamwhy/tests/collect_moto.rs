@@ -119,6 +119,8 @@ fn iamwhy_aws(args: &[&str]) -> Output {
 
 fn collect(url: &str, out: &Path, org: bool) -> Value {
     let out_s = out.to_str().unwrap();
+    // Two attempts: moto does not throttle, and the S3 Control call it cannot answer fails
+    // with a connection error that would otherwise be retried with backoff.
     let mut args = vec![
         "--format",
         "json",
@@ -127,6 +129,8 @@ fn collect(url: &str, out: &Path, org: bool) -> Value {
         out_s,
         "--endpoint-url",
         url,
+        "--max-attempts",
+        "2",
     ];
     if org {
         args.extend(["--org", "--concurrency", "3"]);
