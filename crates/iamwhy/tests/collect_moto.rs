@@ -629,3 +629,31 @@ fn collect_and_snapshot_sh_write_the_same_files() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// `--print-policy` prints the policy of docs/snapshot.md, "Minimum IAM permissions" (no
+/// moto needed).
+#[test]
+fn print_policy_is_the_documented_one() {
+    let o = iamwhy_aws(&["collect", "--print-policy"]);
+    assert_eq!(o.status.code(), Some(0));
+    let printed: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let doc = include_str!("../../../docs/snapshot.md");
+    let block = doc
+        .split("## Minimum IAM permissions")
+        .nth(1)
+        .and_then(|s| s.split("```json\n").nth(1))
+        .and_then(|s| s.split("```").next())
+        .unwrap();
+    assert_eq!(printed, serde_json::from_str::<Value>(block).unwrap());
+}
+
+/// A non-empty `--out` is refused before any call (exit 2).
+#[test]
+fn a_non_empty_out_directory_is_refused() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("collect-non-empty");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("keep"), "x").unwrap();
+    let o = iamwhy_aws(&["collect", "--out", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is not empty"));
+}
