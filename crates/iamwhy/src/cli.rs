@@ -107,6 +107,12 @@ pub(crate) enum Command {
     /// `--resource` or on each resource pattern of the principal's own policies, grouped by
     /// service and access level, with the deciding statement.
     Can(CanArgs),
+    /// Takes a snapshot with the AWS SDK: the caller's account, or with `--org` every account
+    /// of the organization (through `sts:AssumeRole`), written as the AWS CLI prints each
+    /// output (docs/snapshot.md). Read-only; a call that fails is listed with the permission
+    /// it needed and never stops the run. `--print-policy` prints the IAM policy it needs.
+    #[cfg(feature = "collect")]
+    Collect(Box<CollectArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -473,4 +479,58 @@ impl ChangeArgs {
             set_org_policy: self.set_org_policy.clone(),
         }
     }
+}
+
+#[cfg(feature = "collect")]
+#[derive(Debug, Args)]
+pub(crate) struct CollectArgs {
+    /// The snapshot directory; it must not exist or must be empty.
+    #[arg(long, value_name = "DIR", required_unless_present = "print_policy")]
+    pub(crate) out: Option<PathBuf>,
+    /// The profile of the shared config and credentials files (default: the SDK's default
+    /// credential chain, as `iamwhy creds --sdk rust` explains it).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) profile: Option<String>,
+    /// A Region of the regional services (KMS, SQS, SNS, Secrets Manager, Lambda);
+    /// repeatable. Default: the profile's Region. With more than one, each Region's files go
+    /// to a `REGION/` folder.
+    #[arg(long = "region", value_name = "REGION")]
+    pub(crate) regions: Vec<String>,
+    /// Every Region enabled by default in an account (opt-in Regions: name them with
+    /// `--region`).
+    #[arg(long, conflicts_with = "regions")]
+    pub(crate) all_regions: bool,
+    /// The whole organization, from the management account or a delegated administrator:
+    /// its structure, SCPs and RCPs at the top, each account under `accounts/ID/`.
+    #[arg(long)]
+    pub(crate) org: bool,
+    /// With `--org`: the role assumed in each member account.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole"
+    )]
+    pub(crate) role_name: String,
+    /// With `--org`: only these accounts (comma-separated ids).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',', requires = "org")]
+    pub(crate) accounts: Vec<String>,
+    /// With `--org`: how many accounts are collected at once.
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) concurrency: u16,
+    /// Send every call to this endpoint (an AWS API emulator such as moto) instead of AWS;
+    /// `AWS_ENDPOINT_URL` does the same.
+    #[arg(long, value_name = "URL")]
+    pub(crate) endpoint_url: Option<String>,
+    /// The most attempts of one call; throttled calls are retried with backoff.
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub(crate) max_attempts: u32,
+    /// Print the IAM policy the collector needs (with `--org`, and `sts:AssumeRole` on the
+    /// member accounts' role) and exit.
+    #[arg(long)]
+    pub(crate) print_policy: bool,
+    /// No progress bars (they are shown only when stderr is a terminal).
+    #[arg(long)]
+    pub(crate) no_progress: bool,
 }

@@ -7,6 +7,8 @@
 
 mod args;
 mod cli;
+#[cfg(feature = "collect")]
+mod collecting;
 mod commands;
 mod exit;
 mod render;
@@ -72,6 +74,8 @@ fn main() -> ExitCode {
         Command::Replay(args) => commands::replay::run(args, &mut out),
         Command::Creds(args) => commands::creds::run(args, &mut out),
         Command::Lint(args) => commands::lint::run(args, false, &mut out),
+        #[cfg(feature = "collect")]
+        Command::Collect(args) => commands::collect::run(args, &mut out),
     };
     match out.finish() {
         Ok(()) => status.into(),

@@ -2,6 +2,8 @@
 
 pub(crate) mod actions;
 pub(crate) mod bulk;
+#[cfg(feature = "collect")]
+pub(crate) mod collect;
 pub(crate) mod creds;
 pub(crate) mod explain;
 pub(crate) mod lint;

@@ -3,6 +3,8 @@
 mod actions;
 mod answer;
 mod bulk;
+#[cfg(feature = "collect")]
+mod collect;
 mod creds;
 mod diagnostics;
 mod explain;
@@ -22,6 +24,8 @@ use crate::cli::Format;
 pub(crate) use actions::actions_text;
 pub(crate) use answer::answers_text;
 pub(crate) use bulk::{can_csv, can_text, who_can_csv, who_can_text};
+#[cfg(feature = "collect")]
+pub(crate) use collect::collect_text;
 pub(crate) use creds::creds_text;
 pub(crate) use diagnostics::render_diagnostics;
 pub(crate) use explain::{incidents_text, replay_text};
