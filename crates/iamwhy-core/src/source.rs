@@ -33,6 +33,16 @@ pub struct Span {
 }
 
 impl Span {
+    /// The same range moved `delta` bytes later in its source (saturating at `u32::MAX`):
+    /// where the same text written again further on has this piece.
+    pub fn shifted(self, delta: u32) -> Span {
+        Span {
+            start: self.start.saturating_add(delta),
+            end: self.end.saturating_add(delta),
+            ..self
+        }
+    }
+
     /// A span covering `start..end` of `source`; offsets beyond `u32::MAX` are clamped.
     pub fn new(source: SourceId, start: usize, end: usize) -> Span {
         let clamp = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
@@ -111,6 +121,12 @@ impl SourceFile {
     /// The number of characters in the text before a byte offset (clamped to the text), in
     /// time bounded by [`CHAR_CHECKPOINT`] whatever the offset.
     fn chars_before(&self, offset: usize) -> usize {
+        self.chars_before_counted(offset).0
+    }
+
+    /// [`SourceFile::chars_before`], with the number of bytes it had to scan (at most
+    /// [`CHAR_CHECKPOINT`]): what makes a lookup's cost independent of the line's length.
+    fn chars_before_counted(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let block = offset / CHAR_CHECKPOINT;
         let before_block = self.char_checkpoints.get(block).copied().unwrap_or(0) as usize;
@@ -123,14 +139,16 @@ impl SourceFile {
         if after_block.map(|a| (a as usize).saturating_sub(before_block))
             == Some(block_end.saturating_sub(block_start))
         {
-            return before_block.saturating_add(offset.saturating_sub(block_start));
+            return (
+                before_block.saturating_add(offset.saturating_sub(block_start)),
+                0,
+            );
         }
-        let in_block = self
-            .text
-            .as_bytes()
-            .get(block_start..offset)
-            .map_or(0, char_starts);
-        before_block.saturating_add(in_block)
+        let scanned = self.text.as_bytes().get(block_start..offset).unwrap_or(&[]);
+        (
+            before_block.saturating_add(char_starts(scanned)),
+            scanned.len(),
+        )
     }
 }
 
@@ -367,6 +385,39 @@ mod tests {
         }
         let x = text.rfind('x').unwrap();
         assert_eq!(map.line_column(id, u32::try_from(x).unwrap()), (3, 1));
+    }
+
+    /// Issue 22: on a minified file (one line of 10 MB), a location costs the same whatever
+    /// its offset: each lookup scans at most one checkpoint block, never the line up to it.
+    /// Counted in bytes scanned, not timed.
+    #[test]
+    fn issue_22_location_lookup_scans_a_bounded_number_of_bytes() {
+        let unit = "{\"Sid\":\"é\",\"Action\":\"s3:Get*\"},";
+        let text: String = unit.repeat(10_000_000 / unit.len());
+        assert!(!text.contains('\n') && text.len() > 9_900_000);
+        let mut map = SourceMap::new();
+        let id = map.add_file("one-line.json", text.as_str());
+        let file = map.file(id).unwrap();
+        let offsets: Vec<usize> = (0..2_000).map(|i| i * (text.len() / 2_000)).collect();
+        let mut total = 0;
+        for &offset in &offsets {
+            let (chars, scanned) = file.chars_before_counted(offset);
+            assert!(
+                scanned <= CHAR_CHECKPOINT,
+                "{scanned} bytes scanned at {offset}"
+            );
+            total += scanned;
+            // Spot-check the count itself where it is cheap to count directly.
+            if offset < 100_000 {
+                assert_eq!(chars, text[..offset].chars().count());
+            }
+            let (line, column) = map.line_column(id, u32::try_from(offset).unwrap());
+            assert_eq!(line, 1);
+            assert_eq!(column as usize, chars + 1);
+        }
+        // Linear overall: bounded by a block per lookup, not by the text scanned so far
+        // (a scan from the line start would be about 10 GB here).
+        assert!(total <= offsets.len() * CHAR_CHECKPOINT, "{total}");
     }
 
     #[test]

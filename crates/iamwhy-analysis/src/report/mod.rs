@@ -154,22 +154,25 @@ impl StatementInfo {
 }
 
 impl StatementInfo {
-    /// Locates a statement of a policy set.
+    /// Locates a statement of a policy set, `delta` bytes after where its document says
+    /// (a document shared by identical texts records the first one's locations).
     pub(crate) fn new(
         set: &PolicySet,
         map: &SourceMap,
         r: StatementRef,
         principal_match: Option<MatchKind>,
+        delta: u32,
     ) -> Option<StatementInfo> {
         let policy = set.policy(r)?;
         let stmt = set.statement(r)?;
-        let loc = map.location(stmt.span);
+        let stmt_span = stmt.span.shifted(delta);
+        let loc = map.location(stmt_span);
         // A statement decoded from a JSON string or URL-encoding (a bucket policy inside
         // `get-bucket-policy` output) is quoted as decoded, numbered within the document;
         // any other is quoted from its file.
-        let decoded = map.snippet(stmt.span) != map.snippet(loc.root);
+        let decoded = map.snippet(stmt_span) != map.snippet(loc.root);
         let source = if decoded {
-            stmt.span.source
+            stmt_span.source
         } else {
             loc.root.source
         };
@@ -179,15 +182,15 @@ impl StatementInfo {
             } else {
                 map.location(iamwhy_core::Span {
                     start: offset,
-                    ..stmt.span
+                    ..stmt_span
                 })
                 .line
             }
         };
-        let first = at(stmt.span.start);
-        let last = at(stmt.span.end.saturating_sub(1)).min(first.saturating_add(EXCERPT_LINES - 1));
+        let first = at(stmt_span.start);
+        let last = at(stmt_span.end.saturating_sub(1)).min(first.saturating_add(EXCERPT_LINES - 1));
         let start = if decoded {
-            stmt.span.start
+            stmt_span.start
         } else {
             loc.root.start
         } as usize;
@@ -225,7 +228,7 @@ impl StatementInfo {
             column: loc.column,
             excerpt,
             excerpt_decoded: decoded,
-            document: policy.document.span,
+            document: policy.document.span.shifted(delta),
         })
     }
 
@@ -243,9 +246,10 @@ pub(crate) fn matched_info(
     set: &PolicySet,
     map: &SourceMap,
     m: &StatementMatch,
+    delta: u32,
 ) -> Option<StatementInfo> {
     let kind = (m.kind != MatchKind::NoPrincipalElement).then_some(m.kind);
-    StatementInfo::new(set, map, m.statement, kind)
+    StatementInfo::new(set, map, m.statement, kind, delta)
 }
 
 /// A statement that does not apply, and why.

@@ -19,7 +19,9 @@ pub use account::{
     complete_request, resource_facts, session_policy_set, simulate_account,
 };
 pub use input::{ChangeFiles, ExpandedActions, InputError, SimulateInput, context_entry};
-pub use scenario::{Expectation, ExpectedDecision, Overrides, Scenario, parse_scenarios};
+pub use scenario::{
+    Expectation, ExpectedDecision, Overrides, Relocation, Scenario, parse_scenarios,
+};
 pub use testing::{
     CaseFailure, CaseStatus, CollectedFiles, TestCase, TestReport, collect_files, read_source,
     run_tests,
@@ -28,7 +30,7 @@ pub use vocabulary::{UNKNOWN_ACTION, UnknownActions, policy_action_warnings, unk
 
 use iamwhy_catalog::{Catalog, ResourceFact};
 use iamwhy_core::{Request, SourceMap};
-use iamwhy_eval::{EvalOptions, Evaluation, PolicySet, authorize, derive_context};
+use iamwhy_eval::{EvalOptions, Evaluation, PolicySet, StatementRef, authorize, derive_context};
 use iamwhy_policy::{Effect, PrincipalEntryKind};
 
 use crate::explain::reasons::{describe_mismatch, near_misses, reasons};
@@ -78,7 +80,10 @@ pub fn simulate(scenario: &Scenario, map: &SourceMap) -> Vec<SimulationResult> {
                 derive_context(&mut req, now);
             }
             let ev = authorize(&req, &scenario.policies, &options);
-            let mut result = build_result(&scenario.name, &req, &ev, &scenario.policies, map);
+            let mut result =
+                build_result_at(&scenario.name, &req, &ev, &scenario.policies, map, &|r| {
+                    scenario.delta(r)
+                });
             notes.append(&mut result.notes);
             notes.extend(hidden_call_note(&result.action));
             result.notes = notes;
@@ -156,17 +161,30 @@ pub fn build_result(
     set: &PolicySet,
     map: &SourceMap,
 ) -> SimulationResult {
+    build_result_at(scenario, req, ev, set, map, &|_| 0)
+}
+
+/// As [`build_result`], each statement located `delta(statement)` bytes after where its
+/// (shared) document says (see [`scenario::Relocation`]).
+fn build_result_at(
+    scenario: &str,
+    req: &Request,
+    ev: &Evaluation,
+    set: &PolicySet,
+    map: &SourceMap,
+    delta: &dyn Fn(StatementRef) -> u32,
+) -> SimulationResult {
     let matched: Vec<StatementInfo> = ev
         .matched
         .iter()
-        .filter_map(|m| matched_info(set, map, m))
+        .filter_map(|m| matched_info(set, map, m, delta(m.statement)))
         .collect();
     let deciding: Vec<StatementInfo> = ev
         .deciding
         .iter()
         .filter_map(|r| {
             let m = ev.matched.iter().find(|m| m.statement == *r)?;
-            matched_info(set, map, m)
+            matched_info(set, map, m, delta(m.statement))
         })
         .collect();
     let unmatched = ev
@@ -175,7 +193,7 @@ pub fn build_result(
         .filter_map(|(r, m)| {
             let stmt = set.statement(*r)?;
             Some(NotMatchedInfo {
-                statement: StatementInfo::new(set, map, *r, None)?,
+                statement: StatementInfo::new(set, map, *r, None, delta(*r))?,
                 reason: describe_mismatch(stmt, *m, req),
             })
         })
@@ -189,7 +207,7 @@ pub fn build_result(
                 .filter_map(|(r, m)| {
                     let stmt = set.statement(r)?;
                     Some(NotMatchedInfo {
-                        statement: StatementInfo::new(set, map, r, None)?,
+                        statement: StatementInfo::new(set, map, r, None, delta(r))?,
                         reason: describe_mismatch(stmt, m, req),
                     })
                 })

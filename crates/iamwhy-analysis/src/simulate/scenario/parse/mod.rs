@@ -10,13 +10,16 @@ use iamwhy_core::{
     Action, Arn, Context, ContextValue, Diagnostic, Diagnostics, Principal, PrincipalFacts,
     Resource, SourceId, SourceMap, Span,
 };
-use iamwhy_eval::{Policy, PolicySet};
-use iamwhy_policy::edit_distance;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use iamwhy_eval::{Policy, PolicySet, SetId};
 use iamwhy_policy::json::{self, JsonValue};
+use iamwhy_policy::{PolicyDocument, edit_distance};
 use jsonc_parser::ast::ObjectProp;
 
-use super::{Expectation, Scenario};
-use crate::simulate::vocabulary::{UnknownActions, unknown_request_action};
+use super::{Expectation, Relocation, Scenario};
+use crate::simulate::vocabulary::{ActionChecks, UnknownActions, unknown_request_action};
 
 const SCENARIO_KEYS: &[&str] = &[
     "name",
@@ -129,7 +132,11 @@ pub fn parse_scenarios(
     let file_name = map.name(source).to_owned();
     let mut reader = Reader {
         source,
+        text: std::sync::Arc::clone(&text),
         diagnostics: Vec::new(),
+        documents: HashMap::default(),
+        managed: HashMap::default(),
+        actions: ActionChecks::default(),
     };
     let mut scenarios = Vec::new();
     for (i, item) in items.iter().enumerate() {
@@ -150,7 +157,60 @@ pub fn parse_scenarios(
 
 struct Reader {
     source: SourceId,
+    /// The file's text (what `source` holds).
+    text: std::sync::Arc<str>,
     diagnostics: Vec<Diagnostic>,
+    /// The policy documents compiled so far, by kind and hash of their bytes (a hash may
+    /// stand for several texts; each entry's bytes are compared on a hit).
+    documents: HashMap<(PolicyKind, u64), Vec<CachedDocument>, foldhash::fast::FixedState>,
+    /// The AWS managed policies named by ARN so far, by kind and ARN, with their warnings.
+    managed: HashMap<(PolicyKind, &'static str), (Arc<PolicyDocument>, Vec<Diagnostic>)>,
+    /// Each distinct `Action`/`NotAction` entry, checked against the catalog once.
+    actions: ActionChecks,
+}
+
+/// A policy document compiled from the bytes `start..start + len` of the file, with its
+/// warnings (located there).
+struct CachedDocument {
+    start: usize,
+    len: usize,
+    document: Arc<PolicyDocument>,
+    warnings: Vec<Diagnostic>,
+}
+
+/// A 64-bit hash of a document's bytes (fixed seed: the run's output never depends on it).
+fn foldhash_one(text: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::default().hash_one(text)
+}
+
+/// `d` moved `delta` bytes later in its file.
+fn shifted(d: &Diagnostic, delta: u32) -> Diagnostic {
+    let mut d = d.clone();
+    d.span = d.span.map(|s| s.shifted(delta));
+    d
+}
+
+/// Sets aside the byte distances of a group's shared documents, keeping the policies.
+fn located(
+    relocated: &mut Vec<Relocation>,
+    set: SetId,
+    policies: Vec<(Policy, u32)>,
+) -> Vec<Policy> {
+    policies
+        .into_iter()
+        .zip(0u32..)
+        .map(|((policy, delta), index)| {
+            if delta != 0 {
+                relocated.push(Relocation {
+                    set,
+                    policy: index,
+                    delta,
+                });
+            }
+            policy
+        })
+        .collect()
 }
 
 fn suggest(key: &str, known: &[&str]) -> Option<String> {
@@ -367,20 +427,28 @@ impl Reader {
 
         // Policies.
         let mut policies = PolicySet::default();
+        let mut relocated = Vec::new();
         if let Some(v) = get("identity_policies") {
-            policies.identity = self.policy_list(map, "identity_policies", v, PolicyKind::Identity);
+            let list = self.policy_list(map, "identity_policies", v, PolicyKind::Identity);
+            policies.identity = located(&mut relocated, SetId::Identity, list);
         }
         if let Some(v) = get("permissions_boundary") {
-            policies.permissions_boundary = self.policy(
+            let one = self.policy(
                 map,
                 "permissions_boundary",
                 v,
                 PolicyKind::PermissionsBoundary,
             );
+            policies.permissions_boundary = located(
+                &mut relocated,
+                SetId::PermissionsBoundary,
+                one.into_iter().collect(),
+            )
+            .pop();
         }
         if let Some(v) = get("session_policies") {
-            policies.session =
-                Some(self.policy_list(map, "session_policies", v, PolicyKind::Session));
+            let list = self.policy_list(map, "session_policies", v, PolicyKind::Session);
+            policies.session = Some(located(&mut relocated, SetId::Session, list));
         }
         for id in &overrides.session_policies {
             match iamwhy_policy::parse_policy(map, *id, PolicyKind::Session) {
@@ -394,17 +462,38 @@ impl Reader {
         }
         if let Some(v) = get("resource_policy") {
             let kind = kind_for(&resources);
-            policies.resource = self.policy(map, "resource_policy", v, kind);
+            let one = self.policy(map, "resource_policy", v, kind);
+            policies.resource =
+                located(&mut relocated, SetId::Resource, one.into_iter().collect()).pop();
         }
         if let Some(v) = get("scps") {
-            policies.scps = Some(self.levels(map, "scps", v, PolicyKind::Scp));
+            let levels = self.levels(map, "scps", v, PolicyKind::Scp);
+            policies.scps = Some(
+                levels
+                    .into_iter()
+                    .zip(0u16..)
+                    .map(|(l, i)| located(&mut relocated, SetId::Scp(i), l))
+                    .collect(),
+            );
         }
         if let Some(v) = get("rcps") {
-            policies.rcps = Some(self.levels(map, "rcps", v, PolicyKind::Rcp));
+            let levels = self.levels(map, "rcps", v, PolicyKind::Rcp);
+            policies.rcps = Some(
+                levels
+                    .into_iter()
+                    .zip(0u16..)
+                    .map(|(l, i)| located(&mut relocated, SetId::Rcp(i), l))
+                    .collect(),
+            );
         }
         if let Some(v) = get("vpc_endpoint_policies") {
-            policies.vpc_endpoints =
-                self.policy_list(map, "vpc_endpoint_policies", v, PolicyKind::VpcEndpoint);
+            let list = self.policy_list(map, "vpc_endpoint_policies", v, PolicyKind::VpcEndpoint);
+            // Each endpoint's policy is a group of its own (`SetId::VpcEndpoint(i)`).
+            policies.vpc_endpoints = list
+                .into_iter()
+                .zip(0u16..)
+                .flat_map(|(p, i)| located(&mut relocated, SetId::VpcEndpoint(i), vec![p]))
+                .collect();
         }
         if let Some(v) = get("kms_grants") {
             policies.kms_grants = self.grants(v);
@@ -456,6 +545,7 @@ impl Reader {
             derive_context,
             current_time,
             policies,
+            relocated,
             options,
             expect,
         })
