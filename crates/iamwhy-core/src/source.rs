@@ -95,6 +95,13 @@ enum Origin {
         parent: SourceId,
         offsets: Vec<u32>,
     },
+    /// The bytes `start..end` of `parent`, whose text (the parent's, shared) is not copied:
+    /// offset `i` here is offset `start + i` there.
+    Part {
+        parent: SourceId,
+        start: u32,
+        end: u32,
+    },
 }
 
 #[derive(Debug)]
@@ -108,6 +115,16 @@ struct SourceFile {
 }
 
 impl SourceFile {
+    /// The text of this source: the shared text, or its part.
+    fn own_text(&self) -> &str {
+        match self.origin {
+            Origin::Part { start, end, .. } => {
+                self.text.get(start as usize..end as usize).unwrap_or("")
+            }
+            _ => &self.text,
+        }
+    }
+
     fn new(name: String, text: Arc<str>, origin: Origin) -> SourceFile {
         SourceFile {
             name,
@@ -189,6 +206,37 @@ impl SourceMap {
         Some(self.add_embedded(parent, text, offsets))
     }
 
+    /// Registers the bytes `start..end` of `parent` as a source of their own that shares the
+    /// parent's text (nothing is copied or indexed): one element of a large file, parsed
+    /// and dropped on its own, its positions those of the parent. `None` when the range is
+    /// not inside the parent's text.
+    pub fn add_part(&mut self, parent: SourceId, start: usize, end: usize) -> Option<SourceId> {
+        let file = self.file(parent)?;
+        self.text(parent).get(start..end)?;
+        let (base, text) = match &file.origin {
+            Origin::Part { parent, start, .. } => (*start, self.file(*parent)?.text.clone()),
+            _ => (0, file.text.clone()),
+        };
+        let root = match file.origin {
+            Origin::Part { parent, .. } => parent,
+            _ => parent,
+        };
+        let at = |v: usize| u32::try_from(v).ok()?.checked_add(base);
+        let origin = Origin::Part {
+            parent: root,
+            start: at(start)?,
+            end: at(end)?,
+        };
+        let name = file.name.clone();
+        Some(self.push(SourceFile {
+            name,
+            text,
+            line_starts: Vec::new(),
+            char_checkpoints: Vec::new(),
+            origin,
+        }))
+    }
+
     fn push(&mut self, file: SourceFile) -> SourceId {
         let id = SourceId(u32::try_from(self.files.len()).unwrap_or(u32::MAX - 1));
         self.files.push(file);
@@ -201,12 +249,15 @@ impl SourceMap {
 
     /// The text of a source (empty for unknown ids).
     pub fn text(&self, id: SourceId) -> &str {
-        self.file(id).map_or("", |f| &f.text)
+        self.file(id).map_or("", SourceFile::own_text)
     }
 
-    /// The shared text of a source.
+    /// The shared text of a source (a copy for a part of another source).
     pub fn text_arc(&self, id: SourceId) -> Option<Arc<str>> {
-        self.file(id).map(|f| f.text.clone())
+        self.file(id).map(|f| match f.origin {
+            Origin::Part { .. } => Arc::from(f.own_text()),
+            _ => f.text.clone(),
+        })
     }
 
     /// The file name a source belongs to (the root file for embedded texts).
@@ -248,6 +299,13 @@ impl SourceMap {
                         end,
                     };
                 }
+                Origin::Part { parent, start, .. } => {
+                    span = Span {
+                        source: *parent,
+                        start: span.start.saturating_add(*start),
+                        end: span.end.saturating_add(*start),
+                    };
+                }
             }
         }
         span
@@ -265,11 +323,23 @@ impl SourceMap {
         }
     }
 
+    /// The source whose lines a source's lines are: its file for a part, else itself.
+    fn lines_of(&self, id: SourceId) -> SourceId {
+        match self.file(id).map(|f| &f.origin) {
+            Some(Origin::Part { parent, .. }) => *parent,
+            _ => id,
+        }
+    }
+
     /// 1-based line and column (in characters) of a byte offset of a source.
     pub fn line_column(&self, id: SourceId, offset: u32) -> (u32, u32) {
         let Some(file) = self.file(id) else {
             return (1, 1);
         };
+        // A part's lines are its file's (its parent is never itself a part).
+        if let Origin::Part { parent, start, .. } = file.origin {
+            return self.line_column(parent, offset.saturating_add(start));
+        }
         let line_idx = match file.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
@@ -289,6 +359,7 @@ impl SourceMap {
 
     /// The byte offset at which one line (1-based) of a source starts.
     pub fn line_start(&self, id: SourceId, line: u32) -> usize {
+        let id = self.lines_of(id);
         let idx = (line as usize).saturating_sub(1);
         self.file(id)
             .and_then(|f| f.line_starts.get(idx))
@@ -297,6 +368,7 @@ impl SourceMap {
 
     /// The text of one line (1-based) of a source, without its line break.
     pub fn line_text(&self, id: SourceId, line: u32) -> &str {
+        let id = self.lines_of(id);
         let Some(file) = self.file(id) else {
             return "";
         };
@@ -418,6 +490,24 @@ mod tests {
         // Linear overall: bounded by a block per lookup, not by the text scanned so far
         // (a scan from the line start would be about 10 GB here).
         assert!(total <= offsets.len() * CHAR_CHECKPOINT, "{total}");
+    }
+
+    #[test]
+    fn parts_share_their_file_and_locate_in_it() {
+        let mut map = SourceMap::new();
+        let root = map.add_file("big.json", "[\n {\"a\": 1},\n {\"b\": 2}\n]");
+        let start = map.text(root).find("{\"b").unwrap();
+        let part = map.add_part(root, start, start + 8).unwrap();
+        assert_eq!(map.text(part), "{\"b\": 2}");
+        assert_eq!(map.name(part), "big.json");
+        let loc = map.location(Span::new(part, 1, 4));
+        assert_eq!((loc.line, loc.column), (3, 3));
+        assert_eq!(map.snippet(loc.root), "\"b\"");
+        assert_eq!(map.line_column(part, 1), (3, 3));
+        // A part of a part is a part of the file.
+        let inner = map.add_part(part, 1, 4).unwrap();
+        assert_eq!(map.to_root(Span::new(inner, 0, 3)), loc.root);
+        assert!(map.add_part(root, 5, 500).is_none());
     }
 
     #[test]

@@ -165,7 +165,16 @@ impl StatementInfo {
     ) -> Option<StatementInfo> {
         let policy = set.policy(r)?;
         let stmt = set.statement(r)?;
-        let stmt_span = stmt.span.shifted(delta);
+        // A shared document's spans are those of its first occurrence, perhaps in another
+        // part of the file: moved in the file itself.
+        let relocate = |span: iamwhy_core::Span| {
+            if delta == 0 {
+                span
+            } else {
+                map.to_root(span).shifted(delta)
+            }
+        };
+        let stmt_span = relocate(stmt.span);
         let loc = map.location(stmt_span);
         // A statement decoded from a JSON string or URL-encoding (a bucket policy inside
         // `get-bucket-policy` output) is quoted as decoded, numbered within the document;
@@ -228,7 +237,7 @@ impl StatementInfo {
             column: loc.column,
             excerpt,
             excerpt_decoded: decoded,
-            document: policy.document.span.shifted(delta),
+            document: relocate(policy.document.span),
         })
     }
 

@@ -114,6 +114,14 @@ fn run_scenario(
     let (scenarios, warnings) = parse_scenarios(map, source, &overrides)?;
     out.diagnostics(map, warnings.iter());
     let results = simulate_all(&scenarios, map);
+    if out.format == Format::Json && !select_all {
+        // Written as it is serialised: the JSON of thousands of scenarios is large.
+        match results.as_slice() {
+            [only] => out.json_result(only),
+            all => out.json_result(all),
+        }
+        return Ok((String::new(), status(&results)));
+    }
     Ok((render(&results, select_all, out), status(&results)))
 }
 

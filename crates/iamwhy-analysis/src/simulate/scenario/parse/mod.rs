@@ -111,7 +111,57 @@ pub fn parse_scenarios(
     overrides: &Overrides,
 ) -> Result<(Vec<Scenario>, Vec<Diagnostic>), Diagnostics> {
     let text = json::source_text(map, source)?;
-    let root = json::parse(source, &text).map_err(Diagnostics::single)?;
+    let file_name = map.name(source).to_owned();
+    let mut reader = Reader {
+        source,
+        base: 0,
+        text: Arc::clone(&text),
+        diagnostics: Vec::new(),
+        documents: HashMap::default(),
+        managed: HashMap::default(),
+        actions: ActionChecks::default(),
+    };
+    let mut scenarios = Vec::new();
+    // An array of scenario objects is read one element at a time, each parsed as a part of
+    // the file and its tree dropped once read: memory follows one scenario and the distinct
+    // policy documents, not the whole file's tree. Anything unusual (or invalid) takes the
+    // whole-file path, which reports the first syntax error as a whole-file parse does.
+    if let Some(elements) = array_elements(&text) {
+        for (i, &(start, end)) in elements.iter().enumerate() {
+            let (Some(part), Some(slice)) =
+                (map.add_part(source, start, end), text.get(start..end))
+            else {
+                return whole_file(map, source, &text, &file_name, reader, overrides);
+            };
+            let Ok(item) = json::parse(part, slice) else {
+                return whole_file(map, source, &text, &file_name, reader, overrides);
+            };
+            let default_name = if elements.len() == 1 {
+                file_name.clone()
+            } else {
+                format!("{file_name}#{i}")
+            };
+            reader.source = part;
+            reader.base = start;
+            if let Some(s) = reader.scenario(map, &item, default_name, overrides) {
+                scenarios.push(s);
+            }
+        }
+        return reader.finish(scenarios);
+    }
+    whole_file(map, source, &text, &file_name, reader, overrides)
+}
+
+/// [`parse_scenarios`] over the tree of the whole file.
+fn whole_file(
+    map: &mut SourceMap,
+    source: SourceId,
+    text: &str,
+    file_name: &str,
+    mut reader: Reader,
+    overrides: &Overrides,
+) -> Result<(Vec<Scenario>, Vec<Diagnostic>), Diagnostics> {
+    let root = json::parse(source, text).map_err(Diagnostics::single)?;
     let items: Vec<&JsonValue<'_>> = match &root {
         JsonValue::Object(_) => vec![&root],
         JsonValue::Array(a) => a.elements.iter().collect(),
@@ -129,19 +179,14 @@ pub fn parse_scenarios(
             ));
         }
     };
-    let file_name = map.name(source).to_owned();
-    let mut reader = Reader {
-        source,
-        text: std::sync::Arc::clone(&text),
-        diagnostics: Vec::new(),
-        documents: HashMap::default(),
-        managed: HashMap::default(),
-        actions: ActionChecks::default(),
-    };
+    // What the element-at-a-time path read before giving up is read again.
+    reader.diagnostics.clear();
+    reader.source = source;
+    reader.base = 0;
     let mut scenarios = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let default_name = if items.len() == 1 {
-            file_name.clone()
+            file_name.to_owned()
         } else {
             format!("{file_name}#{i}")
         };
@@ -149,16 +194,94 @@ pub fn parse_scenarios(
             scenarios.push(s);
         }
     }
-    if reader.diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(Diagnostics::new(reader.diagnostics));
+    reader.finish(scenarios)
+}
+
+/// The byte ranges of the elements of a JSON array of objects that is the whole of `text`
+/// (JSON whitespace around), found by matching brackets outside strings; `None` when `text`
+/// is not such an array, or looks malformed (each element is then parsed strictly).
+fn array_elements(text: &str) -> Option<Vec<(usize, usize)>> {
+    let b = text.as_bytes();
+    let skip = |mut i: usize| {
+        while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            i = i.saturating_add(1);
+        }
+        i
+    };
+    let mut i = skip(0);
+    if b.get(i) != Some(&b'[') {
+        return None;
     }
-    Ok((scenarios, reader.diagnostics))
+    i = skip(i.saturating_add(1));
+    let mut out = Vec::new();
+    if b.get(i) == Some(&b']') {
+        return None;
+    }
+    loop {
+        if b.get(i) != Some(&b'{') {
+            return None;
+        }
+        let end = container_end(b, i)?;
+        out.push((i, end));
+        i = skip(end);
+        match b.get(i) {
+            Some(b',') => i = skip(i.saturating_add(1)),
+            Some(b']') => return (skip(i.saturating_add(1)) == b.len()).then_some(out),
+            _ => return None,
+        }
+    }
+}
+
+/// One past the bracket that closes the object or array opening at `start`.
+fn container_end(b: &[u8], start: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = start;
+    loop {
+        match b.get(i)? {
+            b'"' => {
+                // Skip the string, escapes included.
+                i = i.saturating_add(1);
+                loop {
+                    match b.get(i)? {
+                        b'\\' => i = i.saturating_add(2),
+                        b'"' => break,
+                        _ => i = i.saturating_add(1),
+                    }
+                }
+            }
+            b'{' | b'[' => depth = depth.saturating_add(1),
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i.saturating_add(1));
+                }
+            }
+            _ => {}
+        }
+        i = i.saturating_add(1);
+    }
+}
+
+impl Reader {
+    /// The scenarios read, or every error found.
+    fn finish(
+        self,
+        scenarios: Vec<Scenario>,
+    ) -> Result<(Vec<Scenario>, Vec<Diagnostic>), Diagnostics> {
+        if self.diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(Diagnostics::new(self.diagnostics));
+        }
+        Ok((scenarios, self.diagnostics))
+    }
 }
 
 struct Reader {
+    /// What spans are made in: the file, or the part of it being read.
     source: SourceId,
-    /// The file's text (what `source` holds).
-    text: std::sync::Arc<str>,
+    /// Where `source` starts in the file.
+    base: usize,
+    /// The file's text.
+    text: Arc<str>,
     diagnostics: Vec<Diagnostic>,
     /// The policy documents compiled so far, by kind and hash of their bytes (a hash may
     /// stand for several texts; each entry's bytes are compared on a hit).
@@ -184,10 +307,11 @@ fn foldhash_one(text: &str) -> u64 {
     foldhash::fast::FixedState::default().hash_one(text)
 }
 
-/// `d` moved `delta` bytes later in its file.
-fn shifted(d: &Diagnostic, delta: u32) -> Diagnostic {
+/// `d` moved `delta` bytes later in its file (located in the file itself, not in the part
+/// of it it was found in).
+fn shifted(map: &SourceMap, d: &Diagnostic, delta: u32) -> Diagnostic {
     let mut d = d.clone();
-    d.span = d.span.map(|s| s.shifted(delta));
+    d.span = d.span.map(|s| map.to_root(s).shifted(delta));
     d
 }
 

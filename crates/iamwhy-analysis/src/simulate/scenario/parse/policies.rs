@@ -76,7 +76,10 @@ impl Reader {
         kind: PolicyKind,
     ) -> Option<(Arc<PolicyDocument>, u32)> {
         let range = match doc_value {
-            JsonValue::Object(o) => Some((o.range.start, o.range.end)),
+            JsonValue::Object(o) => Some((
+                self.base.saturating_add(o.range.start),
+                self.base.saturating_add(o.range.end),
+            )),
             _ => None,
         };
         let bytes = range.and_then(|(start, end)| Some((start, self.text.get(start..end)?)));
@@ -92,7 +95,7 @@ impl Reader {
         {
             let delta = u32::try_from(start.saturating_sub(hit.start)).unwrap_or(0);
             self.diagnostics
-                .extend(hit.warnings.iter().map(|d| shifted(d, delta)));
+                .extend(hit.warnings.iter().map(|d| shifted(map, d, delta)));
             return Some((Arc::clone(&hit.document), delta));
         }
         match parse_policy_value(map, self.source, doc_value, kind) {
