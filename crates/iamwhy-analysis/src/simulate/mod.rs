@@ -48,6 +48,26 @@ pub fn simulate_all(scenarios: &[Scenario], map: &SourceMap) -> Vec<SimulationRe
     per_scenario.into_iter().flatten().collect()
 }
 
+/// As [`simulate_all`], `chunk` scenarios at a time: each chunk is evaluated (in parallel)
+/// when the iterator reaches it, so that a caller writing results as they come holds one
+/// chunk's results, not every one (the JSON of thousands of scenarios runs to hundreds of MB).
+pub fn simulate_chunks<'a>(
+    scenarios: &'a [Scenario],
+    map: &'a SourceMap,
+    chunk: usize,
+) -> impl Iterator<Item = Vec<SimulationResult>> + 'a {
+    scenarios
+        .chunks(chunk.max(1))
+        .map(move |c| simulate_all(c, map))
+}
+
+/// How many results [`simulate`] gives for these scenarios: one per action and resource.
+pub fn result_count(scenarios: &[Scenario]) -> usize {
+    scenarios.iter().fold(0usize, |n, s| {
+        n.saturating_add(s.actions.len().saturating_mul(s.resources.len()))
+    })
+}
+
 /// Evaluates a scenario: one result per action and resource, actions first.
 pub fn simulate(scenario: &Scenario, map: &SourceMap) -> Vec<SimulationResult> {
     let now = scenario::now_or_current(scenario.current_time);

@@ -69,9 +69,11 @@ impl Output {
         if self.error.is_some() {
             return;
         }
+        // Buffered before the sanitiser, which then checks 64 KiB at a time rather than
+        // each of serde_json's small pieces.
         let stdout = std::io::stdout().lock();
         let mut w =
-            sanitize::JsonSanitizer::new(std::io::BufWriter::with_capacity(1 << 16, stdout));
+            std::io::BufWriter::with_capacity(1 << 16, sanitize::JsonSanitizer::new(stdout));
         let written = serde_json::to_writer_pretty(&mut w, value)
             .map_err(std::io::Error::from)
             .and_then(|()| w.write_all(b"\n"))
