@@ -52,12 +52,12 @@ if [ "$SKIP_SIM" = 0 ]; then
     echo "iam-simulate $SIM_VERSION (node $(node --version)); iamwhy: $IAMWHY"
 fi
 
-# timed NAME CMD...: runs CMD RUNS times, stdout to $WORK/NAME.out; appends "wall rss" lines.
+# timed NAME CMD...: runs CMD RUNS times, stdout to $WORK/NAME.out; appends "wall rss user sys" lines.
 timed() {
     local name=$1; shift
     : >"$WORK/$name.times"
     for _ in $(seq "$RUNS"); do
-        /usr/bin/time -f "%e %M" -o "$WORK/$name.time1" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || true
+        /usr/bin/time -f "%e %M %U %S" -o "$WORK/$name.time1" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || true
         tail -1 "$WORK/$name.time1" >>"$WORK/$name.times"
     done
 }

@@ -34,20 +34,24 @@ def compare(iamwhy_path, sim_path):
 
 
 def medians(path):
+    """Median wall time, peak RSS (MB) and CPU time (user + system) of the runs."""
     rows = [tuple(map(float, line.split())) for line in open(path) if line.strip()]
-    return statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows) / 1024, len(rows)
+    wall = statistics.median(r[0] for r in rows)
+    rss = statistics.median(r[1] for r in rows) / 1024
+    cpu = statistics.median(r[2] + r[3] for r in rows)
+    return wall, rss, cpu, len(rows)
 
 
 def summary(path):
-    print("\n| scenarios | input | iamwhy (median wall, peak RSS) | iam-simulate | ratio |")
+    print("\n| scenarios | input | iamwhy: wall, CPU, peak RSS | iam-simulate: wall, CPU, peak RSS | wall ratio |")
     print("|---|---|---|---|---|")
     for line in open(path):
         n, shape, ours, theirs = (line.rstrip("\n").split("\t") + [""])[:4]
-        w, m, runs = medians(ours)
-        cell = f"{w:.3f} s, {m:.0f} MB"
+        w, m, c, runs = medians(ours)
+        cell = f"{w:.2f} s, {c:.2f} s, {m:.0f} MB"
         if theirs:
-            tw, tm, _ = medians(theirs)
-            print(f"| {n} | {shape} | {cell} | {tw:.2f} s, {tm:.0f} MB | {tw / w:.1f}x |")
+            tw, tm, tc, _ = medians(theirs)
+            print(f"| {n} | {shape} | {cell} | {tw:.1f} s, {tc:.1f} s, {tm:.0f} MB | {tw / w:.0f}x |")
         else:
             print(f"| {n} | {shape} | {cell} | | |")
     print(f"(medians of {runs} runs)")

@@ -287,10 +287,13 @@ struct Reader {
     /// stand for several texts; each entry's bytes are compared on a hit).
     documents: HashMap<(PolicyKind, u64), Vec<CachedDocument>, foldhash::fast::FixedState>,
     /// The AWS managed policies named by ARN so far, by kind and ARN, with their warnings.
-    managed: HashMap<(PolicyKind, &'static str), (Arc<PolicyDocument>, Vec<Diagnostic>)>,
+    managed: HashMap<(PolicyKind, &'static str), CachedManaged>,
     /// Each distinct `Action`/`NotAction` entry, checked against the catalog once.
     actions: ActionChecks,
 }
+
+/// An AWS managed policy's compiled document and its warnings.
+type CachedManaged = (Arc<PolicyDocument>, Vec<Diagnostic>);
 
 /// A policy document compiled from the bytes `start..start + len` of the file, with its
 /// warnings (located there).
