@@ -58,6 +58,6 @@ pub use simulate::{
     ExpectedDecision, Overrides, SESSION_POLICY_ARNS_LIMIT, SESSION_POLICY_LIMIT, Scenario,
     TestCase, TestReport, UNKNOWN_ACTION, UnknownActions, build_result, check_expectation,
     collect_files, complete_request, parse_scenarios, policy_action_warnings, read_source,
-    resource_facts, run_tests, session_policy_set, simulate, simulate_account, simulate_all,
-    unknown_action,
+    resource_facts, result_count, run_tests, session_policy_set, simulate, simulate_account,
+    simulate_all, simulate_chunks, unknown_action,
 };

@@ -5,7 +5,7 @@
 //! thing about the same entry.
 
 use iamwhy_core::{Diagnostic, Span};
-use iamwhy_policy::{ActionMatcher, PolicyDocument, Statement};
+use iamwhy_policy::{ActionMatcher, ActionPattern, PolicyDocument, Statement};
 
 use crate::{Action, Catalog, ExpandError, did_you_mean};
 
@@ -58,6 +58,20 @@ impl Catalog {
         }
         // Repeats are harmless: every use collects what it needs into a set.
         listed
+    }
+
+    /// The warning for one `Action` (or, with `negated`, `NotAction`) entry that names no
+    /// real action, as [`Catalog::statement_actions`] gives it; `None` for an entry that names
+    /// some (or every) action. For callers that check each distinct entry once.
+    pub fn action_entry_warning(&self, item: &ActionPattern, negated: bool) -> Option<Diagnostic> {
+        let name = if negated { "NotAction" } else { "Action" };
+        match item.matcher {
+            ActionMatcher::All | ActionMatcher::Never => None,
+            ActionMatcher::Service { .. } => match self.expand(&item.text) {
+                Ok(_) => None,
+                Err(e) => self.unknown_action(&item.text, item.span, name, e),
+            },
+        }
     }
 
     fn unknown_action(

@@ -33,6 +33,16 @@ pub struct Span {
 }
 
 impl Span {
+    /// The same range moved `delta` bytes later in its source (saturating at `u32::MAX`):
+    /// where the same text written again further on has this piece.
+    pub fn shifted(self, delta: u32) -> Span {
+        Span {
+            start: self.start.saturating_add(delta),
+            end: self.end.saturating_add(delta),
+            ..self
+        }
+    }
+
     /// A span covering `start..end` of `source`; offsets beyond `u32::MAX` are clamped.
     pub fn new(source: SourceId, start: usize, end: usize) -> Span {
         let clamp = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
@@ -85,6 +95,13 @@ enum Origin {
         parent: SourceId,
         offsets: Vec<u32>,
     },
+    /// The bytes `start..end` of `parent`, whose text (the parent's, shared) is not copied:
+    /// offset `i` here is offset `start + i` there.
+    Part {
+        parent: SourceId,
+        start: u32,
+        end: u32,
+    },
 }
 
 #[derive(Debug)]
@@ -100,14 +117,31 @@ struct SourceFile {
 }
 
 impl SourceFile {
-    /// The byte offset of each line's start.
+    /// The byte offset of each line's start (none for a part: its positions are its
+    /// parent's).
     fn line_starts(&self) -> &[u32] {
+        if matches!(self.origin, Origin::Part { .. }) {
+            return &[];
+        }
         self.line_index.get_or_init(|| line_starts(&self.text))
     }
 
-    /// See [`char_checkpoints`].
+    /// See [`char_checkpoints`] (none for a part, as [`SourceFile::line_starts`]).
     fn char_checkpoints(&self) -> &[u32] {
+        if matches!(self.origin, Origin::Part { .. }) {
+            return &[];
+        }
         self.char_index.get_or_init(|| char_checkpoints(&self.text))
+    }
+
+    /// The text of this source: the shared text, or its part.
+    fn own_text(&self) -> &str {
+        match self.origin {
+            Origin::Part { start, end, .. } => {
+                self.text.get(start as usize..end as usize).unwrap_or("")
+            }
+            _ => &self.text,
+        }
     }
 
     fn new(name: String, text: Arc<str>, origin: Origin) -> SourceFile {
@@ -123,6 +157,12 @@ impl SourceFile {
     /// The number of characters in the text before a byte offset (clamped to the text), in
     /// time bounded by [`CHAR_CHECKPOINT`] whatever the offset.
     fn chars_before(&self, offset: usize) -> usize {
+        self.chars_before_counted(offset).0
+    }
+
+    /// [`SourceFile::chars_before`], with the number of bytes it had to scan (at most
+    /// [`CHAR_CHECKPOINT`]): what makes a lookup's cost independent of the line's length.
+    fn chars_before_counted(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let block = offset / CHAR_CHECKPOINT;
         let before_block = self.char_checkpoints().get(block).copied().unwrap_or(0) as usize;
@@ -138,14 +178,16 @@ impl SourceFile {
         if after_block.map(|a| (a as usize).saturating_sub(before_block))
             == Some(block_end.saturating_sub(block_start))
         {
-            return before_block.saturating_add(offset.saturating_sub(block_start));
+            return (
+                before_block.saturating_add(offset.saturating_sub(block_start)),
+                0,
+            );
         }
-        let in_block = self
-            .text
-            .as_bytes()
-            .get(block_start..offset)
-            .map_or(0, char_starts);
-        before_block.saturating_add(in_block)
+        let scanned = self.text.as_bytes().get(block_start..offset).unwrap_or(&[]);
+        (
+            before_block.saturating_add(char_starts(scanned)),
+            scanned.len(),
+        )
     }
 }
 
@@ -186,6 +228,37 @@ impl SourceMap {
         Some(self.add_embedded(parent, text, offsets))
     }
 
+    /// Registers the bytes `start..end` of `parent` as a source of their own that shares the
+    /// parent's text (nothing is copied or indexed): one element of a large file, parsed
+    /// and dropped on its own, its positions those of the parent. `None` when the range is
+    /// not inside the parent's text.
+    pub fn add_part(&mut self, parent: SourceId, start: usize, end: usize) -> Option<SourceId> {
+        let file = self.file(parent)?;
+        self.text(parent).get(start..end)?;
+        let (base, text) = match &file.origin {
+            Origin::Part { parent, start, .. } => (*start, self.file(*parent)?.text.clone()),
+            _ => (0, file.text.clone()),
+        };
+        let root = match file.origin {
+            Origin::Part { parent, .. } => parent,
+            _ => parent,
+        };
+        let at = |v: usize| u32::try_from(v).ok()?.checked_add(base);
+        let origin = Origin::Part {
+            parent: root,
+            start: at(start)?,
+            end: at(end)?,
+        };
+        let name = file.name.clone();
+        Some(self.push(SourceFile {
+            name,
+            text,
+            line_index: std::sync::OnceLock::new(),
+            char_index: std::sync::OnceLock::new(),
+            origin,
+        }))
+    }
+
     fn push(&mut self, file: SourceFile) -> SourceId {
         let id = SourceId(u32::try_from(self.files.len()).unwrap_or(u32::MAX - 1));
         self.files.push(file);
@@ -198,12 +271,15 @@ impl SourceMap {
 
     /// The text of a source (empty for unknown ids).
     pub fn text(&self, id: SourceId) -> &str {
-        self.file(id).map_or("", |f| &f.text)
+        self.file(id).map_or("", SourceFile::own_text)
     }
 
-    /// The shared text of a source.
+    /// The shared text of a source (a copy for a part of another source).
     pub fn text_arc(&self, id: SourceId) -> Option<Arc<str>> {
-        self.file(id).map(|f| f.text.clone())
+        self.file(id).map(|f| match f.origin {
+            Origin::Part { .. } => Arc::from(f.own_text()),
+            _ => f.text.clone(),
+        })
     }
 
     /// The file name a source belongs to (the root file for embedded texts).
@@ -245,6 +321,13 @@ impl SourceMap {
                         end,
                     };
                 }
+                Origin::Part { parent, start, .. } => {
+                    span = Span {
+                        source: *parent,
+                        start: span.start.saturating_add(*start),
+                        end: span.end.saturating_add(*start),
+                    };
+                }
             }
         }
         span
@@ -262,11 +345,23 @@ impl SourceMap {
         }
     }
 
+    /// The source whose lines a source's lines are: its file for a part, else itself.
+    fn lines_of(&self, id: SourceId) -> SourceId {
+        match self.file(id).map(|f| &f.origin) {
+            Some(Origin::Part { parent, .. }) => *parent,
+            _ => id,
+        }
+    }
+
     /// 1-based line and column (in characters) of a byte offset of a source.
     pub fn line_column(&self, id: SourceId, offset: u32) -> (u32, u32) {
         let Some(file) = self.file(id) else {
             return (1, 1);
         };
+        // A part's lines are its file's (its parent is never itself a part).
+        if let Origin::Part { parent, start, .. } = file.origin {
+            return self.line_column(parent, offset.saturating_add(start));
+        }
         let line_idx = match file.line_starts().binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
@@ -286,6 +381,7 @@ impl SourceMap {
 
     /// The byte offset at which one line (1-based) of a source starts.
     pub fn line_start(&self, id: SourceId, line: u32) -> usize {
+        let id = self.lines_of(id);
         let idx = (line as usize).saturating_sub(1);
         self.file(id)
             .and_then(|f| f.line_starts().get(idx))
@@ -294,6 +390,7 @@ impl SourceMap {
 
     /// The text of one line (1-based) of a source, without its line break.
     pub fn line_text(&self, id: SourceId, line: u32) -> &str {
+        let id = self.lines_of(id);
         let Some(file) = self.file(id) else {
             return "";
         };
@@ -382,6 +479,57 @@ mod tests {
         }
         let x = text.rfind('x').unwrap();
         assert_eq!(map.line_column(id, u32::try_from(x).unwrap()), (3, 1));
+    }
+
+    /// Issue 22: on a minified file (one line of 10 MB), a location costs the same whatever
+    /// its offset: each lookup scans at most one checkpoint block, never the line up to it.
+    /// Counted in bytes scanned, not timed.
+    #[test]
+    fn issue_22_location_lookup_scans_a_bounded_number_of_bytes() {
+        let unit = "{\"Sid\":\"é\",\"Action\":\"s3:Get*\"},";
+        let text: String = unit.repeat(10_000_000 / unit.len());
+        assert!(!text.contains('\n') && text.len() > 9_900_000);
+        let mut map = SourceMap::new();
+        let id = map.add_file("one-line.json", text.as_str());
+        let file = map.file(id).unwrap();
+        let offsets: Vec<usize> = (0..2_000).map(|i| i * (text.len() / 2_000)).collect();
+        let mut total = 0;
+        for &offset in &offsets {
+            let (chars, scanned) = file.chars_before_counted(offset);
+            assert!(
+                scanned <= CHAR_CHECKPOINT,
+                "{scanned} bytes scanned at {offset}"
+            );
+            total += scanned;
+            // Spot-check the count itself where it is cheap to count directly.
+            if offset < 100_000 {
+                assert_eq!(chars, text[..offset].chars().count());
+            }
+            let (line, column) = map.line_column(id, u32::try_from(offset).unwrap());
+            assert_eq!(line, 1);
+            assert_eq!(column as usize, chars + 1);
+        }
+        // Linear overall: bounded by a block per lookup, not by the text scanned so far
+        // (a scan from the line start would be about 10 GB here).
+        assert!(total <= offsets.len() * CHAR_CHECKPOINT, "{total}");
+    }
+
+    #[test]
+    fn parts_share_their_file_and_locate_in_it() {
+        let mut map = SourceMap::new();
+        let root = map.add_file("big.json", "[\n {\"a\": 1},\n {\"b\": 2}\n]");
+        let start = map.text(root).find("{\"b").unwrap();
+        let part = map.add_part(root, start, start + 8).unwrap();
+        assert_eq!(map.text(part), "{\"b\": 2}");
+        assert_eq!(map.name(part), "big.json");
+        let loc = map.location(Span::new(part, 1, 4));
+        assert_eq!((loc.line, loc.column), (3, 3));
+        assert_eq!(map.snippet(loc.root), "\"b\"");
+        assert_eq!(map.line_column(part, 1), (3, 3));
+        // A part of a part is a part of the file.
+        let inner = map.add_part(part, 1, 4).unwrap();
+        assert_eq!(map.to_root(Span::new(inner, 0, 3)), loc.root);
+        assert!(map.add_part(root, 5, 500).is_none());
     }
 
     #[test]

@@ -154,22 +154,34 @@ impl StatementInfo {
 }
 
 impl StatementInfo {
-    /// Locates a statement of a policy set.
+    /// Locates a statement of a policy set, `delta` bytes after where its document says
+    /// (a document shared by identical texts records the first one's locations).
     pub(crate) fn new(
         set: &PolicySet,
         map: &SourceMap,
         r: StatementRef,
         principal_match: Option<MatchKind>,
+        delta: u32,
     ) -> Option<StatementInfo> {
         let policy = set.policy(r)?;
         let stmt = set.statement(r)?;
-        let loc = map.location(stmt.span);
+        // A shared document's spans are those of its first occurrence, perhaps in another
+        // part of the file: moved in the file itself.
+        let relocate = |span: iamwhy_core::Span| {
+            if delta == 0 {
+                span
+            } else {
+                map.to_root(span).shifted(delta)
+            }
+        };
+        let stmt_span = relocate(stmt.span);
+        let loc = map.location(stmt_span);
         // A statement decoded from a JSON string or URL-encoding (a bucket policy inside
         // `get-bucket-policy` output) is quoted as decoded, numbered within the document;
         // any other is quoted from its file.
-        let decoded = map.snippet(stmt.span) != map.snippet(loc.root);
+        let decoded = map.snippet(stmt_span) != map.snippet(loc.root);
         let source = if decoded {
-            stmt.span.source
+            stmt_span.source
         } else {
             loc.root.source
         };
@@ -179,15 +191,15 @@ impl StatementInfo {
             } else {
                 map.location(iamwhy_core::Span {
                     start: offset,
-                    ..stmt.span
+                    ..stmt_span
                 })
                 .line
             }
         };
-        let first = at(stmt.span.start);
-        let last = at(stmt.span.end.saturating_sub(1)).min(first.saturating_add(EXCERPT_LINES - 1));
+        let first = at(stmt_span.start);
+        let last = at(stmt_span.end.saturating_sub(1)).min(first.saturating_add(EXCERPT_LINES - 1));
         let start = if decoded {
-            stmt.span.start
+            stmt_span.start
         } else {
             loc.root.start
         } as usize;
@@ -225,7 +237,7 @@ impl StatementInfo {
             column: loc.column,
             excerpt,
             excerpt_decoded: decoded,
-            document: policy.document.span,
+            document: relocate(policy.document.span),
         })
     }
 
@@ -243,9 +255,10 @@ pub(crate) fn matched_info(
     set: &PolicySet,
     map: &SourceMap,
     m: &StatementMatch,
+    delta: u32,
 ) -> Option<StatementInfo> {
     let kind = (m.kind != MatchKind::NoPrincipalElement).then_some(m.kind);
-    StatementInfo::new(set, map, m.statement, kind)
+    StatementInfo::new(set, map, m.statement, kind, delta)
 }
 
 /// A statement that does not apply, and why.

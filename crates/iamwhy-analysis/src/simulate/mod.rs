@@ -19,7 +19,9 @@ pub use account::{
     complete_request, resource_facts, session_policy_set, simulate_account,
 };
 pub use input::{ChangeFiles, ExpandedActions, InputError, SimulateInput, context_entry};
-pub use scenario::{Expectation, ExpectedDecision, Overrides, Scenario, parse_scenarios};
+pub use scenario::{
+    Expectation, ExpectedDecision, Overrides, Relocation, Scenario, parse_scenarios,
+};
 pub use testing::{
     CaseFailure, CaseStatus, CollectedFiles, TestCase, TestReport, collect_files, read_source,
     run_tests,
@@ -28,7 +30,7 @@ pub use vocabulary::{UNKNOWN_ACTION, UnknownActions, policy_action_warnings, unk
 
 use iamwhy_catalog::{Catalog, ResourceFact};
 use iamwhy_core::{Request, SourceMap};
-use iamwhy_eval::{EvalOptions, Evaluation, PolicySet, authorize, derive_context};
+use iamwhy_eval::{EvalOptions, Evaluation, PolicySet, StatementRef, authorize, derive_context};
 use iamwhy_policy::{Effect, PrincipalEntryKind};
 
 use crate::explain::reasons::{describe_mismatch, near_misses, reasons};
@@ -44,6 +46,26 @@ pub fn simulate_all(scenarios: &[Scenario], map: &SourceMap) -> Vec<SimulationRe
     let per_scenario: Vec<Vec<SimulationResult>> =
         scenarios.par_iter().map(|s| simulate(s, map)).collect();
     per_scenario.into_iter().flatten().collect()
+}
+
+/// As [`simulate_all`], `chunk` scenarios at a time: each chunk is evaluated (in parallel)
+/// when the iterator reaches it, so that a caller writing results as they come holds one
+/// chunk's results, not every one (the JSON of thousands of scenarios runs to hundreds of MB).
+pub fn simulate_chunks<'a>(
+    scenarios: &'a [Scenario],
+    map: &'a SourceMap,
+    chunk: usize,
+) -> impl Iterator<Item = Vec<SimulationResult>> + 'a {
+    scenarios
+        .chunks(chunk.max(1))
+        .map(move |c| simulate_all(c, map))
+}
+
+/// How many results [`simulate`] gives for these scenarios: one per action and resource.
+pub fn result_count(scenarios: &[Scenario]) -> usize {
+    scenarios.iter().fold(0usize, |n, s| {
+        n.saturating_add(s.actions.len().saturating_mul(s.resources.len()))
+    })
 }
 
 /// Evaluates a scenario: one result per action and resource, actions first.
@@ -78,7 +100,10 @@ pub fn simulate(scenario: &Scenario, map: &SourceMap) -> Vec<SimulationResult> {
                 derive_context(&mut req, now);
             }
             let ev = authorize(&req, &scenario.policies, &options);
-            let mut result = build_result(&scenario.name, &req, &ev, &scenario.policies, map);
+            let mut result =
+                build_result_at(&scenario.name, &req, &ev, &scenario.policies, map, &|r| {
+                    scenario.delta(r)
+                });
             notes.append(&mut result.notes);
             notes.extend(hidden_call_note(&result.action));
             result.notes = notes;
@@ -156,17 +181,30 @@ pub fn build_result(
     set: &PolicySet,
     map: &SourceMap,
 ) -> SimulationResult {
+    build_result_at(scenario, req, ev, set, map, &|_| 0)
+}
+
+/// As [`build_result`], each statement located `delta(statement)` bytes after where its
+/// (shared) document says (see [`scenario::Relocation`]).
+fn build_result_at(
+    scenario: &str,
+    req: &Request,
+    ev: &Evaluation,
+    set: &PolicySet,
+    map: &SourceMap,
+    delta: &dyn Fn(StatementRef) -> u32,
+) -> SimulationResult {
     let matched: Vec<StatementInfo> = ev
         .matched
         .iter()
-        .filter_map(|m| matched_info(set, map, m))
+        .filter_map(|m| matched_info(set, map, m, delta(m.statement)))
         .collect();
     let deciding: Vec<StatementInfo> = ev
         .deciding
         .iter()
         .filter_map(|r| {
             let m = ev.matched.iter().find(|m| m.statement == *r)?;
-            matched_info(set, map, m)
+            matched_info(set, map, m, delta(m.statement))
         })
         .collect();
     let unmatched = ev
@@ -175,7 +213,7 @@ pub fn build_result(
         .filter_map(|(r, m)| {
             let stmt = set.statement(*r)?;
             Some(NotMatchedInfo {
-                statement: StatementInfo::new(set, map, *r, None)?,
+                statement: StatementInfo::new(set, map, *r, None, delta(*r))?,
                 reason: describe_mismatch(stmt, *m, req),
             })
         })
@@ -189,7 +227,7 @@ pub fn build_result(
                 .filter_map(|(r, m)| {
                     let stmt = set.statement(r)?;
                     Some(NotMatchedInfo {
-                        statement: StatementInfo::new(set, map, r, None)?,
+                        statement: StatementInfo::new(set, map, r, None, delta(r))?,
                         reason: describe_mismatch(stmt, m, req),
                     })
                 })

@@ -1,6 +1,8 @@
 //! Checks against the bundled service catalog: actions that do not exist, in requests and in
 //! policies.
 
+use std::collections::HashMap;
+
 use iamwhy_catalog::{Catalog, did_you_mean};
 use iamwhy_core::{Diagnostic, Severity, Span};
 use iamwhy_policy::PolicyDocument;
@@ -59,4 +61,41 @@ pub(crate) fn unknown_request_action(
 /// statement covers every action — the help says so).
 pub fn policy_action_warnings(doc: &PolicyDocument) -> Vec<Diagnostic> {
     Catalog::bundled().action_warnings(doc)
+}
+
+/// [`policy_action_warnings`] for many documents, each distinct entry (`s3:Get*` in
+/// `Action`, ...) checked against the catalog once: the documents of a large scenario file
+/// repeat the same few hundred entries thousands of times.
+#[derive(Debug, Default)]
+pub(crate) struct ActionChecks {
+    /// By entry text and whether it is in `NotAction`: the warning found for its first
+    /// occurrence, if any.
+    seen: HashMap<(String, bool), Option<Diagnostic>, foldhash::fast::FixedState>,
+}
+
+impl ActionChecks {
+    /// The warnings of `doc`, in the order [`policy_action_warnings`] gives them.
+    pub(crate) fn warnings(&mut self, doc: &PolicyDocument) -> Vec<Diagnostic> {
+        let catalog = Catalog::bundled();
+        let mut out = Vec::new();
+        for stmt in &doc.statements {
+            let negated = stmt.action.negated;
+            for item in &stmt.action.items {
+                let found = match self.seen.get(&(item.text.clone(), negated)) {
+                    Some(found) => found.clone().map(|d| Diagnostic {
+                        span: Some(item.span),
+                        ..d
+                    }),
+                    None => {
+                        let found = catalog.action_entry_warning(item, negated);
+                        self.seen
+                            .insert((item.text.clone(), negated), found.clone());
+                        found
+                    }
+                };
+                out.extend(found);
+            }
+        }
+        out
+    }
 }

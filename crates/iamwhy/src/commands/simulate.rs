@@ -1,10 +1,12 @@
 //! `iamwhy simulate --scenario FILE | --snapshot DIR [overrides]`.
 
+use std::cell::{Cell, RefCell};
 use std::path::Path;
 
 use iamwhy_analysis::simulate::{InputError, SimulateInput};
 use iamwhy_analysis::{
-    SimulationResult, parse_scenarios, read_source, simulate_account, simulate_all,
+    SimulationResult, parse_scenarios, read_source, result_count, simulate_account, simulate_all,
+    simulate_chunks,
 };
 use iamwhy_core::SourceMap;
 use iamwhy_input::Limit;
@@ -113,8 +115,54 @@ fn run_scenario(
     let source = read_source(map, file, Limit::SCENARIO)?;
     let (scenarios, warnings) = parse_scenarios(map, source, &overrides)?;
     out.diagnostics(map, warnings.iter());
+    if out.format == Format::Json && !select_all && result_count(&scenarios) != 1 {
+        // Evaluated a chunk at a time and written as serialised: the JSON of thousands of
+        // scenarios runs to hundreds of MB, and so would the results held at once.
+        let unmet = Cell::new(false);
+        out.json_result(&Streamed {
+            chunks: RefCell::new(simulate_chunks(&scenarios, map, STREAM_CHUNK)),
+            len: result_count(&scenarios),
+            unmet: &unmet,
+        });
+        let status = if unmet.get() {
+            ExitStatus::Negative
+        } else {
+            ExitStatus::Success
+        };
+        return Ok((String::new(), status));
+    }
     let results = simulate_all(&scenarios, map);
     Ok((render(&results, select_all, out), status(&results)))
+}
+
+/// How many scenarios are evaluated (in parallel) before their results are written.
+const STREAM_CHUNK: usize = 64;
+
+/// Results serialised as one JSON array while they are computed, noting any unmet
+/// expectation (the exit status).
+struct Streamed<'a, I> {
+    chunks: RefCell<I>,
+    len: usize,
+    unmet: &'a Cell<bool>,
+}
+
+impl<I: Iterator<Item = Vec<SimulationResult>>> serde::Serialize for Streamed<'_, I> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.len))?;
+        for chunk in &mut *self.chunks.borrow_mut() {
+            if chunk
+                .iter()
+                .any(|r| r.expectation.as_ref().is_some_and(|e| !e.met))
+            {
+                self.unmet.set(true);
+            }
+            for result in &chunk {
+                seq.serialize_element(result)?;
+            }
+        }
+        seq.end()
+    }
 }
 
 fn run_snapshot(

@@ -66,6 +66,27 @@ impl Output {
         }
     }
 
+    /// Writes a result model to stdout as pretty JSON with a final newline, serialised
+    /// straight to the output (the same bytes as [`to_json`] then [`Output::result`],
+    /// without holding the whole text: a large simulation's JSON runs to hundreds of MB).
+    pub(crate) fn json_result<T: serde::Serialize + ?Sized>(&mut self, value: &T) {
+        if self.error.is_some() {
+            return;
+        }
+        // Buffered before the sanitiser, which then checks 64 KiB at a time rather than
+        // each of serde_json's small pieces.
+        let stdout = std::io::stdout().lock();
+        let mut w =
+            std::io::BufWriter::with_capacity(1 << 16, sanitize::JsonSanitizer::new(stdout));
+        let written = serde_json::to_writer_pretty(&mut w, value)
+            .map_err(std::io::Error::from)
+            .and_then(|()| w.write_all(b"\n"))
+            .and_then(|()| w.flush());
+        if let Err(e) = written {
+            self.error = Some(e);
+        }
+    }
+
     /// Writes diagnostics to stderr, in the output format.
     pub(crate) fn diagnostics<'a>(
         &mut self,

@@ -89,8 +89,85 @@ pub(crate) fn sanitize(text: &str, target: Target) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A writer that passes what it is given through [`sanitize`] for JSON: for results
+/// serialised straight to stdout (`serde_json` writes whole UTF-8 pieces; a character split
+/// across two writes is kept back until it is whole). Only for [`Target::Json`], where
+/// sanitising is a character at a time.
+pub(crate) struct JsonSanitizer<W> {
+    inner: W,
+    /// The start of a character whose other bytes are still to come.
+    pending: Vec<u8>,
+}
+
+impl<W: std::io::Write> JsonSanitizer<W> {
+    /// Sanitises for JSON what is written to `inner`.
+    pub(crate) fn new(inner: W) -> JsonSanitizer<W> {
+        JsonSanitizer {
+            inner,
+            pending: Vec::new(),
+        }
+    }
+
+    fn emit(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => self
+                .inner
+                .write_all(sanitize(text, Target::Json).as_bytes()),
+            Err(e) if e.error_len().is_none() => {
+                let (whole, rest) = bytes.split_at(e.valid_up_to());
+                let text = std::str::from_utf8(whole).unwrap_or("");
+                self.inner
+                    .write_all(sanitize(text, Target::Json).as_bytes())?;
+                self.pending.extend_from_slice(rest);
+                Ok(())
+            }
+            // Not UTF-8 (serde_json never writes that): passed on as it is.
+            Err(_) => self.inner.write_all(bytes),
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for JsonSanitizer<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.pending.is_empty() {
+            self.emit(buf)?;
+        } else {
+            let mut joined = std::mem::take(&mut self.pending);
+            joined.extend_from_slice(buf);
+            self.emit(&joined)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let rest = std::mem::take(&mut self.pending);
+        if !rest.is_empty() {
+            self.inner.write_all(&rest)?;
+        }
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_json_writer_sanitises_as_sanitize_does_across_split_characters() {
+        use std::io::Write as _;
+        let text = "{\"a\": \"x\u{9b}y\u{202e}z\u{e9}\u{1d11e}\"}\n";
+        let mut out = Vec::new();
+        {
+            let mut w = JsonSanitizer::new(&mut out);
+            for chunk in text.as_bytes().chunks(3) {
+                w.write_all(chunk).unwrap();
+            }
+            w.flush().unwrap();
+        }
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            sanitize(text, Target::Json)
+        );
+    }
     use super::*;
 
     #[test]

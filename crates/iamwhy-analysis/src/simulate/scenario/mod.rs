@@ -5,7 +5,7 @@ mod parse;
 
 use iamwhy_core::time::Instant;
 use iamwhy_core::{Action, Context, Decision, DeniedBy, Principal, PrincipalFacts, Resource, Span};
-use iamwhy_eval::{EvalOptions, PolicySet};
+use iamwhy_eval::{EvalOptions, PolicySet, SetId, StatementRef};
 
 pub(crate) use parse::now_or_current;
 pub use parse::{Overrides, parse_scenarios};
@@ -35,10 +35,38 @@ pub struct Scenario {
     pub current_time: Option<Instant>,
     /// Every policy.
     pub policies: PolicySet,
+    /// The policies whose compiled document is shared with an identical one written earlier
+    /// in the file, and how far after it they are written.
+    pub relocated: Vec<Relocation>,
     /// Evaluator switches.
     pub options: EvalOptions,
     /// The expected answer.
     pub expect: Option<Expectation>,
+}
+
+/// A policy of a scenario that shares its compiled document (and so the document's
+/// locations) with the identical text written `delta` bytes earlier in the same file: a
+/// document is compiled once per distinct text, and its statements are located at this
+/// occurrence by moving the shared locations `delta` bytes on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Relocation {
+    /// The policy's group.
+    pub set: SetId,
+    /// The policy's index in its group.
+    pub policy: u32,
+    /// How many bytes after the shared document's text this policy's text starts.
+    pub delta: u32,
+}
+
+impl Scenario {
+    /// How far the policy of `r` is written after the document its locations come from
+    /// (0 for a policy compiled from its own text).
+    pub fn delta(&self, r: StatementRef) -> u32 {
+        self.relocated
+            .iter()
+            .find(|l| l.set == r.set && l.policy == r.policy)
+            .map_or(0, |l| l.delta)
+    }
 }
 
 /// What a scenario expects.

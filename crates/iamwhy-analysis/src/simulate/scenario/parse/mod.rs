@@ -10,13 +10,16 @@ use iamwhy_core::{
     Action, Arn, Context, ContextValue, Diagnostic, Diagnostics, Principal, PrincipalFacts,
     Resource, SourceId, SourceMap, Span,
 };
-use iamwhy_eval::{Policy, PolicySet};
-use iamwhy_policy::edit_distance;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use iamwhy_eval::{Policy, PolicySet, SetId};
 use iamwhy_policy::json::{self, JsonValue};
+use iamwhy_policy::{PolicyDocument, edit_distance};
 use jsonc_parser::ast::ObjectProp;
 
-use super::{Expectation, Scenario};
-use crate::simulate::vocabulary::{UnknownActions, unknown_request_action};
+use super::{Expectation, Relocation, Scenario};
+use crate::simulate::vocabulary::{ActionChecks, UnknownActions, unknown_request_action};
 
 const SCENARIO_KEYS: &[&str] = &[
     "name",
@@ -108,7 +111,57 @@ pub fn parse_scenarios(
     overrides: &Overrides,
 ) -> Result<(Vec<Scenario>, Vec<Diagnostic>), Diagnostics> {
     let text = json::source_text(map, source)?;
-    let root = json::parse(source, &text).map_err(Diagnostics::single)?;
+    let file_name = map.name(source).to_owned();
+    let mut reader = Reader {
+        source,
+        base: 0,
+        text: Arc::clone(&text),
+        diagnostics: Vec::new(),
+        documents: HashMap::default(),
+        managed: HashMap::default(),
+        actions: ActionChecks::default(),
+    };
+    let mut scenarios = Vec::new();
+    // An array of scenario objects is read one element at a time, each parsed as a part of
+    // the file and its tree dropped once read: memory follows one scenario and the distinct
+    // policy documents, not the whole file's tree. Anything unusual (or invalid) takes the
+    // whole-file path, which reports the first syntax error as a whole-file parse does.
+    if let Some(elements) = array_elements(&text) {
+        for (i, &(start, end)) in elements.iter().enumerate() {
+            let (Some(part), Some(slice)) =
+                (map.add_part(source, start, end), text.get(start..end))
+            else {
+                return whole_file(map, source, &text, &file_name, reader, overrides);
+            };
+            let Ok(item) = json::parse(part, slice) else {
+                return whole_file(map, source, &text, &file_name, reader, overrides);
+            };
+            let default_name = if elements.len() == 1 {
+                file_name.clone()
+            } else {
+                format!("{file_name}#{i}")
+            };
+            reader.source = part;
+            reader.base = start;
+            if let Some(s) = reader.scenario(map, &item, default_name, overrides) {
+                scenarios.push(s);
+            }
+        }
+        return reader.finish(scenarios);
+    }
+    whole_file(map, source, &text, &file_name, reader, overrides)
+}
+
+/// [`parse_scenarios`] over the tree of the whole file.
+fn whole_file(
+    map: &mut SourceMap,
+    source: SourceId,
+    text: &str,
+    file_name: &str,
+    mut reader: Reader,
+    overrides: &Overrides,
+) -> Result<(Vec<Scenario>, Vec<Diagnostic>), Diagnostics> {
+    let root = json::parse(source, text).map_err(Diagnostics::single)?;
     let items: Vec<&JsonValue<'_>> = match &root {
         JsonValue::Object(_) => vec![&root],
         JsonValue::Array(a) => a.elements.iter().collect(),
@@ -126,15 +179,14 @@ pub fn parse_scenarios(
             ));
         }
     };
-    let file_name = map.name(source).to_owned();
-    let mut reader = Reader {
-        source,
-        diagnostics: Vec::new(),
-    };
+    // What the element-at-a-time path read before giving up is read again.
+    reader.diagnostics.clear();
+    reader.source = source;
+    reader.base = 0;
     let mut scenarios = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let default_name = if items.len() == 1 {
-            file_name.clone()
+            file_name.to_owned()
         } else {
             format!("{file_name}#{i}")
         };
@@ -142,15 +194,150 @@ pub fn parse_scenarios(
             scenarios.push(s);
         }
     }
-    if reader.diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(Diagnostics::new(reader.diagnostics));
+    reader.finish(scenarios)
+}
+
+/// The byte ranges of the elements of a JSON array of objects that is the whole of `text`
+/// (JSON whitespace around), found by matching brackets outside strings; `None` when `text`
+/// is not such an array, or looks malformed (each element is then parsed strictly).
+fn array_elements(text: &str) -> Option<Vec<(usize, usize)>> {
+    let b = text.as_bytes();
+    let skip = |mut i: usize| {
+        while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            i = i.saturating_add(1);
+        }
+        i
+    };
+    let mut i = skip(0);
+    if b.get(i) != Some(&b'[') {
+        return None;
     }
-    Ok((scenarios, reader.diagnostics))
+    i = skip(i.saturating_add(1));
+    let mut out = Vec::new();
+    if b.get(i) == Some(&b']') {
+        return None;
+    }
+    loop {
+        if b.get(i) != Some(&b'{') {
+            return None;
+        }
+        let end = container_end(b, i)?;
+        out.push((i, end));
+        i = skip(end);
+        match b.get(i) {
+            Some(b',') => i = skip(i.saturating_add(1)),
+            Some(b']') => return (skip(i.saturating_add(1)) == b.len()).then_some(out),
+            _ => return None,
+        }
+    }
+}
+
+/// One past the bracket that closes the object or array opening at `start`.
+fn container_end(b: &[u8], start: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = start;
+    loop {
+        match b.get(i)? {
+            b'"' => {
+                // Skip the string, escapes included.
+                i = i.saturating_add(1);
+                loop {
+                    match b.get(i)? {
+                        b'\\' => i = i.saturating_add(2),
+                        b'"' => break,
+                        _ => i = i.saturating_add(1),
+                    }
+                }
+            }
+            b'{' | b'[' => depth = depth.saturating_add(1),
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i.saturating_add(1));
+                }
+            }
+            _ => {}
+        }
+        i = i.saturating_add(1);
+    }
+}
+
+impl Reader {
+    /// The scenarios read, or every error found.
+    fn finish(
+        self,
+        scenarios: Vec<Scenario>,
+    ) -> Result<(Vec<Scenario>, Vec<Diagnostic>), Diagnostics> {
+        if self.diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(Diagnostics::new(self.diagnostics));
+        }
+        Ok((scenarios, self.diagnostics))
+    }
 }
 
 struct Reader {
+    /// What spans are made in: the file, or the part of it being read.
     source: SourceId,
+    /// Where `source` starts in the file.
+    base: usize,
+    /// The file's text.
+    text: Arc<str>,
     diagnostics: Vec<Diagnostic>,
+    /// The policy documents compiled so far, by kind and hash of their bytes (a hash may
+    /// stand for several texts; each entry's bytes are compared on a hit).
+    documents: HashMap<(PolicyKind, u64), Vec<CachedDocument>, foldhash::fast::FixedState>,
+    /// The AWS managed policies named by ARN so far, by kind and ARN, with their warnings.
+    managed: HashMap<(PolicyKind, &'static str), CachedManaged>,
+    /// Each distinct `Action`/`NotAction` entry, checked against the catalog once.
+    actions: ActionChecks,
+}
+
+/// An AWS managed policy's compiled document and its warnings.
+type CachedManaged = (Arc<PolicyDocument>, Vec<Diagnostic>);
+
+/// A policy document compiled from the bytes `start..start + len` of the file, with its
+/// warnings (located there).
+struct CachedDocument {
+    start: usize,
+    len: usize,
+    document: Arc<PolicyDocument>,
+    warnings: Vec<Diagnostic>,
+}
+
+/// A 64-bit hash of a document's bytes (fixed seed: the run's output never depends on it).
+fn foldhash_one(text: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::default().hash_one(text)
+}
+
+/// `d` moved `delta` bytes later in its file (located in the file itself, not in the part
+/// of it it was found in).
+fn shifted(map: &SourceMap, d: &Diagnostic, delta: u32) -> Diagnostic {
+    let mut d = d.clone();
+    d.span = d.span.map(|s| map.to_root(s).shifted(delta));
+    d
+}
+
+/// Sets aside the byte distances of a group's shared documents, keeping the policies.
+fn located(
+    relocated: &mut Vec<Relocation>,
+    set: SetId,
+    policies: Vec<(Policy, u32)>,
+) -> Vec<Policy> {
+    policies
+        .into_iter()
+        .zip(0u32..)
+        .map(|((policy, delta), index)| {
+            if delta != 0 {
+                relocated.push(Relocation {
+                    set,
+                    policy: index,
+                    delta,
+                });
+            }
+            policy
+        })
+        .collect()
 }
 
 fn suggest(key: &str, known: &[&str]) -> Option<String> {
@@ -367,20 +554,28 @@ impl Reader {
 
         // Policies.
         let mut policies = PolicySet::default();
+        let mut relocated = Vec::new();
         if let Some(v) = get("identity_policies") {
-            policies.identity = self.policy_list(map, "identity_policies", v, PolicyKind::Identity);
+            let list = self.policy_list(map, "identity_policies", v, PolicyKind::Identity);
+            policies.identity = located(&mut relocated, SetId::Identity, list);
         }
         if let Some(v) = get("permissions_boundary") {
-            policies.permissions_boundary = self.policy(
+            let one = self.policy(
                 map,
                 "permissions_boundary",
                 v,
                 PolicyKind::PermissionsBoundary,
             );
+            policies.permissions_boundary = located(
+                &mut relocated,
+                SetId::PermissionsBoundary,
+                one.into_iter().collect(),
+            )
+            .pop();
         }
         if let Some(v) = get("session_policies") {
-            policies.session =
-                Some(self.policy_list(map, "session_policies", v, PolicyKind::Session));
+            let list = self.policy_list(map, "session_policies", v, PolicyKind::Session);
+            policies.session = Some(located(&mut relocated, SetId::Session, list));
         }
         for id in &overrides.session_policies {
             match iamwhy_policy::parse_policy(map, *id, PolicyKind::Session) {
@@ -394,17 +589,38 @@ impl Reader {
         }
         if let Some(v) = get("resource_policy") {
             let kind = kind_for(&resources);
-            policies.resource = self.policy(map, "resource_policy", v, kind);
+            let one = self.policy(map, "resource_policy", v, kind);
+            policies.resource =
+                located(&mut relocated, SetId::Resource, one.into_iter().collect()).pop();
         }
         if let Some(v) = get("scps") {
-            policies.scps = Some(self.levels(map, "scps", v, PolicyKind::Scp));
+            let levels = self.levels(map, "scps", v, PolicyKind::Scp);
+            policies.scps = Some(
+                levels
+                    .into_iter()
+                    .zip(0u16..)
+                    .map(|(l, i)| located(&mut relocated, SetId::Scp(i), l))
+                    .collect(),
+            );
         }
         if let Some(v) = get("rcps") {
-            policies.rcps = Some(self.levels(map, "rcps", v, PolicyKind::Rcp));
+            let levels = self.levels(map, "rcps", v, PolicyKind::Rcp);
+            policies.rcps = Some(
+                levels
+                    .into_iter()
+                    .zip(0u16..)
+                    .map(|(l, i)| located(&mut relocated, SetId::Rcp(i), l))
+                    .collect(),
+            );
         }
         if let Some(v) = get("vpc_endpoint_policies") {
-            policies.vpc_endpoints =
-                self.policy_list(map, "vpc_endpoint_policies", v, PolicyKind::VpcEndpoint);
+            let list = self.policy_list(map, "vpc_endpoint_policies", v, PolicyKind::VpcEndpoint);
+            // Each endpoint's policy is a group of its own (`SetId::VpcEndpoint(i)`).
+            policies.vpc_endpoints = list
+                .into_iter()
+                .zip(0u16..)
+                .flat_map(|(p, i)| located(&mut relocated, SetId::VpcEndpoint(i), vec![p]))
+                .collect();
         }
         if let Some(v) = get("kms_grants") {
             policies.kms_grants = self.grants(v);
@@ -456,6 +672,7 @@ impl Reader {
             derive_context,
             current_time,
             policies,
+            relocated,
             options,
             expect,
         })

@@ -1,28 +1,33 @@
 //! Policies, Organizations levels, KMS grants, evaluator options and expectations of a
 //! scenario.
 
+use std::sync::Arc;
+
 use iamwhy_catalog::Catalog;
 use iamwhy_core::PolicyKind;
 use iamwhy_core::{DeniedBy, Diagnostic, SourceMap};
 use iamwhy_eval::{EvalOptions, KmsGrant, NotPrincipalMode, Policy};
 use iamwhy_policy::json::{self, JsonValue};
-use iamwhy_policy::{parse_policy, parse_policy_value};
+use iamwhy_policy::{PolicyDocument, parse_policy, parse_policy_value};
 
-use crate::simulate::vocabulary::policy_action_warnings;
-
-use super::{EXPECT_KEYS, GRANT_KEYS, OPTION_KEYS, POLICY_WRAPPER_KEYS, Reader};
+use super::{
+    CachedDocument, EXPECT_KEYS, GRANT_KEYS, OPTION_KEYS, POLICY_WRAPPER_KEYS, Reader,
+    foldhash_one, shifted,
+};
 use crate::simulate::scenario::{Expectation, ExpectedDecision};
 
 impl Reader {
+    /// A policy of the scenario, with the byte distance from the identical document it
+    /// shares its compiled form with (0 when it is the first of its kind).
     pub(super) fn policy(
         &mut self,
         map: &mut SourceMap,
         key: &str,
         v: &JsonValue<'_>,
         kind: PolicyKind,
-    ) -> Option<Policy> {
+    ) -> Option<(Policy, u32)> {
         if let Some(policy) = self.managed_policy(map, v, kind) {
-            return policy;
+            return policy.map(|p| (p, 0));
         }
         let (name, arn, doc_value) = match v {
             JsonValue::Object(o) if o.properties.iter().any(|p| json::key(p) == "document") => {
@@ -42,21 +47,75 @@ impl Reader {
             }
             other => (None, None, other),
         };
+        let (document, delta) = self.document(map, doc_value, kind)?;
+        let name = name
+            .or_else(|| {
+                arn.as_ref()
+                    .and_then(|a| a.rsplit('/').next().map(str::to_owned))
+            })
+            .unwrap_or_else(|| key.to_owned());
+        Some((
+            Policy {
+                name,
+                arn,
+                document,
+            },
+            delta,
+        ))
+    }
+
+    /// A policy document, compiled once per distinct text: a document written as a JSON
+    /// object whose bytes equal those of one met before in the file (the same managed policy
+    /// attached to many roles) shares that one's compiled form and warnings. Its locations
+    /// are the first occurrence's, `delta` bytes earlier: the returned `delta` moves them to
+    /// this occurrence (the same bytes, so every offset moves by the same distance).
+    fn document(
+        &mut self,
+        map: &mut SourceMap,
+        doc_value: &JsonValue<'_>,
+        kind: PolicyKind,
+    ) -> Option<(Arc<PolicyDocument>, u32)> {
+        let range = match doc_value {
+            JsonValue::Object(o) => Some((
+                self.base.saturating_add(o.range.start),
+                self.base.saturating_add(o.range.end),
+            )),
+            _ => None,
+        };
+        let bytes = range.and_then(|(start, end)| Some((start, self.text.get(start..end)?)));
+        let key = bytes.map(|(start, text)| (kind, foldhash_one(text), start, text.len()));
+        if let Some((kind, hash, start, len)) = key
+            && let Some(hit) = self.documents.get(&(kind, hash)).and_then(|cached| {
+                cached.iter().find(|c| {
+                    c.len == len
+                        && self.text.get(c.start..c.start.saturating_add(len))
+                            == self.text.get(start..start.saturating_add(len))
+                })
+            })
+        {
+            let delta = u32::try_from(start.saturating_sub(hit.start)).unwrap_or(0);
+            self.diagnostics
+                .extend(hit.warnings.iter().map(|d| shifted(map, d, delta)));
+            return Some((Arc::clone(&hit.document), delta));
+        }
         match parse_policy_value(map, self.source, doc_value, kind) {
             Ok(document) => {
-                self.diagnostics.extend(document.warnings.iter().cloned());
-                self.diagnostics.extend(policy_action_warnings(&document));
-                let name = name
-                    .or_else(|| {
-                        arn.as_ref()
-                            .and_then(|a| a.rsplit('/').next().map(str::to_owned))
-                    })
-                    .unwrap_or_else(|| key.to_owned());
-                Some(Policy {
-                    name,
-                    arn,
-                    document: document.into(),
-                })
+                let mut warnings = document.warnings.clone();
+                warnings.extend(self.actions.warnings(&document));
+                self.diagnostics.extend(warnings.iter().cloned());
+                let document = Arc::new(document);
+                if let Some((kind, hash, start, len)) = key {
+                    self.documents
+                        .entry((kind, hash))
+                        .or_default()
+                        .push(CachedDocument {
+                            start,
+                            len,
+                            document: Arc::clone(&document),
+                            warnings,
+                        });
+                }
+                Some((document, 0))
             }
             Err(e) => {
                 self.diagnostics.extend(e);
@@ -102,15 +161,26 @@ impl Reader {
             self.diagnostics.push(d);
             return Some(None);
         };
+        let policy = |document| Policy {
+            name: managed.name.to_owned(),
+            arn: Some(managed.arn.to_owned()),
+            document,
+        };
+        // Registered and parsed once per run: every use has the same text, file name and
+        // locations.
+        if let Some((document, warnings)) = self.managed.get(&(kind, managed.arn)) {
+            self.diagnostics.extend(warnings.iter().cloned());
+            return Some(Some(policy(Arc::clone(document))));
+        }
         let source = map.add_file(managed.source_name(), managed.pretty_document());
         Some(match parse_policy(map, source, kind) {
             Ok(document) => {
                 self.diagnostics.extend(document.warnings.iter().cloned());
-                Some(Policy {
-                    name: managed.name.to_owned(),
-                    arn: Some(managed.arn.to_owned()),
-                    document: document.into(),
-                })
+                let warnings = document.warnings.clone();
+                let document = Arc::new(document);
+                self.managed
+                    .insert((kind, managed.arn), (Arc::clone(&document), warnings));
+                Some(policy(document))
             }
             Err(e) => {
                 self.diagnostics.extend(e);
@@ -125,7 +195,7 @@ impl Reader {
         key: &str,
         v: &JsonValue<'_>,
         kind: PolicyKind,
-    ) -> Vec<Policy> {
+    ) -> Vec<(Policy, u32)> {
         let JsonValue::Array(a) = v else {
             self.wrong_type(key, "a list of policies", v);
             return Vec::new();
@@ -143,7 +213,7 @@ impl Reader {
         key: &str,
         v: &JsonValue<'_>,
         kind: PolicyKind,
-    ) -> Vec<Vec<Policy>> {
+    ) -> Vec<Vec<(Policy, u32)>> {
         let JsonValue::Array(a) = v else {
             self.wrong_type(
                 key,
