@@ -168,6 +168,7 @@ pub fn who_can(
             actions: vec![parsed_action.clone()],
             resources: vec![parsed_resource.clone()],
             hidden_calls: true,
+            brief: true,
             ..AccountQuery::default()
         };
         let result = match simulate_account(snapshot, map, &query) {
@@ -300,6 +301,7 @@ pub fn can(
                 actions: chunk.iter().map(|(_, _, a)| a.clone()).collect(),
                 resources: vec![parsed.clone()],
                 hidden_calls: false,
+                brief: true,
                 ..AccountQuery::default()
             };
             let sim = simulate_account(snapshot, map, &query)?;

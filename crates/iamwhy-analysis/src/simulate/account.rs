@@ -51,6 +51,9 @@ pub struct AccountQuery {
     pub changes: Changes,
     /// Whether to evaluate hidden calls.
     pub hidden_calls: bool,
+    /// Only the decision and its deciding statements: no list of the statements that do not
+    /// apply, no near misses (the bulk questions ask thousands of these).
+    pub brief: bool,
     /// The request time (default now).
     pub current_time: Option<Instant>,
     /// `--expect`.
@@ -412,6 +415,7 @@ fn run(
                 session,
                 changes,
                 now,
+                brief: query.brief,
             };
             let (mut result, account_notes) =
                 check.evaluate(map, action, resource, context.clone())?;
@@ -471,6 +475,8 @@ struct Check<'a> {
     session: &'a Option<Vec<Policy>>,
     changes: &'a Changes,
     now: Instant,
+    /// See [`AccountQuery::brief`].
+    brief: bool,
 }
 
 impl Check<'_> {
@@ -499,7 +505,7 @@ impl Check<'_> {
             .snapshot
             .policy_set(self.principal_side, &side, self.session.clone());
         let options = EvalOptions {
-            explain: true,
+            explain: !self.brief,
             ..EvalOptions::default()
         };
         let ev = authorize(&req, &set, &options);
