@@ -47,30 +47,32 @@ pub(crate) fn bucket_encryption(
     Some(json!({"ServerSideEncryptionConfiguration": {"Rules": rules.collect::<Vec<_>>()}}))
 }
 
+/// `{"PublicAccessBlockConfiguration": ...}` from S3's or S3 Control's configuration: the two
+/// SDK crates have their own types with the same four fields.
+macro_rules! public_access_block {
+    ($c:expr) => {{
+        let c = $c;
+        json!({"PublicAccessBlockConfiguration": Obj::new()
+            .b("BlockPublicAcls", c.block_public_acls())
+            .b("IgnorePublicAcls", c.ignore_public_acls())
+            .b("BlockPublicPolicy", c.block_public_policy())
+            .b("RestrictPublicBuckets", c.restrict_public_buckets())
+            .done()})
+    }};
+}
+
 /// `s3api get-public-access-block`.
 pub(crate) fn bucket_public_access_block(
     o: &aws_sdk_s3::operation::get_public_access_block::GetPublicAccessBlockOutput,
 ) -> Option<Value> {
-    let c = o.public_access_block_configuration()?;
-    Some(json!({"PublicAccessBlockConfiguration": Obj::new()
-        .b("BlockPublicAcls", c.block_public_acls())
-        .b("IgnorePublicAcls", c.ignore_public_acls())
-        .b("BlockPublicPolicy", c.block_public_policy())
-        .b("RestrictPublicBuckets", c.restrict_public_buckets())
-        .done()}))
+    Some(public_access_block!(o.public_access_block_configuration()?))
 }
 
 /// `s3control get-public-access-block`.
 pub(crate) fn account_public_access_block(
     o: &aws_sdk_s3control::operation::get_public_access_block::GetPublicAccessBlockOutput,
 ) -> Option<Value> {
-    let c = o.public_access_block_configuration()?;
-    Some(json!({"PublicAccessBlockConfiguration": Obj::new()
-        .b("BlockPublicAcls", c.block_public_acls())
-        .b("IgnorePublicAcls", c.ignore_public_acls())
-        .b("BlockPublicPolicy", c.block_public_policy())
-        .b("RestrictPublicBuckets", c.restrict_public_buckets())
-        .done()}))
+    Some(public_access_block!(o.public_access_block_configuration()?))
 }
 
 /// `s3api get-bucket-location`: `null` for us-east-1, as S3 answers.
