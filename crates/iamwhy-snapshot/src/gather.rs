@@ -13,7 +13,7 @@ use iamwhy_policy::{edit_distance, parse_policy};
 
 use crate::load::key_id_of;
 use crate::model::{
-    BucketEncryption, DocOrigin, DocRef, InlinePolicy, Organization, Role, Snapshot, User,
+    BucketEncryption, DocOrigin, DocRef, Entity, InlinePolicy, Organization, Role, Snapshot, User,
 };
 
 /// A principal of the command line resolved against the snapshot.
@@ -135,11 +135,10 @@ impl Snapshot {
     /// The user with this ARN (or, when the ARN has no path or differs only in path, name).
     pub fn user(&self, arn: &str) -> Option<&User> {
         let (account, name) = account_and_name(arn, "user")?;
-        let maps = self.names.get(&self.users, &self.roles);
-        let i = maps
-            .users
-            .get(&(account.to_owned(), name.to_ascii_lowercase()))?;
-        self.users.get(*i)
+        let i = self
+            .names
+            .find(&self.users, &self.roles, Entity::User, account, name)?;
+        self.users.get(i)
     }
 
     /// The role with this ARN (or this account and name: session ARNs carry no path).
@@ -151,11 +150,10 @@ impl Snapshot {
     }
 
     fn role_by_name(&self, account: &str, name: &str) -> Option<&Role> {
-        let maps = self.names.get(&self.users, &self.roles);
-        let i = maps
-            .roles
-            .get(&(account.to_owned(), name.to_ascii_lowercase()))?;
-        self.roles.get(*i)
+        let i = self
+            .names
+            .find(&self.users, &self.roles, Entity::Role, account, name)?;
+        self.roles.get(i)
     }
 
     /// Resolves `--principal` (and `--parent-user` for a federated user) against the

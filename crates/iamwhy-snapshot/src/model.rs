@@ -338,36 +338,100 @@ pub struct Snapshot {
 }
 
 /// Users and roles by `(account, lower-case name)`: a lookup per request instead of a scan
-/// of every entity (`who-can` resolves thousands of principals). Built on first use; a
-/// clone starts empty.
+/// of every entity (`who-can` resolves thousands of principals). Built on first use, and
+/// built again when the lists have changed since (a loader may look a role up before every
+/// account folder is merged); a clone starts empty.
 #[derive(Default)]
-pub(crate) struct NameIndex(std::sync::OnceLock<NameMaps>);
+pub(crate) struct NameIndex(std::sync::RwLock<Option<NameMaps>>);
 
-/// The maps of a [`NameIndex`]: positions in `Snapshot::users` and `Snapshot::roles`.
+/// The maps of a [`NameIndex`]: positions in `Snapshot::users` and `Snapshot::roles`, and
+/// the lengths of the lists they were built from.
 #[derive(Default)]
 pub(crate) struct NameMaps {
-    pub(crate) users: std::collections::HashMap<(String, String), usize>,
-    pub(crate) roles: std::collections::HashMap<(String, String), usize>,
+    users: std::collections::HashMap<(String, String), usize>,
+    roles: std::collections::HashMap<(String, String), usize>,
+    /// The accounts of the users and roles.
+    accounts: std::collections::HashSet<String>,
+    lengths: (usize, usize),
+}
+
+/// Which list a name is looked up in.
+#[derive(Clone, Copy)]
+pub(crate) enum Entity {
+    /// `Snapshot::users`.
+    User,
+    /// `Snapshot::roles`.
+    Role,
 }
 
 impl NameIndex {
-    /// The maps, built from `users` and `roles` the first time (the first entity of a name
-    /// wins, as a scan in order would find it).
-    pub(crate) fn get(&self, users: &[User], roles: &[Role]) -> &NameMaps {
-        self.0.get_or_init(|| {
-            let key = |arn: &str, name: &str| {
-                let account = arn.split(':').nth(4).unwrap_or_default().to_owned();
-                (account, name.to_ascii_lowercase())
-            };
-            let mut maps = NameMaps::default();
-            for (i, u) in users.iter().enumerate() {
-                maps.users.entry(key(&u.arn, &u.name)).or_insert(i);
-            }
-            for (i, r) in roles.iter().enumerate() {
-                maps.roles.entry(key(&r.arn, &r.name)).or_insert(i);
-            }
-            maps
-        })
+    /// Whether a user or role of `account` is in the lists.
+    pub(crate) fn has_account(&self, users: &[User], roles: &[Role], account: &str) -> bool {
+        let lengths = (users.len(), roles.len());
+        if let Ok(guard) = self.0.read()
+            && let Some(m) = guard.as_ref().filter(|m| m.lengths == lengths)
+        {
+            return m.accounts.contains(account);
+        }
+        let built = NameMaps::build(users, roles);
+        let found = built.accounts.contains(account);
+        if let Ok(mut guard) = self.0.write() {
+            *guard = Some(built);
+        }
+        found
+    }
+
+    /// The position of the user or role of this account and name (the first of a name wins,
+    /// as a scan in order would find it).
+    pub(crate) fn find(
+        &self,
+        users: &[User],
+        roles: &[Role],
+        entity: Entity,
+        account: &str,
+        name: &str,
+    ) -> Option<usize> {
+        let key = (account.to_owned(), name.to_ascii_lowercase());
+        let lengths = (users.len(), roles.len());
+        let look = |m: &NameMaps| match entity {
+            Entity::User => m.users.get(&key).copied(),
+            Entity::Role => m.roles.get(&key).copied(),
+        };
+        if let Ok(guard) = self.0.read()
+            && let Some(m) = guard.as_ref().filter(|m| m.lengths == lengths)
+        {
+            return look(m);
+        }
+        let built = NameMaps::build(users, roles);
+        let found = look(&built);
+        if let Ok(mut guard) = self.0.write() {
+            *guard = Some(built);
+        }
+        found
+    }
+}
+
+impl NameMaps {
+    fn build(users: &[User], roles: &[Role]) -> NameMaps {
+        let key = |arn: &str, name: &str| {
+            let account = arn.split(':').nth(4).unwrap_or_default().to_owned();
+            (account, name.to_ascii_lowercase())
+        };
+        let mut maps = NameMaps {
+            lengths: (users.len(), roles.len()),
+            ..NameMaps::default()
+        };
+        for (i, u) in users.iter().enumerate() {
+            let k = key(&u.arn, &u.name);
+            maps.accounts.insert(k.0.clone());
+            maps.users.entry(k).or_insert(i);
+        }
+        for (i, r) in roles.iter().enumerate() {
+            let k = key(&r.arn, &r.name);
+            maps.accounts.insert(k.0.clone());
+            maps.roles.entry(k).or_insert(i);
+        }
+        maps
     }
 }
 
@@ -379,7 +443,8 @@ impl Clone for NameIndex {
 
 impl std::fmt::Debug for NameIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "NameIndex(built: {})", self.0.get().is_some())
+        let built = self.0.read().map(|g| g.is_some()).unwrap_or(false);
+        write!(f, "NameIndex(built: {built})")
     }
 }
 
@@ -396,7 +461,11 @@ impl Snapshot {
     /// Whether the snapshot holds `account`'s data (its IAM entities and resources).
     pub fn holds_account(&self, account: &str) -> bool {
         if self.account_folders.is_empty() {
-            return self.account.as_deref() == Some(account);
+            // One folder of CLI outputs may still hold several accounts' IAM files (the
+            // authorization details of each): an account whose users or roles it lists is
+            // held.
+            return self.account.as_deref() == Some(account)
+                || self.names.has_account(&self.users, &self.roles, account);
         }
         self.account_folders.contains(account)
     }
