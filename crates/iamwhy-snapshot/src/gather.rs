@@ -263,7 +263,7 @@ impl Snapshot {
             return None;
         }
         Some(format!(
-            "the {kind} `{arn}` is in account {account}, which is not in the snapshot: its identity-based policies, permissions boundary and session are unknown and evaluated as none, so the answer is at most what the other side allows — the decision depends on them; add `accounts/{account}/iam/account-authorization-details.json` (docs/snapshot.md, \"Many accounts\")"
+            "the {kind} `{arn}` is in account {account}, which is not in the snapshot: its identity-based policies, permissions boundary and session policies are unknown (evaluated without them, and again as if they allowed everything: a denial either way does not depend on them); add `accounts/{account}/iam/account-authorization-details.json` (docs/snapshot.md, \"Many accounts\")"
         ))
     }
 

@@ -9,7 +9,7 @@ pub(crate) mod answer;
 pub(crate) mod reasons;
 pub mod run;
 
-use crate::report::{Effect, SimulationResult};
+use crate::report::{Effect, IdentityBound, SimulationResult};
 use iamwhy_core::{
     Action, ContextValue, Decision, DeniedBy, Diagnostic, Diagnostics, PolicyType, Resource,
     SourceMap,
@@ -615,6 +615,33 @@ fn cross_check(
         });
         return cc;
     };
+    // The principal's own policies are not in the snapshot (its account is not held): AWS
+    // naming one of them is what the snapshot cannot check, not a disagreement.
+    let unknown_side = result.unknown_identity.as_ref().filter(|_| {
+        m.policy_type.is_some_and(|t| {
+            matches!(
+                t,
+                PolicyType::Identity | PolicyType::PermissionsBoundary | PolicyType::Session
+            )
+        })
+    });
+    if let (Some(unknown), Some(t)) = (unknown_side, m.policy_type) {
+        cc.detail.push(format!(
+            "AWS names {} of account {}, which the snapshot does not hold; the snapshot cannot check it{}",
+            t.aws_phrase(),
+            unknown.account,
+            match unknown.bound {
+                IdentityBound::DeniedWhateverItsPoliciesSay => format!(
+                    ", and finds the request denied by {} as well",
+                    our_type(failing).map_or("a service rule", PolicyType::aws_phrase)
+                ),
+                IdentityBound::DependsOnItsPolicies => {
+                    ": everything else allows, so the denial is there".to_owned()
+                }
+            }
+        ));
+        return cc;
+    }
     let mut agree = true;
     if m.deny_kind != DenyKind::Unknown && m.deny_kind != kind_of(failing.decision) {
         agree = false;

@@ -138,8 +138,14 @@ pub struct Coverage {
     /// Records with a known action but another fact missing (principal of another account,
     /// resource not named).
     pub missing_facts: u64,
-    /// Records whose principal the snapshot does not hold.
+    /// Records whose principal the snapshot does not hold (a user or role missing from an
+    /// account it holds; a principal of an account it does not hold counts here only when
+    /// its decision depends on that account's policies).
     pub principal_not_in_snapshot: u64,
+    /// Of those: principals of accounts the snapshot does not hold, whose calls everything
+    /// else allows — the decision depends on their own policies (evaluated calls of such
+    /// principals, denied whatever their policies say, count as `evaluated`).
+    pub depends_on_unheld_account: u64,
     /// Records evaluated.
     pub evaluated: u64,
     /// Most frequent unknown calls, with counts.
@@ -295,10 +301,49 @@ pub enum Outcome {
     Missing(String),
     /// The principal is not in the snapshot.
     UnknownPrincipal,
+    /// The principal is of an account the snapshot does not hold, and everything else allows
+    /// the call: the decision depends on that account's policies.
+    DependsOnUnheldAccount,
     /// Evaluated.
     Evaluated(Evaluated),
     /// The snapshot could not be read for this record.
     Failed(Diagnostics),
+}
+
+/// An evaluated call: listed in full when our decision differs from CloudTrail's or the
+/// changes change it.
+fn evaluated(
+    recorded: Recorded,
+    before: Decision,
+    after: Option<Decision>,
+    req: Reconstructed,
+    call: impl FnOnce() -> CallRef,
+) -> Outcome {
+    let allowed = before == Decision::Allowed;
+    let disagrees = match recorded {
+        Recorded::Allowed => !allowed,
+        Recorded::Denied => allowed,
+        Recorded::OtherError => false,
+    };
+    let changed = recorded != Recorded::OtherError
+        && after.is_some_and(|a| (a == Decision::Allowed) != allowed);
+    let listed = (disagrees || changed).then(|| {
+        Box::new(Listed {
+            event: call(),
+            principal: req.principal,
+            action: req.action.as_str().to_owned(),
+            resource: req.resource.as_str().to_owned(),
+            recorded,
+            decision: before,
+            after,
+        })
+    });
+    Outcome::Evaluated(Evaluated {
+        recorded,
+        decision: before,
+        after,
+        listed,
+    })
 }
 
 type Cache<K, V> = RwLock<HashMap<K, V, foldhash::fast::RandomState>>;
@@ -430,7 +475,7 @@ impl<'a> Replayer<'a> {
             }
         };
         let Some(entry) = self.principal(&req)? else {
-            return Ok(Outcome::UnknownPrincipal);
+            return self.unheld_account(recorded, req, call);
         };
         let resource_key = self.snapshot.resource_key(req.resource.as_str());
         let sets = self.sets(&req, &entry, resource_key)?;
@@ -476,31 +521,56 @@ impl<'a> Replayer<'a> {
                 after = Some(self.operation_after(&req, &entry)?);
             }
         }
-        let allowed = before == Decision::Allowed;
-        let disagrees = match recorded {
-            Recorded::Allowed => !allowed,
-            Recorded::Denied => allowed,
-            Recorded::OtherError => false,
+        Ok(evaluated(recorded, before, after, req, call))
+    }
+
+    /// A call of a principal the snapshot does not hold: evaluated as far as it can be when
+    /// its whole account is missing (without its policies and as if they allowed
+    /// everything; denied either way, the other side decides), else unknown.
+    fn unheld_account(
+        &self,
+        recorded: Recorded,
+        req: Reconstructed,
+        call: impl FnOnce() -> CallRef,
+    ) -> Result<Outcome, Diagnostics> {
+        let outside = Principal::parse(&req.principal)
+            .ok()
+            .and_then(|p| self.snapshot.principal_outside(&p));
+        if outside.is_none() {
+            return Ok(Outcome::UnknownPrincipal);
+        }
+        let session: Vec<SourceId> = self
+            .session
+            .iter()
+            .flatten()
+            .map(|p| p.document.span.source)
+            .collect();
+        let (before, after) = self.with_map(|map| {
+            let before = crate::fix::evaluate_as_is(self.snapshot, map, &req, true)?;
+            let after = match &self.changes {
+                Some(c) => Some(crate::fix::evaluate_with_session(
+                    self.snapshot,
+                    map,
+                    &req,
+                    c,
+                    &session,
+                    true,
+                )?),
+                None => None,
+            };
+            Ok::<_, Diagnostics>((before, after))
+        })?;
+        let depends = |r: &crate::report::SimulationResult| {
+            r.unknown_identity
+                .as_ref()
+                .is_some_and(|u| u.bound == crate::report::IdentityBound::DependsOnItsPolicies)
         };
-        let changed = recorded != Recorded::OtherError
-            && after.is_some_and(|a| (a == Decision::Allowed) != allowed);
-        let listed = (disagrees || changed).then(|| {
-            Box::new(Listed {
-                event: call(),
-                principal: req.principal,
-                action: req.action.as_str().to_owned(),
-                resource: req.resource.as_str().to_owned(),
-                recorded,
-                decision: before,
-                after,
-            })
-        });
-        Ok(Outcome::Evaluated(Evaluated {
-            recorded,
-            decision: before,
-            after,
-            listed,
-        }))
+        if depends(&before) {
+            return Ok(Outcome::DependsOnUnheldAccount);
+        }
+        let before = before.final_decision();
+        let after = after.filter(|a| !depends(a)).map(|a| a.final_decision());
+        Ok(evaluated(recorded, before, after, req, call))
     }
 
     /// The decision of the whole operation, hidden checks included, with the changes.
@@ -765,6 +835,12 @@ impl Tally {
             Outcome::UnknownPrincipal => {
                 bump(&mut c.mapped);
                 bump(&mut c.principal_not_in_snapshot);
+                return;
+            }
+            Outcome::DependsOnUnheldAccount => {
+                bump(&mut c.mapped);
+                bump(&mut c.principal_not_in_snapshot);
+                bump(&mut c.depends_on_unheld_account);
                 return;
             }
             Outcome::Failed(e) => {

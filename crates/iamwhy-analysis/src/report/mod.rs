@@ -363,6 +363,37 @@ pub struct SimulationResult {
     /// The checks the call triggers in other services (hidden calls), each evaluated.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hidden_checks: Vec<HiddenCheckResult>,
+    /// For a principal of an account the snapshot does not hold: what the decision is
+    /// without its identity-based policies, permissions boundary and session policies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unknown_identity: Option<UnknownIdentity>,
+}
+
+/// A decision for a principal whose own policies are not in the snapshot (its account is
+/// not held). It is bounded by evaluating twice: with no identity-based policy (the least
+/// the principal may have) and with one that allows everything, no boundary and no session
+/// policy (the most). When both deny, the other side decides; otherwise the principal's
+/// policies do.
+#[derive(Clone, Debug, Serialize)]
+pub struct UnknownIdentity {
+    /// The principal's account.
+    pub account: String,
+    /// What the two evaluations establish.
+    pub bound: IdentityBound,
+}
+
+/// What a decision is when the principal's own policies are unknown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdentityBound {
+    /// Denied even if the principal's policies allowed everything: the resource's side (its
+    /// resource-based policy, RCPs), the principal's SCPs or an explicit deny decide. The
+    /// result shown is that evaluation's, so its reasons name the cause.
+    DeniedWhateverItsPoliciesSay,
+    /// Allowed if and only if the principal's identity-based policies (and boundary and
+    /// session policies, if any) allow it: everything else allows. The result shown is the
+    /// evaluation without them.
+    DependsOnItsPolicies,
 }
 
 impl SimulationResult {

@@ -17,7 +17,7 @@ use iamwhy_snapshot::{
 };
 use serde::Serialize;
 
-use crate::report::{HiddenCheckResult, SimulationResult};
+use crate::report::{HiddenCheckResult, IdentityBound, SimulationResult, UnknownIdentity};
 use crate::request::S3_SSE_KMS_KEY;
 use crate::simulate::scenario::Expectation;
 use crate::simulate::{build_result, check_expectation};
@@ -401,51 +401,37 @@ fn run(
 ) -> Result<Vec<SimulationResult>, Diagnostics> {
     let now = query.current_time.unwrap_or_else(Instant::now);
     let principal_side = snapshot.principal_policies(map, who, changes)?;
+    // A principal of an account the snapshot does not hold: its own policies are unknown,
+    // so the request is evaluated with none of them and, when that denies, again as if
+    // they allowed everything (issue 21: "evaluated as far as it can be").
+    let outside = snapshot
+        .principal_outside(&who.principal)
+        .and(who.principal.account().map(str::to_owned));
+    let mut most: Option<PrincipalPolicies> = None;
     let mut results = Vec::new();
     for action in &query.actions {
         for resource in &query.resources {
-            let mut context = Context::new();
-            for (k, v) in &query.context {
-                context.insert(k, v.clone());
-            }
-            let check = Check {
-                snapshot,
-                who,
-                principal_side: &principal_side,
-                session,
-                changes,
-                now,
-                brief: query.brief,
+            let one = |map: &mut SourceMap, side: &PrincipalPolicies| {
+                let check = Check {
+                    snapshot,
+                    who,
+                    principal_side: side,
+                    session,
+                    changes,
+                    now,
+                    brief: query.brief,
+                };
+                one_request(map, &check, query, action, resource, session_notes)
             };
-            let (mut result, account_notes) =
-                check.evaluate(map, action, resource, context.clone())?;
-            let mut notes: Vec<String> = principal_side.notes.clone();
-            notes.extend(session_notes.iter().cloned());
-            notes.extend(account_notes);
-            if query.hidden_calls {
-                let (checks, hidden_notes) =
-                    check.hidden(map, action, resource, &context, &result)?;
-                if !checks.is_empty() {
-                    let all_allowed = checks
-                        .iter()
-                        .all(|c| c.result.decision == Decision::Allowed);
-                    result.operation_decision = Some(match (result.decision, all_allowed) {
-                        (Decision::Allowed, true) => Decision::Allowed,
-                        (Decision::Allowed, false) => checks
-                            .iter()
-                            .map(|c| c.result.decision)
-                            .find(|d| *d != Decision::Allowed)
-                            .unwrap_or(Decision::ImplicitDeny),
-                        (d, _) => d,
-                    });
-                }
-                result.hidden_checks = checks;
-                notes.extend(hidden_notes);
-            } else {
-                notes.push("hidden calls not evaluated (--no-hidden-calls)".to_owned());
+            let mut result = one(map, &principal_side)?;
+            if let Some(account) = &outside
+                && result.final_decision() != Decision::Allowed
+            {
+                let most =
+                    most.get_or_insert_with(|| allowing_everything(map, &principal_side, account));
+                let best = one(map, most)?;
+                result = bounded(result, best, account);
             }
-            notes.append(&mut result.notes);
-            result.notes = dedup(notes);
             if let Some(exp) = &query.expect {
                 let mut judged = result.clone();
                 judged.decision = result.final_decision();
@@ -455,6 +441,106 @@ fn run(
         }
     }
     Ok(results)
+}
+
+/// One request of the question, with its hidden checks.
+fn one_request(
+    map: &mut SourceMap,
+    check: &Check<'_>,
+    query: &AccountQuery,
+    action: &Action,
+    resource: &Resource,
+    session_notes: &[String],
+) -> Result<SimulationResult, Diagnostics> {
+    let mut context = Context::new();
+    for (k, v) in &query.context {
+        context.insert(k, v.clone());
+    }
+    let (mut result, account_notes) = check.evaluate(map, action, resource, context.clone())?;
+    let mut notes: Vec<String> = check.principal_side.notes.clone();
+    notes.extend(session_notes.iter().cloned());
+    notes.extend(account_notes);
+    if query.hidden_calls {
+        let (checks, hidden_notes) = check.hidden(map, action, resource, &context, &result)?;
+        if !checks.is_empty() {
+            let all_allowed = checks
+                .iter()
+                .all(|c| c.result.decision == Decision::Allowed);
+            result.operation_decision = Some(match (result.decision, all_allowed) {
+                (Decision::Allowed, true) => Decision::Allowed,
+                (Decision::Allowed, false) => checks
+                    .iter()
+                    .map(|c| c.result.decision)
+                    .find(|d| *d != Decision::Allowed)
+                    .unwrap_or(Decision::ImplicitDeny),
+                (d, _) => d,
+            });
+        }
+        result.hidden_checks = checks;
+        notes.extend(hidden_notes);
+    } else {
+        notes.push("hidden calls not evaluated (--no-hidden-calls)".to_owned());
+    }
+    notes.append(&mut result.notes);
+    result.notes = dedup(notes);
+    Ok(result)
+}
+
+/// The principal's side as the most its unknown policies could allow: one identity-based
+/// policy allowing every action on every resource, no permissions boundary; the SCPs of its
+/// account's path (known from the organization's data) stay.
+fn allowing_everything(
+    map: &mut SourceMap,
+    known: &PrincipalPolicies,
+    account: &str,
+) -> PrincipalPolicies {
+    let source = map.add_file(
+        format!("(assumed) the identity-based policies of account {account}, which the snapshot does not hold, allowing everything"),
+        ALLOW_EVERYTHING,
+    );
+    let mut most = known.clone();
+    // The document is a constant that parses; a failure would be a bug, and then the bound
+    // is not computed (the principal's side stays empty).
+    most.identity = iamwhy_policy::parse_policy(map, source, PolicyKind::Identity)
+        .map(|document| {
+            vec![Policy::new(
+                format!("(assumed) any policy of account {account}"),
+                document,
+            )]
+        })
+        .unwrap_or_default();
+    most.boundary = None;
+    most
+}
+
+/// An identity-based policy that allows everything.
+const ALLOW_EVERYTHING: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+/// Combines the evaluation without the principal's unknown policies (`least`, a denial)
+/// with the one as if they allowed everything (`most`).
+fn bounded(least: SimulationResult, most: SimulationResult, account: &str) -> SimulationResult {
+    if most.final_decision() == Decision::Allowed {
+        let mut result = least;
+        result.notes.push(format!(
+            "everything outside account {account} allows this request: it is allowed if and only if that account's identity-based policies (and its permissions boundary and session policies, if any) allow `{}` on `{}`; the decision shown is the one without them",
+            result.action, result.resource
+        ));
+        result.unknown_identity = Some(UnknownIdentity {
+            account: account.to_owned(),
+            bound: IdentityBound::DependsOnItsPolicies,
+        });
+        return result;
+    }
+    let mut result = most;
+    result.notes.push(format!(
+        "denied whatever the policies of account {account} say: evaluated as if they allowed everything, the request is still denied, and the reasons shown come from that evaluation"
+    ));
+    result.unknown_identity = Some(UnknownIdentity {
+        account: account.to_owned(),
+        bound: IdentityBound::DeniedWhateverItsPoliciesSay,
+    });
+    result
 }
 
 fn dedup(list: Vec<String>) -> Vec<String> {

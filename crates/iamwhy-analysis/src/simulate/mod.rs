@@ -266,6 +266,7 @@ fn build_result_at(
         expectation: None,
         operation_decision: None,
         hidden_checks: Vec::new(),
+        unknown_identity: None,
     }
 }
 

@@ -354,8 +354,18 @@ pub(crate) fn replay_text(
     );
     let _ = writeln!(
         out,
-        "  evaluated {}; principal not in the snapshot {}; other facts missing {}",
-        c.evaluated, c.principal_not_in_snapshot, c.missing_facts
+        "  evaluated {}; principal not in the snapshot {}{}; other facts missing {}",
+        c.evaluated,
+        c.principal_not_in_snapshot,
+        if c.depends_on_unheld_account > 0 {
+            format!(
+                " (of which {} of accounts the snapshot does not hold, allowed by everything else: the decision depends on their own policies)",
+                c.depends_on_unheld_account
+            )
+        } else {
+            String::new()
+        },
+        c.missing_facts
     );
     for (call, n) in &c.top_unknown_calls {
         let _ = writeln!(out, "    unknown call {call}: {n}");
