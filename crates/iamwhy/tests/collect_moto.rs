@@ -655,3 +655,46 @@ fn a_non_empty_out_directory_is_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("is not empty"));
 }
+
+/// `iamwhy explain` on the collected organization: app's `OrganizationAccountAccessRole`
+/// (AdministratorAccess: its identity side allows) is named by no statement of data's bucket
+/// policy nor of data's key policy, so reading data's SSE-KMS object is denied on the
+/// resource side twice; the fix that is verified changes both of data's policies.
+#[test]
+fn organization_explain() {
+    let Some(f) = fixture() else { return };
+    let seed = &f.seed;
+    let app = s(&seed["accounts"]["app"]);
+    let data = s(&seed["accounts"]["data"]);
+    let session = format!("arn:aws:sts::{app}:assumed-role/OrganizationAccountAccessRole/ops");
+    let message = format!(
+        "User: {session} is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::data-data/report.csv\" because no resource-based policy allows the s3:GetObject action"
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_iamwhy"))
+        .args(["--format", "json", "explain", "--snapshot"])
+        .arg(&f.org)
+        .args(["--message", &message])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+    let inc = &v["incidents"][0];
+    let shown = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(inc["decision"].as_str(), Some("ImplicitDeny"), "{shown}");
+    assert_eq!(inc["result"]["resource_account"].as_str(), Some(data));
+    assert_eq!(
+        inc["cross_check"]["status"].as_str(),
+        Some("agrees"),
+        "{shown}"
+    );
+    let fix = &inc["fixes"][0];
+    assert_eq!(fix["verified"].as_bool(), Some(true), "{shown}");
+    let target = fix["target"].as_str().unwrap_or_default();
+    assert!(
+        target.contains("bucket policy of data-data") && target.contains("key policy of"),
+        "the verified fix changes data's bucket and key policies: {target}"
+    );
+}

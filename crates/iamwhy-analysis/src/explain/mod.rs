@@ -11,8 +11,7 @@ pub mod run;
 
 use crate::report::{Effect, IdentityBound, SimulationResult};
 use iamwhy_core::{
-    Action, ContextValue, Decision, DeniedBy, Diagnostic, Diagnostics, PolicyType, Resource,
-    SourceMap,
+    ContextValue, Decision, DeniedBy, Diagnostic, Diagnostics, PolicyType, SourceMap,
 };
 use iamwhy_snapshot::Snapshot;
 use iamwhy_trail::Event;
@@ -481,35 +480,7 @@ fn failing_check(inc: &Incident) -> Option<Failing> {
             .request
             .as_ref()?
     };
-    failing_of(req, r)
-}
-
-/// The failing check as a request: the request itself, or the check (hidden or linked) the
-/// evaluation names, whose action and resource it evaluated (and so parse).
-fn failing_of(req: &Reconstructed, r: &SimulationResult) -> Option<Failing> {
-    let (action, resource) =
-        if r.action == req.action.as_str() && r.resource == req.resource.as_str() {
-            (req.action.clone(), req.resource.clone())
-        } else {
-            (
-                Action::parse(&r.action).ok()?,
-                Resource::parse(&r.resource).ok()?,
-            )
-        };
-    let context = r
-        .context
-        .iter()
-        .filter(|(k, _)| !k.to_ascii_lowercase().starts_with("aws:resource"))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    Some(Failing {
-        principal: req.principal.clone(),
-        parent_user: req.parent_user.clone(),
-        action,
-        resource,
-        context,
-        result: r.clone(),
-    })
+    crate::fix::failing_of(req, r)
 }
 
 /// The policy type our evaluation blames, for a denied result.

@@ -65,6 +65,9 @@ pub enum FixKind {
     ExtendRcp,
     /// An exception in the `Condition` of the denying statements.
     DenyException,
+    /// Every change the operation needs, on each side, found one failing check at a time
+    /// (both sides of a cross-account request and of the check it makes in KMS).
+    CompleteChanges,
     /// A change outside the snapshot, which cannot be verified.
     NotVerifiable,
 }
@@ -157,6 +160,34 @@ pub struct Failing {
     pub result: SimulationResult,
 }
 
+/// The failing check as a request: the request itself, or the check (hidden or linked) the
+/// evaluation names, whose action and resource it evaluated (and so parse).
+pub(crate) fn failing_of(req: &Reconstructed, r: &SimulationResult) -> Option<Failing> {
+    let (action, resource) =
+        if r.action == req.action.as_str() && r.resource == req.resource.as_str() {
+            (req.action.clone(), req.resource.clone())
+        } else {
+            (
+                Action::parse(&r.action).ok()?,
+                Resource::parse(&r.resource).ok()?,
+            )
+        };
+    let context = r
+        .context
+        .iter()
+        .filter(|(k, _)| !k.to_ascii_lowercase().starts_with("aws:resource"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Some(Failing {
+        principal: req.principal.clone(),
+        parent_user: req.parent_user.clone(),
+        action,
+        resource,
+        context,
+        result: r.clone(),
+    })
+}
+
 /// The calls a fix must let through: the operations (with their hidden checks).
 pub struct Proof<'a> {
     /// The requests that were denied, evaluated with hidden calls.
@@ -170,6 +201,38 @@ pub fn propose(
     failing: &Failing,
     proof: &Proof<'_>,
 ) -> Result<Vec<Fix>, Diagnostics> {
+    let drafts = drafts_for(snapshot, map, failing)?;
+    let neighbours = if drafts.iter().any(|d| d.verifiable) {
+        neighbours(snapshot, map, failing)?
+    } else {
+        Vec::new()
+    };
+    let mut fixes = Vec::new();
+    // When no single change (or pair) is enough — a cross-account SSE-KMS read needs the
+    // identity side and the bucket policy for `s3:GetObject`, and both again for S3's
+    // `kms:Decrypt` on the key — the changes are completed step by step.
+    let start = drafts.iter().find(|d| d.verifiable).cloned();
+    for draft in drafts {
+        fixes.push(verify(snapshot, map, proof, &neighbours, draft)?);
+    }
+    if !fixes.iter().any(|f| f.verified)
+        && let Some(start) = start
+        && let Some(whole) = complete(snapshot, map, proof, start)?
+    {
+        fixes.push(verify(snapshot, map, proof, &neighbours, whole)?);
+    }
+    // The fixes that work first, in the order proposed.
+    fixes.sort_by_key(|f| !f.verified);
+    Ok(fixes)
+}
+
+/// The drafts for one failing check: the smallest change to the policy type that denies it
+/// (and the pair of changes where two policies must both allow).
+fn drafts_for(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    failing: &Failing,
+) -> Result<Vec<Draft>, Diagnostics> {
     let mut drafts = Vec::new();
     match (failing.result.decision, failing.result.denied_by) {
         (Decision::ExplicitDeny, _) => drafts.extend(deny_exceptions(snapshot, map, failing)?),
@@ -216,18 +279,71 @@ pub fn propose(
             "a hard-wired rule of the service denies the request; no policy change lets it through",
         )),
     }
-    let neighbours = if drafts.iter().any(|d| d.verifiable) {
-        neighbours(snapshot, map, failing)?
-    } else {
-        Vec::new()
-    };
-    let mut fixes = Vec::new();
-    for draft in drafts {
-        fixes.push(verify(snapshot, map, proof, &neighbours, draft)?);
+    Ok(drafts)
+}
+
+/// Most steps [`complete`] takes: each policy type of both sides of the request and of one
+/// hidden check.
+const MAX_STEPS: usize = 6;
+
+/// `start` (the first, smallest draft) completed one failing check at a time until every
+/// call of the proof is allowed: each step adds the first draft for the check that still
+/// fails that touches a policy no earlier step changed. `None` when a step finds nothing to add, or needs a
+/// second change to a policy already changed.
+fn complete(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    proof: &Proof<'_>,
+    start: Draft,
+) -> Result<Option<Draft>, Diagnostics> {
+    let mut current = start;
+    for _ in 0..MAX_STEPS {
+        let mut next = None;
+        for req in &proof.requests {
+            let r = evaluate(snapshot, map, req, &current.changes, true)?;
+            if r.final_decision() == Decision::Allowed {
+                continue;
+            }
+            let failed = if r.decision == Decision::Allowed {
+                r.failing_check().map(|c| (*c.result).clone())
+            } else {
+                Some(r)
+            };
+            next = failed.and_then(|f| failing_of(req, &f));
+            if next.is_none() {
+                return Ok(None);
+            }
+            break;
+        }
+        let Some(failing) = next else {
+            current.kind = FixKind::CompleteChanges;
+            return Ok(Some(current));
+        };
+        let step = drafts_for(snapshot, map, &failing)?
+            .into_iter()
+            .find(|d| d.verifiable && !overlaps(&current.changes, &d.changes));
+        match step {
+            Some(step) => current = both(FixKind::CompleteChanges, current, step),
+            None => return Ok(None),
+        }
     }
-    // The fixes that work first, in the order proposed.
-    fixes.sort_by_key(|f| !f.verified);
-    Ok(fixes)
+    Ok(None)
+}
+
+/// Whether two sets of changes rewrite the same policy (the boundary, one resource's
+/// policy, one SCP or RCP, one replaced policy): a second draft of it would not keep the
+/// first's statement.
+fn overlaps(a: &Changes, b: &Changes) -> bool {
+    (a.boundary.is_some() && b.boundary.is_some())
+        || a.resource_policies
+            .iter()
+            .any(|(x, _)| b.resource_policies.iter().any(|(y, _)| x == y))
+        || a.org_policies
+            .iter()
+            .any(|(x, _)| b.org_policies.iter().any(|(y, _)| x == y))
+        || a.replace
+            .iter()
+            .any(|(x, _)| b.replace.iter().any(|(y, _)| x == y))
 }
 
 /// A fix before verification.
