@@ -34,6 +34,9 @@ struct Case {
     operation_decision: Option<String>,
     denied_by: Option<String>,
     hidden_denied_by: Option<String>,
+    /// The resource of the first hidden check (the key S3 uses).
+    #[serde(default)]
+    hidden_resource: Option<String>,
     resource_account: Option<String>,
     note: Option<String>,
 }
@@ -93,6 +96,13 @@ fn simulate_cases() {
                 .flatten()
                 .find_map(|c| c.pointer("/result/denied_by").and_then(|v| v.as_str()));
             check("hidden denied_by", hidden, case.hidden_denied_by.as_deref());
+            check(
+                "hidden check's resource",
+                result
+                    .pointer("/hidden_checks/0/result/resource")
+                    .and_then(|v| v.as_str()),
+                case.hidden_resource.as_deref(),
+            );
             check(
                 "resource_account",
                 text("/resource_account"),

@@ -898,6 +898,20 @@ impl Snapshot {
     /// encryption (`aws:kms` without a key means the AWS managed key `aws/s3`), or a queue's
     /// or topic's `KmsMasterKeyId`.
     pub fn kms_key_for(&self, resource: &str) -> Option<KeyFact> {
+        self.kms_key_with(resource, None)
+    }
+
+    /// The KMS key S3 uses to encrypt an object that `writer_account` writes to `resource`:
+    /// as [`Snapshot::kms_key_for`], except that a key id or alias of a bucket's default
+    /// encryption is resolved in the writer's account — "If you use a KMS key alias instead,
+    /// then AWS KMS resolves the key within the requester's account" (Amazon S3 API
+    /// Reference, `ServerSideEncryptionByDefault`,
+    /// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionByDefault.html>).
+    pub fn kms_key_for_write(&self, resource: &str, writer_account: &str) -> Option<KeyFact> {
+        self.kms_key_with(resource, Some(writer_account))
+    }
+
+    fn kms_key_with(&self, resource: &str, writer: Option<&str>) -> Option<KeyFact> {
         let (service, _) = arn_service(resource)?;
         if service == "s3" {
             let bucket_name = resource.split(":::").nth(1)?.split('/').next()?;
@@ -917,14 +931,30 @@ impl Snapshot {
                     .and_then(|k| k.split(':').nth(3))
             });
             let named = kms_key.as_deref().unwrap_or("alias/aws/s3");
-            // A key id or alias of the default encryption is a key of the bucket's account.
+            // A key id or alias of the default encryption is resolved in the account of the
+            // request that encrypts: the writer's for a write; for a read, the object was
+            // most likely written by the bucket's account (its key is recorded with it).
             let owner = bucket.account.as_deref().or(self.account.as_deref());
-            let arn = self.resolve_key(named, region, owner)?;
+            let by_name = !named.starts_with("arn:");
+            let resolve_in = match writer {
+                Some(w) if by_name && Some(w) != owner => Some(w),
+                _ => owner,
+            };
+            let arn = self.resolve_key(named, region, resolve_in)?;
+            let mut origin = format!(
+                "the default encryption of bucket {bucket_name} ({algorithm}, key `{named}`)"
+            );
+            if resolve_in != owner
+                && let Some(w) = resolve_in
+            {
+                origin.push_str(&format!(
+                    ", which names the key by {} and so is resolved in the writer's account {w}, not the bucket owner's (S3 API reference, ServerSideEncryptionByDefault: use a key ARN across accounts)",
+                    if named.contains("alias/") { "alias" } else { "key id" }
+                ));
+            }
             return Some(KeyFact {
                 arn,
-                origin: format!(
-                    "the default encryption of bucket {bucket_name} ({algorithm}, key `{named}`)"
-                ),
+                origin,
                 bucket_key: *bucket_key,
             });
         }

@@ -701,7 +701,16 @@ impl Check<'_> {
                 bucket_key: false,
             });
         }
-        self.snapshot.kms_key_for(resource.as_str())
+        // S3 encrypts a write with the bucket's default key, an alias or key id of which is
+        // resolved in the writer's account (s3:PutObject authorizes PutObject, CopyObject's
+        // destination and multipart uploads).
+        let writer = self.who.principal.account();
+        match writer {
+            Some(w) if action.as_str().eq_ignore_ascii_case("s3:PutObject") => {
+                self.snapshot.kms_key_for_write(resource.as_str(), w)
+            }
+            _ => self.snapshot.kms_key_for(resource.as_str()),
+        }
     }
 
     #[expect(
