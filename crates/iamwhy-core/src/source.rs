@@ -104,10 +104,51 @@ enum Origin {
     },
 }
 
+/// A source's text, shared between the map and its readers without copying: a text given
+/// as an `Arc<str>` stays one, and a file read into a `String` stays in that allocation (a
+/// snapshot of many accounts is gigabytes: converting each file to an `Arc<str>` copied all
+/// of it once more, a third of the load).
+#[derive(Clone, Debug)]
+pub enum SharedText {
+    /// A text given as an `Arc<str>`.
+    Shared(Arc<str>),
+    /// A text given as a `String`, kept where it was read.
+    Owned(Arc<String>),
+}
+
+impl SharedText {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SharedText::Shared(s) => s,
+            SharedText::Owned(s) => s.as_str(),
+        }
+    }
+}
+
+impl std::ops::Deref for SharedText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<String> for SharedText {
+    fn from(s: String) -> SharedText {
+        SharedText::Owned(Arc::new(s))
+    }
+}
+
+impl From<Arc<str>> for SharedText {
+    fn from(s: Arc<str>) -> SharedText {
+        SharedText::Shared(s)
+    }
+}
+
 #[derive(Debug)]
 struct SourceFile {
     name: String,
-    text: Arc<str>,
+    text: SharedText,
     /// See [`line_starts`]; computed when a position is first rendered, so that registering
     /// a large file (a snapshot of many accounts holds gigabytes) costs no scan of it.
     line_index: std::sync::OnceLock<Vec<u32>>,
@@ -137,14 +178,16 @@ impl SourceFile {
     /// The text of this source: the shared text, or its part.
     fn own_text(&self) -> &str {
         match self.origin {
-            Origin::Part { start, end, .. } => {
-                self.text.get(start as usize..end as usize).unwrap_or("")
-            }
+            Origin::Part { start, end, .. } => self
+                .text
+                .as_str()
+                .get(start as usize..end as usize)
+                .unwrap_or(""),
             _ => &self.text,
         }
     }
 
-    fn new(name: String, text: Arc<str>, origin: Origin) -> SourceFile {
+    fn new(name: String, text: SharedText, origin: Origin) -> SourceFile {
         SourceFile {
             name,
             line_index: std::sync::OnceLock::new(),
@@ -205,7 +248,31 @@ impl SourceMap {
 
     /// Registers the text of a file (or of stdin, or of a command-line argument).
     pub fn add_file(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceId {
-        self.push(SourceFile::new(name.into(), text.into(), Origin::Root))
+        self.push(SourceFile::new(
+            name.into(),
+            SharedText::Shared(text.into()),
+            Origin::Root,
+        ))
+    }
+
+    /// Registers the text of a file read into a `String`, kept in that allocation (no
+    /// copy): the snapshot loader's files, gigabytes for an organization.
+    pub fn add_file_text(&mut self, name: impl Into<String>, text: String) -> SourceId {
+        self.push(SourceFile::new(
+            name.into(),
+            SharedText::from(text),
+            Origin::Root,
+        ))
+    }
+
+    /// The shared text of a source, without copying it (a part's whole parent text: use
+    /// [`SourceMap::text`] for the part's own).
+    pub fn shared_text(&self, id: SourceId) -> Option<SharedText> {
+        let file = self.file(id)?;
+        match file.origin {
+            Origin::Part { parent, .. } => self.file(parent).map(|p| p.text.clone()),
+            _ => Some(file.text.clone()),
+        }
     }
 
     /// Registers a text decoded from a part of `parent`. `offsets` maps each byte of `text`
@@ -274,11 +341,13 @@ impl SourceMap {
         self.file(id).map_or("", SourceFile::own_text)
     }
 
-    /// The shared text of a source (a copy for a part of another source).
+    /// The shared text of a source (a copy for a part of another source, and for a text
+    /// registered with [`SourceMap::add_file_text`]).
     pub fn text_arc(&self, id: SourceId) -> Option<Arc<str>> {
-        self.file(id).map(|f| match f.origin {
-            Origin::Part { .. } => Arc::from(f.own_text()),
-            _ => f.text.clone(),
+        self.file(id).map(|f| match (&f.origin, &f.text) {
+            (Origin::Part { .. }, _) => Arc::from(f.own_text()),
+            (_, SharedText::Shared(s)) => s.clone(),
+            (_, SharedText::Owned(s)) => Arc::from(s.as_str()),
         })
     }
 

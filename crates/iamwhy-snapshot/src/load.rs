@@ -85,7 +85,6 @@ pub fn load(dir: &Path, map: &mut SourceMap) -> Result<Snapshot, Diagnostics> {
     // registered in the source map in the order they were found.
     let texts = parallel_map(&jobs, |(_, _, source)| {
         iamwhy_input::read_text(source, iamwhy_input::Limit::SNAPSHOT_FILE)
-            .map(std::sync::Arc::<str>::from)
     });
     for ((name, rel, _), text) in jobs.into_iter().zip(texts) {
         match text {
@@ -126,19 +125,15 @@ pub fn load_texts(
 /// A file read and registered in the source map, waiting to be recognised.
 struct Pending {
     source: SourceId,
-    text: std::sync::Arc<str>,
+    text: iamwhy_core::SharedText,
     rel: PathBuf,
 }
 
 impl Pending {
-    fn register(
-        map: &mut SourceMap,
-        name: String,
-        rel: PathBuf,
-        text: impl Into<std::sync::Arc<str>>,
-    ) -> Option<Pending> {
-        let source = map.add_file(name, text);
-        let text = map.text_arc(source)?;
+    /// Registers a file's text where it was read (no copy).
+    fn register(map: &mut SourceMap, name: String, rel: PathBuf, text: String) -> Option<Pending> {
+        let source = map.add_file_text(name, text);
+        let text = map.shared_text(source)?;
         Some(Pending { source, text, rel })
     }
 }
