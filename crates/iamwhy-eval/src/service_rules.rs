@@ -67,7 +67,7 @@ impl ServiceRule {
                 "the root user of the bucket's account can always get, put and delete the bucket policy; bucket-policy denies do not apply"
             }
             ServiceRule::ProtectedAwsResource => {
-                "AWS managed policies, roles under /aws-reserved/ and alias/aws/* KMS aliases cannot be modified"
+                "AWS managed policies, roles under /aws-reserved/, service-linked roles (only their service changes them) and alias/aws/* KMS aliases cannot be modified"
             }
             ServiceRule::KmsNeedsSignedRequest => {
                 "AWS KMS takes only signed (SigV4) requests: an anonymous caller cannot use a KMS key, not even through S3 reading or writing an SSE-KMS object for it; no policy change helps — sign the request (credentials or a presigned URL), or encrypt objects served anonymously with SSE-S3"
@@ -100,6 +100,21 @@ const POLICY_WRITE_ACTIONS: &[&str] = &[
     "setdefaultpolicyversion",
     "tagpolicy",
     "untagpolicy",
+];
+
+/// IAM actions that change a service-linked role's permissions or trust, or delete it
+/// through IAM: only the linked service may ("service-linked roles are protected AWS
+/// resources", the `UnmodifiableEntity` error of the IAM API reference; the account may
+/// edit the description only, "Update a service-linked role" in the IAM User Guide).
+const SERVICE_LINKED_ROLE_WRITE_ACTIONS: &[&str] = &[
+    "attachrolepolicy",
+    "deleterole",
+    "deleterolepermissionsboundary",
+    "deleterolepolicy",
+    "detachrolepolicy",
+    "putrolepermissionsboundary",
+    "putrolepolicy",
+    "updateassumerolepolicy",
 ];
 
 /// IAM actions that change or hand out a role (step 0.4).
@@ -169,6 +184,9 @@ pub(crate) fn step0(req: &Request) -> Step0 {
             || (service == "iam"
                 && arn.resource.starts_with("role/aws-reserved/")
                 && ROLE_WRITE_ACTIONS.contains(&name))
+            || (service == "iam"
+                && arn.resource.starts_with("role/aws-service-role/")
+                && SERVICE_LINKED_ROLE_WRITE_ACTIONS.contains(&name))
             || (service == "kms"
                 && arn.resource.starts_with("alias/aws/")
                 && ALIAS_WRITE_ACTIONS.contains(&name));

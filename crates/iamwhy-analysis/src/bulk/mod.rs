@@ -338,7 +338,7 @@ fn own_resource_patterns(
 ) -> Result<Vec<String>, Diagnostics> {
     let who = snapshot
         .resolve_principal(principal, None)
-        .map_err(|e| usage(e.message))?;
+        .map_err(crate::simulate::principal_error)?;
     let policies = snapshot.principal_policies(map, &who, &Changes::default())?;
     let mut out = vec!["*".to_owned()];
     for p in &policies.identity {

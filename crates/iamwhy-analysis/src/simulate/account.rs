@@ -153,15 +153,18 @@ fn with_session<T>(
     };
     let who = snapshot
         .resolve_principal(&query.principal, query.parent_user.as_deref())
-        .map_err(|e| {
-            let mut d = Diagnostic::unplaced_error("principal", e.message);
-            if !e.suggestions.is_empty() {
-                d = d.with_help(format!("did you mean {}?", quoted_list(&e.suggestions)));
-            }
-            Diagnostics::single(d)
-        })?;
+        .map_err(principal_error)?;
     let session = session_policies(snapshot, map, &who, query, &mut session_notes)?;
     f(map, query, &who, &session, &session_notes)
+}
+
+/// A principal the snapshot does not hold, as an error with the close names it does hold.
+pub(crate) fn principal_error(e: iamwhy_snapshot::PrincipalError) -> Diagnostics {
+    let mut d = Diagnostic::unplaced_error("principal", e.message);
+    if !e.suggestions.is_empty() {
+        d = d.with_help(format!("did you mean {}?", quoted_list(&e.suggestions)));
+    }
+    Diagnostics::single(d)
 }
 
 fn quoted_list(items: &[String]) -> String {

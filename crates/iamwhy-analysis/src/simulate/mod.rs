@@ -8,6 +8,7 @@
 //! * `vocabulary`: actions the catalog does not know.
 
 mod account;
+pub(crate) use account::principal_error;
 mod input;
 pub(crate) mod scenario;
 mod testing;
