@@ -1,6 +1,10 @@
 //! The wiring of `who-can` and `can`: exit codes, formats, and the help for a principal the
 //! snapshot does not hold (the answers themselves are the corpus cases of
 //! `crates/iamwhy-analysis/tests/cases/bulk/`).
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failed spawn is a failed test"
+)]
 
 use std::process::{Command, Output};
 
