@@ -18,8 +18,8 @@
 
 use std::sync::OnceLock;
 
-use iamwhy_core::SourceMap;
 use iamwhy_analysis::request::{from_event, from_message};
+use iamwhy_core::SourceMap;
 use iamwhy_snapshot::Snapshot;
 use iamwhy_trail::{Event, parse_message};
 

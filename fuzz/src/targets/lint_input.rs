@@ -18,8 +18,8 @@
 
 use std::path::Path;
 
-use iamwhy_core::SourceMap;
 use iamwhy_core::PolicyKind;
+use iamwhy_core::SourceMap;
 use iamwhy_lint::{Config, LintOptions, RULES, lint_source};
 
 use crate::Outcome;

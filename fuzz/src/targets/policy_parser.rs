@@ -15,8 +15,8 @@
 //! cargo run --release --no-default-features --bin stable -- policy_parser --seconds 60
 //! ```
 
-use iamwhy_core::{SourceId, SourceMap, Span};
 use iamwhy_core::PolicyKind;
+use iamwhy_core::{SourceId, SourceMap, Span};
 use iamwhy_policy::parse_policy;
 
 use crate::Outcome;

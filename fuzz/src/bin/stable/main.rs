@@ -14,6 +14,8 @@
 //! not a panic — a stack overflow, an allocation failure, an abort). The last two are caught
 //! by a supervisor: the runner re-executes itself as a worker and is sent each input before
 //! it runs, so that it knows which one killed the worker (`--in-process` does without).
+//! A timeout counts only when the input also runs out of time alone, replayed in a new
+//! process: a host that stalls the worker for seconds is not a bug of the target.
 //!
 //! Exit status: 0 nothing found, 1 a finding, 2 bad usage or unreadable seeds.
 
