@@ -48,5 +48,5 @@ pub use principal::{
     PrincipalParseError, Role, RoleSession, RootUser,
 };
 pub use request::{Action, Request, RequestParseError, Resource};
-pub use source::{Location, SourceId, SourceMap, Span};
+pub use source::{Location, SharedText, SourceId, SourceMap, Span};
 pub use suggest::edit_distance;

@@ -104,10 +104,68 @@ enum Origin {
     },
 }
 
+/// The text of a source, shared without copying: a file read into a `String` is kept as
+/// read (a file of hundreds of MB is not copied into another allocation).
+#[derive(Clone, Debug)]
+pub struct SharedText(Shared);
+
+#[derive(Clone, Debug)]
+enum Shared {
+    Str(Arc<str>),
+    String(Arc<String>),
+}
+
+impl std::ops::Deref for SharedText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match &self.0 {
+            Shared::Str(s) => s,
+            Shared::String(s) => s.as_str(),
+        }
+    }
+}
+
+impl AsRef<str> for SharedText {
+    fn as_ref(&self) -> &str {
+        self
+    }
+}
+
+impl From<String> for SharedText {
+    fn from(s: String) -> Self {
+        SharedText(Shared::String(Arc::new(s)))
+    }
+}
+
+impl From<&str> for SharedText {
+    fn from(s: &str) -> Self {
+        SharedText(Shared::Str(Arc::from(s)))
+    }
+}
+
+impl From<Arc<str>> for SharedText {
+    fn from(s: Arc<str>) -> Self {
+        SharedText(Shared::Str(s))
+    }
+}
+
+impl From<Box<str>> for SharedText {
+    fn from(s: Box<str>) -> Self {
+        SharedText(Shared::Str(Arc::from(s)))
+    }
+}
+
+impl From<&String> for SharedText {
+    fn from(s: &String) -> Self {
+        SharedText::from(s.as_str())
+    }
+}
+
 #[derive(Debug)]
 struct SourceFile {
     name: String,
-    text: Arc<str>,
+    text: SharedText,
     /// See [`line_starts`]; computed when a position is first rendered, so that registering
     /// a large file (a snapshot of many accounts holds gigabytes) costs no scan of it.
     line_index: std::sync::OnceLock<Vec<u32>>,
@@ -144,7 +202,7 @@ impl SourceFile {
         }
     }
 
-    fn new(name: String, text: Arc<str>, origin: Origin) -> SourceFile {
+    fn new(name: String, text: SharedText, origin: Origin) -> SourceFile {
         SourceFile {
             name,
             line_index: std::sync::OnceLock::new(),
@@ -204,7 +262,7 @@ impl SourceMap {
     }
 
     /// Registers the text of a file (or of stdin, or of a command-line argument).
-    pub fn add_file(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceId {
+    pub fn add_file(&mut self, name: impl Into<String>, text: impl Into<SharedText>) -> SourceId {
         self.push(SourceFile::new(name.into(), text.into(), Origin::Root))
     }
 
@@ -275,9 +333,9 @@ impl SourceMap {
     }
 
     /// The shared text of a source (a copy for a part of another source).
-    pub fn text_arc(&self, id: SourceId) -> Option<Arc<str>> {
+    pub fn text_arc(&self, id: SourceId) -> Option<SharedText> {
         self.file(id).map(|f| match f.origin {
-            Origin::Part { .. } => Arc::from(f.own_text()),
+            Origin::Part { .. } => SharedText::from(f.own_text()),
             _ => f.text.clone(),
         })
     }
@@ -417,7 +475,13 @@ fn char_checkpoints(text: &str) -> Vec<u32> {
     let mut count = 0usize;
     for block in text.as_bytes().chunks(CHAR_CHECKPOINT) {
         checkpoints.push(u32::try_from(count).unwrap_or(u32::MAX));
-        count = count.saturating_add(char_starts(block));
+        // ASCII (checked a word at a time) has one character per byte.
+        let chars = if block.is_ascii() {
+            block.len()
+        } else {
+            char_starts(block)
+        };
+        count = count.saturating_add(chars);
     }
     checkpoints.push(u32::try_from(count).unwrap_or(u32::MAX));
     checkpoints
@@ -432,10 +496,8 @@ fn char_starts(bytes: &[u8]) -> usize {
 fn line_starts(text: &str) -> Vec<u32> {
     let mut starts = vec![0u32];
     starts.extend(
-        text.bytes()
-            .enumerate()
-            .filter(|(_, b)| *b == b'\n')
-            .map(|(i, _)| u32::try_from(i.saturating_add(1)).unwrap_or(u32::MAX)),
+        memchr::memchr_iter(b'\n', text.as_bytes())
+            .map(|i| u32::try_from(i.saturating_add(1)).unwrap_or(u32::MAX)),
     );
     starts
 }

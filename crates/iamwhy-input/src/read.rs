@@ -12,7 +12,7 @@ pub fn read_bytes(source: &Source, limit: Limit) -> Result<Vec<u8>, InputError> 
     let name = source.name();
     let io_err = |e: io::Error| InputError::new(&name, InputErrorKind::Io(e));
     match source {
-        Source::Stdin => read_bounded(io::stdin().lock(), limit, &name),
+        Source::Stdin => read_bounded(io::stdin().lock(), limit, &name, 0),
         Source::File(path) => {
             let meta = std::fs::metadata(path).map_err(io_err)?;
             if meta.is_dir() {
@@ -28,7 +28,10 @@ pub fn read_bytes(source: &Source, limit: Limit) -> Result<Vec<u8>, InputError> 
                 ));
             }
             let file = File::open(path).map_err(io_err)?;
-            read_bounded(file, limit, &name)
+            // Sized once: grown by doubling, a file of hundreds of MB would be copied and
+            // its pages faulted in several times over.
+            let size = usize::try_from(meta.len().saturating_add(1)).unwrap_or(0);
+            read_bounded(file, limit, &name, size)
         }
     }
 }
@@ -55,8 +58,14 @@ fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-fn read_bounded(reader: impl Read, limit: Limit, name: &str) -> Result<Vec<u8>, InputError> {
-    let mut out = Vec::new();
+/// Reads at most `limit` bytes, `capacity` reserved first (the expected size, or 0).
+fn read_bounded(
+    reader: impl Read,
+    limit: Limit,
+    name: &str,
+    capacity: usize,
+) -> Result<Vec<u8>, InputError> {
+    let mut out = Vec::with_capacity(capacity);
     // One byte past the limit tells "exactly at the limit" from "over it".
     let mut bounded = reader.take(limit.bytes().saturating_add(1));
     bounded
@@ -144,15 +153,15 @@ mod tests {
 
     #[test]
     fn a_stream_is_refused_once_past_the_limit() {
-        let at = read_bounded(&[7u8; 100][..], Limit::new(100, "x"), "s");
+        let at = read_bounded(&[7u8; 100][..], Limit::new(100, "x"), "s", 0);
         assert_eq!(at.unwrap().len(), 100);
-        let over = read_bounded(&[7u8; 101][..], Limit::new(100, "x"), "s").unwrap_err();
+        let over = read_bounded(&[7u8; 101][..], Limit::new(100, "x"), "s", 0).unwrap_err();
         assert!(matches!(
             over.kind(),
             InputErrorKind::TooLarge { size: None, .. }
         ));
         // An endless stream stops at the limit (the regression of issue 18: /dev/zero).
-        let endless = read_bounded(io::repeat(0), Limit::new(1 << 20, "x"), "zero");
+        let endless = read_bounded(io::repeat(0), Limit::new(1 << 20, "x"), "zero", 0);
         assert!(endless.is_err());
     }
 

@@ -126,7 +126,7 @@ pub fn load_texts(
 /// A file read and registered in the source map, waiting to be recognised.
 struct Pending {
     source: SourceId,
-    text: std::sync::Arc<str>,
+    text: iamwhy_core::SharedText,
     rel: PathBuf,
 }
 
@@ -135,7 +135,7 @@ impl Pending {
         map: &mut SourceMap,
         name: String,
         rel: PathBuf,
-        text: impl Into<std::sync::Arc<str>>,
+        text: impl Into<iamwhy_core::SharedText>,
     ) -> Option<Pending> {
         let source = map.add_file(name, text);
         let text = map.text_arc(source)?;

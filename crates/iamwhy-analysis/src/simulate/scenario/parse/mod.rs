@@ -1,6 +1,7 @@
 //! Scenario file → [`Scenario`]s. Unknown keys are errors (with a suggestion); every error
 //! names the place in the file.
 
+mod fast;
 mod policies;
 mod principal;
 
@@ -115,9 +116,12 @@ pub fn parse_scenarios(
     let mut reader = Reader {
         source,
         base: 0,
-        text: Arc::clone(&text),
+        text: text.clone(),
         diagnostics: Vec::new(),
         documents: HashMap::default(),
+        texts: HashMap::default(),
+        skipped: Vec::new(),
+        retry: false,
         managed: HashMap::default(),
         actions: ActionChecks::default(),
     };
@@ -133,9 +137,6 @@ pub fn parse_scenarios(
             else {
                 return whole_file(map, source, &text, &file_name, reader, overrides);
             };
-            let Ok(item) = json::parse(part, slice) else {
-                return whole_file(map, source, &text, &file_name, reader, overrides);
-            };
             let default_name = if elements.len() == 1 {
                 file_name.clone()
             } else {
@@ -143,7 +144,36 @@ pub fn parse_scenarios(
             };
             reader.source = part;
             reader.base = start;
-            if let Some(s) = reader.scenario(map, &item, default_name, overrides) {
+            // Read fast, documents compiled before left unread; should one of those be
+            // needed after all (the same text used as another kind of policy), the element
+            // is read again in full.
+            let fast = fast::parse(slice, &|t| reader.is_known(t));
+            let before = reader.diagnostics.len();
+            let mut read = None;
+            if let Some(element) = fast {
+                reader.skipped = element
+                    .skipped
+                    .iter()
+                    .map(|s| s.saturating_add(start))
+                    .collect();
+                reader.retry = false;
+                read = Some(reader.scenario(map, &element.value, default_name.clone(), overrides));
+                reader.skipped.clear();
+                if reader.retry {
+                    reader.diagnostics.truncate(before);
+                    read = None;
+                }
+            }
+            let scenario = match read {
+                Some(s) => s,
+                None => {
+                    let Ok(item) = json::parse(part, slice) else {
+                        return whole_file(map, source, &text, &file_name, reader, overrides);
+                    };
+                    reader.scenario(map, &item, default_name, overrides)
+                }
+            };
+            if let Some(s) = scenario {
                 scenarios.push(s);
             }
         }
@@ -198,7 +228,7 @@ fn whole_file(
 }
 
 /// The byte ranges of the elements of a JSON array of objects that is the whole of `text`
-/// (JSON whitespace around), found by matching brackets outside strings; `None` when `text`
+/// (JSON whitespace around), found by matching braces outside strings; `None` when `text`
 /// is not such an array, or looks malformed (each element is then parsed strictly).
 fn array_elements(text: &str) -> Option<Vec<(usize, usize)>> {
     let b = text.as_bytes();
@@ -221,7 +251,7 @@ fn array_elements(text: &str) -> Option<Vec<(usize, usize)>> {
         if b.get(i) != Some(&b'{') {
             return None;
         }
-        let end = container_end(b, i)?;
+        let end = fast::object_end(b, i)?;
         out.push((i, end));
         i = skip(end);
         match b.get(i) {
@@ -232,37 +262,16 @@ fn array_elements(text: &str) -> Option<Vec<(usize, usize)>> {
     }
 }
 
-/// One past the bracket that closes the object or array opening at `start`.
-fn container_end(b: &[u8], start: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut i = start;
-    loop {
-        match b.get(i)? {
-            b'"' => {
-                // Skip the string, escapes included.
-                i = i.saturating_add(1);
-                loop {
-                    match b.get(i)? {
-                        b'\\' => i = i.saturating_add(2),
-                        b'"' => break,
-                        _ => i = i.saturating_add(1),
-                    }
-                }
-            }
-            b'{' | b'[' => depth = depth.saturating_add(1),
-            b'}' | b']' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(i.saturating_add(1));
-                }
-            }
-            _ => {}
-        }
-        i = i.saturating_add(1);
-    }
-}
-
 impl Reader {
+    /// Whether `text` is the text of a document compiled before, of any kind.
+    fn is_known(&self, text: &str) -> bool {
+        self.texts.get(&foldhash_one(text)).is_some_and(|seen| {
+            seen.iter().any(|&(s, len)| {
+                len == text.len() && self.text.get(s..s.saturating_add(len)) == Some(text)
+            })
+        })
+    }
+
     /// The scenarios read, or every error found.
     fn finish(
         self,
@@ -281,11 +290,19 @@ struct Reader {
     /// Where `source` starts in the file.
     base: usize,
     /// The file's text.
-    text: Arc<str>,
+    text: iamwhy_core::SharedText,
     diagnostics: Vec<Diagnostic>,
     /// The policy documents compiled so far, by kind and hash of their bytes (a hash may
     /// stand for several texts; each entry's bytes are compared on a hit).
     documents: HashMap<(PolicyKind, u64), Vec<CachedDocument>, foldhash::fast::FixedState>,
+    /// The texts of `documents`, whatever their kind, by hash: `(start, len)` in the file.
+    texts: HashMap<u64, Vec<(usize, usize)>, foldhash::fast::FixedState>,
+    /// Where (in the file) the documents start that the element being read left unread as
+    /// compiled before (see [`fast`]).
+    skipped: Vec<usize>,
+    /// Set when a document left unread is not compiled for the kind it is read as here: the
+    /// element must be read again in full.
+    retry: bool,
     /// The AWS managed policies named by ARN so far, by kind and ARN, with their warnings.
     managed: HashMap<(PolicyKind, &'static str), CachedManaged>,
     /// Each distinct `Action`/`NotAction` entry, checked against the catalog once.
