@@ -38,7 +38,7 @@ fn document(i: usize, version: usize) -> Value {
     let statements: Vec<Value> = (0..5)
         .map(|s| {
             let effect = if s == 4 { "Deny" } else { "Allow" };
-            if i % 50 == 0 {
+            if i.is_multiple_of(50) {
                 json!({
                     "Sid": format!("S{s}"), "Effect": effect,
                     "Action": ["s3:GetObject", "kms:Decrypt"],
@@ -106,7 +106,7 @@ fn authorization_details() -> Value {
                 "InstanceProfileList": [], "RolePolicyList": inline(i),
                 "AttachedManagedPolicies": attached(i + 2000, 5), "Tags": []
             });
-            if i % 3 == 0 {
+            if i.is_multiple_of(3) {
                 role["PermissionsBoundary"] = json!({
                     "PermissionsBoundaryType": "Policy",
                     "PermissionsBoundaryArn": policy_arn(i % 10)

@@ -76,7 +76,11 @@ fn simulate_json_lists_unmatched_statements_with_detail_full() {
     let f: serde_json::Value = serde_json::from_str(&stdout(&full)).unwrap();
     let unmatched = f["unmatched_statements"].as_array().unwrap();
     assert!(!unmatched.is_empty(), "{f}");
-    assert!(unmatched.iter().all(|u| u["reason"].is_string() && u["line"].is_u64()));
+    assert!(
+        unmatched
+            .iter()
+            .all(|u| u["reason"].is_string() && u["line"].is_u64())
+    );
     // Everything else is the same.
     let mut rest = f.clone();
     rest.as_object_mut().unwrap().remove("unmatched_statements");

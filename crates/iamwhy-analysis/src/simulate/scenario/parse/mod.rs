@@ -131,56 +131,83 @@ pub fn parse_scenarios(
     // policy documents, not the whole file's tree. Anything unusual (or invalid) takes the
     // whole-file path, which reports the first syntax error as a whole-file parse does.
     if let Some(elements) = array_elements(&text) {
-        for (i, &(start, end)) in elements.iter().enumerate() {
-            let (Some(part), Some(slice)) =
-                (map.add_part(source, start, end), text.get(start..end))
-            else {
-                return whole_file(map, source, &text, &file_name, reader, overrides);
+        // Elements are read in batches, each element of a batch on any core, documents
+        // compiled in earlier batches left unread (the first batch is small: it meets most
+        // documents first); then each is turned into a scenario in order.
+        let mut done = 0usize;
+        let mut batch = FIRST_BATCH;
+        while let Some(chunk) = elements.get(done..done.saturating_add(batch).min(elements.len()))
+            && !chunk.is_empty()
+        {
+            let read_fast: Vec<Option<fast::Element<'_>>> = {
+                use rayon::prelude::*;
+                let reader = &reader;
+                let text = &text;
+                chunk
+                    .par_iter()
+                    .map(|&(start, end)| {
+                        fast::parse(text.get(start..end)?, &|t| reader.is_known(t))
+                    })
+                    .collect()
             };
-            let default_name = if elements.len() == 1 {
-                file_name.clone()
-            } else {
-                format!("{file_name}#{i}")
-            };
-            reader.source = part;
-            reader.base = start;
-            // Read fast, documents compiled before left unread; should one of those be
-            // needed after all (the same text used as another kind of policy), the element
-            // is read again in full.
-            let fast = fast::parse(slice, &|t| reader.is_known(t));
-            let before = reader.diagnostics.len();
-            let mut read = None;
-            if let Some(element) = fast {
-                reader.skipped = element
-                    .skipped
-                    .iter()
-                    .map(|s| s.saturating_add(start))
-                    .collect();
-                reader.retry = false;
-                read = Some(reader.scenario(map, &element.value, default_name.clone(), overrides));
-                reader.skipped.clear();
-                if reader.retry {
-                    reader.diagnostics.truncate(before);
-                    read = None;
+            for (i, (&(start, end), fast)) in (done..).zip(chunk.iter().zip(read_fast)) {
+                let (Some(part), Some(slice)) =
+                    (map.add_part(source, start, end), text.get(start..end))
+                else {
+                    return whole_file(map, source, &text, &file_name, reader, overrides);
+                };
+                let default_name = if elements.len() == 1 {
+                    file_name.clone()
+                } else {
+                    format!("{file_name}#{i}")
+                };
+                reader.source = part;
+                reader.base = start;
+                // Should a document left unread be needed after all (the same text used as
+                // another kind of policy), the element is read again in full.
+                let before = reader.diagnostics.len();
+                let mut read = None;
+                if let Some(element) = fast {
+                    reader.skipped = element
+                        .skipped
+                        .iter()
+                        .map(|s| s.saturating_add(start))
+                        .collect();
+                    reader.retry = false;
+                    read =
+                        Some(reader.scenario(map, &element.value, default_name.clone(), overrides));
+                    reader.skipped.clear();
+                    if reader.retry {
+                        reader.diagnostics.truncate(before);
+                        read = None;
+                    }
+                }
+                let scenario = match read {
+                    Some(s) => s,
+                    None => {
+                        let Ok(item) = json::parse(part, slice) else {
+                            return whole_file(map, source, &text, &file_name, reader, overrides);
+                        };
+                        reader.scenario(map, &item, default_name, overrides)
+                    }
+                };
+                if let Some(s) = scenario {
+                    scenarios.push(s);
                 }
             }
-            let scenario = match read {
-                Some(s) => s,
-                None => {
-                    let Ok(item) = json::parse(part, slice) else {
-                        return whole_file(map, source, &text, &file_name, reader, overrides);
-                    };
-                    reader.scenario(map, &item, default_name, overrides)
-                }
-            };
-            if let Some(s) = scenario {
-                scenarios.push(s);
-            }
+            done = done.saturating_add(chunk.len());
+            batch = BATCH;
         }
         return reader.finish(scenarios);
     }
     whole_file(map, source, &text, &file_name, reader, overrides)
 }
+
+/// How many elements of a file are read before the first are turned into scenarios: the
+/// first documents are met there, and read in full.
+const FIRST_BATCH: usize = 16;
+/// How many elements are read (in parallel) at a time after the first batch.
+const BATCH: usize = 256;
 
 /// [`parse_scenarios`] over the tree of the whole file.
 fn whole_file(
