@@ -11,7 +11,7 @@
 //! * [`report`]: the serialisable results; printing them is the binary's job.
 //!
 //! ```
-//! use iamwhy_analysis::{Overrides, parse_scenarios, simulate};
+//! use iamwhy_analysis::{Detail, Overrides, parse_scenarios, simulate};
 //! use iamwhy_core::{Decision, SourceMap};
 //!
 //! let mut map = SourceMap::new();
@@ -24,7 +24,7 @@
 //!   "expect": "Allowed"
 //! }"#);
 //! let (scenarios, _warnings) = parse_scenarios(&mut map, file, &Overrides::default()).unwrap();
-//! let results = simulate(&scenarios[0], &map);
+//! let results = simulate(&scenarios[0], &map, Detail::Standard);
 //! assert_eq!(results[0].decision, Decision::Allowed);
 //! assert!(results[0].expectation.as_ref().unwrap().met);
 //! ```
@@ -49,8 +49,8 @@ pub use explain::{
 };
 pub use fix::{Fix, FixKind, ScopeCheck, ScopeKind};
 pub use report::{
-    ExpectationResult, HiddenCheckResult, NotMatchedInfo, PolicyTypeOutcome, SimulationResult,
-    StatementInfo,
+    Detail, ExpectationResult, HiddenCheckResult, NotMatchedInfo, PolicyTypeOutcome,
+    SimulationResult, StatementInfo,
 };
 pub use request::{Reconstructed, Unexplained, UnexplainedKind, from_event, from_message};
 pub use simulate::{

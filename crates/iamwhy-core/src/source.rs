@@ -104,44 +104,61 @@ enum Origin {
     },
 }
 
-/// A source's text, shared between the map and its readers without copying: a text given
-/// as an `Arc<str>` stays one, and a file read into a `String` stays in that allocation (a
-/// snapshot of many accounts is gigabytes: converting each file to an `Arc<str>` copied all
-/// of it once more, a third of the load).
+/// The text of a source, shared without copying: a file read into a `String` is kept as
+/// read (a file of hundreds of MB is not copied into another allocation).
 #[derive(Clone, Debug)]
-pub enum SharedText {
-    /// A text given as an `Arc<str>`.
-    Shared(Arc<str>),
-    /// A text given as a `String`, kept where it was read.
-    Owned(Arc<String>),
-}
+pub struct SharedText(Shared);
 
-impl SharedText {
-    /// The text.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SharedText::Shared(s) => s,
-            SharedText::Owned(s) => s.as_str(),
-        }
-    }
+#[derive(Clone, Debug)]
+enum Shared {
+    Str(Arc<str>),
+    String(Arc<String>),
 }
 
 impl std::ops::Deref for SharedText {
     type Target = str;
+
     fn deref(&self) -> &str {
-        self.as_str()
+        match &self.0 {
+            Shared::Str(s) => s,
+            Shared::String(s) => s.as_str(),
+        }
+    }
+}
+
+impl AsRef<str> for SharedText {
+    fn as_ref(&self) -> &str {
+        self
     }
 }
 
 impl From<String> for SharedText {
-    fn from(s: String) -> SharedText {
-        SharedText::Owned(Arc::new(s))
+    fn from(s: String) -> Self {
+        SharedText(Shared::String(Arc::new(s)))
+    }
+}
+
+impl From<&str> for SharedText {
+    fn from(s: &str) -> Self {
+        SharedText(Shared::Str(Arc::from(s)))
     }
 }
 
 impl From<Arc<str>> for SharedText {
-    fn from(s: Arc<str>) -> SharedText {
-        SharedText::Shared(s)
+    fn from(s: Arc<str>) -> Self {
+        SharedText(Shared::Str(s))
+    }
+}
+
+impl From<Box<str>> for SharedText {
+    fn from(s: Box<str>) -> Self {
+        SharedText(Shared::Str(Arc::from(s)))
+    }
+}
+
+impl From<&String> for SharedText {
+    fn from(s: &String) -> Self {
+        SharedText::from(s.as_str())
     }
 }
 
@@ -178,11 +195,9 @@ impl SourceFile {
     /// The text of this source: the shared text, or its part.
     fn own_text(&self) -> &str {
         match self.origin {
-            Origin::Part { start, end, .. } => self
-                .text
-                .as_str()
-                .get(start as usize..end as usize)
-                .unwrap_or(""),
+            Origin::Part { start, end, .. } => {
+                self.text.get(start as usize..end as usize).unwrap_or("")
+            }
             _ => &self.text,
         }
     }
@@ -247,32 +262,8 @@ impl SourceMap {
     }
 
     /// Registers the text of a file (or of stdin, or of a command-line argument).
-    pub fn add_file(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceId {
-        self.push(SourceFile::new(
-            name.into(),
-            SharedText::Shared(text.into()),
-            Origin::Root,
-        ))
-    }
-
-    /// Registers the text of a file read into a `String`, kept in that allocation (no
-    /// copy): the snapshot loader's files, gigabytes for an organization.
-    pub fn add_file_text(&mut self, name: impl Into<String>, text: String) -> SourceId {
-        self.push(SourceFile::new(
-            name.into(),
-            SharedText::from(text),
-            Origin::Root,
-        ))
-    }
-
-    /// The shared text of a source, without copying it (a part's whole parent text: use
-    /// [`SourceMap::text`] for the part's own).
-    pub fn shared_text(&self, id: SourceId) -> Option<SharedText> {
-        let file = self.file(id)?;
-        match file.origin {
-            Origin::Part { parent, .. } => self.file(parent).map(|p| p.text.clone()),
-            _ => Some(file.text.clone()),
-        }
+    pub fn add_file(&mut self, name: impl Into<String>, text: impl Into<SharedText>) -> SourceId {
+        self.push(SourceFile::new(name.into(), text.into(), Origin::Root))
     }
 
     /// Registers a text decoded from a part of `parent`. `offsets` maps each byte of `text`
@@ -341,13 +332,11 @@ impl SourceMap {
         self.file(id).map_or("", SourceFile::own_text)
     }
 
-    /// The shared text of a source (a copy for a part of another source, and for a text
-    /// registered with [`SourceMap::add_file_text`]).
-    pub fn text_arc(&self, id: SourceId) -> Option<Arc<str>> {
-        self.file(id).map(|f| match (&f.origin, &f.text) {
-            (Origin::Part { .. }, _) => Arc::from(f.own_text()),
-            (_, SharedText::Shared(s)) => s.clone(),
-            (_, SharedText::Owned(s)) => Arc::from(s.as_str()),
+    /// The shared text of a source (a copy for a part of another source).
+    pub fn text_arc(&self, id: SourceId) -> Option<SharedText> {
+        self.file(id).map(|f| match f.origin {
+            Origin::Part { .. } => SharedText::from(f.own_text()),
+            _ => f.text.clone(),
         })
     }
 
@@ -486,7 +475,13 @@ fn char_checkpoints(text: &str) -> Vec<u32> {
     let mut count = 0usize;
     for block in text.as_bytes().chunks(CHAR_CHECKPOINT) {
         checkpoints.push(u32::try_from(count).unwrap_or(u32::MAX));
-        count = count.saturating_add(char_starts(block));
+        // ASCII (checked a word at a time) has one character per byte.
+        let chars = if block.is_ascii() {
+            block.len()
+        } else {
+            char_starts(block)
+        };
+        count = count.saturating_add(chars);
     }
     checkpoints.push(u32::try_from(count).unwrap_or(u32::MAX));
     checkpoints
@@ -501,10 +496,8 @@ fn char_starts(bytes: &[u8]) -> usize {
 fn line_starts(text: &str) -> Vec<u32> {
     let mut starts = vec![0u32];
     starts.extend(
-        text.bytes()
-            .enumerate()
-            .filter(|(_, b)| *b == b'\n')
-            .map(|(i, _)| u32::try_from(i.saturating_add(1)).unwrap_or(u32::MAX)),
+        memchr::memchr_iter(b'\n', text.as_bytes())
+            .map(|i| u32::try_from(i.saturating_add(1)).unwrap_or(u32::MAX)),
     );
     starts
 }

@@ -28,10 +28,10 @@ pub fn read_bytes(source: &Source, limit: Limit) -> Result<Vec<u8>, InputError> 
                 ));
             }
             let file = File::open(path).map_err(io_err)?;
-            // The size read from the metadata: the buffer is allocated once, not grown (and
-            // copied) by doubling — `Take` hides the file's size from `read_to_end`.
-            let hint = usize::try_from(meta.len()).unwrap_or(0);
-            read_bounded(file, limit, &name, hint)
+            // Sized once: grown by doubling, a file of hundreds of MB would be copied and
+            // its pages faulted in several times over.
+            let size = usize::try_from(meta.len().saturating_add(1)).unwrap_or(0);
+            read_bounded(file, limit, &name, size)
         }
     }
 }
@@ -58,14 +58,14 @@ fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Reads at most `limit` bytes, `capacity` reserved first (the expected size, or 0).
 fn read_bounded(
     reader: impl Read,
     limit: Limit,
     name: &str,
-    size_hint: usize,
+    capacity: usize,
 ) -> Result<Vec<u8>, InputError> {
-    // One byte more than the hint, so that reaching the end needs no second allocation.
-    let mut out = Vec::with_capacity(size_hint.saturating_add(1));
+    let mut out = Vec::with_capacity(capacity);
     // One byte past the limit tells "exactly at the limit" from "over it".
     let mut bounded = reader.take(limit.bytes().saturating_add(1));
     bounded

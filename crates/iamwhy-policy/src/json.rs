@@ -147,7 +147,7 @@ pub fn member<'v, 'a>(props: &'v [ObjectProp<'a>], key: &str) -> Option<&'v Valu
 pub fn source_text(
     map: &iamwhy_core::SourceMap,
     source: SourceId,
-) -> Result<std::sync::Arc<str>, iamwhy_core::Diagnostics> {
+) -> Result<iamwhy_core::SharedText, iamwhy_core::Diagnostics> {
     map.text_arc(source).ok_or_else(|| {
         iamwhy_core::Diagnostics::single(Diagnostic::error(
             "unknown-source",

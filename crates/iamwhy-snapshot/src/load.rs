@@ -130,10 +130,14 @@ struct Pending {
 }
 
 impl Pending {
-    /// Registers a file's text where it was read (no copy).
-    fn register(map: &mut SourceMap, name: String, rel: PathBuf, text: String) -> Option<Pending> {
-        let source = map.add_file_text(name, text);
-        let text = map.shared_text(source)?;
+    fn register(
+        map: &mut SourceMap,
+        name: String,
+        rel: PathBuf,
+        text: impl Into<iamwhy_core::SharedText>,
+    ) -> Option<Pending> {
+        let source = map.add_file(name, text);
+        let text = map.text_arc(source)?;
         Some(Pending { source, text, rel })
     }
 }

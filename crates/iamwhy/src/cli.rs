@@ -255,6 +255,29 @@ pub(crate) struct SimulateArgs {
     /// when not met.
     #[arg(long, value_name = "DECISION")]
     pub(crate) expect: Option<String>,
+    /// How much each JSON result lists: `standard` (the decision, the statements that apply
+    /// and decide, near misses, reasons) or `full` (also every statement that does not
+    /// apply, and why: `unmatched_statements`).
+    #[arg(long, value_enum, default_value_t = DetailArg::Standard)]
+    pub(crate) detail: DetailArg,
+}
+
+/// `--detail` of `simulate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DetailArg {
+    /// The decision, the statements that apply and decide, near misses and reasons.
+    Standard,
+    /// Also every statement that does not apply, and why.
+    Full,
+}
+
+impl From<DetailArg> for iamwhy_analysis::Detail {
+    fn from(d: DetailArg) -> Self {
+        match d {
+            DetailArg::Standard => iamwhy_analysis::Detail::Standard,
+            DetailArg::Full => iamwhy_analysis::Detail::Full,
+        }
+    }
 }
 
 /// Candidate policy changes (story 4), shared by `simulate` and `replay`.

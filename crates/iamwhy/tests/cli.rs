@@ -65,6 +65,28 @@ fn simulate_json_has_the_documented_fields() {
     insta::assert_json_snapshot!(v);
 }
 
+/// The statements that do not apply are listed with `--detail full` only (docs/output.md).
+#[test]
+fn simulate_json_lists_unmatched_statements_with_detail_full() {
+    let standard = on_kms_fixture(&["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&standard)).unwrap();
+    assert!(v.get("unmatched_statements").is_none(), "{v}");
+    let full = on_kms_fixture(&["--format", "json", "--detail", "full"]);
+    assert_eq!(full.status.code(), Some(0), "{}", stderr(&full));
+    let f: serde_json::Value = serde_json::from_str(&stdout(&full)).unwrap();
+    let unmatched = f["unmatched_statements"].as_array().unwrap();
+    assert!(!unmatched.is_empty(), "{f}");
+    assert!(
+        unmatched
+            .iter()
+            .all(|u| u["reason"].is_string() && u["line"].is_u64())
+    );
+    // Everything else is the same.
+    let mut rest = f.clone();
+    rest.as_object_mut().unwrap().remove("unmatched_statements");
+    assert_eq!(rest, v);
+}
+
 #[test]
 fn several_actions_give_an_array_in_order() {
     let o = on_kms_fixture(&[

@@ -1,7 +1,9 @@
 //! Fuzzes scenario files end to end (style §20): for arbitrary input, parsing never panics,
 //! a rejected file carries at least one error whose span lies inside the input, and an
 //! accepted file can be simulated — every decision, message and explanation built — without
-//! a panic.
+//! a panic. An accepted scenario object written twice in an array (the second copy read by
+//! the fast element reader, its documents left unread as compiled before) gives two
+//! scenarios with the first one's decisions.
 //!
 //! From `fuzz/`, with libFuzzer (nightly):
 //!
@@ -15,7 +17,7 @@
 //! cargo run --release --no-default-features --bin stable -- scenario_parser --seconds 60
 //! ```
 
-use iamwhy_analysis::{Overrides, parse_scenarios, simulate};
+use iamwhy_analysis::{Detail, Overrides, parse_scenarios, simulate};
 use iamwhy_core::SourceMap;
 
 use crate::Outcome;
@@ -39,13 +41,19 @@ pub fn run(data: &[u8]) -> Outcome {
             for scenario in &scenarios {
                 // Bound the work: one result per action and resource.
                 if scenario.actions.len() * scenario.resources.len() <= 64 {
-                    let results = simulate(scenario, &map);
+                    let results = simulate(scenario, &map, Detail::Full);
                     assert_eq!(
                         results.len(),
                         scenario.actions.len() * scenario.resources.len()
                     );
                     decisions.extend(results.iter().map(|r| r.decision.as_str()));
                 }
+            }
+            if let [one] = scenarios.as_slice()
+                && text.trim_start().starts_with('{')
+                && one.actions.len() * one.resources.len() <= 64
+            {
+                twice(&text, &decisions);
             }
             decisions.sort_unstable();
             decisions.dedup();
@@ -68,4 +76,21 @@ pub fn run(data: &[u8]) -> Outcome {
         }
     }
     out
+}
+
+/// `[text, text]` reads as two scenarios, each deciding as `text` alone did.
+fn twice(text: &str, decisions: &[&str]) {
+    let doubled = format!("[{text},\n{text}]");
+    let mut map = SourceMap::new();
+    let root = map.add_file("fuzz-twice.json", doubled.as_str());
+    let (scenarios, _) = parse_scenarios(&mut map, root, &Overrides::default())
+        .expect("a scenario accepted alone is accepted twice");
+    assert_eq!(scenarios.len(), 2, "two copies, two scenarios");
+    for scenario in &scenarios {
+        let got: Vec<&str> = simulate(scenario, &map, Detail::Standard)
+            .iter()
+            .map(|r| r.decision.as_str())
+            .collect();
+        assert_eq!(got, decisions, "a copy decides differently");
+    }
 }

@@ -8,7 +8,7 @@ use iamwhy_core::{Action, Decision, Diagnostic, Diagnostics, Resource, SourceId,
 use iamwhy_snapshot::{Changes, Snapshot};
 
 use super::{Draft, Failing, Fix, FixKind, Proof, ScopeCheck, ScopeKind};
-use crate::report::SimulationResult;
+use crate::report::{Detail, SimulationResult};
 use crate::request::Reconstructed;
 use crate::simulate::{AccountQuery, simulate_with_changes};
 
@@ -43,6 +43,8 @@ pub fn evaluate_with_session(
         session_policies: session_policies.to_vec(),
         hidden_calls,
         current_time: req.time,
+        // `explain` reports every statement that does not apply, as it always has.
+        detail: Detail::Full,
         ..AccountQuery::default()
     };
     simulate_with_changes(snapshot, map, &query)?

@@ -310,6 +310,18 @@ pub struct ExpectationResult {
     pub failures: Vec<String>,
 }
 
+/// How much a simulation result lists.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// The decision, the statements that apply and decide, the near misses of an implicit
+    /// deny, the reasons: what the text output shows.
+    #[default]
+    Standard,
+    /// Also every statement that does not apply, with why (`unmatched_statements`): about
+    /// 200 entries a result for an account's worth of policies.
+    Full,
+}
+
 /// The answer for one principal, action and resource.
 #[derive(Clone, Debug, Serialize)]
 pub struct SimulationResult {
@@ -347,8 +359,10 @@ pub struct SimulationResult {
     pub reasons: Vec<String>,
     /// Statements of the deciding policy type that cover the action but do not apply.
     pub near_misses: Vec<NotMatchedInfo>,
-    /// Every statement that does not apply, in every policy type, and why not.
-    pub unmatched_statements: Vec<NotMatchedInfo>,
+    /// Every statement that does not apply, in every policy type, and why not: listed with
+    /// [`Detail::Full`] only (absent from the JSON otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unmatched_statements: Option<Vec<NotMatchedInfo>>,
     /// Assumptions made and policies ignored.
     pub notes: Vec<String>,
     /// The context the request was evaluated with.

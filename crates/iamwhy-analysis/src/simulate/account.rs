@@ -17,7 +17,7 @@ use iamwhy_snapshot::{
 };
 use serde::Serialize;
 
-use crate::report::{HiddenCheckResult, IdentityBound, SimulationResult, UnknownIdentity};
+use crate::report::{Detail, HiddenCheckResult, IdentityBound, SimulationResult, UnknownIdentity};
 use crate::request::S3_SSE_KMS_KEY;
 use crate::simulate::scenario::Expectation;
 use crate::simulate::{build_result, check_expectation};
@@ -54,6 +54,8 @@ pub struct AccountQuery {
     /// Only the decision and its deciding statements: no list of the statements that do not
     /// apply, no near misses (the bulk questions ask thousands of these).
     pub brief: bool,
+    /// How much each result lists (the statements that do not apply with [`Detail::Full`]).
+    pub detail: Detail,
     /// The request time (default now).
     pub current_time: Option<Instant>,
     /// `--expect`.
@@ -423,6 +425,7 @@ fn run(
                     changes,
                     now,
                     brief: query.brief,
+                    detail: query.detail,
                 };
                 one_request(map, &check, query, action, resource, session_notes)
             };
@@ -566,6 +569,8 @@ struct Check<'a> {
     now: Instant,
     /// See [`AccountQuery::brief`].
     brief: bool,
+    /// See [`AccountQuery::detail`].
+    detail: Detail,
 }
 
 impl Check<'_> {
@@ -598,7 +603,14 @@ impl Check<'_> {
             ..EvalOptions::default()
         };
         let ev = authorize(&req, &set, &options);
-        let result = build_result(&self.who.principal.display_name(), &req, &ev, &set, map);
+        let result = build_result(
+            &self.who.principal.display_name(),
+            &req,
+            &ev,
+            &set,
+            map,
+            self.detail,
+        );
         Ok((result, notes))
     }
 

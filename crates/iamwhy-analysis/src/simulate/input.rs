@@ -14,6 +14,7 @@ use super::account::AccountQuery;
 use super::scenario::{Expectation, ExpectedDecision, Overrides};
 use super::testing::read_source;
 use super::vocabulary::{UNKNOWN_ACTION, UnknownActions, unknown_action};
+use crate::report::Detail;
 
 /// Candidate changes named by files: `--add-policy FILE`, `--replace-policy NAME=FILE`, ...
 #[derive(Clone, Debug, Default)]
@@ -92,6 +93,8 @@ pub struct SimulateInput {
     pub changes: ChangeFiles,
     /// `--expect`: `Allowed`, `ExplicitDeny`, `ImplicitDeny` or `Denied`.
     pub expect: Option<String>,
+    /// `--detail`: how much each result lists.
+    pub detail: Detail,
 }
 
 /// The actions of a question.
@@ -194,6 +197,7 @@ impl SimulateInput {
             hidden_calls: self.hidden_calls,
             session_policy_arns: self.session_policy_arns.clone(),
             expect: self.expectation().map_err(usage)?,
+            detail: self.detail,
             ..AccountQuery::default()
         };
         let mut warnings = Vec::new();

@@ -36,16 +36,22 @@ use iamwhy_policy::{Effect, PrincipalEntryKind};
 
 use crate::explain::reasons::{describe_mismatch, near_misses, reasons};
 use crate::report::{
-    ExpectationResult, NotMatchedInfo, PolicyTypeOutcome, SimulationResult, StatementInfo,
+    Detail, ExpectationResult, NotMatchedInfo, PolicyTypeOutcome, SimulationResult, StatementInfo,
     matched_info,
 };
 
 /// Evaluates many scenarios, in parallel on every core, the results in input order (each
 /// scenario's results as [`simulate`] gives them).
-pub fn simulate_all(scenarios: &[Scenario], map: &SourceMap) -> Vec<SimulationResult> {
+pub fn simulate_all(
+    scenarios: &[Scenario],
+    map: &SourceMap,
+    detail: Detail,
+) -> Vec<SimulationResult> {
     use rayon::prelude::*;
-    let per_scenario: Vec<Vec<SimulationResult>> =
-        scenarios.par_iter().map(|s| simulate(s, map)).collect();
+    let per_scenario: Vec<Vec<SimulationResult>> = scenarios
+        .par_iter()
+        .map(|s| simulate(s, map, detail))
+        .collect();
     per_scenario.into_iter().flatten().collect()
 }
 
@@ -56,10 +62,11 @@ pub fn simulate_chunks<'a>(
     scenarios: &'a [Scenario],
     map: &'a SourceMap,
     chunk: usize,
+    detail: Detail,
 ) -> impl Iterator<Item = Vec<SimulationResult>> + 'a {
     scenarios
         .chunks(chunk.max(1))
-        .map(move |c| simulate_all(c, map))
+        .map(move |c| simulate_all(c, map, detail))
 }
 
 /// How many results [`simulate`] gives for these scenarios: one per action and resource.
@@ -69,8 +76,9 @@ pub fn result_count(scenarios: &[Scenario]) -> usize {
     })
 }
 
-/// Evaluates a scenario: one result per action and resource, actions first.
-pub fn simulate(scenario: &Scenario, map: &SourceMap) -> Vec<SimulationResult> {
+/// Evaluates a scenario: one result per action and resource, actions first, each listing
+/// as much as `detail` asks.
+pub fn simulate(scenario: &Scenario, map: &SourceMap, detail: Detail) -> Vec<SimulationResult> {
     let now = scenario::now_or_current(scenario.current_time);
     let options = EvalOptions {
         explain: true,
@@ -101,10 +109,15 @@ pub fn simulate(scenario: &Scenario, map: &SourceMap) -> Vec<SimulationResult> {
                 derive_context(&mut req, now);
             }
             let ev = authorize(&req, &scenario.policies, &options);
-            let mut result =
-                build_result_at(&scenario.name, &req, &ev, &scenario.policies, map, &|r| {
-                    scenario.delta(r)
-                });
+            let mut result = build_result_at(
+                &scenario.name,
+                &req,
+                &ev,
+                &scenario.policies,
+                map,
+                detail,
+                &|r| scenario.delta(r),
+            );
             notes.append(&mut result.notes);
             notes.extend(hidden_call_note(&result.action));
             result.notes = notes;
@@ -181,8 +194,9 @@ pub fn build_result(
     ev: &Evaluation,
     set: &PolicySet,
     map: &SourceMap,
+    detail: Detail,
 ) -> SimulationResult {
-    build_result_at(scenario, req, ev, set, map, &|_| 0)
+    build_result_at(scenario, req, ev, set, map, detail, &|_| 0)
 }
 
 /// As [`build_result`], each statement located `delta(statement)` bytes after where its
@@ -193,6 +207,7 @@ fn build_result_at(
     ev: &Evaluation,
     set: &PolicySet,
     map: &SourceMap,
+    detail: Detail,
     delta: &dyn Fn(StatementRef) -> u32,
 ) -> SimulationResult {
     let matched: Vec<StatementInfo> = ev
@@ -208,17 +223,20 @@ fn build_result_at(
             matched_info(set, map, m, delta(m.statement))
         })
         .collect();
-    let unmatched = ev
-        .not_matched
-        .iter()
-        .filter_map(|(r, m)| {
-            let stmt = set.statement(*r)?;
-            Some(NotMatchedInfo {
-                statement: StatementInfo::new(set, map, *r, None, delta(*r))?,
-                reason: describe_mismatch(stmt, *m, req),
+    // Some 200 entries for an account's worth of policies, each located and explained:
+    // built only when asked for.
+    let unmatched = (detail == Detail::Full).then(|| {
+        ev.not_matched
+            .iter()
+            .filter_map(|(r, m)| {
+                let stmt = set.statement(*r)?;
+                Some(NotMatchedInfo {
+                    statement: StatementInfo::new(set, map, *r, None, delta(*r))?,
+                    reason: describe_mismatch(stmt, *m, req),
+                })
             })
-        })
-        .collect();
+            .collect()
+    });
     let near = ev
         .denied_by
         .and_then(|d| d.policy_type())

@@ -6,7 +6,7 @@ use iamwhy_core::{Diagnostic, Diagnostics, SourceMap};
 use iamwhy_input::Limit;
 use serde::Serialize;
 
-use crate::report::{SimulationResult, StatementInfo};
+use crate::report::{Detail, SimulationResult, StatementInfo};
 use crate::simulate::scenario::{ExpectedDecision, Overrides, parse_scenarios};
 use crate::simulate::simulate;
 
@@ -168,7 +168,7 @@ pub fn run_tests(map: &mut SourceMap, paths: &[PathBuf]) -> TestReport {
                 report.skipped = report.skipped.saturating_add(1);
                 continue;
             };
-            let results = simulate(scenario, map);
+            let results = simulate(scenario, map, Detail::Standard);
             let failures: Vec<CaseFailure> = results.iter().filter_map(failure).collect();
             let status = if failures.is_empty() {
                 report.passed = report.passed.saturating_add(1);

@@ -32,6 +32,7 @@ fn input(args: &SimulateArgs) -> SimulateInput {
         hidden_calls: !args.no_hidden_calls,
         changes: args.changes.files(),
         expect: args.expect.clone(),
+        detail: args.detail.into(),
     }
 }
 
@@ -120,7 +121,7 @@ fn run_scenario(
         // scenarios runs to hundreds of MB, and so would the results held at once.
         let unmet = Cell::new(false);
         out.json_result(&Streamed {
-            chunks: RefCell::new(simulate_chunks(&scenarios, map, STREAM_CHUNK)),
+            chunks: RefCell::new(simulate_chunks(&scenarios, map, STREAM_CHUNK, input.detail)),
             len: result_count(&scenarios),
             unmet: &unmet,
         });
@@ -131,7 +132,7 @@ fn run_scenario(
         };
         return Ok((String::new(), status));
     }
-    let results = simulate_all(&scenarios, map);
+    let results = simulate_all(&scenarios, map, input.detail);
     Ok((render(&results, select_all, out), status(&results)))
 }
 

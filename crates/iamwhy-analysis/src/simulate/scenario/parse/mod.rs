@@ -1,6 +1,7 @@
 //! Scenario file → [`Scenario`]s. Unknown keys are errors (with a suggestion); every error
 //! names the place in the file.
 
+mod fast;
 mod policies;
 mod principal;
 
@@ -115,9 +116,12 @@ pub fn parse_scenarios(
     let mut reader = Reader {
         source,
         base: 0,
-        text: Arc::clone(&text),
+        text: text.clone(),
         diagnostics: Vec::new(),
         documents: HashMap::default(),
+        texts: HashMap::default(),
+        skipped: Vec::new(),
+        retry: false,
         managed: HashMap::default(),
         actions: ActionChecks::default(),
     };
@@ -127,30 +131,83 @@ pub fn parse_scenarios(
     // policy documents, not the whole file's tree. Anything unusual (or invalid) takes the
     // whole-file path, which reports the first syntax error as a whole-file parse does.
     if let Some(elements) = array_elements(&text) {
-        for (i, &(start, end)) in elements.iter().enumerate() {
-            let (Some(part), Some(slice)) =
-                (map.add_part(source, start, end), text.get(start..end))
-            else {
-                return whole_file(map, source, &text, &file_name, reader, overrides);
+        // Elements are read in batches, each element of a batch on any core, documents
+        // compiled in earlier batches left unread (the first batch is small: it meets most
+        // documents first); then each is turned into a scenario in order.
+        let mut done = 0usize;
+        let mut batch = FIRST_BATCH;
+        while let Some(chunk) = elements.get(done..done.saturating_add(batch).min(elements.len()))
+            && !chunk.is_empty()
+        {
+            let read_fast: Vec<Option<fast::Element<'_>>> = {
+                use rayon::prelude::*;
+                let reader = &reader;
+                let text = &text;
+                chunk
+                    .par_iter()
+                    .map(|&(start, end)| {
+                        fast::parse(text.get(start..end)?, &|t| reader.is_known(t))
+                    })
+                    .collect()
             };
-            let Ok(item) = json::parse(part, slice) else {
-                return whole_file(map, source, &text, &file_name, reader, overrides);
-            };
-            let default_name = if elements.len() == 1 {
-                file_name.clone()
-            } else {
-                format!("{file_name}#{i}")
-            };
-            reader.source = part;
-            reader.base = start;
-            if let Some(s) = reader.scenario(map, &item, default_name, overrides) {
-                scenarios.push(s);
+            for (i, (&(start, end), fast)) in (done..).zip(chunk.iter().zip(read_fast)) {
+                let (Some(part), Some(slice)) =
+                    (map.add_part(source, start, end), text.get(start..end))
+                else {
+                    return whole_file(map, source, &text, &file_name, reader, overrides);
+                };
+                let default_name = if elements.len() == 1 {
+                    file_name.clone()
+                } else {
+                    format!("{file_name}#{i}")
+                };
+                reader.source = part;
+                reader.base = start;
+                // Should a document left unread be needed after all (the same text used as
+                // another kind of policy), the element is read again in full.
+                let before = reader.diagnostics.len();
+                let mut read = None;
+                if let Some(element) = fast {
+                    reader.skipped = element
+                        .skipped
+                        .iter()
+                        .map(|s| s.saturating_add(start))
+                        .collect();
+                    reader.retry = false;
+                    read =
+                        Some(reader.scenario(map, &element.value, default_name.clone(), overrides));
+                    reader.skipped.clear();
+                    if reader.retry {
+                        reader.diagnostics.truncate(before);
+                        read = None;
+                    }
+                }
+                let scenario = match read {
+                    Some(s) => s,
+                    None => {
+                        let Ok(item) = json::parse(part, slice) else {
+                            return whole_file(map, source, &text, &file_name, reader, overrides);
+                        };
+                        reader.scenario(map, &item, default_name, overrides)
+                    }
+                };
+                if let Some(s) = scenario {
+                    scenarios.push(s);
+                }
             }
+            done = done.saturating_add(chunk.len());
+            batch = BATCH;
         }
         return reader.finish(scenarios);
     }
     whole_file(map, source, &text, &file_name, reader, overrides)
 }
+
+/// How many elements of a file are read before the first are turned into scenarios: the
+/// first documents are met there, and read in full.
+const FIRST_BATCH: usize = 16;
+/// How many elements are read (in parallel) at a time after the first batch.
+const BATCH: usize = 256;
 
 /// [`parse_scenarios`] over the tree of the whole file.
 fn whole_file(
@@ -198,7 +255,7 @@ fn whole_file(
 }
 
 /// The byte ranges of the elements of a JSON array of objects that is the whole of `text`
-/// (JSON whitespace around), found by matching brackets outside strings; `None` when `text`
+/// (JSON whitespace around), found by matching braces outside strings; `None` when `text`
 /// is not such an array, or looks malformed (each element is then parsed strictly).
 fn array_elements(text: &str) -> Option<Vec<(usize, usize)>> {
     let b = text.as_bytes();
@@ -221,7 +278,7 @@ fn array_elements(text: &str) -> Option<Vec<(usize, usize)>> {
         if b.get(i) != Some(&b'{') {
             return None;
         }
-        let end = container_end(b, i)?;
+        let end = fast::object_end(b, i)?;
         out.push((i, end));
         i = skip(end);
         match b.get(i) {
@@ -232,37 +289,16 @@ fn array_elements(text: &str) -> Option<Vec<(usize, usize)>> {
     }
 }
 
-/// One past the bracket that closes the object or array opening at `start`.
-fn container_end(b: &[u8], start: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut i = start;
-    loop {
-        match b.get(i)? {
-            b'"' => {
-                // Skip the string, escapes included.
-                i = i.saturating_add(1);
-                loop {
-                    match b.get(i)? {
-                        b'\\' => i = i.saturating_add(2),
-                        b'"' => break,
-                        _ => i = i.saturating_add(1),
-                    }
-                }
-            }
-            b'{' | b'[' => depth = depth.saturating_add(1),
-            b'}' | b']' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(i.saturating_add(1));
-                }
-            }
-            _ => {}
-        }
-        i = i.saturating_add(1);
-    }
-}
-
 impl Reader {
+    /// Whether `text` is the text of a document compiled before, of any kind.
+    fn is_known(&self, text: &str) -> bool {
+        self.texts.get(&foldhash_one(text)).is_some_and(|seen| {
+            seen.iter().any(|&(s, len)| {
+                len == text.len() && self.text.get(s..s.saturating_add(len)) == Some(text)
+            })
+        })
+    }
+
     /// The scenarios read, or every error found.
     fn finish(
         self,
@@ -281,11 +317,19 @@ struct Reader {
     /// Where `source` starts in the file.
     base: usize,
     /// The file's text.
-    text: Arc<str>,
+    text: iamwhy_core::SharedText,
     diagnostics: Vec<Diagnostic>,
     /// The policy documents compiled so far, by kind and hash of their bytes (a hash may
     /// stand for several texts; each entry's bytes are compared on a hit).
     documents: HashMap<(PolicyKind, u64), Vec<CachedDocument>, foldhash::fast::FixedState>,
+    /// The texts of `documents`, whatever their kind, by hash: `(start, len)` in the file.
+    texts: HashMap<u64, Vec<(usize, usize)>, foldhash::fast::FixedState>,
+    /// Where (in the file) the documents start that the element being read left unread as
+    /// compiled before (see [`fast`]).
+    skipped: Vec<usize>,
+    /// Set when a document left unread is not compiled for the kind it is read as here: the
+    /// element must be read again in full.
+    retry: bool,
     /// The AWS managed policies named by ARN so far, by kind and ARN, with their warnings.
     managed: HashMap<(PolicyKind, &'static str), CachedManaged>,
     /// Each distinct `Action`/`NotAction` entry, checked against the catalog once.

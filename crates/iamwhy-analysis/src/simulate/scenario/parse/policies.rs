@@ -98,6 +98,11 @@ impl Reader {
                 .extend(hit.warnings.iter().map(|d| shifted(map, d, delta)));
             return Some((Arc::clone(&hit.document), delta));
         }
+        if range.is_some_and(|(start, _)| self.skipped.contains(&start)) {
+            // Left unread as the text of a document compiled as another kind: read again.
+            self.retry = true;
+            return None;
+        }
         match parse_policy_value(map, self.source, doc_value, kind) {
             Ok(document) => {
                 let mut warnings = document.warnings.clone();
@@ -105,6 +110,7 @@ impl Reader {
                 self.diagnostics.extend(warnings.iter().cloned());
                 let document = Arc::new(document);
                 if let Some((kind, hash, start, len)) = key {
+                    self.texts.entry(hash).or_default().push((start, len));
                     self.documents
                         .entry((kind, hash))
                         .or_default()
