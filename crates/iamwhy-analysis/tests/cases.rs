@@ -5,7 +5,7 @@
 //! case runs the library directly, the way the command does.
 //!
 //! A check is either a value (equal), `null` (absent), or an object of operators, all of
-//! which must hold: `contains`, `starts_with` (text), `at_least`, `at_most` (numbers),
+//! which must hold: `contains`, `not_contains`, `starts_with` (text), `at_least`, `at_most` (numbers),
 //! `len`, `len_at_most` (arrays), `any`, `all` (an object of pointer → check, applied to the
 //! array's elements).
 //!
@@ -262,6 +262,7 @@ fn check(report: &Value, pointer: &str, expected: &Value) -> Result<(), String> 
     let fail = |what: String| Err(format!("{pointer} {what}; it is {actual:?}"));
     let operators = [
         "contains",
+        "not_contains",
         "starts_with",
         "at_least",
         "at_most",
@@ -306,6 +307,7 @@ fn check(report: &Value, pointer: &str, expected: &Value) -> Result<(), String> 
     for (op, arg) in ops {
         let ok = match op.as_str() {
             "contains" => text.contains(arg.as_str().unwrap()),
+            "not_contains" => !text.contains(arg.as_str().unwrap()),
             "starts_with" => text.starts_with(arg.as_str().unwrap()),
             "at_least" => number.is_some_and(|n| n >= arg.as_f64().unwrap()),
             "at_most" => number.is_some_and(|n| n <= arg.as_f64().unwrap()),
@@ -436,4 +438,5 @@ fn the_checks_can_fail() {
     assert!(fails("/n", serde_json::json!({"all": s3})));
     assert!(fails("/a", serde_json::json!({"len_at_most": 1})));
     assert!(!fails("/a/0/b", serde_json::json!({"contains": "Get"})));
+    assert!(fails("/a/0/b", serde_json::json!({"not_contains": "Get"})));
 }

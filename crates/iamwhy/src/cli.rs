@@ -345,6 +345,10 @@ pub(crate) struct ExplainArgs {
     /// Do not propose fixes.
     #[arg(long)]
     pub(crate) no_fix: bool,
+    /// Write the whole resulting policy of every fix to DIR, one file per fix
+    /// (`incident-N-fix-M.json`, ready for `file://`); DIR is created when absent.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_fix")]
+    pub(crate) write_fixes: Option<PathBuf>,
     /// Worker threads for reading logs (default: one per core; at most 256).
     #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=MAX_JOBS))]
     pub(crate) jobs: u16,

@@ -269,11 +269,21 @@ pub fn explain_records(
                         .filter(|r| r.action.as_str().starts_with("kms:"))
                         .map(|r| r.resource.as_str().to_owned())
                 })
-                && snapshot.kms_key_for(req.resource.as_str()).is_none()
             {
-                req.notes.push(format!(
-                    "the snapshot does not say which key encrypts the object; the KMS record of the incident names {key}"
-                ));
+                // The object's own key decides a read, whatever the bucket's default is now
+                // (objects keep the key they were written with).
+                req.notes.push(match snapshot.kms_key_for(req.resource.as_str()) {
+                    None => format!(
+                        "the snapshot does not say which key encrypts the object; S3's kms:Decrypt record of the incident names the object's key {key}"
+                    ),
+                    Some(k) if k.arn == key => format!(
+                        "the object's key, named by S3's kms:Decrypt record of the incident, is {key}, the bucket's default key"
+                    ),
+                    Some(k) => format!(
+                        "the object's key, named by S3's kms:Decrypt record of the incident, is {key}, not the bucket's default key {} (an object keeps the key it was written with)",
+                        k.arn
+                    ),
+                });
                 req.context
                     .push((S3_SSE_KMS_KEY.to_owned(), ContextValue::Single(key)));
             }
@@ -352,6 +362,9 @@ fn conclude(
     let failing = failing_check(inc);
     inc.cross_check = cross_check(inc, message, linked, recorded_denied);
     inc.reasoning = reasoning(inc, failing.as_ref());
+    if let Some(note) = list_bucket_note(inc, snapshot, map)? {
+        inc.reasoning.push(note);
+    }
     if fixes && let Some(f) = failing {
         let mut requests: Vec<&Reconstructed> = inc.request.iter().collect();
         requests.extend(inc.linked.iter().filter_map(|l| l.request.as_ref()));
@@ -736,10 +749,54 @@ fn reasoning(inc: &Incident, failing: Option<&Failing>) -> Vec<String> {
             req.action, req.resource
         ));
     }
-    if req.action.as_str().starts_with("s3:Get") && result.final_decision() != Decision::Allowed {
-        out.push("note: without s3:ListBucket on the bucket, S3 answers 403 Access Denied for a key that does not exist instead of 404 (spec §4.8.3)".to_owned());
-    }
     out
+}
+
+/// The 403-for-a-missing-key note (Amazon S3 API Reference, GetObject, "Permissions": without
+/// `s3:ListBucket` S3 answers 403 Access Denied for a key that does not exist, with it 404),
+/// only where it can matter: the object request itself is denied implicitly (not by an
+/// explicit Deny, not by a later check such as S3's kms:Decrypt) and the caller may not list
+/// the bucket.
+fn list_bucket_note(
+    inc: &Incident,
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+) -> Result<Option<String>, Diagnostics> {
+    let (Some(req), Some(result)) = (&inc.request, &inc.result) else {
+        return Ok(None);
+    };
+    if !req.action.as_str().starts_with("s3:Get") || result.decision != Decision::ImplicitDeny {
+        return Ok(None);
+    }
+    let Some(bucket) = req
+        .resource
+        .as_str()
+        .strip_prefix("arn:aws:s3:::")
+        .and_then(|p| p.split_once('/'))
+        .map(|(b, _)| format!("arn:aws:s3:::{b}"))
+    else {
+        return Ok(None);
+    };
+    let (Ok(action), Ok(resource)) = (Action::parse("s3:ListBucket"), Resource::parse(&bucket))
+    else {
+        return Ok(None);
+    };
+    let probe = Reconstructed {
+        operation: "ListObjectsV2".to_owned(),
+        action,
+        also_needs: Vec::new(),
+        resource,
+        resource_from: String::new(),
+        notes: Vec::new(),
+        ..req.clone()
+    };
+    if evaluate_as_is(snapshot, map, &probe, false)?.decision == Decision::Allowed {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "note: {} may not s3:ListBucket on {bucket}, so S3 answers 403 Access Denied also for a key that does not exist, instead of 404: check that the key exists (Amazon S3 API Reference, \"GetObject\", https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html)",
+        req.principal
+    )))
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@
 //! fix that grants more than the request says so.
 
 mod boundary;
+mod condition;
 mod exception;
 mod identity;
 mod org;
@@ -39,6 +40,7 @@ use crate::request::Reconstructed;
 pub use verify::{evaluate, evaluate_as_is, evaluate_with_session};
 
 use boundary::boundary_statement;
+use condition::extend_conditions;
 use exception::deny_exceptions;
 use identity::identity_statement;
 use org::org_statement;
@@ -65,6 +67,9 @@ pub enum FixKind {
     ExtendRcp,
     /// An exception in the `Condition` of the denying statements.
     DenyException,
+    /// The request's value added to the one failing condition of an `Allow` statement that
+    /// would otherwise allow it; its other conditions stay.
+    ExtendCondition,
     /// A change outside the snapshot, which cannot be verified.
     NotVerifiable,
 }
@@ -78,6 +83,10 @@ pub enum ScopeKind {
     /// A sibling action on the same resource.
     #[serde(rename = "sibling action")]
     SiblingAction,
+    /// The same request with another value of a condition key that the statement the fix
+    /// stands in for tests.
+    #[serde(rename = "other condition value")]
+    OtherConditionValue,
 }
 
 impl ScopeKind {
@@ -86,6 +95,7 @@ impl ScopeKind {
         match self {
             ScopeKind::SiblingResource => "sibling resource",
             ScopeKind::SiblingAction => "sibling action",
+            ScopeKind::OtherConditionValue => "other condition value",
         }
     }
 }
@@ -127,6 +137,9 @@ pub struct ScopeCheck {
     pub action: String,
     /// The resource.
     pub resource: String,
+    /// The context key given another value (`other condition value` only), and that value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<(String, String)>,
     /// The decision without the change.
     pub before: Decision,
     /// The decision with the change.
@@ -171,6 +184,10 @@ pub fn propose(
     proof: &Proof<'_>,
 ) -> Result<Vec<Fix>, Diagnostics> {
     let mut drafts = Vec::new();
+    // A statement that would allow but for one condition: change only that condition.
+    if failing.result.decision == Decision::ImplicitDeny {
+        drafts.extend(extend_conditions(snapshot, map, failing)?);
+    }
     match (failing.result.decision, failing.result.denied_by) {
         (Decision::ExplicitDeny, _) => drafts.extend(deny_exceptions(snapshot, map, failing)?),
         (Decision::ImplicitDeny, Some(DeniedBy::Identity)) => {

@@ -1,10 +1,11 @@
 //! A resource statement: an `Allow` naming the requester in the resource's policy (required
 //! across accounts, for role trust and for keys whose policy does not delegate to IAM).
 
-use iamwhy_core::{Diagnostics, Principal, SourceMap};
+use iamwhy_core::{Diagnostics, PolicyType, Principal, SourceMap};
 use iamwhy_snapshot::{Changes, Snapshot};
 use serde_json::{Value, json};
 
+use super::condition::kept_conditions;
 use super::{
     Draft, Failing, FixKind, append_statement, context_value, policy_of, register, sid_for,
 };
@@ -83,6 +84,12 @@ pub(super) fn resource_statement(
             f.resource.as_str().to_owned()
         };
         m.insert("Resource".to_owned(), Value::String(r));
+    }
+    // Next to a statement that one condition stops: keep its conditions (issue 23).
+    if let Some(cond) = kept_conditions(map, f, PolicyType::Resource)
+        && let Value::Object(m) = &mut statement
+    {
+        m.insert("Condition".to_owned(), cond);
     }
     let mut policy = match &side.policy {
         Some(p) => serde_json::from_str(map.snippet(p.document.span)).unwrap_or(Value::Null),

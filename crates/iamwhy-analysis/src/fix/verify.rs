@@ -4,11 +4,13 @@
 //! than the request says so.
 
 use iamwhy_catalog::Catalog;
-use iamwhy_core::{Action, Decision, Diagnostic, Diagnostics, Resource, SourceId, SourceMap};
+use iamwhy_core::{
+    Action, ContextValue, Decision, Diagnostic, Diagnostics, Resource, SourceId, SourceMap,
+};
 use iamwhy_snapshot::{Changes, Snapshot};
 
 use super::{Draft, Failing, Fix, FixKind, Proof, ScopeCheck, ScopeKind};
-use crate::report::SimulationResult;
+use crate::report::{Effect, SimulationResult};
 use crate::request::Reconstructed;
 use crate::simulate::{AccountQuery, simulate_with_changes};
 
@@ -70,6 +72,7 @@ pub fn evaluate_as_is(
 pub(super) struct Neighbour {
     what: ScopeKind,
     probe: Reconstructed,
+    changed: Option<(String, String)>,
     before: Decision,
 }
 
@@ -81,7 +84,20 @@ pub(super) fn neighbours(
     f: &Failing,
 ) -> Result<Vec<Neighbour>, Diagnostics> {
     let mut out = Vec::new();
-    for (what, action, resource) in siblings(f) {
+    let mut probes: Vec<_> = siblings(f)
+        .into_iter()
+        .map(|(what, action, resource)| (what, action, resource, f.context.clone(), None))
+        .collect();
+    for (key, value, context) in other_condition_values(f) {
+        probes.push((
+            ScopeKind::OtherConditionValue,
+            f.action.clone(),
+            f.resource.clone(),
+            context,
+            Some((key, value)),
+        ));
+    }
+    for (what, action, resource, context, changed) in probes {
         let probe = Reconstructed {
             principal: f.principal.clone(),
             parent_user: f.parent_user.clone(),
@@ -90,7 +106,7 @@ pub(super) fn neighbours(
             also_needs: Vec::new(),
             resource,
             resource_from: String::new(),
-            context: f.context.clone(),
+            context,
             time: None,
             via_service: None,
             notes: Vec::new(),
@@ -99,6 +115,7 @@ pub(super) fn neighbours(
         out.push(Neighbour {
             what,
             probe,
+            changed,
             before,
         });
     }
@@ -164,18 +181,66 @@ pub(super) fn verify(
             what: n.what,
             action: n.probe.action.as_str().to_owned(),
             resource: n.probe.resource.as_str().to_owned(),
+            context: n.changed.clone(),
             before: n.before,
             after: after.decision,
         };
         if check.widened() && fix.kind != FixKind::DenyException {
+            let when = match &check.context {
+                Some((k, v)) => format!(
+                    " when `{k}` is `{v}` (the statement it stands in for requires otherwise: the fix drops or widens that condition)"
+                ),
+                None => String::new(),
+            };
             fix.widens.push(format!(
-                "also allows `{}` on `{}`",
+                "also allows `{}` on `{}`{when}",
                 check.action, check.resource
             ));
         }
         fix.scope.push(check);
     }
     Ok(fix)
+}
+
+/// The request with another value of each context key that the near-miss `Allow`
+/// statements test (one probe per key the request has): a fix that keeps those conditions
+/// still denies them; one that drops a condition allows them, and says so.
+fn other_condition_values(f: &Failing) -> Vec<(String, String, Vec<(String, ContextValue)>)> {
+    let mut keys: Vec<&str> = Vec::new();
+    for n in &f.result.near_misses {
+        if n.statement.effect != Effect::Allow {
+            continue;
+        }
+        for k in &n.condition_keys {
+            if !keys.iter().any(|x| x.eq_ignore_ascii_case(k)) {
+                keys.push(k);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for key in keys {
+        let Some(pos) = f
+            .context
+            .iter()
+            .position(|(k, _)| k.eq_ignore_ascii_case(key))
+        else {
+            continue;
+        };
+        let Some((name, ContextValue::Single(v))) = f.context.get(pos) else {
+            continue;
+        };
+        let other = match v.to_ascii_lowercase().as_str() {
+            "true" => "false".to_owned(),
+            "false" => "true".to_owned(),
+            _ => format!("{v}-iamwhy-other"),
+        };
+        let mut context = f.context.clone();
+        if let Some(slot) = context.get_mut(pos) {
+            slot.1 = ContextValue::Single(other.clone());
+        }
+        out.push((name.clone(), other, context));
+    }
+    out
 }
 
 /// The same action on a sibling resource, and a sibling action on the same resource.

@@ -417,8 +417,15 @@ fn run(
                 now,
                 brief: query.brief,
             };
+            // A call that does not send the SSE-KMS key header (GetObject: the key is the
+            // object's own) does not carry its condition key; a key given for it names the
+            // object's key, used only by the hidden KMS check.
+            let mut main_context = context.clone();
+            if !sends_sse_kms_header(action) {
+                main_context.remove(S3_SSE_KMS_KEY);
+            }
             let (mut result, account_notes) =
-                check.evaluate(map, action, resource, context.clone())?;
+                check.evaluate(map, action, resource, main_context)?;
             let mut notes: Vec<String> = principal_side.notes.clone();
             notes.extend(session_notes.iter().cloned());
             notes.extend(account_notes);
@@ -455,6 +462,19 @@ fn run(
         }
     }
     Ok(results)
+}
+
+/// Whether the call sends `x-amz-server-side-encryption-aws-kms-key-id` (PutObject,
+/// CopyObject, CreateMultipartUpload: the Service Authorization Reference lists
+/// `s3:x-amz-server-side-encryption-aws-kms-key-id` for them and not for GetObject).
+fn sends_sse_kms_header(action: &Action) -> bool {
+    let catalog = Catalog::bundled();
+    catalog.action(action.as_str()).is_some_and(|a| {
+        catalog
+            .action_condition_key_names(a)
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(S3_SSE_KMS_KEY))
+    })
 }
 
 fn dedup(list: Vec<String>) -> Vec<String> {
@@ -609,10 +629,24 @@ impl Check<'_> {
             let arn = self
                 .snapshot
                 .resolve_key(value, region.as_deref(), requester)?;
+            let origin = if sends_sse_kms_header(action) {
+                format!(
+                    "the request's `x-amz-server-side-encryption-aws-kms-key-id` header (`{S3_SSE_KMS_KEY}`)"
+                )
+            } else {
+                format!(
+                    "the object's own encryption (the key given for it; {action} sends no SSE-KMS key header: S3 decrypts with the key the object was written with)"
+                )
+            };
+            // The bucket's S3 Bucket Key setting holds for the objects written under it.
+            let bucket_key = self
+                .snapshot
+                .kms_key_for(resource.as_str())
+                .is_some_and(|k| k.bucket_key);
             return Some(KeyFact {
                 arn,
-                origin: format!("the request's `{S3_SSE_KMS_KEY}`"),
-                bucket_key: false,
+                origin,
+                bucket_key,
             });
         }
         self.snapshot.kms_key_for(resource.as_str())
@@ -671,10 +705,15 @@ impl Check<'_> {
             Err(unknown) => return Ok(Err(unknown)),
         };
         let mut check_context = context.clone();
+        check_context.remove(S3_SSE_KMS_KEY);
         let mut left_out = Vec::new();
+        let mut bucket_key_context = None;
         for (k, template) in &check.context {
             let template = match key {
-                Some(k_fact) if k_fact.bucket_key && k.ends_with("aws:s3:arn") => "{bucket_arn}",
+                Some(k_fact) if k_fact.bucket_key && k.ends_with("aws:s3:arn") => {
+                    bucket_key_context = Some(k.clone());
+                    "{bucket_arn}"
+                }
                 _ => template.as_str(),
             };
             // A key whose value the request does not tell (`kms:CallerAccount` of an
@@ -711,7 +750,7 @@ impl Check<'_> {
                 left_out.join(", ")
             ));
         }
-        let why = match (rule.mechanism, key) {
+        let mut why = match (rule.mechanism, key) {
             (Mechanism::ForwardAccessSession, Some(k)) => format!(
                 "{} calls {} with the caller's identity (forward access session); the key comes from {}",
                 service_name(action.service()),
@@ -736,7 +775,14 @@ impl Check<'_> {
                 check.action
             ),
         };
+        if let (Some(k), Some(bucket)) = (&bucket_key_context, &bucket_arn) {
+            why.push_str(&format!(
+                "; the bucket has an S3 Bucket Key (`BucketKeyEnabled`), so the encryption context `{k}` is the bucket ARN `{bucket}`, not the object's ARN ({})",
+                crate::explain::reasons::BUCKET_KEY_DOC
+            ));
+        }
         Ok(Ok(HiddenCheckResult {
+            bucket_key: bucket_key_context.is_some(),
             rule: rule.id.clone(),
             mechanism: rule.mechanism,
             why,

@@ -33,7 +33,7 @@ use iamwhy_core::{Request, SourceMap};
 use iamwhy_eval::{EvalOptions, Evaluation, PolicySet, StatementRef, authorize, derive_context};
 use iamwhy_policy::{Effect, PrincipalEntryKind};
 
-use crate::explain::reasons::{describe_mismatch, near_misses, reasons};
+use crate::explain::reasons::{describe_mismatch, failed_condition, near_misses, reasons};
 use crate::report::{
     ExpectationResult, NotMatchedInfo, PolicyTypeOutcome, SimulationResult, StatementInfo,
     matched_info,
@@ -215,6 +215,8 @@ fn build_result_at(
             Some(NotMatchedInfo {
                 statement: StatementInfo::new(set, map, *r, None, delta(*r))?,
                 reason: describe_mismatch(stmt, *m, req),
+                failed_condition: failed_condition(stmt, *m, req),
+                condition_keys: stmt.conditions.iter().map(|c| c.key.clone()).collect(),
             })
         })
         .collect();
@@ -229,6 +231,8 @@ fn build_result_at(
                     Some(NotMatchedInfo {
                         statement: StatementInfo::new(set, map, r, None, delta(r))?,
                         reason: describe_mismatch(stmt, m, req),
+                        failed_condition: failed_condition(stmt, m, req),
+                        condition_keys: stmt.conditions.iter().map(|c| c.key.clone()).collect(),
                     })
                 })
                 .collect()
