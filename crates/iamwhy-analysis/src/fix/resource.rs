@@ -91,6 +91,56 @@ pub(super) fn resource_statement(
     {
         m.insert("Condition".to_owned(), cond);
     }
+    // A service principal is admitted only on behalf of the resource it acted for: the
+    // confused-deputy guard (IAM User Guide, "The confused deputy problem",
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html), from the
+    // request's own `aws:SourceArn` / `aws:SourceAccount`.
+    let mut admits = None;
+    let mut widens = Vec::new();
+    if let Ok(Principal::Service(service)) = Principal::parse(&f.principal)
+        && let Value::Object(m) = &mut statement
+    {
+        let cond = m
+            .entry("Condition")
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+        let mut guards = Vec::new();
+        if let Value::Object(cond) = cond {
+            let tested = |cond: &serde_json::Map<String, Value>, key: &str| {
+                cond.values().any(|b| {
+                    b.as_object()
+                        .is_some_and(|b| b.keys().any(|k| k.eq_ignore_ascii_case(key)))
+                })
+            };
+            for (key, op) in [
+                ("aws:SourceArn", "ArnEquals"),
+                ("aws:SourceAccount", "StringEquals"),
+            ] {
+                if let Some(v) = context_value(&f.result, key) {
+                    if !tested(cond, key)
+                        && let Value::Object(block) = cond
+                            .entry(op)
+                            .or_insert_with(|| Value::Object(serde_json::Map::new()))
+                    {
+                        block.insert(key.to_owned(), Value::String(v.clone()));
+                    }
+                    guards.push(format!("`{key}` = {v}"));
+                }
+            }
+        }
+        if cond.as_object().is_some_and(serde_json::Map::is_empty) {
+            m.remove("Condition");
+        }
+        if guards.is_empty() {
+            widens.push(format!(
+                "admits {service} acting for any account's resources: the request carries neither `aws:SourceArn` nor `aws:SourceAccount`, so the confused-deputy guard AWS recommends (IAM User Guide, \"The confused deputy problem\", https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html) cannot be added; add one by hand"
+            ));
+        } else {
+            admits = Some(format!(
+                ", only on behalf of {} (the confused-deputy guard)",
+                guards.join(" and ")
+            ));
+        }
+    }
     let mut policy = match &side.policy {
         Some(p) => serde_json::from_str(map.snippet(p.document.span)).unwrap_or(Value::Null),
         None => policy_of(Vec::new()),
@@ -106,9 +156,10 @@ pub(super) fn resource_statement(
     Ok(Some(Draft {
         kind: FixKind::AddResourceStatement,
         summary: format!(
-            "allow `{}` to {} in the {label}",
+            "allow `{}` to {} in the {label}{}",
             f.action,
-            principal_words(&f.result)
+            principal_words(&f.result),
+            admits.unwrap_or_default()
         ),
         target: label,
         statement,
@@ -118,7 +169,7 @@ pub(super) fn resource_statement(
             resource_policies: vec![(owner, source)],
             ..Changes::default()
         },
-        widens: Vec::new(),
+        widens,
         verifiable: true,
     }))
 }

@@ -148,10 +148,14 @@ pub(super) fn verify(
     }
     let mut lines = Vec::new();
     let mut all = true;
+    let mut stops = Vec::new();
     for req in &proof.requests {
         let r = evaluate(snapshot, map, req, &draft.changes, true)?;
         let d = r.final_decision();
         all &= d == Decision::Allowed;
+        if d != Decision::Allowed {
+            stops.extend(what_stops(&r));
+        }
         let checks: Vec<String> = r
             .hidden_checks
             .iter()
@@ -170,10 +174,16 @@ pub(super) fn verify(
         ));
     }
     fix.verified = all;
+    stops.dedup();
     fix.verification = format!(
-        "{}: re-evaluated with the change: {}",
+        "{}: re-evaluated with the change: {}{}",
         if all { "verified" } else { "NOT verified" },
-        lines.join("; ")
+        lines.join("; "),
+        if stops.is_empty() {
+            String::new()
+        } else {
+            format!("; what stops it: {}", stops.join("; "))
+        }
     );
     for n in neighbours {
         let after = evaluate(snapshot, map, &n.probe, &draft.changes, false)?;
@@ -200,6 +210,51 @@ pub(super) fn verify(
         fix.scope.push(check);
     }
     Ok(fix)
+}
+
+/// Why a request is still denied with the change: the context keys that the statements that
+/// would allow it test and the request lacks, and the parts of the snapshot it misses, else the denial's first
+/// reason.
+fn what_stops(r: &SimulationResult) -> Vec<String> {
+    let failing = match r.failing_check() {
+        Some(c) if r.decision == Decision::Allowed => &*c.result,
+        _ => r,
+    };
+    // The keys that the statements that would allow test and the request lacks.
+    let mut out: Vec<String> = failing
+        .near_misses
+        .iter()
+        .filter(|n| n.statement.effect == Effect::Allow)
+        .filter_map(|n| {
+            let c = n.failed_condition.as_ref().filter(|c| c.actual.is_none())?;
+            Some(format!(
+                "the request has no `{}`, which the condition `{}` of statement {} tests (the record does not carry it and its value cannot be derived)",
+                c.key,
+                c.operator,
+                n.statement.sid.as_deref().map_or_else(
+                    || format!("#{}", n.statement.index),
+                    |s| format!("\"{s}\"")
+                )
+            ))
+        })
+        .collect();
+    out.extend(
+        failing
+            .notes
+            .iter()
+            .filter(|n| n.contains("not in the snapshot"))
+            .cloned(),
+    );
+    if out.is_empty()
+        && let Some(first) = failing.reasons.first()
+    {
+        out.push(format!(
+            "{} is still {}: {first}",
+            failing.action,
+            failing.decision.as_str()
+        ));
+    }
+    out
 }
 
 /// The request with another value of each context key that the near-miss `Allow`
