@@ -246,6 +246,10 @@ pub(crate) struct SimulateArgs {
     /// Add a managed session policy by ARN (repeatable, at most 10; snapshot only).
     #[arg(long, value_name = "ARN", requires = "snapshot")]
     pub(crate) session_policy_arn: Vec<String>,
+    /// With an IAM user and session policies: the `Name` the user passes to
+    /// GetFederationToken (the federated user's name; default: the user's own).
+    #[arg(long, value_name = "NAME", requires = "snapshot")]
+    pub(crate) federated_name: Option<String>,
     /// Do not evaluate the checks the call triggers in other services (snapshot only).
     #[arg(long, requires = "snapshot")]
     pub(crate) no_hidden_calls: bool,
@@ -369,9 +373,15 @@ pub(crate) struct ReplayArgs {
     #[command(flatten)]
     pub(crate) changes: ChangeArgs,
     /// Candidate change: evaluate role and federated-user sessions as if created with this
-    /// session policy (repeatable; one set, 2,048 characters at most, as in STS).
+    /// session policy (repeatable; one set, 2,048 characters at most as sent, as in STS).
+    /// Without it, the session policies the logs record for each session (its
+    /// GetFederationToken or AssumeRole call) apply.
     #[arg(long, value_name = "FILE")]
     pub(crate) session_policy: Vec<PathBuf>,
+    /// Candidate change: a managed session policy by ARN, with the same effect (repeatable, at
+    /// most 10).
+    #[arg(long, value_name = "ARN")]
+    pub(crate) session_policy_arn: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -23,16 +23,18 @@ pub fn evaluate(
     changes: &Changes,
     hidden_calls: bool,
 ) -> Result<SimulationResult, Diagnostics> {
-    evaluate_with_session(snapshot, map, req, changes, &[], hidden_calls)
+    evaluate_with_session(snapshot, map, req, changes, &[], &[], hidden_calls)
 }
 
-/// [`evaluate`], the session created with `session_policies` (files in `map`) as well.
+/// [`evaluate`], the session created with `session_policies` (files in `map`) and the
+/// managed session policies `session_policy_arns` as well.
 pub fn evaluate_with_session(
     snapshot: &Snapshot,
     map: &mut SourceMap,
     req: &Reconstructed,
     changes: &Changes,
     session_policies: &[SourceId],
+    session_policy_arns: &[String],
     hidden_calls: bool,
 ) -> Result<SimulationResult, Diagnostics> {
     let query = AccountQuery {
@@ -43,6 +45,7 @@ pub fn evaluate_with_session(
         context: req.context.clone(),
         changes: changes.clone(),
         session_policies: session_policies.to_vec(),
+        session_policy_arns: session_policy_arns.to_vec(),
         hidden_calls,
         current_time: req.time,
         ..AccountQuery::default()

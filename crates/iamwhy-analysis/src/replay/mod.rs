@@ -32,6 +32,10 @@ use serde::Serialize;
 
 use crate::request::{Reconstructed, Unexplained, UnexplainedKind, from_event};
 
+mod sessions;
+
+pub use sessions::{RecordedSession, collect_sessions, recorded_session};
+
 /// Most disagreements and examples listed one by one.
 pub const LISTED: usize = 50;
 
@@ -327,6 +331,9 @@ fn remember<K: std::hash::Hash + Eq, V>(cache: &Cache<K, V>, key: K, value: V) {
     }
 }
 
+/// Why a recorded session's policies cannot be used.
+const UNREADABLE: &str = "session policies unknown: the session policies the trail records for the session could not be read (or name a managed policy the snapshot does not hold)";
+
 /// Replays records, on any number of threads, keeping the gathered policies.
 pub struct Replayer<'a> {
     snapshot: &'a Snapshot,
@@ -345,6 +352,18 @@ pub struct Replayer<'a> {
     /// Whether decisions are remembered.
     memo: bool,
     options: EvalOptions,
+    /// The sessions whose creation the logs record, by access key.
+    recorded: HashMap<String, RecordedSession>,
+    /// Their session policies, parsed once (`None`: unreadable).
+    recorded_policies: Cache<String, Option<Arc<SessionPolicies>>>,
+}
+
+/// A recorded session's policies: parsed, and as files of the source map for the
+/// evaluations that go through the simulator (hidden checks).
+struct SessionPolicies {
+    policies: Vec<Policy>,
+    sources: Vec<SourceId>,
+    arns: Vec<String>,
 }
 
 impl<'a> Replayer<'a> {
@@ -377,7 +396,75 @@ impl<'a> Replayer<'a> {
             decisions: RwLock::default(),
             memo: true,
             options: EvalOptions::default(),
+            recorded: HashMap::new(),
+            recorded_policies: RwLock::default(),
         }
+    }
+
+    /// The sessions whose creation the logs record (from [`collect_sessions`]): their
+    /// session policies take part in the calls made with them.
+    pub fn with_recorded_sessions(mut self, recorded: HashMap<String, RecordedSession>) -> Self {
+        self.recorded = recorded;
+        self
+    }
+
+    /// The session policies of the session a call was made with: `Ok(None)` when the session
+    /// has none (or is not a role or federated-user session), `Err` with a reason when they
+    /// are unknown.
+    fn session_of(
+        &self,
+        entry: &PrincipalEntry,
+        access_key: Option<&str>,
+    ) -> Result<Option<(String, Arc<SessionPolicies>)>, String> {
+        if !entry.policies.session {
+            return Ok(None);
+        }
+        let federated = matches!(entry.who.principal, Principal::FederatedUser(_));
+        let Some(recorded) = access_key.and_then(|k| self.recorded.get(k).map(|r| (k, r))) else {
+            // A role session is most often created without session policies; a federated
+            // user's depend on them entirely (without any, it has no permissions).
+            return if federated {
+                Err("session policies unknown: the GetFederationToken call that created the federated user's session is not in the logs".to_owned())
+            } else {
+                Ok(None)
+            };
+        };
+        let (key, session) = recorded;
+        if !session.has_policies() {
+            return Ok(None);
+        }
+        if let Some(p) = cached(&self.recorded_policies, key) {
+            return p
+                .map(|p| Some((key.to_owned(), p)))
+                .ok_or_else(|| UNREADABLE.to_owned());
+        }
+        let parsed = self.with_map(|map| {
+            let mut sources = Vec::new();
+            if let Some(text) = &session.inline {
+                sources.push(map.add_file(
+                    format!("[{} {}] session policy", session.call, session.at),
+                    text.clone(),
+                ));
+            }
+            let mut notes = Vec::new();
+            let policies = crate::simulate::session_policies_of(
+                self.snapshot,
+                map,
+                &sources,
+                &session.arns,
+                &mut notes,
+            )
+            .ok()?;
+            Some(Arc::new(SessionPolicies {
+                policies,
+                sources,
+                arns: session.arns.clone(),
+            }))
+        });
+        remember(&self.recorded_policies, key.to_owned(), parsed.clone());
+        parsed
+            .map(|p| Some((key.to_owned(), p)))
+            .ok_or_else(|| UNREADABLE.to_owned())
     }
 
     /// Turns the re-use of decisions between calls that cannot differ off (on by default);
@@ -406,7 +493,8 @@ impl<'a> Replayer<'a> {
     pub fn replay(&self, event: &Event, message: &DenialMessage, origin: &Origin) -> Outcome {
         let recorded = recorded_of(event);
         let request = from_event(event, message, Some(self.snapshot));
-        match self.evaluate(recorded, request, || CallRef::of(event, origin)) {
+        let key = event.user_identity.access_key_id.as_deref();
+        match self.evaluate(recorded, request, key, || CallRef::of(event, origin)) {
             Ok(o) => o,
             Err(e) => Outcome::Failed(e),
         }
@@ -416,6 +504,7 @@ impl<'a> Replayer<'a> {
         &self,
         recorded: Recorded,
         request: Result<Reconstructed, Unexplained>,
+        access_key: Option<&str>,
         call: impl FnOnce() -> CallRef,
     ) -> Result<Outcome, Diagnostics> {
         let req = match request {
@@ -432,8 +521,12 @@ impl<'a> Replayer<'a> {
         let Some(entry) = self.principal(&req)? else {
             return Ok(Outcome::UnknownPrincipal);
         };
+        let session = match self.session_of(&entry, access_key) {
+            Ok(s) => s,
+            Err(reason) => return Ok(Outcome::Missing(reason)),
+        };
         let resource_key = self.snapshot.resource_key(req.resource.as_str());
-        let sets = self.sets(&req, &entry, resource_key)?;
+        let sets = self.sets(&req, &entry, resource_key, session.as_ref())?;
         let key = self.memo.then(|| memo_key(&entry, &sets, &req));
         let remembered = key.as_ref().and_then(|k| {
             self.decisions
@@ -469,11 +562,25 @@ impl<'a> Replayer<'a> {
                 .hidden_calls_for(req.action.as_str())
                 .is_empty()
         {
+            let (sources, arns) = session
+                .as_ref()
+                .map(|(_, p)| (p.sources.clone(), p.arns.clone()))
+                .unwrap_or_default();
             before = self
-                .with_map(|map| crate::fix::evaluate_as_is(self.snapshot, map, &req, true))?
+                .with_map(|map| {
+                    crate::fix::evaluate_with_session(
+                        self.snapshot,
+                        map,
+                        &req,
+                        &Changes::default(),
+                        &sources,
+                        &arns,
+                        true,
+                    )
+                })?
                 .final_decision();
             if after == Some(Decision::Allowed) {
-                after = Some(self.operation_after(&req, &entry)?);
+                after = Some(self.operation_after(&req, &entry, session.as_ref())?);
             }
         }
         let allowed = before == Decision::Allowed;
@@ -508,14 +615,28 @@ impl<'a> Replayer<'a> {
         &self,
         req: &Reconstructed,
         entry: &PrincipalEntry,
+        recorded: Option<&(String, Arc<SessionPolicies>)>,
     ) -> Result<Decision, Diagnostics> {
         let changes = self.changes.clone().unwrap_or_default();
-        let session: Vec<SourceId> = match &self.session {
-            Some(s) if entry.policies.session => s.iter().map(|p| p.document.span.source).collect(),
-            _ => Vec::new(),
+        // A candidate session policy replaces the recorded ones.
+        let (session, arns): (Vec<SourceId>, Vec<String>) = match (&self.session, recorded) {
+            (Some(s), _) if entry.policies.session => (
+                s.iter().map(|p| p.document.span.source).collect(),
+                Vec::new(),
+            ),
+            (_, Some((_, p))) => (p.sources.clone(), p.arns.clone()),
+            _ => (Vec::new(), Vec::new()),
         };
         let result = self.with_map(|map| {
-            crate::fix::evaluate_with_session(self.snapshot, map, req, &changes, &session, true)
+            crate::fix::evaluate_with_session(
+                self.snapshot,
+                map,
+                req,
+                &changes,
+                &session,
+                &arns,
+                true,
+            )
         })?;
         Ok(result.final_decision())
     }
@@ -657,8 +778,14 @@ impl<'a> Replayer<'a> {
         req: &Reconstructed,
         entry: &PrincipalEntry,
         resource_key: String,
+        recorded: Option<&(String, Arc<SessionPolicies>)>,
     ) -> Result<Arc<Sets>, Diagnostics> {
-        let key = pair_key(&resource_key, &entry.key);
+        let mut key = pair_key(&resource_key, &entry.key);
+        if let Some((access_key, _)) = recorded {
+            key.push_str("|session:");
+            key.push_str(access_key);
+        }
+        let recorded = recorded.map(|(_, p)| p.policies.clone());
         if let Some(s) = cached(&self.sets, key.as_str()) {
             return Ok(s);
         }
@@ -686,11 +813,14 @@ impl<'a> Replayer<'a> {
             }
         };
         let p = &entry.policies;
-        let before = self.snapshot.policy_set(&p.before, &sides.0, None);
+        let before = self
+            .snapshot
+            .policy_set(&p.before, &sides.0, recorded.clone());
         let after = match (&p.after, &sides.1) {
             (Some(pp), Some(r)) => {
+                // A candidate session policy replaces the recorded ones.
                 let session = if p.session {
-                    self.session.clone()
+                    self.session.clone().or(recorded)
                 } else {
                     None
                 };
@@ -906,7 +1036,8 @@ pub fn replay_logs(
     described: Vec<String>,
 ) -> ReplayRun {
     let started = std::time::Instant::now();
-    let replayer = Replayer::new(snapshot, map, changes, session);
+    let recorded = collect_sessions(inputs, settings);
+    let replayer = Replayer::new(snapshot, map, changes, session).with_recorded_sessions(recorded);
     let mut tally = Tally::new(replayer.has_changes(), described);
     let stats = scan(
         inputs,

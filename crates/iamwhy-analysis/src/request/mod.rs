@@ -681,6 +681,8 @@ fn parameter_for(name: &str, params: &Map<String, Value>) -> Option<(String, Str
         "TrailName" => &["name", "trailName"],
         "SnapshotName" => &["dBSnapshotIdentifier"],
         "AlarmName" => &["alarmName"],
+        // GetFederationToken's `Name` is the federated user's name (AWS STS API Reference).
+        "FederatedUserName" => &["name"],
         _ => &[],
     };
     let wanted = std::iter::once(base).chain(aliases.iter().copied());

@@ -16,7 +16,7 @@ pub(crate) mod vocabulary;
 pub(crate) use account::simulate_with_changes;
 pub use account::{
     AccountQuery, AccountSimulation, SESSION_POLICY_ARNS_LIMIT, SESSION_POLICY_LIMIT,
-    complete_request, resource_facts, session_policy_set, simulate_account,
+    complete_request, resource_facts, session_policies_of, session_policy_set, simulate_account,
 };
 pub use input::{ChangeFiles, ExpandedActions, InputError, SimulateInput, context_entry};
 pub use scenario::{

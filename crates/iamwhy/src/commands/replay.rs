@@ -1,7 +1,7 @@
 //! `iamwhy replay`.
 
 use iamwhy_analysis::replay::replay_logs;
-use iamwhy_analysis::session_policy_set;
+use iamwhy_analysis::simulate::session_policies_of;
 use iamwhy_core::SourceMap;
 use iamwhy_trail::Prefilter;
 use iamwhy_trail::input::collect_inputs;
@@ -33,11 +33,19 @@ pub(crate) fn run(args: &ReplayArgs, out: &mut Output) -> ExitStatus {
         .iter()
         .map(|p| iamwhy_analysis::read_source(&mut map, p, iamwhy_input::Limit::POLICY))
         .collect();
+    let mut notes = Vec::new();
     let session = match sources.and_then(|s| {
-        if s.is_empty() {
+        if s.is_empty() && args.session_policy_arn.is_empty() {
             Ok(None)
         } else {
-            session_policy_set(&mut map, &s).map(Some)
+            session_policies_of(
+                &snapshot,
+                &mut map,
+                &s,
+                &args.session_policy_arn,
+                &mut notes,
+            )
+            .map(Some)
         }
     }) {
         Ok(s) => s,
@@ -46,7 +54,11 @@ pub(crate) fn run(args: &ReplayArgs, out: &mut Output) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    let described = describe(&args.changes, &args.session_policy);
+    let described = describe(
+        &args.changes,
+        &args.session_policy,
+        &args.session_policy_arn,
+    );
     let changes = (!changes.is_empty()).then_some(changes);
     let inputs = collect_inputs(&args.input.paths);
     let progress = Progress::start(&inputs, &args.input);
@@ -85,7 +97,11 @@ pub(crate) fn run(args: &ReplayArgs, out: &mut Output) -> ExitStatus {
 }
 
 /// The replay's changes, in words.
-fn describe(args: &crate::cli::ChangeArgs, session: &[std::path::PathBuf]) -> Vec<String> {
+fn describe(
+    args: &crate::cli::ChangeArgs,
+    session: &[std::path::PathBuf],
+    session_arns: &[String],
+) -> Vec<String> {
     let mut out = Vec::new();
     out.extend(
         args.replace_policy
@@ -121,6 +137,9 @@ fn describe(args: &crate::cli::ChangeArgs, session: &[std::path::PathBuf]) -> Ve
             "role and federated-user sessions created with session policy {}",
             p.display()
         )
+    }));
+    out.extend(session_arns.iter().map(|a| {
+        format!("role and federated-user sessions created with managed session policy {a}")
     }));
     out
 }
