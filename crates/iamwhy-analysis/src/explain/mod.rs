@@ -332,10 +332,10 @@ fn evaluated(
         let message = match account {
             // Docs/snapshot.md, "Many accounts": the key's account folder.
             Some(a) if snapshot.is_many_accounts() || !snapshot.holds_account(a) => format!(
-                "the key policy in {a} is not in the snapshot, and it decides every use of the key `{key}` (spec §4.8.2): add `accounts/{a}/kms/KEY_ID/key-policy.json` and `describe-key.json` (docs/snapshot.md, \"Many accounts\")"
+                "the key policy in {a} is not in the snapshot, and it decides every use of the key `{key}` (AWS KMS Developer Guide, \"Key policies in AWS KMS\", https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html): add `accounts/{a}/kms/KEY_ID/key-policy.json` and `describe-key.json` (docs/snapshot.md, \"Many accounts\")"
             ),
             _ => format!(
-                "the KMS key `{key}` is not in the snapshot, and its key policy decides every use of it (spec §4.8.2): add `kms/KEY_ID/key-policy.json` and `describe-key.json` for it (scripts/snapshot.sh takes them; a key of another account needs that account's snapshot)"
+                "the KMS key `{key}` is not in the snapshot, and its key policy decides every use of it (AWS KMS Developer Guide, \"Key policies in AWS KMS\", https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html): add `kms/KEY_ID/key-policy.json` and `describe-key.json` for it (scripts/snapshot.sh takes them; a key of another account needs that account's snapshot)"
             ),
         };
         inc.unexplained = Some(Unexplained::missing(message));
@@ -544,7 +544,7 @@ fn refresh_hint(t: Option<PolicyType>) -> String {
         Some(PolicyType::Scp) => "the Organizations outputs (`organizations/`: list-policies-for-target and describe-policy for the account's path; scripts/snapshot.sh run in the management account)".to_owned(),
         Some(PolicyType::Rcp) => "the Organizations outputs for RCPs (`organizations/`)".to_owned(),
         Some(PolicyType::Resource) => "the resource's policy (bucket policy, key policy, trust policy, ...) in the snapshot".to_owned(),
-        Some(PolicyType::PermissionsBoundary | PolicyType::Identity) => "`iam/authorization-details.json` (aws iam get-account-authorization-details)".to_owned(),
+        Some(PolicyType::PermissionsBoundary | PolicyType::Identity) => "`iam/account-authorization-details.json` (aws iam get-account-authorization-details)".to_owned(),
         Some(PolicyType::Session) => "nothing in the snapshot: session policies are passed when a session is created; CloudTrail's AssumeRole or GetFederationToken record of the session shows them (`requestParameters.policy`, `policyArns`)".to_owned(),
         Some(PolicyType::VpcEndpoint) => "nothing in the snapshot: it does not hold VPC endpoint policies (`aws ec2 describe-vpc-endpoints`)".to_owned(),
         None => "the whole snapshot (`scripts/snapshot.sh`): it is older than the call or lacks a policy AWS applied (session policies, VPC endpoint policies and S3 ACLs are not in snapshots)".to_owned(),

@@ -256,7 +256,7 @@ fn session_policies(
     };
     match (&who.principal, given) {
         (Principal::FederatedUser(_), false) => {
-            notes.push("a federated-user session created without session policies has no permissions except what resource-based policies grant to its ARN (spec §7.3); give --session-policy".to_owned());
+            notes.push("a federated-user session created without session policies has no permissions except what resource-based policies grant to its ARN (AWS STS API Reference, \"GetFederationToken\", https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html); give --session-policy".to_owned());
             return Ok(None);
         }
         (_, false) => return Ok(None),
@@ -409,7 +409,7 @@ pub fn resource_facts(
             (None, Some(a)) => {
                 if req.principal.account() != Some(a.as_str()) {
                     notes.push(format!(
-                        "the resource belongs to account {a} (the request says so), which is not in the snapshot: its resource-based policy is unknown, and across accounts it must allow the request too (spec §4.4, step 4.5)"
+                        "the resource belongs to account {a} (the request says so), which is not in the snapshot: its resource-based policy is unknown, and across accounts it must allow the request too (IAM User Guide, \"Cross-account policy evaluation logic\", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html)"
                     ));
                 }
                 req.resource_account = Some(a);
