@@ -11,8 +11,7 @@ pub mod run;
 
 use crate::report::{Effect, SimulationResult};
 use iamwhy_core::{
-    Action, ContextValue, Decision, DeniedBy, Diagnostic, Diagnostics, PolicyType, Resource,
-    SourceMap,
+    Action, Decision, DeniedBy, Diagnostic, Diagnostics, PolicyType, Resource, SourceMap,
 };
 use iamwhy_snapshot::Snapshot;
 use iamwhy_trail::Event;
@@ -263,6 +262,7 @@ pub fn explain_records(
             // The key S3 used is what the KMS record names.
             if req.action.as_str().starts_with("s3:")
                 && !req.context.iter().any(|(k, _)| k == S3_SSE_KMS_KEY)
+                && req.object_kms_key.is_none()
                 && let Some(key) = linked_out.iter().find_map(|(l, _)| {
                     l.request
                         .as_ref()
@@ -284,8 +284,7 @@ pub fn explain_records(
                         k.arn
                     ),
                 });
-                req.context
-                    .push((S3_SSE_KMS_KEY.to_owned(), ContextValue::Single(key)));
+                req.object_kms_key = Some(key);
             }
             evaluated(&mut inc, snapshot, map, req)?;
         }
@@ -788,6 +787,7 @@ fn list_bucket_note(
         resource,
         resource_from: String::new(),
         notes: Vec::new(),
+        object_kms_key: None,
         ..req.clone()
     };
     if evaluate_as_is(snapshot, map, &probe, false)?.decision == Decision::Allowed {

@@ -37,12 +37,21 @@ pub fn evaluate_with_session(
     session_policy_arns: &[String],
     hidden_calls: bool,
 ) -> Result<SimulationResult, Diagnostics> {
+    // The object's key reaches the hidden KMS check the way a key given for the object
+    // does; the request itself does not carry it (see `simulate`).
+    let mut context = req.context.clone();
+    if let Some(key) = &req.object_kms_key {
+        context.push((
+            crate::request::S3_SSE_KMS_KEY.to_owned(),
+            iamwhy_core::ContextValue::Single(key.clone()),
+        ));
+    }
     let query = AccountQuery {
         principal: req.principal.clone(),
         parent_user: req.parent_user.clone(),
         actions: vec![req.action.clone()],
         resources: vec![req.resource.clone()],
-        context: req.context.clone(),
+        context,
         changes: changes.clone(),
         session_policies: session_policies.to_vec(),
         session_policy_arns: session_policy_arns.to_vec(),
@@ -112,6 +121,7 @@ pub(super) fn neighbours(
             context,
             time: None,
             via_service: None,
+            object_kms_key: None,
             notes: Vec::new(),
         };
         let before = evaluate_as_is(snapshot, map, &probe, false)?.decision;

@@ -71,6 +71,11 @@ pub struct Reconstructed {
     /// The AWS service that made the call with the principal's identity (`invokedBy`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via_service: Option<String>,
+    /// The KMS key of the object a read (GetObject) decrypts, when the incident's records
+    /// name it (S3's kms:Decrypt): not a context key of the request, which carries no SSE-KMS
+    /// header, but the key of its hidden KMS check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_kms_key: Option<String>,
     /// What was assumed or is unknown, in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -335,6 +340,7 @@ pub fn from_event(
         context,
         time: (event.time.secs != 0).then_some(event.time),
         via_service,
+        object_kms_key: None,
         notes,
     })
 }
@@ -494,6 +500,7 @@ pub fn from_message(message: &DenialMessage) -> Result<Reconstructed, Unexplaine
         context,
         time: None,
         via_service,
+        object_kms_key: None,
         notes,
     })
 }

@@ -684,7 +684,7 @@ impl Check<'_> {
                 )
             } else {
                 format!(
-                    "the object's own encryption (the key given for it; {action} sends no SSE-KMS key header: S3 decrypts with the key the object was written with)"
+                    "the object's own encryption (the key named for the object, by S3's kms:Decrypt record or `--context`; {action} sends no SSE-KMS key header: S3 decrypts with the key the object was written with)"
                 )
             };
             // The bucket's S3 Bucket Key setting holds for the objects written under it.
