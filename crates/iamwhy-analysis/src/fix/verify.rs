@@ -270,10 +270,13 @@ fn what_stops(r: &SimulationResult) -> Vec<String> {
     out
 }
 
+/// A request's context, as [`Failing`] holds it.
+type RequestContext = Vec<(String, ContextValue)>;
+
 /// The request with another value of each context key that the near-miss `Allow`
 /// statements test (one probe per key the request has): a fix that keeps those conditions
 /// still denies them; one that drops a condition allows them, and says so.
-fn other_condition_values(f: &Failing) -> Vec<(String, String, Vec<(String, ContextValue)>)> {
+fn other_condition_values(f: &Failing) -> Vec<(String, String, RequestContext)> {
     let mut keys: Vec<&str> = Vec::new();
     for n in &f.result.near_misses {
         if n.statement.effect != Effect::Allow {
