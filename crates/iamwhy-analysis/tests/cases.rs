@@ -60,6 +60,8 @@ struct Case {
     changes: CaseChanges,
     #[serde(default)]
     session_policies: Vec<String>,
+    /// Replay: `--federated-name`.
+    federated_name: Option<String>,
     /// `who-can`: `{"action": A, "resource": R}`.
     who_can: Option<WhoCanCase>,
     /// `can`: `{"principal": P, "services": [...], "resource": R}`.
@@ -251,6 +253,7 @@ fn replay(name: &str, case: &Case) -> Option<Value> {
         &filter_of(&case.filter),
         changes,
         session,
+        case.federated_name.clone(),
         Vec::new(),
     );
     assert!(!run.stats.nothing_read(), "{name}: no log could be read");

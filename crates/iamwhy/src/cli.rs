@@ -382,6 +382,10 @@ pub(crate) struct ReplayArgs {
     /// most 10).
     #[arg(long, value_name = "ARN")]
     pub(crate) session_policy_arn: Vec<String>,
+    /// With a candidate session policy: replay each IAM user's calls, with the change, as the
+    /// federated user NAME its GetFederationToken call would create (the user its parent).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) federated_name: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -195,6 +195,21 @@ struct PrincipalEntry {
     base: Arc<Context>,
     key: Arc<str>,
     policies: Arc<PolicyEntry>,
+    /// With `--federated-name` and a candidate session policy, an IAM user's calls are
+    /// replayed, with the change, as the federated user its GetFederationToken call creates.
+    federated: Option<Arc<Federated>>,
+}
+
+/// The federated user an IAM user's GetFederationToken creates (AWS STS API Reference,
+/// "GetFederationToken": its `Name`, the user as parent, the session policies).
+struct Federated {
+    who: ResolvedPrincipal,
+    base: Arc<Context>,
+    /// The parent user's policies, with the changes.
+    policies: PrincipalPolicies,
+    /// The federated user's ARN and the parent's, for the simulator's evaluations.
+    arn: String,
+    parent: String,
 }
 
 /// The policy sets of a (principal, resource) pair.
@@ -356,6 +371,9 @@ pub struct Replayer<'a> {
     recorded: HashMap<String, RecordedSession>,
     /// Their session policies, parsed once (`None`: unreadable).
     recorded_policies: Cache<String, Option<Arc<SessionPolicies>>>,
+    /// `--federated-name`: with a candidate session policy, IAM users' calls are replayed
+    /// with the change as the federated user of this name they would create.
+    federated_name: Option<String>,
 }
 
 /// A recorded session's policies: parsed, and as files of the source map for the
@@ -398,7 +416,49 @@ impl<'a> Replayer<'a> {
             options: EvalOptions::default(),
             recorded: HashMap::new(),
             recorded_policies: RwLock::default(),
+            federated_name: None,
         }
+    }
+
+    /// With a candidate session policy: replay each IAM user's calls, with the change, as
+    /// the federated user named `name` that its GetFederationToken call would create (the
+    /// user its parent), as `simulate` does for an IAM user given session policies.
+    pub fn with_federated_name(mut self, name: Option<String>) -> Self {
+        self.federated_name = name;
+        self
+    }
+
+    /// The federated user an IAM user would become, when the replay asks for it.
+    fn federated_of(
+        &self,
+        map: &mut SourceMap,
+        who: &ResolvedPrincipal,
+    ) -> Result<Option<Arc<Federated>>, Diagnostics> {
+        let (Some(name), Some(_), Principal::User(u)) =
+            (&self.federated_name, &self.session, &who.principal)
+        else {
+            return Ok(None);
+        };
+        let parent = u.arn();
+        let arn = format!(
+            "arn:{}:sts::{}:federated-user/{name}",
+            who.principal.partition(),
+            u.account
+        );
+        let Ok(fed) = self.snapshot.resolve_principal(&arn, Some(&parent)) else {
+            return Ok(None);
+        };
+        let changes = self.changes.clone().unwrap_or_default();
+        let policies = self.snapshot.principal_policies(map, &fed, &changes)?;
+        let mut base = Context::new();
+        derive_principal_context(&fed.principal, &fed.facts, &mut base);
+        Ok(Some(Arc::new(Federated {
+            who: fed,
+            base: Arc::new(base),
+            policies,
+            arn,
+            parent,
+        })))
     }
 
     /// The sessions whose creation the logs record (from [`collect_sessions`]): their
@@ -627,6 +687,24 @@ impl<'a> Replayer<'a> {
             (_, Some((_, p))) => (p.sources.clone(), p.arns.clone()),
             _ => (Vec::new(), Vec::new()),
         };
+        let federated_req;
+        let (req, session) = match &entry.federated {
+            Some(f) => {
+                federated_req = Reconstructed {
+                    principal: f.arn.clone(),
+                    parent_user: Some(f.parent.clone()),
+                    ..req.clone()
+                };
+                let candidate = self
+                    .session
+                    .iter()
+                    .flatten()
+                    .map(|p| p.document.span.source)
+                    .collect();
+                (&federated_req, candidate)
+            }
+            None => (req, session),
+        };
         let result = self.with_map(|map| {
             crate::fix::evaluate_with_session(
                 self.snapshot,
@@ -690,7 +768,30 @@ impl<'a> Replayer<'a> {
             d
         };
         let before = decide(&sets.before, &mut request);
-        let after = sets.after.as_ref().map(|set| decide(set, &mut request));
+        let after = match (&sets.after, &entry.federated) {
+            (Some(set), Some(f)) => {
+                let mut context = Context::with_base(f.base.clone());
+                for (k, v) in &req.context {
+                    context.insert(k, v.clone());
+                }
+                let mut as_federated = Request {
+                    principal: f.who.principal.clone(),
+                    facts: f.who.facts.clone(),
+                    action: req.action.clone(),
+                    resource: req.resource.clone(),
+                    resource_account: None,
+                    context,
+                };
+                resource_facts(self.snapshot, &sets.side, &mut as_federated, &mut notes);
+                derive_request_context(
+                    &mut as_federated,
+                    req.time.unwrap_or(Instant { secs: 0, nanos: 0 }),
+                );
+                Some(decide(set, &mut as_federated))
+            }
+            (Some(set), None) => Some(decide(set, &mut request)),
+            (None, _) => None,
+        };
         (before, after)
     }
 
@@ -745,11 +846,13 @@ impl<'a> Replayer<'a> {
                 };
                 let mut base = Context::new();
                 derive_principal_context(&who.principal, &who.facts, &mut base);
+                let federated = self.with_map(|map| self.federated_of(map, &who))?;
                 Some(Arc::new(PrincipalEntry {
                     base: Arc::new(base),
                     who,
                     key: policy_key,
                     policies,
+                    federated,
                 }))
             }
             Some(Err(_)) | None => None,
@@ -785,6 +888,9 @@ impl<'a> Replayer<'a> {
             key.push_str("|session:");
             key.push_str(access_key);
         }
+        if entry.federated.is_some() {
+            key.push_str("|federated");
+        }
         let recorded = recorded.map(|(_, p)| p.policies.clone());
         if let Some(s) = cached(&self.sets, key.as_str()) {
             return Ok(s);
@@ -817,6 +923,12 @@ impl<'a> Replayer<'a> {
             .snapshot
             .policy_set(&p.before, &sides.0, recorded.clone());
         let after = match (&p.after, &sides.1) {
+            // An IAM user replayed as the federated user it would create: the parent's
+            // policies (with the changes) and the candidate session policies.
+            (Some(_), Some(r)) if entry.federated.is_some() => entry.federated.as_ref().map(|f| {
+                self.snapshot
+                    .policy_set(&f.policies, r, self.session.clone())
+            }),
             (Some(pp), Some(r)) => {
                 // A candidate session policy replaces the recorded ones.
                 let session = if p.session {
@@ -1033,11 +1145,14 @@ pub fn replay_logs(
     filter: &Filter,
     changes: Option<Changes>,
     session: Option<Vec<Policy>>,
+    federated_name: Option<String>,
     described: Vec<String>,
 ) -> ReplayRun {
     let started = std::time::Instant::now();
     let recorded = collect_sessions(inputs, settings);
-    let replayer = Replayer::new(snapshot, map, changes, session).with_recorded_sessions(recorded);
+    let replayer = Replayer::new(snapshot, map, changes, session)
+        .with_recorded_sessions(recorded)
+        .with_federated_name(federated_name);
     let mut tally = Tally::new(replayer.has_changes(), described);
     let stats = scan(
         inputs,

@@ -54,17 +54,32 @@ pub(crate) fn run(args: &ReplayArgs, out: &mut Output) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    let described = describe(
+    let mut described = describe(
         &args.changes,
         &args.session_policy,
         &args.session_policy_arn,
     );
+    if let Some(name) = &args.federated_name
+        && session.is_some()
+    {
+        described.push(format!(
+            "IAM users' calls made as the federated user `{name}` their GetFederationToken call creates, with the candidate session policies"
+        ));
+    }
     let changes = (!changes.is_empty()).then_some(changes);
     let inputs = collect_inputs(&args.input.paths);
     let progress = Progress::start(&inputs, &args.input);
     let settings = progress.settings(&args.input, Prefilter::All);
     let run = replay_logs(
-        &snapshot, &mut map, &inputs, &settings, &filter, changes, session, described,
+        &snapshot,
+        &mut map,
+        &inputs,
+        &settings,
+        &filter,
+        changes,
+        session,
+        args.federated_name.clone(),
+        described,
     );
     progress.finish();
     let (stats, elapsed) = (&run.stats, run.elapsed);
