@@ -92,6 +92,7 @@ pub(super) fn extend_conditions(
             command,
             changes,
             widens: Vec::new(),
+            admits: None,
             verifiable: true,
         });
     }

@@ -199,6 +199,7 @@ pub(super) fn deny_exceptions(
         command: (!commands.is_empty()).then(|| commands.join("\n")),
         changes,
         widens: vec![widening],
+        admits: None,
         verifiable: true,
     }])
 }

@@ -66,6 +66,7 @@ pub(super) fn identity_statement(
             ..Changes::default()
         },
         widens: Vec::new(),
+        admits: None,
         verifiable: true,
     }))
 }

@@ -126,6 +126,10 @@ pub struct Fix {
     /// What the change allows beyond the request, in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub widens: Vec<String>,
+    /// Whom a statement admitting an AWS service principal admits, and on behalf of what
+    /// (its confused-deputy guard), in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admits: Option<String>,
 }
 
 /// A neighbouring request evaluated before and after a fix.
@@ -258,6 +262,7 @@ struct Draft {
     command: Option<String>,
     changes: Changes,
     widens: Vec<String>,
+    admits: Option<String>,
     verifiable: bool,
 }
 
@@ -272,6 +277,7 @@ impl Draft {
             command: None,
             changes: Changes::default(),
             widens: Vec::new(),
+            admits: None,
             verifiable: false,
         }
     }
@@ -302,6 +308,7 @@ fn both(kind: FixKind, first: Draft, second: Draft) -> Draft {
         },
         changes,
         widens,
+        admits: first.admits.or(second.admits),
         verifiable: true,
     }
 }

@@ -136,7 +136,7 @@ pub(super) fn resource_statement(
             ));
         } else {
             admits = Some(format!(
-                ", only on behalf of {} (the confused-deputy guard)",
+                "{service}, only when it acts on behalf of {} (the confused-deputy guard AWS recommends: IAM User Guide, \"The confused deputy problem\", https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html)",
                 guards.join(" and ")
             ));
         }
@@ -159,7 +159,11 @@ pub(super) fn resource_statement(
             "allow `{}` to {} in the {label}{}",
             f.action,
             principal_words(&f.result),
-            admits.unwrap_or_default()
+            if admits.is_some() {
+                ", on behalf of the request's source only"
+            } else {
+                ""
+            }
         ),
         target: label,
         statement,
@@ -170,6 +174,7 @@ pub(super) fn resource_statement(
             ..Changes::default()
         },
         widens,
+        admits,
         verifiable: true,
     }))
 }

@@ -154,6 +154,7 @@ pub(super) fn verify(
         verification: String::new(),
         scope: Vec::new(),
         widens: draft.widens,
+        admits: draft.admits,
     };
     if !draft.verifiable {
         fix.verification = "not verified: the change is outside the snapshot".to_owned();
@@ -274,8 +275,9 @@ fn what_stops(r: &SimulationResult) -> Vec<String> {
 type RequestContext = Vec<(String, ContextValue)>;
 
 /// The request with another value of each context key that the near-miss `Allow`
-/// statements test (one probe per key the request has): a fix that keeps those conditions
-/// still denies them; one that drops a condition allows them, and says so.
+/// statements test, and of a service principal's `aws:SourceArn`/`aws:SourceAccount` (one
+/// probe per key the request has): a fix that keeps those conditions still denies them; one
+/// that drops a condition allows them, and says so.
 fn other_condition_values(f: &Failing) -> Vec<(String, String, RequestContext)> {
     let mut keys: Vec<&str> = Vec::new();
     for n in &f.result.near_misses {
@@ -286,6 +288,21 @@ fn other_condition_values(f: &Failing) -> Vec<(String, String, RequestContext)> 
             if !keys.iter().any(|x| x.eq_ignore_ascii_case(k)) {
                 keys.push(k);
             }
+        }
+    }
+    // A service principal's source: a fix must not admit the service acting for another
+    // resource or account (the confused-deputy guard).
+    // One probe: another `aws:SourceArn` (which names its account), else another
+    // `aws:SourceAccount` — changing one without the other would be a request AWS never makes.
+    if f.principal.starts_with("service:") {
+        let has = |key: &str| f.context.iter().any(|(k, _)| k.eq_ignore_ascii_case(key));
+        let key = if has("aws:SourceArn") {
+            "aws:SourceArn"
+        } else {
+            "aws:SourceAccount"
+        };
+        if !keys.iter().any(|x| x.eq_ignore_ascii_case(key)) {
+            keys.push(key);
         }
     }
     let mut out = Vec::new();

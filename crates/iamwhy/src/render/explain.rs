@@ -126,6 +126,9 @@ fn fix_text(out: &mut String, n: usize, f: &Fix, paint: &Paint) {
             s.after.as_str()
         );
     }
+    if let Some(a) = &f.admits {
+        let _ = writeln!(out, "  scope:   admits {a}");
+    }
     if f.kind != FixKind::NotVerifiable
         && !f.scope.iter().any(|s| s.widened())
         && f.widens.is_empty()
