@@ -28,6 +28,10 @@ run explain-story5 explain --snapshot examples/snapshot examples/trail-story5
 run explain-message-snapshot explain --snapshot examples/snapshot --message "$MSG2"
 run replay-session replay --snapshot examples/snapshot examples/trail --session-policy examples/candidates/deny-s3-session.json
 run replay-plain replay --snapshot examples/snapshot examples/trail
+run explain-bucket-key explain --snapshot examples/bucket-key/snapshot examples/bucket-key/trail
+run explain-service-principal explain --snapshot examples/service-principal/snapshot examples/service-principal/trail
+run replay-federated replay --snapshot examples/federated/snapshot examples/federated/trail
+run replay-federated-session replay --snapshot examples/federated/snapshot examples/federated/trail --session-policy examples/candidates/deny-s3-session.json
 run replay-remove replay --snapshot examples/snapshot examples/trail --remove-policy AmazonS3FullAccess
 run simulate-getobject simulate --snapshot examples/snapshot --principal arn:aws:iam::111122223333:user/s3_full_access --action s3:GetObject --resource arn:aws:s3:::acme-reports/2026/q3.csv
 run simulate-session simulate --snapshot examples/snapshot --principal arn:aws:iam::111122223333:role/deploy-admin --action s3:PutObject --resource arn:aws:s3:::acme-reports/upload.csv --session-policy examples/candidates/deny-s3-session.json

@@ -147,7 +147,7 @@ fn remembered_decisions_tell_apart_resources_context_and_time() {
             "GroupList": [], "AttachedManagedPolicies": [], "Tags": []}],
         "GroupDetailList": [], "RoleDetailList": [], "Policies": []});
     std::fs::write(
-        dir.join("snapshot/iam/authorization-details.json"),
+        dir.join("snapshot/iam/account-authorization-details.json"),
         details.to_string(),
     )
     .unwrap();

@@ -171,7 +171,7 @@ impl Run<'_> {
                 self.eval_policies(SetId::Session, policies)
             }
             (Principal::FederatedUser(_), None) => {
-                self.note("no session policy was passed to GetFederationToken, so the federated user has no permissions from the parent user's policies (spec §7.3)");
+                self.note("no session policy was passed to GetFederationToken, so the federated user has no permissions from the parent user's policies (AWS STS API Reference, \"GetFederationToken\", https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html)");
                 SetEval::of(SetOutcome::ImplicitDeny)
             }
             (_, Some(_)) => {

@@ -13,7 +13,9 @@ pub fn size_limit(kind: PolicyKind) -> Option<SizeLimit> {
         // entity, so this is what a policy file can be sure of.
         PolicyKind::Identity | PolicyKind::PermissionsBoundary => (6_144, false, Unit::Characters),
         PolicyKind::TrustPolicy => (2_048, false, Unit::Characters),
-        PolicyKind::Session => (2_048, false, Unit::Characters),
+        // STS counts the `Policy` parameter as sent, white space included (AssumeRole API
+        // reference, `Policy`: length 1 to 2,048; tab, line feed and carriage return allowed).
+        PolicyKind::Session => (2_048, true, Unit::Characters),
         PolicyKind::Scp | PolicyKind::Rcp => (5_120, true, Unit::Characters),
         PolicyKind::KeyPolicy => (32_768, true, Unit::Bytes),
         PolicyKind::BucketPolicy => (20_480, true, Unit::Bytes),

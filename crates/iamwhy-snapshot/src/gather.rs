@@ -625,7 +625,7 @@ impl Snapshot {
                 side.missing.push(missing);
             } else if let Some(key) = self.missing_kms_key(resource) {
                 side.notes.push(format!(
-                    "the KMS key `{key}` is not in the snapshot: evaluated without its key policy, although AWS needs the key policy to allow every use of the key (spec §4.8.2) — the answer may be wrong; add `kms/KEY_ID/key-policy.json` (scripts/snapshot.sh takes it)"
+                    "the KMS key `{key}` is not in the snapshot: evaluated without its key policy, although AWS needs the key policy to allow every use of the key (AWS KMS Developer Guide, \"Key policies in AWS KMS\", https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html) — the answer may be wrong; add `kms/KEY_ID/key-policy.json` (scripts/snapshot.sh takes it)"
                 ));
             }
             // A bucket ARN names no account: in a snapshot of many accounts, a bucket that
@@ -734,11 +734,11 @@ impl Snapshot {
         match account {
             Some(a) if self.holds_account(a) => None,
             Some(a) => Some(format!(
-                "the {what} in {a} is not in the snapshot: the decision depends on it (across accounts both sides must allow, spec §4.4 step 4.5); add `{}`",
+                "the {what} in {a} is not in the snapshot: the decision depends on it (across accounts both sides must allow: IAM User Guide, \"Cross-account policy evaluation logic\", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html); add `{}`",
                 place(a)
             )),
             None if service == "s3" && self.is_many_accounts() => Some(format!(
-                "the bucket `{name}` is in no account of the snapshot: it belongs to another account, whose {what} is not in the snapshot — the decision depends on it (across accounts both sides must allow, spec §4.4 step 4.5); add `{}` for the account that owns it",
+                "the bucket `{name}` is in no account of the snapshot: it belongs to another account, whose {what} is not in the snapshot — the decision depends on it (across accounts both sides must allow: IAM User Guide, \"Cross-account policy evaluation logic\", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html); add `{}` for the account that owns it",
                 place("ACCOUNT")
             )),
             None => None,

@@ -130,6 +130,7 @@ fn row_event(row: &csv::StringRecord, columns: &[Option<usize>]) -> Result<Event
             _ => None,
         }),
         recipient_account_id: get(14),
+        issued_access_key_id: None,
     })
 }
 

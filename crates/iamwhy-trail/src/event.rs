@@ -59,6 +59,12 @@ pub struct Event {
     pub read_only: Option<bool>,
     /// `recipientAccountId`: the account that received the event.
     pub recipient_account_id: Option<String>,
+    /// `responseElements.credentials.accessKeyId`: the access key of the temporary
+    /// credentials an STS call (AssumeRole, GetFederationToken, ...) issued; the later calls
+    /// made with them carry it as `userIdentity.accessKeyId`. The secret parts of the
+    /// credentials are never read.
+    #[serde(skip)]
+    pub issued_access_key_id: Option<String>,
 }
 
 /// `userIdentity`.
@@ -425,6 +431,72 @@ struct RawRecord {
     #[serde(default, deserialize_with = "bool_or_string")]
     read_only: Option<bool>,
     recipient_account_id: Option<String>,
+    #[serde(default, rename = "responseElements", deserialize_with = "issued_key")]
+    issued_access_key_id: Option<String>,
+}
+
+/// `responseElements.credentials.accessKeyId`, whatever else `responseElements` holds (any
+/// JSON value; everything but that one string is skipped unread).
+fn issued_key<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    /// A map's value at `key` (the credentials object, then the access key within it); with
+    /// no `key`, a string's value.
+    struct Field {
+        key: Option<&'static str>,
+        inner: Option<&'static str>,
+    }
+    impl<'de> de::Visitor<'de> for Field {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(k) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+                if self.key == Some(&*k) && found.is_none() {
+                    found = m.next_value_seed(FieldSeed(Field {
+                        key: self.inner,
+                        inner: None,
+                    }))?;
+                } else {
+                    m.next_value::<de::IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+            while s.next_element::<de::IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(self.key.is_none().then(|| v.to_owned()))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    struct FieldSeed(Field);
+    impl<'de> de::DeserializeSeed<'de> for FieldSeed {
+        type Value = Option<String>;
+        fn deserialize<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(self.0)
+        }
+    }
+    d.deserialize_any(Field {
+        key: Some("credentials"),
+        inner: Some("accessKeyId"),
+    })
 }
 
 /// `onBehalfOf` is an object; only its `userId` is kept.
@@ -534,6 +606,7 @@ impl RawRecord {
             event_category: self.event_category,
             read_only: self.read_only,
             recipient_account_id: self.recipient_account_id,
+            issued_access_key_id: self.issued_access_key_id,
         })
     }
 }
@@ -547,6 +620,30 @@ mod tests {
         assert_eq!(service_of_invoker("fas.s3.amazonaws.com"), "s3");
         assert_eq!(service_of_invoker("s3.amazonaws.com"), "s3");
         assert_eq!(service_of_invoker("AWS Internal"), "AWS Internal");
+    }
+
+    #[test]
+    fn the_access_key_sts_issued_is_read_from_any_response_elements() {
+        // CloudTrail User Guide, "CloudTrail record contents": `responseElements` is any JSON
+        // value (null, an object, sometimes a bare value); STS calls put the new
+        // credentials' `accessKeyId` in `credentials`.
+        let key = |response: &str| {
+            let json = format!(
+                r#"{{"eventTime":"2026-11-20T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"GetFederationToken","responseElements":{response}}}"#
+            );
+            Event::from_json(json.as_bytes())
+                .unwrap()
+                .issued_access_key_id
+        };
+        assert_eq!(
+            key(r#"{"credentials":{"accessKeyId":"ASIAEXAMPLE","sessionToken":"x"},"packedPolicySize":4}"#).as_deref(),
+            Some("ASIAEXAMPLE")
+        );
+        assert_eq!(key("null"), None);
+        assert_eq!(key("true"), None);
+        assert_eq!(key(r#""Success""#), None);
+        assert_eq!(key(r#"{"credentials":"x","list":[1,{"a":2}]}"#), None);
+        assert_eq!(key(r#"{"credentials":{"accessKeyId":7}}"#), None);
     }
 
     #[test]

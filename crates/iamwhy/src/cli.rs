@@ -246,6 +246,10 @@ pub(crate) struct SimulateArgs {
     /// Add a managed session policy by ARN (repeatable, at most 10; snapshot only).
     #[arg(long, value_name = "ARN", requires = "snapshot")]
     pub(crate) session_policy_arn: Vec<String>,
+    /// With an IAM user and session policies: the `Name` the user passes to
+    /// GetFederationToken (the federated user's name; default: the user's own).
+    #[arg(long, value_name = "NAME", requires = "snapshot")]
+    pub(crate) federated_name: Option<String>,
     /// Do not evaluate the checks the call triggers in other services (snapshot only).
     #[arg(long, requires = "snapshot")]
     pub(crate) no_hidden_calls: bool,
@@ -368,6 +372,10 @@ pub(crate) struct ExplainArgs {
     /// Do not propose fixes.
     #[arg(long)]
     pub(crate) no_fix: bool,
+    /// Write the whole resulting policy of every fix to DIR, one file per fix
+    /// (`incident-N-fix-M.json`, ready for `file://`); DIR is created when absent.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_fix")]
+    pub(crate) write_fixes: Option<PathBuf>,
     /// Worker threads for reading logs (default: one per core; at most 256).
     #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=MAX_JOBS))]
     pub(crate) jobs: u16,
@@ -388,9 +396,19 @@ pub(crate) struct ReplayArgs {
     #[command(flatten)]
     pub(crate) changes: ChangeArgs,
     /// Candidate change: evaluate role and federated-user sessions as if created with this
-    /// session policy (repeatable; one set, 2,048 characters at most, as in STS).
+    /// session policy (repeatable; one set, 2,048 characters at most as sent, as in STS).
+    /// Without it, the session policies the logs record for each session (its
+    /// GetFederationToken or AssumeRole call) apply.
     #[arg(long, value_name = "FILE")]
     pub(crate) session_policy: Vec<PathBuf>,
+    /// Candidate change: a managed session policy by ARN, with the same effect (repeatable, at
+    /// most 10).
+    #[arg(long, value_name = "ARN")]
+    pub(crate) session_policy_arn: Vec<String>,
+    /// With a candidate session policy: replay each IAM user's calls, with the change, as the
+    /// federated user NAME its GetFederationToken call would create (the user its parent).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) federated_name: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -185,7 +185,7 @@ fn story4_oversized_session_policy_is_rejected_with_the_overflow() {
             &candidate("oversized-session-policy.json"),
         ],
         2,
-        "characters without whitespace: 950 over the 2048-character limit",
+        "over the 2048-character limit of STS",
     );
 }
 

@@ -2,7 +2,8 @@
 //! with every record): arbitrary bytes read as one record, mapped to its action(s), principal,
 //! resource and context against the bundled example snapshot, never panic; neither does the
 //! same text read as a pasted AccessDenied message. The seeds are the records of the bundled
-//! story logs (`examples/trail*`).
+//! story logs (`examples/trail*`). STS records also go through replay's reading of the session
+//! they created (`recorded_session`: session policies and the issued access key).
 //!
 //! From `fuzz/`, with libFuzzer (nightly):
 //!
@@ -18,6 +19,7 @@
 
 use std::sync::OnceLock;
 
+use iamwhy_analysis::replay::recorded_session;
 use iamwhy_analysis::request::{from_event, from_message};
 use iamwhy_core::SourceMap;
 use iamwhy_snapshot::Snapshot;
@@ -42,6 +44,17 @@ pub fn run(data: &[u8]) -> Outcome {
         Ok(event) => {
             let message = event.denial();
             out.add(format!("{:?}", message.form));
+            // The session an STS record created (replay's first pass), its policies as text.
+            let origin = iamwhy_trail::Origin {
+                file: std::sync::Arc::from("fuzz"),
+                line: 1,
+                column: 1,
+                offset: 0,
+            };
+            if let Some((key, session)) = recorded_session(&event, &origin) {
+                assert!(!key.is_empty() || event.issued_access_key_id.as_deref() == Some(""));
+                out.add("session").count(session.arns.len());
+            }
             for snapshot in [snapshot(), None] {
                 match from_event(&event, &message, snapshot) {
                     Ok(r) => out.add("ok").count(r.also_needs.len()),

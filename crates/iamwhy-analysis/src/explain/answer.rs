@@ -287,7 +287,7 @@ fn fetch_commands(m: &DenialMessage, implication: Implication) -> Vec<FetchComma
         }
         push(
             "the whole account's principals and policies (what `iamwhy` reads as a snapshot)",
-            "aws iam get-account-authorization-details --output json > iam/authorization-details.json".to_owned(),
+            "aws iam get-account-authorization-details --output json > iam/account-authorization-details.json".to_owned(),
         );
     }
     if let Some(r) = m.resource.as_deref() {

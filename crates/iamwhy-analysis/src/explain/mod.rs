@@ -11,7 +11,7 @@ pub mod run;
 
 use crate::report::{Effect, IdentityBound, SimulationResult};
 use iamwhy_core::{
-    ContextValue, Decision, DeniedBy, Diagnostic, Diagnostics, PolicyType, SourceMap,
+    Action, Decision, DeniedBy, Diagnostic, Diagnostics, PolicyType, Resource, SourceMap,
 };
 use iamwhy_snapshot::Snapshot;
 use iamwhy_trail::Event;
@@ -262,19 +262,29 @@ pub fn explain_records(
             // The key S3 used is what the KMS record names.
             if req.action.as_str().starts_with("s3:")
                 && !req.context.iter().any(|(k, _)| k == S3_SSE_KMS_KEY)
+                && req.object_kms_key.is_none()
                 && let Some(key) = linked_out.iter().find_map(|(l, _)| {
                     l.request
                         .as_ref()
                         .filter(|r| r.action.as_str().starts_with("kms:"))
                         .map(|r| r.resource.as_str().to_owned())
                 })
-                && snapshot.kms_key_for(req.resource.as_str()).is_none()
             {
-                req.notes.push(format!(
-                    "the snapshot does not say which key encrypts the object; the KMS record of the incident names {key}"
-                ));
-                req.context
-                    .push((S3_SSE_KMS_KEY.to_owned(), ContextValue::Single(key)));
+                // The object's own key decides a read, whatever the bucket's default is now
+                // (objects keep the key they were written with).
+                req.notes.push(match snapshot.kms_key_for(req.resource.as_str()) {
+                    None => format!(
+                        "the snapshot does not say which key encrypts the object; S3's kms:Decrypt record of the incident names the object's key {key}"
+                    ),
+                    Some(k) if k.arn == key => format!(
+                        "the object's key, named by S3's kms:Decrypt record of the incident, is {key}, the bucket's default key"
+                    ),
+                    Some(k) => format!(
+                        "the object's key, named by S3's kms:Decrypt record of the incident, is {key}, not the bucket's default key {} (an object keeps the key it was written with)",
+                        k.arn
+                    ),
+                });
+                req.object_kms_key = Some(key);
             }
             evaluated(&mut inc, snapshot, map, req)?;
         }
@@ -321,10 +331,10 @@ fn evaluated(
         let message = match account {
             // Docs/snapshot.md, "Many accounts": the key's account folder.
             Some(a) if snapshot.is_many_accounts() || !snapshot.holds_account(a) => format!(
-                "the key policy in {a} is not in the snapshot, and it decides every use of the key `{key}` (spec §4.8.2): add `accounts/{a}/kms/KEY_ID/key-policy.json` and `describe-key.json` (docs/snapshot.md, \"Many accounts\")"
+                "the key policy in {a} is not in the snapshot, and it decides every use of the key `{key}` (AWS KMS Developer Guide, \"Key policies in AWS KMS\", https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html): add `accounts/{a}/kms/KEY_ID/key-policy.json` and `describe-key.json` (docs/snapshot.md, \"Many accounts\")"
             ),
             _ => format!(
-                "the KMS key `{key}` is not in the snapshot, and its key policy decides every use of it (spec §4.8.2): add `kms/KEY_ID/key-policy.json` and `describe-key.json` for it (scripts/snapshot.sh takes them; a key of another account needs that account's snapshot)"
+                "the KMS key `{key}` is not in the snapshot, and its key policy decides every use of it (AWS KMS Developer Guide, \"Key policies in AWS KMS\", https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html): add `kms/KEY_ID/key-policy.json` and `describe-key.json` for it (scripts/snapshot.sh takes them; a key of another account needs that account's snapshot)"
             ),
         };
         inc.unexplained = Some(Unexplained::missing(message));
@@ -351,6 +361,9 @@ fn conclude(
     let failing = failing_check(inc);
     inc.cross_check = cross_check(inc, message, linked, recorded_denied);
     inc.reasoning = reasoning(inc, failing.as_ref());
+    if let Some(note) = list_bucket_note(inc, snapshot, map)? {
+        inc.reasoning.push(note);
+    }
     if fixes && let Some(f) = failing {
         let mut requests: Vec<&Reconstructed> = inc.request.iter().collect();
         requests.extend(inc.linked.iter().filter_map(|l| l.request.as_ref()));
@@ -502,7 +515,7 @@ fn refresh_hint(t: Option<PolicyType>) -> String {
         Some(PolicyType::Scp) => "the Organizations outputs (`organizations/`: list-policies-for-target and describe-policy for the account's path; scripts/snapshot.sh run in the management account)".to_owned(),
         Some(PolicyType::Rcp) => "the Organizations outputs for RCPs (`organizations/`)".to_owned(),
         Some(PolicyType::Resource) => "the resource's policy (bucket policy, key policy, trust policy, ...) in the snapshot".to_owned(),
-        Some(PolicyType::PermissionsBoundary | PolicyType::Identity) => "`iam/authorization-details.json` (aws iam get-account-authorization-details)".to_owned(),
+        Some(PolicyType::PermissionsBoundary | PolicyType::Identity) => "`iam/account-authorization-details.json` (aws iam get-account-authorization-details)".to_owned(),
         Some(PolicyType::Session) => "nothing in the snapshot: session policies are passed when a session is created; CloudTrail's AssumeRole or GetFederationToken record of the session shows them (`requestParameters.policy`, `policyArns`)".to_owned(),
         Some(PolicyType::VpcEndpoint) => "nothing in the snapshot: it does not hold VPC endpoint policies (`aws ec2 describe-vpc-endpoints`)".to_owned(),
         None => "the whole snapshot (`scripts/snapshot.sh`): it is older than the call or lacks a policy AWS applied (session policies, VPC endpoint policies and S3 ACLs are not in snapshots)".to_owned(),
@@ -734,10 +747,55 @@ fn reasoning(inc: &Incident, failing: Option<&Failing>) -> Vec<String> {
             req.action, req.resource
         ));
     }
-    if req.action.as_str().starts_with("s3:Get") && result.final_decision() != Decision::Allowed {
-        out.push("note: without s3:ListBucket on the bucket, S3 answers 403 Access Denied for a key that does not exist instead of 404 (spec §4.8.3)".to_owned());
-    }
     out
+}
+
+/// The 403-for-a-missing-key note (Amazon S3 API Reference, GetObject, "Permissions": without
+/// `s3:ListBucket` S3 answers 403 Access Denied for a key that does not exist, with it 404),
+/// only where it can matter: the object request itself is denied implicitly (not by an
+/// explicit Deny, not by a later check such as S3's kms:Decrypt) and the caller may not list
+/// the bucket.
+fn list_bucket_note(
+    inc: &Incident,
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+) -> Result<Option<String>, Diagnostics> {
+    let (Some(req), Some(result)) = (&inc.request, &inc.result) else {
+        return Ok(None);
+    };
+    if !req.action.as_str().starts_with("s3:Get") || result.decision != Decision::ImplicitDeny {
+        return Ok(None);
+    }
+    let Some(bucket) = req
+        .resource
+        .as_str()
+        .strip_prefix("arn:aws:s3:::")
+        .and_then(|p| p.split_once('/'))
+        .map(|(b, _)| format!("arn:aws:s3:::{b}"))
+    else {
+        return Ok(None);
+    };
+    let (Ok(action), Ok(resource)) = (Action::parse("s3:ListBucket"), Resource::parse(&bucket))
+    else {
+        return Ok(None);
+    };
+    let probe = Reconstructed {
+        operation: "ListObjectsV2".to_owned(),
+        action,
+        also_needs: Vec::new(),
+        resource,
+        resource_from: String::new(),
+        notes: Vec::new(),
+        object_kms_key: None,
+        ..req.clone()
+    };
+    if evaluate_as_is(snapshot, map, &probe, false)?.decision == Decision::Allowed {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "note: {} may not s3:ListBucket on {bucket}, so S3 answers 403 Access Denied also for a key that does not exist, instead of 404: check that the key exists (Amazon S3 API Reference, \"GetObject\", https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html)",
+        req.principal
+    )))
 }
 
 #[cfg(test)]

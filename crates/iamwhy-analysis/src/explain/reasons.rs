@@ -98,6 +98,78 @@ pub(crate) fn describe_mismatch(stmt: &Statement, m: Mismatch, req: &Request) ->
     }
 }
 
+/// The condition that stops a statement, typed, when a condition is what stops it.
+pub(crate) fn failed_condition(
+    stmt: &Statement,
+    m: Mismatch,
+    req: &Request,
+) -> Option<crate::report::FailedCondition> {
+    let Mismatch::Condition(i) = m else {
+        return None;
+    };
+    let c = stmt.conditions.get(i as usize)?;
+    let actual = req.context.get_normalized(&c.key_lower);
+    let single = matches!(actual, Some(ContextValue::Single(_)));
+    let family = c.operator.base.family;
+    Some(crate::report::FailedCondition {
+        operator: c.operator.name(),
+        key: c.key.clone(),
+        wants: c.values.iter().map(|v| v.text.clone()).collect(),
+        actual: actual.map(|v| v.values().to_vec()),
+        index: i as usize,
+        extendable: single
+            && !c.operator.base.negated
+            && c.operator.qualifier.is_none()
+            && matches!(
+                family,
+                OperatorFamily::String
+                    | OperatorFamily::StringIgnoreCase
+                    | OperatorFamily::StringLike
+                    | OperatorFamily::Arn
+            ),
+    })
+}
+
+/// S3 user guide, "Reducing the cost of SSE-KMS with Amazon S3 Bucket Keys".
+pub(crate) const BUCKET_KEY_DOC: &str = "Amazon S3 User Guide, \"Reducing the cost of SSE-KMS with Amazon S3 Bucket Keys\", https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html";
+
+/// "statement X would allow `A` on `R`, but `K` is `V` and the condition wants `W`": the
+/// near miss that an implicit deny comes down to, in words.
+fn would_allow(stmt: &Statement, m: Mismatch, req: &Request, name: &str, what: &str) -> String {
+    let Some(fc) = failed_condition(stmt, m, req) else {
+        return format!(
+            "{name} would allow {what}, but {}",
+            describe_mismatch(stmt, m, req)
+        );
+    };
+    let wants = items(fc.wants.iter().cloned());
+    let mut text = match &fc.actual {
+        None => format!(
+            "{name} would allow {what}, but the request has no `{}` and the condition `{}` wants {wants}",
+            fc.key, fc.operator
+        ),
+        Some(v) => format!(
+            "{name} would allow {what}, but `{}` is {} and the condition `{}` wants {wants}: this condition is the cause",
+            fc.key,
+            items(v.iter().cloned()),
+            fc.operator
+        ),
+    };
+    // With an S3 Bucket Key, S3 asks KMS with the bucket's ARN as `aws:s3:arn`.
+    if fc
+        .key
+        .eq_ignore_ascii_case("kms:EncryptionContext:aws:s3:arn")
+        && let Some([v]) = fc.actual.as_deref()
+        && v.starts_with("arn:aws:s3:::")
+        && !v.contains('/')
+    {
+        text.push_str(&format!(
+            " (with an S3 Bucket Key, S3 calls KMS with the bucket ARN `{v}` as `aws:s3:arn`, not the object's ARN; {BUCKET_KEY_DOC})"
+        ));
+    }
+    text
+}
+
 fn describe_condition(c: &iamwhy_policy::Condition, req: &Request) -> String {
     let op = c.operator.name();
     let values = items(c.values.iter().map(|v| v.text.clone()));
@@ -390,6 +462,19 @@ fn implicit(
                 ));
             } else {
                 out.push(format!("no resource-based policy allows {what}"));
+            }
+        }
+    }
+    // The statements of the blamed type that would allow but for one element: name them and
+    // what failed (a condition: the key's value and what the condition wants).
+    if let Some(t) = by.policy_type()
+        && t != PolicyType::Scp
+    {
+        for (r, m) in near_misses(ev, t) {
+            if let Some(stmt) = set.statement(r)
+                && stmt.effect == iamwhy_policy::Effect::Allow
+            {
+                out.push(would_allow(stmt, m, req, &statement_name(set, r), what));
             }
         }
     }

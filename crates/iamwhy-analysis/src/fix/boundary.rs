@@ -47,6 +47,7 @@ pub(super) fn boundary_statement(
             "every user and role whose boundary is {label} may now be allowed `{}` on `{}` if their own policies allow it",
             f.action, f.resource
         )],
+        admits: None,
         verifiable: true,
     }))
 }

@@ -104,7 +104,7 @@ pub(super) fn add_exception(
     added
 }
 
-fn statement_mut(policy: &mut Value, index: usize) -> Option<&mut Map<String, Value>> {
+pub(super) fn statement_mut(policy: &mut Value, index: usize) -> Option<&mut Map<String, Value>> {
     let Value::Object(doc) = policy else {
         return None;
     };
@@ -167,54 +167,20 @@ pub(super) fn deny_exceptions(
     }
     for (name, doc, info) in &edited {
         let source = register(map, name, doc);
-        let who = match info.policy_type {
-            PolicyType::Identity | PolicyType::PermissionsBoundary => {
-                changes.replace.push((name.clone(), source));
-                match &info.policy_arn {
-                    Some(arn) => Some(format!(
-                        "aws iam create-policy-version --policy-arn {arn} --policy-document file://fix.json --set-as-default"
-                    )),
-                    None => inline_command(name),
-                }
+        match edit_target(snapshot, map, f, name, info, source, &mut changes)? {
+            Edit::Done { target, command } => {
+                targets.push(target);
+                policies.push(doc.clone());
+                commands.extend(command);
             }
-            PolicyType::Resource => {
-                let side = snapshot.resource_side(map, f.resource.as_str(), &Changes::default())?;
-                let Some(owner) = side.owner_arn else {
-                    continue;
-                };
-                let cmd = resource_policy_command(&owner);
-                changes.resource_policies.push((owner, source));
-                cmd
-            }
-            PolicyType::Scp | PolicyType::Rcp => {
-                let target = info.policy_arn.clone().unwrap_or(name.clone());
-                let id = target.rsplit('/').next().unwrap_or(&target).to_owned();
-                changes.org_policies.push((target, source));
-                Some(format!(
-                    "aws organizations update-policy --policy-id {id} --content file://fix.json"
-                ))
-            }
-            PolicyType::Session | PolicyType::VpcEndpoint => {
+            Edit::Skip => {}
+            Edit::NotHeld(t) => {
                 return Ok(vec![Draft::unverifiable(&format!(
                     "the Deny is in a {}, which the snapshot does not hold: add `\"{op}\": {{\"{key}\": {value}}}` to its `Condition`",
-                    info.policy_type.aws_phrase()
+                    t.aws_phrase()
                 ))]);
             }
-        };
-        let policy = if name.starts_with(info.policy_kind.describe()) {
-            name.clone()
-        } else {
-            format!("{} {name}", info.policy_kind.describe())
-        };
-        targets.push(format!(
-            "{policy}, statement {}",
-            info.sid.as_deref().map_or_else(
-                || format!("#{}", info.index),
-                |s| format!("\"{s}\" (#{})", info.index)
-            )
-        ));
-        policies.push(doc.clone());
-        commands.extend(who);
+        }
     }
     Ok(vec![Draft {
         kind: FixKind::DenyException,
@@ -233,8 +199,77 @@ pub(super) fn deny_exceptions(
         command: (!commands.is_empty()).then(|| commands.join("\n")),
         changes,
         widens: vec![widening],
+        admits: None,
         verifiable: true,
     }])
+}
+
+/// Where an edited policy goes.
+pub(super) enum Edit {
+    /// The change is registered: the words for the target and the command.
+    Done {
+        target: String,
+        command: Option<String>,
+    },
+    /// The resource has no owner to change.
+    Skip,
+    /// The policy type is one the snapshot does not hold.
+    NotHeld(PolicyType),
+}
+
+/// Registers `source` (the edited text of the policy `name` that holds `info`) as the change
+/// of that policy, and says which command applies it.
+pub(super) fn edit_target(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    f: &Failing,
+    name: &str,
+    info: &StatementInfo,
+    source: iamwhy_core::SourceId,
+    changes: &mut Changes,
+) -> Result<Edit, Diagnostics> {
+    let command = match info.policy_type {
+        PolicyType::Identity | PolicyType::PermissionsBoundary => {
+            changes.replace.push((name.to_owned(), source));
+            match &info.policy_arn {
+                Some(arn) => Some(format!(
+                    "aws iam create-policy-version --policy-arn {arn} --policy-document file://fix.json --set-as-default"
+                )),
+                None => inline_command(name),
+            }
+        }
+        PolicyType::Resource => {
+            let side = snapshot.resource_side(map, f.resource.as_str(), &Changes::default())?;
+            let Some(owner) = side.owner_arn else {
+                return Ok(Edit::Skip);
+            };
+            let cmd = resource_policy_command(&owner);
+            changes.resource_policies.push((owner, source));
+            cmd
+        }
+        PolicyType::Scp | PolicyType::Rcp => {
+            let target = info.policy_arn.clone().unwrap_or(name.to_owned());
+            let id = target.rsplit('/').next().unwrap_or(&target).to_owned();
+            changes.org_policies.push((target, source));
+            Some(format!(
+                "aws organizations update-policy --policy-id {id} --content file://fix.json"
+            ))
+        }
+        t @ (PolicyType::Session | PolicyType::VpcEndpoint) => return Ok(Edit::NotHeld(t)),
+    };
+    let policy = if name.starts_with(info.policy_kind.describe()) {
+        name.to_owned()
+    } else {
+        format!("{} {name}", info.policy_kind.describe())
+    };
+    let target = format!(
+        "{policy}, statement {}",
+        info.sid.as_deref().map_or_else(
+            || format!("#{}", info.index),
+            |s| format!("\"{s}\" (#{})", info.index)
+        )
+    );
+    Ok(Edit::Done { target, command })
 }
 
 /// `user alice: name` → `aws iam put-user-policy ...`.

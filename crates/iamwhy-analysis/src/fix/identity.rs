@@ -1,9 +1,10 @@
 //! An identity statement: the least-privilege `Allow` in a new inline policy of the user or
 //! role (or the parent user of a federated user) that asked.
 
-use iamwhy_core::{Diagnostics, Principal, SourceMap};
+use iamwhy_core::{Diagnostics, PolicyType, Principal, SourceMap};
 use iamwhy_snapshot::{Changes, Snapshot};
 
+use super::condition::kept_conditions;
 use super::{Draft, Failing, FixKind, allow_statement, policy_of, register};
 
 /// The IAM entity whose inline policy should hold an identity statement: `(kind, name)`.
@@ -35,7 +36,13 @@ pub(super) fn identity_statement(
     let Some((kind, name, whose)) = identity_owner(snapshot, f) else {
         return Ok(None);
     };
-    let statement = allow_statement(f);
+    let mut statement = allow_statement(f);
+    // Next to a statement that one condition stops: keep its conditions (issue 23).
+    if let Some(cond) = kept_conditions(map, f, PolicyType::Identity)
+        && let serde_json::Value::Object(m) = &mut statement
+    {
+        m.insert("Condition".to_owned(), cond);
+    }
     let policy = policy_of(vec![statement.clone()]);
     let policy_name = format!(
         "iamwhy-allow-{}",
@@ -59,6 +66,7 @@ pub(super) fn identity_statement(
             ..Changes::default()
         },
         widens: Vec::new(),
+        admits: None,
         verifiable: true,
     }))
 }

@@ -19,6 +19,7 @@
 //! fix that grants more than the request says so.
 
 mod boundary;
+mod condition;
 mod exception;
 mod identity;
 mod org;
@@ -39,6 +40,7 @@ use crate::request::Reconstructed;
 pub use verify::{evaluate, evaluate_as_is, evaluate_with_session};
 
 use boundary::boundary_statement;
+use condition::extend_conditions;
 use exception::deny_exceptions;
 use identity::identity_statement;
 use org::org_statement;
@@ -68,6 +70,9 @@ pub enum FixKind {
     /// Every change the operation needs, on each side, found one failing check at a time
     /// (both sides of a cross-account request and of the check it makes in KMS).
     CompleteChanges,
+    /// The request's value added to the one failing condition of an `Allow` statement that
+    /// would otherwise allow it; its other conditions stay.
+    ExtendCondition,
     /// A change outside the snapshot, which cannot be verified.
     NotVerifiable,
 }
@@ -81,6 +86,10 @@ pub enum ScopeKind {
     /// A sibling action on the same resource.
     #[serde(rename = "sibling action")]
     SiblingAction,
+    /// The same request with another value of a condition key that the statement the fix
+    /// stands in for tests.
+    #[serde(rename = "other condition value")]
+    OtherConditionValue,
 }
 
 impl ScopeKind {
@@ -89,6 +98,7 @@ impl ScopeKind {
         match self {
             ScopeKind::SiblingResource => "sibling resource",
             ScopeKind::SiblingAction => "sibling action",
+            ScopeKind::OtherConditionValue => "other condition value",
         }
     }
 }
@@ -119,6 +129,10 @@ pub struct Fix {
     /// What the change allows beyond the request, in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub widens: Vec<String>,
+    /// Whom a statement admitting an AWS service principal admits, and on behalf of what
+    /// (its confused-deputy guard), in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admits: Option<String>,
 }
 
 /// A neighbouring request evaluated before and after a fix.
@@ -130,6 +144,9 @@ pub struct ScopeCheck {
     pub action: String,
     /// The resource.
     pub resource: String,
+    /// The context key given another value (`other condition value` only), and that value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<(String, String)>,
     /// The decision without the change.
     pub before: Decision,
     /// The decision with the change.
@@ -234,6 +251,10 @@ fn drafts_for(
     failing: &Failing,
 ) -> Result<Vec<Draft>, Diagnostics> {
     let mut drafts = Vec::new();
+    // A statement that would allow but for one condition: change only that condition.
+    if failing.result.decision == Decision::ImplicitDeny {
+        drafts.extend(extend_conditions(snapshot, map, failing)?);
+    }
     match (failing.result.decision, failing.result.denied_by) {
         (Decision::ExplicitDeny, _) => drafts.extend(deny_exceptions(snapshot, map, failing)?),
         (Decision::ImplicitDeny, Some(DeniedBy::Identity)) => {
@@ -357,6 +378,7 @@ struct Draft {
     command: Option<String>,
     changes: Changes,
     widens: Vec<String>,
+    admits: Option<String>,
     verifiable: bool,
 }
 
@@ -371,6 +393,7 @@ impl Draft {
             command: None,
             changes: Changes::default(),
             widens: Vec::new(),
+            admits: None,
             verifiable: false,
         }
     }
@@ -401,6 +424,7 @@ fn both(kind: FixKind, first: Draft, second: Draft) -> Draft {
         },
         changes,
         widens,
+        admits: first.admits.or(second.admits),
         verifiable: true,
     }
 }

@@ -91,6 +91,7 @@ pub(super) fn org_statement(
             "every account under that level may now be allowed `{}` on `{}` if its own policies allow it",
             f.action, f.resource
         )],
+        admits: None,
         verifiable: true,
     }))
 }

@@ -1,10 +1,11 @@
 //! A resource statement: an `Allow` naming the requester in the resource's policy (required
 //! across accounts, for role trust and for keys whose policy does not delegate to IAM).
 
-use iamwhy_core::{Diagnostics, Principal, SourceMap};
+use iamwhy_core::{Diagnostics, PolicyType, Principal, SourceMap};
 use iamwhy_snapshot::{Changes, Snapshot};
 use serde_json::{Value, json};
 
+use super::condition::kept_conditions;
 use super::{
     Draft, Failing, FixKind, append_statement, context_value, policy_of, register, sid_for,
 };
@@ -84,6 +85,62 @@ pub(super) fn resource_statement(
         };
         m.insert("Resource".to_owned(), Value::String(r));
     }
+    // Next to a statement that one condition stops: keep its conditions (issue 23).
+    if let Some(cond) = kept_conditions(map, f, PolicyType::Resource)
+        && let Value::Object(m) = &mut statement
+    {
+        m.insert("Condition".to_owned(), cond);
+    }
+    // A service principal is admitted only on behalf of the resource it acted for: the
+    // confused-deputy guard (IAM User Guide, "The confused deputy problem",
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html), from the
+    // request's own `aws:SourceArn` / `aws:SourceAccount`.
+    let mut admits = None;
+    let mut widens = Vec::new();
+    if let Ok(Principal::Service(service)) = Principal::parse(&f.principal)
+        && let Value::Object(m) = &mut statement
+    {
+        let cond = m
+            .entry("Condition")
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+        let mut guards = Vec::new();
+        if let Value::Object(cond) = cond {
+            let tested = |cond: &serde_json::Map<String, Value>, key: &str| {
+                cond.values().any(|b| {
+                    b.as_object()
+                        .is_some_and(|b| b.keys().any(|k| k.eq_ignore_ascii_case(key)))
+                })
+            };
+            for (key, op) in [
+                ("aws:SourceArn", "ArnEquals"),
+                ("aws:SourceAccount", "StringEquals"),
+            ] {
+                if let Some(v) = context_value(&f.result, key) {
+                    if !tested(cond, key)
+                        && let Value::Object(block) = cond
+                            .entry(op)
+                            .or_insert_with(|| Value::Object(serde_json::Map::new()))
+                    {
+                        block.insert(key.to_owned(), Value::String(v.clone()));
+                    }
+                    guards.push(format!("`{key}` = {v}"));
+                }
+            }
+        }
+        if cond.as_object().is_some_and(serde_json::Map::is_empty) {
+            m.remove("Condition");
+        }
+        if guards.is_empty() {
+            widens.push(format!(
+                "admits {service} acting for any account's resources: the request carries neither `aws:SourceArn` nor `aws:SourceAccount`, so the confused-deputy guard AWS recommends (IAM User Guide, \"The confused deputy problem\", https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html) cannot be added; add one by hand"
+            ));
+        } else {
+            admits = Some(format!(
+                "{service}, only when it acts on behalf of {} (the confused-deputy guard AWS recommends: IAM User Guide, \"The confused deputy problem\", https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html)",
+                guards.join(" and ")
+            ));
+        }
+    }
     let mut policy = match &side.policy {
         Some(p) => serde_json::from_str(map.snippet(p.document.span)).unwrap_or(Value::Null),
         None => policy_of(Vec::new()),
@@ -99,9 +156,14 @@ pub(super) fn resource_statement(
     Ok(Some(Draft {
         kind: FixKind::AddResourceStatement,
         summary: format!(
-            "allow `{}` to {} in the {label}",
+            "allow `{}` to {} in the {label}{}",
             f.action,
-            principal_words(&f.result)
+            principal_words(&f.result),
+            if admits.is_some() {
+                ", on behalf of the request's source only"
+            } else {
+                ""
+            }
         ),
         target: label,
         statement,
@@ -111,7 +173,8 @@ pub(super) fn resource_statement(
             resource_policies: vec![(owner, source)],
             ..Changes::default()
         },
-        widens: Vec::new(),
+        widens,
+        admits,
         verifiable: true,
     }))
 }

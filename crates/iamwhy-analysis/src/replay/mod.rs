@@ -32,6 +32,10 @@ use serde::Serialize;
 
 use crate::request::{Reconstructed, Unexplained, UnexplainedKind, from_event};
 
+mod sessions;
+
+pub use sessions::{RecordedSession, collect_sessions, recorded_session};
+
 /// Most disagreements and examples listed one by one.
 pub const LISTED: usize = 50;
 
@@ -197,6 +201,21 @@ struct PrincipalEntry {
     base: Arc<Context>,
     key: Arc<str>,
     policies: Arc<PolicyEntry>,
+    /// With `--federated-name` and a candidate session policy, an IAM user's calls are
+    /// replayed, with the change, as the federated user its GetFederationToken call creates.
+    federated: Option<Arc<Federated>>,
+}
+
+/// The federated user an IAM user's GetFederationToken creates (AWS STS API Reference,
+/// "GetFederationToken": its `Name`, the user as parent, the session policies).
+struct Federated {
+    who: ResolvedPrincipal,
+    base: Arc<Context>,
+    /// The parent user's policies, with the changes.
+    policies: PrincipalPolicies,
+    /// The federated user's ARN and the parent's, for the simulator's evaluations.
+    arn: String,
+    parent: String,
 }
 
 /// The policy sets of a (principal, resource) pair.
@@ -372,6 +391,9 @@ fn remember<K: std::hash::Hash + Eq, V>(cache: &Cache<K, V>, key: K, value: V) {
     }
 }
 
+/// Why a recorded session's policies cannot be used.
+const UNREADABLE: &str = "session policies unknown: the session policies the trail records for the session could not be read (or name a managed policy the snapshot does not hold)";
+
 /// Replays records, on any number of threads, keeping the gathered policies.
 pub struct Replayer<'a> {
     snapshot: &'a Snapshot,
@@ -390,6 +412,21 @@ pub struct Replayer<'a> {
     /// Whether decisions are remembered.
     memo: bool,
     options: EvalOptions,
+    /// The sessions whose creation the logs record, by access key.
+    recorded: HashMap<String, RecordedSession>,
+    /// Their session policies, parsed once (`None`: unreadable).
+    recorded_policies: Cache<String, Option<Arc<SessionPolicies>>>,
+    /// `--federated-name`: with a candidate session policy, IAM users' calls are replayed
+    /// with the change as the federated user of this name they would create.
+    federated_name: Option<String>,
+}
+
+/// A recorded session's policies: parsed, and as files of the source map for the
+/// evaluations that go through the simulator (hidden checks).
+struct SessionPolicies {
+    policies: Vec<Policy>,
+    sources: Vec<SourceId>,
+    arns: Vec<String>,
 }
 
 impl<'a> Replayer<'a> {
@@ -422,7 +459,117 @@ impl<'a> Replayer<'a> {
             decisions: RwLock::default(),
             memo: true,
             options: EvalOptions::default(),
+            recorded: HashMap::new(),
+            recorded_policies: RwLock::default(),
+            federated_name: None,
         }
+    }
+
+    /// With a candidate session policy: replay each IAM user's calls, with the change, as
+    /// the federated user named `name` that its GetFederationToken call would create (the
+    /// user its parent), as `simulate` does for an IAM user given session policies.
+    pub fn with_federated_name(mut self, name: Option<String>) -> Self {
+        self.federated_name = name;
+        self
+    }
+
+    /// The federated user an IAM user would become, when the replay asks for it.
+    fn federated_of(
+        &self,
+        map: &mut SourceMap,
+        who: &ResolvedPrincipal,
+    ) -> Result<Option<Arc<Federated>>, Diagnostics> {
+        let (Some(name), Some(_), Principal::User(u)) =
+            (&self.federated_name, &self.session, &who.principal)
+        else {
+            return Ok(None);
+        };
+        let parent = u.arn();
+        let arn = format!(
+            "arn:{}:sts::{}:federated-user/{name}",
+            who.principal.partition(),
+            u.account
+        );
+        let Ok(fed) = self.snapshot.resolve_principal(&arn, Some(&parent)) else {
+            return Ok(None);
+        };
+        let changes = self.changes.clone().unwrap_or_default();
+        let policies = self.snapshot.principal_policies(map, &fed, &changes)?;
+        let mut base = Context::new();
+        derive_principal_context(&fed.principal, &fed.facts, &mut base);
+        Ok(Some(Arc::new(Federated {
+            who: fed,
+            base: Arc::new(base),
+            policies,
+            arn,
+            parent,
+        })))
+    }
+
+    /// The sessions whose creation the logs record (from [`collect_sessions`]): their
+    /// session policies take part in the calls made with them.
+    pub fn with_recorded_sessions(mut self, recorded: HashMap<String, RecordedSession>) -> Self {
+        self.recorded = recorded;
+        self
+    }
+
+    /// The session policies of the session a call was made with: `Ok(None)` when the session
+    /// has none (or is not a role or federated-user session), `Err` with a reason when they
+    /// are unknown.
+    fn session_of(
+        &self,
+        entry: &PrincipalEntry,
+        access_key: Option<&str>,
+    ) -> Result<Option<(String, Arc<SessionPolicies>)>, String> {
+        if !entry.policies.session {
+            return Ok(None);
+        }
+        let federated = matches!(entry.who.principal, Principal::FederatedUser(_));
+        let Some(recorded) = access_key.and_then(|k| self.recorded.get(k).map(|r| (k, r))) else {
+            // A role session is most often created without session policies; a federated
+            // user's depend on them entirely (without any, it has no permissions).
+            return if federated {
+                Err("session policies unknown: the GetFederationToken call that created the federated user's session is not in the logs".to_owned())
+            } else {
+                Ok(None)
+            };
+        };
+        let (key, session) = recorded;
+        if !session.has_policies() {
+            return Ok(None);
+        }
+        if let Some(p) = cached(&self.recorded_policies, key) {
+            return p
+                .map(|p| Some((key.to_owned(), p)))
+                .ok_or_else(|| UNREADABLE.to_owned());
+        }
+        let parsed = self.with_map(|map| {
+            let mut sources = Vec::new();
+            if let Some(text) = &session.inline {
+                sources.push(map.add_file(
+                    format!("[{} {}] session policy", session.call, session.at),
+                    text.clone(),
+                ));
+            }
+            let mut notes = Vec::new();
+            let policies = crate::simulate::session_policies_of(
+                self.snapshot,
+                map,
+                &sources,
+                &session.arns,
+                &mut notes,
+            )
+            .ok()?;
+            Some(Arc::new(SessionPolicies {
+                policies,
+                sources,
+                arns: session.arns.clone(),
+            }))
+        });
+        remember(&self.recorded_policies, key.to_owned(), parsed.clone());
+        parsed
+            .map(|p| Some((key.to_owned(), p)))
+            .ok_or_else(|| UNREADABLE.to_owned())
     }
 
     /// Turns the re-use of decisions between calls that cannot differ off (on by default);
@@ -451,7 +598,8 @@ impl<'a> Replayer<'a> {
     pub fn replay(&self, event: &Event, message: &DenialMessage, origin: &Origin) -> Outcome {
         let recorded = recorded_of(event);
         let request = from_event(event, message, Some(self.snapshot));
-        match self.evaluate(recorded, request, || CallRef::of(event, origin)) {
+        let key = event.user_identity.access_key_id.as_deref();
+        match self.evaluate(recorded, request, key, || CallRef::of(event, origin)) {
             Ok(o) => o,
             Err(e) => Outcome::Failed(e),
         }
@@ -461,6 +609,7 @@ impl<'a> Replayer<'a> {
         &self,
         recorded: Recorded,
         request: Result<Reconstructed, Unexplained>,
+        access_key: Option<&str>,
         call: impl FnOnce() -> CallRef,
     ) -> Result<Outcome, Diagnostics> {
         let req = match request {
@@ -477,8 +626,12 @@ impl<'a> Replayer<'a> {
         let Some(entry) = self.principal(&req)? else {
             return self.unheld_account(recorded, req, call);
         };
+        let session = match self.session_of(&entry, access_key) {
+            Ok(s) => s,
+            Err(reason) => return Ok(Outcome::Missing(reason)),
+        };
         let resource_key = self.snapshot.resource_key(req.resource.as_str());
-        let sets = self.sets(&req, &entry, resource_key)?;
+        let sets = self.sets(&req, &entry, resource_key, session.as_ref())?;
         let key = self.memo.then(|| memo_key(&entry, &sets, &req));
         let remembered = key.as_ref().and_then(|k| {
             self.decisions
@@ -514,11 +667,25 @@ impl<'a> Replayer<'a> {
                 .hidden_calls_for(req.action.as_str())
                 .is_empty()
         {
+            let (sources, arns) = session
+                .as_ref()
+                .map(|(_, p)| (p.sources.clone(), p.arns.clone()))
+                .unwrap_or_default();
             before = self
-                .with_map(|map| crate::fix::evaluate_as_is(self.snapshot, map, &req, true))?
+                .with_map(|map| {
+                    crate::fix::evaluate_with_session(
+                        self.snapshot,
+                        map,
+                        &req,
+                        &Changes::default(),
+                        &sources,
+                        &arns,
+                        true,
+                    )
+                })?
                 .final_decision();
             if after == Some(Decision::Allowed) {
-                after = Some(self.operation_after(&req, &entry)?);
+                after = Some(self.operation_after(&req, &entry, session.as_ref())?);
             }
         }
         Ok(evaluated(recorded, before, after, req, call))
@@ -554,6 +721,7 @@ impl<'a> Replayer<'a> {
                     &req,
                     c,
                     &session,
+                    &[],
                     true,
                 )?),
                 None => None,
@@ -578,14 +746,46 @@ impl<'a> Replayer<'a> {
         &self,
         req: &Reconstructed,
         entry: &PrincipalEntry,
+        recorded: Option<&(String, Arc<SessionPolicies>)>,
     ) -> Result<Decision, Diagnostics> {
         let changes = self.changes.clone().unwrap_or_default();
-        let session: Vec<SourceId> = match &self.session {
-            Some(s) if entry.policies.session => s.iter().map(|p| p.document.span.source).collect(),
-            _ => Vec::new(),
+        // A candidate session policy replaces the recorded ones.
+        let (session, arns): (Vec<SourceId>, Vec<String>) = match (&self.session, recorded) {
+            (Some(s), _) if entry.policies.session => (
+                s.iter().map(|p| p.document.span.source).collect(),
+                Vec::new(),
+            ),
+            (_, Some((_, p))) => (p.sources.clone(), p.arns.clone()),
+            _ => (Vec::new(), Vec::new()),
+        };
+        let federated_req;
+        let (req, session) = match &entry.federated {
+            Some(f) => {
+                federated_req = Reconstructed {
+                    principal: f.arn.clone(),
+                    parent_user: Some(f.parent.clone()),
+                    ..req.clone()
+                };
+                let candidate = self
+                    .session
+                    .iter()
+                    .flatten()
+                    .map(|p| p.document.span.source)
+                    .collect();
+                (&federated_req, candidate)
+            }
+            None => (req, session),
         };
         let result = self.with_map(|map| {
-            crate::fix::evaluate_with_session(self.snapshot, map, req, &changes, &session, true)
+            crate::fix::evaluate_with_session(
+                self.snapshot,
+                map,
+                req,
+                &changes,
+                &session,
+                &arns,
+                true,
+            )
         })?;
         Ok(result.final_decision())
     }
@@ -639,7 +839,30 @@ impl<'a> Replayer<'a> {
             d
         };
         let before = decide(&sets.before, &mut request);
-        let after = sets.after.as_ref().map(|set| decide(set, &mut request));
+        let after = match (&sets.after, &entry.federated) {
+            (Some(set), Some(f)) => {
+                let mut context = Context::with_base(f.base.clone());
+                for (k, v) in &req.context {
+                    context.insert(k, v.clone());
+                }
+                let mut as_federated = Request {
+                    principal: f.who.principal.clone(),
+                    facts: f.who.facts.clone(),
+                    action: req.action.clone(),
+                    resource: req.resource.clone(),
+                    resource_account: None,
+                    context,
+                };
+                resource_facts(self.snapshot, &sets.side, &mut as_federated, &mut notes);
+                derive_request_context(
+                    &mut as_federated,
+                    req.time.unwrap_or(Instant { secs: 0, nanos: 0 }),
+                );
+                Some(decide(set, &mut as_federated))
+            }
+            (Some(set), None) => Some(decide(set, &mut request)),
+            (None, _) => None,
+        };
         (before, after)
     }
 
@@ -694,11 +917,13 @@ impl<'a> Replayer<'a> {
                 };
                 let mut base = Context::new();
                 derive_principal_context(&who.principal, &who.facts, &mut base);
+                let federated = self.with_map(|map| self.federated_of(map, &who))?;
                 Some(Arc::new(PrincipalEntry {
                     base: Arc::new(base),
                     who,
                     key: policy_key,
                     policies,
+                    federated,
                 }))
             }
             Some(Err(_)) | None => None,
@@ -727,8 +952,17 @@ impl<'a> Replayer<'a> {
         req: &Reconstructed,
         entry: &PrincipalEntry,
         resource_key: String,
+        recorded: Option<&(String, Arc<SessionPolicies>)>,
     ) -> Result<Arc<Sets>, Diagnostics> {
-        let key = pair_key(&resource_key, &entry.key);
+        let mut key = pair_key(&resource_key, &entry.key);
+        if let Some((access_key, _)) = recorded {
+            key.push_str("|session:");
+            key.push_str(access_key);
+        }
+        if entry.federated.is_some() {
+            key.push_str("|federated");
+        }
+        let recorded = recorded.map(|(_, p)| p.policies.clone());
         if let Some(s) = cached(&self.sets, key.as_str()) {
             return Ok(s);
         }
@@ -756,11 +990,20 @@ impl<'a> Replayer<'a> {
             }
         };
         let p = &entry.policies;
-        let before = self.snapshot.policy_set(&p.before, &sides.0, None);
+        let before = self
+            .snapshot
+            .policy_set(&p.before, &sides.0, recorded.clone());
         let after = match (&p.after, &sides.1) {
+            // An IAM user replayed as the federated user it would create: the parent's
+            // policies (with the changes) and the candidate session policies.
+            (Some(_), Some(r)) if entry.federated.is_some() => entry.federated.as_ref().map(|f| {
+                self.snapshot
+                    .policy_set(&f.policies, r, self.session.clone())
+            }),
             (Some(pp), Some(r)) => {
+                // A candidate session policy replaces the recorded ones.
                 let session = if p.session {
-                    self.session.clone()
+                    self.session.clone().or(recorded)
                 } else {
                     None
                 };
@@ -979,10 +1222,14 @@ pub fn replay_logs(
     filter: &Filter,
     changes: Option<Changes>,
     session: Option<Vec<Policy>>,
+    federated_name: Option<String>,
     described: Vec<String>,
 ) -> ReplayRun {
     let started = std::time::Instant::now();
-    let replayer = Replayer::new(snapshot, map, changes, session);
+    let recorded = collect_sessions(inputs, settings);
+    let replayer = Replayer::new(snapshot, map, changes, session)
+        .with_recorded_sessions(recorded)
+        .with_federated_name(federated_name);
     let mut tally = Tally::new(replayer.has_changes(), described);
     let stats = scan(
         inputs,

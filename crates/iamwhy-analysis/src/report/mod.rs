@@ -269,6 +269,34 @@ pub struct NotMatchedInfo {
     pub statement: StatementInfo,
     /// Why it does not apply, in words.
     pub reason: String,
+    /// The condition that is false, when a condition is what stops the statement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed_condition: Option<FailedCondition>,
+    /// Every context key the statement's conditions test.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub condition_keys: Vec<String>,
+}
+
+/// A condition of a statement that is false for the request: what it wants and what the
+/// request has.
+#[derive(Clone, Debug, Serialize)]
+pub struct FailedCondition {
+    /// The operator as written: `StringLike`, `ForAnyValue:StringEquals`.
+    pub operator: String,
+    /// The context key as written.
+    pub key: String,
+    /// The condition's values.
+    pub wants: Vec<String>,
+    /// The request's values of the key (`None`: the request has no such key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual: Option<Vec<String>>,
+    /// The position of the condition among the statement's conditions.
+    #[serde(skip)]
+    pub index: usize,
+    /// Whether adding the request's value to `wants` makes the condition true: a positive
+    /// string or ARN operator without a set qualifier, on a single-valued key.
+    #[serde(skip)]
+    pub extendable: bool,
 }
 
 /// The outcome of one policy type.
@@ -439,6 +467,10 @@ pub struct HiddenCheckResult {
     pub doc: String,
     /// The check's own evaluation.
     pub result: Box<SimulationResult>,
+    /// Whether the bucket's S3 Bucket Key made the encryption context `aws:s3:arn` the
+    /// bucket's ARN instead of the object's.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub bucket_key: bool,
 }
 
 #[cfg(test)]

@@ -71,6 +71,11 @@ pub struct Reconstructed {
     /// The AWS service that made the call with the principal's identity (`invokedBy`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via_service: Option<String>,
+    /// The KMS key of the object a read (GetObject) decrypts, when the incident's records
+    /// name it (S3's kms:Decrypt): not a context key of the request, which carries no SSE-KMS
+    /// header, but the key of its hidden KMS check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_kms_key: Option<String>,
     /// What was assumed or is unknown, in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -335,6 +340,7 @@ pub fn from_event(
         context,
         time: (event.time.secs != 0).then_some(event.time),
         via_service,
+        object_kms_key: None,
         notes,
     })
 }
@@ -494,6 +500,7 @@ pub fn from_message(message: &DenialMessage) -> Result<Reconstructed, Unexplaine
         context,
         time: None,
         via_service,
+        object_kms_key: None,
         notes,
     })
 }
@@ -681,6 +688,8 @@ fn parameter_for(name: &str, params: &Map<String, Value>) -> Option<(String, Str
         "TrailName" => &["name", "trailName"],
         "SnapshotName" => &["dBSnapshotIdentifier"],
         "AlarmName" => &["alarmName"],
+        // GetFederationToken's `Name` is the federated user's name (AWS STS API Reference).
+        "FederatedUserName" => &["name"],
         _ => &[],
     };
     let wanted = std::iter::once(base).chain(aliases.iter().copied());
@@ -808,7 +817,85 @@ fn context_of(
     if prefix_of(&event.event_source) == "kms" {
         kms_context(event, params, via.as_deref(), context);
     }
+    if service_caller && let Some(service) = id.invoked_by.as_deref() {
+        source_context(service, params, context, notes);
+    }
     via.map(|v| service_of_invoker(&v).to_owned())
+}
+
+/// Where a service principal's `aws:SourceArn` shows in its own call, by service: the
+/// encryption context key that names the resource the service acts for.
+///
+/// CloudTrail: "The value of `aws:SourceArn` is always the trail ARN ... that is using the KMS
+/// key", and CloudTrail encrypts with the encryption context `aws:cloudtrail:arn` = the trail
+/// ARN (AWS CloudTrail User Guide, "Configure AWS KMS key policies for CloudTrail",
+/// <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html>).
+const SOURCE_ARN_IN_ENCRYPTION_CONTEXT: &[(&str, &str)] =
+    &[("cloudtrail.amazonaws.com", "aws:cloudtrail:arn")];
+
+/// `aws:SourceArn` and `aws:SourceAccount` of a service principal's request (IAM User Guide,
+/// "AWS global condition context keys", `aws:SourceArn`: present "only when a call is made
+/// directly by an AWS service principal" on behalf of a resource): from the record when it
+/// carries them (`requestParameters` `sourceArn`/`sourceAccount`), else from what the service
+/// documents about its calls ([`SOURCE_ARN_IN_ENCRYPTION_CONTEXT`]); otherwise a note says
+/// they are unknown, so that conditions on them are read as absent knowingly.
+fn source_context(
+    service: &str,
+    params: Option<&Map<String, Value>>,
+    context: &mut Vec<(String, ContextValue)>,
+    notes: &mut Vec<String>,
+) {
+    let text = |k: &str| params.and_then(|p| p.get(k)).and_then(Value::as_str);
+    let (arn, from) = match text("sourceArn") {
+        Some(a) => (Some(a.to_owned()), "the record's `sourceArn`".to_owned()),
+        None => {
+            let documented = SOURCE_ARN_IN_ENCRYPTION_CONTEXT
+                .iter()
+                .find(|(s, _)| *s == service)
+                .and_then(|(_, key)| {
+                    let ec = params?.get("encryptionContext")?.as_object()?;
+                    Some((ec.get(*key)?.as_str()?.to_owned(), *key))
+                });
+            match documented {
+                Some((a, key)) => (
+                    Some(a),
+                    format!(
+                        "the encryption context `{key}` (AWS CloudTrail User Guide, \"Configure AWS KMS key policies for CloudTrail\", https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html)"
+                    ),
+                ),
+                None => (None, String::new()),
+            }
+        }
+    };
+    let account = text("sourceAccount").map(str::to_owned).or_else(|| {
+        arn.as_deref()
+            .and_then(|a| a.split(':').nth(4))
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned)
+    });
+    match (&arn, &account) {
+        (None, None) => notes.push(format!(
+            "{service} made this call with its service principal; the record does not carry `aws:SourceArn` or `aws:SourceAccount` and iamwhy knows no documented way to derive them for this service, so conditions on them are evaluated as absent"
+        )),
+        _ => {
+            let mut said = Vec::new();
+            if let Some(a) = &arn {
+                context.push(("aws:SourceArn".to_owned(), ContextValue::Single(a.clone())));
+                said.push(format!("`aws:SourceArn` = {a}"));
+            }
+            if let Some(a) = &account {
+                context.push((
+                    "aws:SourceAccount".to_owned(),
+                    ContextValue::Single(a.clone()),
+                ));
+                said.push(format!("`aws:SourceAccount` = {a}"));
+            }
+            notes.push(format!(
+                "{service} made this call with its service principal on behalf of a resource: {} from {from}",
+                said.join(", ")
+            ));
+        }
+    }
 }
 
 /// KMS's keys of who calls and through what (KMS developer guide, condition keys), for a

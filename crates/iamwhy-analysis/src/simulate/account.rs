@@ -11,7 +11,6 @@ use iamwhy_core::{
     Resource, SourceId, SourceMap,
 };
 use iamwhy_eval::{EvalOptions, Policy, authorize, derive_context};
-use iamwhy_policy::json::packed_length;
 use iamwhy_snapshot::{
     Changes, KeyFact, PrincipalPolicies, ResolvedPrincipal, ResourceSide, Snapshot,
 };
@@ -22,10 +21,24 @@ use crate::request::S3_SSE_KMS_KEY;
 use crate::simulate::scenario::Expectation;
 use crate::simulate::{build_result, check_expectation};
 
-/// AWS STS: the plaintext of the inline session policy and the managed session policy ARNs
-/// together may not exceed 2,048 characters (AssumeRole / GetFederationToken API reference,
-/// `Policy` and `PolicyArns`; spec §7.2).
+/// AWS STS: "The plaintext that you use for both inline and managed session policies can't
+/// exceed 2,048 characters", counted on the text as sent — the `Policy` parameter's length
+/// constraint is 1 to 2,048 and its allowed characters include tab, line feed and carriage
+/// return, so white space counts (AWS STS API Reference, "AssumeRole" and
+/// "GetFederationToken", `Policy` and `PolicyArns`,
+/// <https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html>).
 pub const SESSION_POLICY_LIMIT: usize = 2048;
+
+/// STS packs the inline policy, the managed policy ARNs and the session tags into a binary
+/// form with a limit of its own (`PackedPolicySize` in the response), which the plaintext
+/// check cannot decide.
+const PACKED_NOTE: &str = "STS also compresses the inline session policy, the managed policy ARNs and the session tags into a packed form with a separate limit: a request within 2,048 characters can still fail with PackedPolicyTooLarge, and the response's PackedPolicySize says how close it is (AWS STS API Reference, \"AssumeRole\", https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html)";
+
+/// The characters of a session policy as STS counts them: the text as sent, white space
+/// included.
+fn sent_length(text: &str) -> usize {
+    text.chars().count()
+}
 
 /// AWS STS accepts at most 10 managed session policy ARNs.
 pub const SESSION_POLICY_ARNS_LIMIT: usize = 10;
@@ -47,6 +60,9 @@ pub struct AccountQuery {
     pub session_policies: Vec<SourceId>,
     /// `--session-policy-arn`.
     pub session_policy_arns: Vec<String>,
+    /// The `Name` an IAM user passes to GetFederationToken when the question gives session
+    /// policies with an IAM user (`None`: the user's own name, said in a note).
+    pub federated_name: Option<String>,
     /// Candidate changes.
     pub changes: Changes,
     /// Whether to evaluate hidden calls.
@@ -139,10 +155,15 @@ fn with_session<T>(
     let mut session_notes = Vec::new();
     let given = !query.session_policies.is_empty() || !query.session_policy_arns.is_empty();
     let federated;
-    let query = match federated_session_of(&query.principal) {
+    let query = match federated_session_of(&query.principal, query.federated_name.as_deref()) {
         Some((arn, parent)) if given && query.parent_user.is_none() => {
             session_notes.push(format!(
-                "an IAM user passes session policies with GetFederationToken: evaluated as {arn}, the federated user it creates (its parent user's policies apply, intersected with the session policies)"
+                "an IAM user passes session policies with GetFederationToken: evaluated as {arn}, the federated user it creates (its parent user's policies apply, intersected with the session policies){}",
+                if query.federated_name.is_some() {
+                    ""
+                } else {
+                    "; its name is the `Name` passed to GetFederationToken, taken here as the user's own (give --federated-name NAME)"
+                }
             ));
             federated = AccountQuery {
                 principal: arn,
@@ -207,11 +228,13 @@ fn describe_changes(map: &SourceMap, c: &Changes) -> Vec<String> {
 }
 
 /// The session policies of the question, checked against STS's limits.
-/// For an IAM user ARN, the federated user GetFederationToken creates (named after the
-/// user) and the user as its parent.
-fn federated_session_of(principal: &str) -> Option<(String, String)> {
+/// For an IAM user ARN, the federated user GetFederationToken creates — named `name` (its
+/// `Name` parameter; AWS STS API Reference, "GetFederationToken"), else after the user — and
+/// the user as its parent.
+fn federated_session_of(principal: &str, name: Option<&str>) -> Option<(String, String)> {
     let arn = Arn::parse(principal)?;
-    let name = arn.resource.strip_prefix("user/")?.rsplit('/').next()?;
+    let user = arn.resource.strip_prefix("user/")?.rsplit('/').next()?;
+    let name = name.unwrap_or(user);
     (arn.service == "iam" && !name.is_empty()).then(|| {
         (
             format!(
@@ -238,7 +261,7 @@ fn session_policies(
     };
     match (&who.principal, given) {
         (Principal::FederatedUser(_), false) => {
-            notes.push("a federated-user session created without session policies has no permissions except what resource-based policies grant to its ARN (spec §7.3); give --session-policy".to_owned());
+            notes.push("a federated-user session created without session policies has no permissions except what resource-based policies grant to its ARN (AWS STS API Reference, \"GetFederationToken\", https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html); give --session-policy".to_owned());
             return Ok(None);
         }
         (_, false) => return Ok(None),
@@ -253,20 +276,45 @@ fn session_policies(
             );
         }
     }
-    if query.session_policy_arns.len() > SESSION_POLICY_ARNS_LIMIT {
+    session_policies_of(
+        snapshot,
+        map,
+        &query.session_policies,
+        &query.session_policy_arns,
+        notes,
+    )
+    .map(Some)
+}
+
+/// The session policies STS would take: inline policy files (`sources`, in `map`) and
+/// managed policy ARNs, checked against STS's limits (at most
+/// [`SESSION_POLICY_ARNS_LIMIT`] ARNs; [`SESSION_POLICY_LIMIT`] characters of inline text as
+/// sent plus ARNs), the ARNs resolved in the snapshot or the bundled AWS managed policies.
+pub fn session_policies_of(
+    snapshot: &Snapshot,
+    map: &mut SourceMap,
+    sources: &[SourceId],
+    arns: &[String],
+    notes: &mut Vec<String>,
+) -> Result<Vec<Policy>, Diagnostics> {
+    let error = |message: String, help: &str| {
+        Err(Diagnostics::single(
+            Diagnostic::unplaced_error("session-policy", message).with_help(help.to_owned()),
+        ))
+    };
+    if arns.len() > SESSION_POLICY_ARNS_LIMIT {
         return error(
             format!(
                 "{} managed session policy ARNs given; STS accepts at most {SESSION_POLICY_ARNS_LIMIT}",
-                query.session_policy_arns.len()
+                arns.len()
             ),
             "merge some of them into the inline session policy",
         );
     }
-    let size = query
-        .session_policies
+    let size = sources
         .iter()
-        .map(|s| packed_length(map.text(*s)))
-        .chain(query.session_policy_arns.iter().map(String::len))
+        .map(|s| sent_length(map.text(*s)))
+        .chain(arns.iter().map(String::len))
         .fold(0, usize::saturating_add);
     if let Some(over) = size
         .checked_sub(SESSION_POLICY_LIMIT)
@@ -274,13 +322,14 @@ fn session_policies(
     {
         return error(
             format!(
-                "the session policies are {size} characters without whitespace: {over} over the {SESSION_POLICY_LIMIT}-character limit of STS (inline policy plus managed policy ARNs)"
+                "the session policies are {size} characters as sent (white space included, as STS counts the `Policy` parameter): {over} over the {SESSION_POLICY_LIMIT}-character limit of STS (inline policy plus managed policy ARNs)"
             ),
-            "AssumeRole and GetFederationToken reject this with PackedPolicyTooLarge/ValidationError; shorten the policy, or move statements to the role's own policies",
+            "AssumeRole and GetFederationToken reject it (ValidationError); minify the JSON (`jq -c .`), shorten the policy, or move statements to the role's own policies",
         );
     }
-    let mut policies = session_policy_set(map, &query.session_policies)?;
-    for arn in &query.session_policy_arns {
+    let mut policies = session_policy_set(map, sources)?;
+    notes.push(PACKED_NOTE.to_owned());
+    for arn in arns {
         match snapshot.managed_policy(map, arn, PolicyKind::Session, notes)? {
             Some(p) => policies.push(p),
             None => {
@@ -293,18 +342,18 @@ fn session_policies(
             }
         }
     }
-    Ok(Some(policies))
+    Ok(policies)
 }
 
 /// Inline session policies (`--session-policy` files) parsed as one set, as STS takes them;
-/// more than [`SESSION_POLICY_LIMIT`] characters without whitespace is an error.
+/// more than [`SESSION_POLICY_LIMIT`] characters as sent (white space included) is an error.
 pub fn session_policy_set(
     map: &mut SourceMap,
     sources: &[SourceId],
 ) -> Result<Vec<Policy>, Diagnostics> {
     let size = sources
         .iter()
-        .map(|s| packed_length(map.text(*s)))
+        .map(|s| sent_length(map.text(*s)))
         .fold(0, usize::saturating_add);
     if let Some(over) = size
         .checked_sub(SESSION_POLICY_LIMIT)
@@ -314,10 +363,10 @@ pub fn session_policy_set(
             Diagnostic::unplaced_error(
                 "session-policy",
                 format!(
-                    "the session policies are {size} characters without whitespace: {over} over the {SESSION_POLICY_LIMIT}-character limit of STS"
+                    "the session policies are {size} characters as sent (white space included, as STS counts the `Policy` parameter): {over} over the {SESSION_POLICY_LIMIT}-character limit of STS"
                 ),
             )
-            .with_help("AssumeRole and GetFederationToken reject this with PackedPolicyTooLarge; shorten the policy".to_owned()),
+            .with_help("AssumeRole and GetFederationToken reject it (ValidationError); minify the JSON (`jq -c .`) or shorten the policy".to_owned()),
         ));
     }
     let mut policies = Vec::with_capacity(sources.len());
@@ -365,7 +414,7 @@ pub fn resource_facts(
             (None, Some(a)) => {
                 if req.principal.account() != Some(a.as_str()) {
                     notes.push(format!(
-                        "the resource belongs to account {a} (the request says so), which is not in the snapshot: its resource-based policy is unknown, and across accounts it must allow the request too (spec §4.4, step 4.5)"
+                        "the resource belongs to account {a} (the request says so), which is not in the snapshot: its resource-based policy is unknown, and across accounts it must allow the request too (IAM User Guide, \"Cross-account policy evaluation logic\", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html)"
                     ));
                 }
                 req.resource_account = Some(a);
@@ -462,7 +511,14 @@ fn one_request(
     for (k, v) in &query.context {
         context.insert(k, v.clone());
     }
-    let (mut result, account_notes) = check.evaluate(map, action, resource, context.clone())?;
+    // A call that does not send the SSE-KMS key header (GetObject: the key is the object's
+    // own) does not carry its condition key; a key given for it names the object's key,
+    // used only by the hidden KMS check.
+    let mut main_context = context.clone();
+    if !sends_sse_kms_header(action) {
+        main_context.remove(S3_SSE_KMS_KEY);
+    }
+    let (mut result, account_notes) = check.evaluate(map, action, resource, main_context)?;
     let mut notes: Vec<String> = check.principal_side.notes.clone();
     notes.extend(session_notes.iter().cloned());
     notes.extend(account_notes);
@@ -547,6 +603,19 @@ fn bounded(least: SimulationResult, most: SimulationResult, account: &str) -> Si
         bound: IdentityBound::DeniedWhateverItsPoliciesSay,
     });
     result
+}
+
+/// Whether the call sends `x-amz-server-side-encryption-aws-kms-key-id` (PutObject,
+/// CopyObject, CreateMultipartUpload: the Service Authorization Reference lists
+/// `s3:x-amz-server-side-encryption-aws-kms-key-id` for them and not for GetObject).
+fn sends_sse_kms_header(action: &Action) -> bool {
+    let catalog = Catalog::bundled();
+    catalog.action(action.as_str()).is_some_and(|a| {
+        catalog
+            .action_condition_key_names(a)
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(S3_SSE_KMS_KEY))
+    })
 }
 
 fn dedup(list: Vec<String>) -> Vec<String> {
@@ -710,10 +779,24 @@ impl Check<'_> {
             let arn = self
                 .snapshot
                 .resolve_key(value, region.as_deref(), requester)?;
+            let origin = if sends_sse_kms_header(action) {
+                format!(
+                    "the request's `x-amz-server-side-encryption-aws-kms-key-id` header (`{S3_SSE_KMS_KEY}`)"
+                )
+            } else {
+                format!(
+                    "the object's own encryption (the key named for the object, by S3's kms:Decrypt record or `--context`; {action} sends no SSE-KMS key header: S3 decrypts with the key the object was written with)"
+                )
+            };
+            // The bucket's S3 Bucket Key setting holds for the objects written under it.
+            let bucket_key = self
+                .snapshot
+                .kms_key_for(resource.as_str())
+                .is_some_and(|k| k.bucket_key);
             return Some(KeyFact {
                 arn,
-                origin: format!("the request's `{S3_SSE_KMS_KEY}`"),
-                bucket_key: false,
+                origin,
+                bucket_key,
             });
         }
         // S3 encrypts a write with the bucket's default key, an alias or key id of which is
@@ -781,10 +864,15 @@ impl Check<'_> {
             Err(unknown) => return Ok(Err(unknown)),
         };
         let mut check_context = context.clone();
+        check_context.remove(S3_SSE_KMS_KEY);
         let mut left_out = Vec::new();
+        let mut bucket_key_context = None;
         for (k, template) in &check.context {
             let template = match key {
-                Some(k_fact) if k_fact.bucket_key && k.ends_with("aws:s3:arn") => "{bucket_arn}",
+                Some(k_fact) if k_fact.bucket_key && k.ends_with("aws:s3:arn") => {
+                    bucket_key_context = Some(k.clone());
+                    "{bucket_arn}"
+                }
                 _ => template.as_str(),
             };
             // A key whose value the request does not tell (`kms:CallerAccount` of an
@@ -821,7 +909,7 @@ impl Check<'_> {
                 left_out.join(", ")
             ));
         }
-        let why = match (rule.mechanism, key) {
+        let mut why = match (rule.mechanism, key) {
             (Mechanism::ForwardAccessSession, Some(k)) => format!(
                 "{} calls {} with the caller's identity (forward access session); the key comes from {}",
                 service_name(action.service()),
@@ -846,7 +934,14 @@ impl Check<'_> {
                 check.action
             ),
         };
+        if let (Some(k), Some(bucket)) = (&bucket_key_context, &bucket_arn) {
+            why.push_str(&format!(
+                "; the bucket has an S3 Bucket Key (`BucketKeyEnabled`), so the encryption context `{k}` is the bucket ARN `{bucket}`, not the object's ARN ({})",
+                crate::explain::reasons::BUCKET_KEY_DOC
+            ));
+        }
         Ok(Ok(HiddenCheckResult {
+            bucket_key: bucket_key_context.is_some(),
             rule: rule.id.clone(),
             mechanism: rule.mechanism,
             why,
@@ -861,4 +956,32 @@ fn service_name(prefix: &str) -> String {
     Catalog::bundled()
         .service(prefix)
         .map_or_else(|| prefix.to_owned(), |s| s.name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// AWS STS API Reference, "AssumeRole" and "GetFederationToken": the `Policy` parameter
+    /// is 1 to 2,048 characters and may hold tab, line feed and carriage return, so the text
+    /// is counted as sent; a pretty-printed policy whose compact form fits is still rejected.
+    #[test]
+    fn the_sts_limit_counts_the_text_as_sent() {
+        let statement = serde_json::json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket-name/prefix/*"});
+        let doc = serde_json::json!({"Version": "2012-10-17", "Statement": vec![statement; 22]});
+        let pretty = serde_json::to_string_pretty(&doc).unwrap();
+        let compact = iamwhy_policy::json::packed_length(&pretty);
+        assert!(compact <= SESSION_POLICY_LIMIT, "{compact}");
+        assert!(sent_length(&pretty) > SESSION_POLICY_LIMIT);
+        let mut map = SourceMap::new();
+        let pretty_id = map.add_file("pretty.json".to_owned(), pretty.clone());
+        let e = session_policy_set(&mut map, &[pretty_id]).unwrap_err();
+        let text = format!("{:?}", e.iter().next());
+        assert!(text.contains("as sent"), "{text}");
+        let minified: String =
+            serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&pretty).unwrap())
+                .unwrap();
+        let minified_id = map.add_file("minified.json".to_owned(), minified);
+        assert!(session_policy_set(&mut map, &[minified_id]).is_ok());
+    }
 }

@@ -87,6 +87,8 @@ pub struct SimulateInput {
     pub session_policies: Vec<PathBuf>,
     /// `--session-policy-arn ARN`.
     pub session_policy_arns: Vec<String>,
+    /// `--federated-name NAME`: the `Name` an IAM user passes to GetFederationToken.
+    pub federated_name: Option<String>,
     /// Whether to evaluate the hidden calls of each operation.
     pub hidden_calls: bool,
     /// Candidate changes.
@@ -196,6 +198,7 @@ impl SimulateInput {
             parent_user: self.parent_user.clone(),
             hidden_calls: self.hidden_calls,
             session_policy_arns: self.session_policy_arns.clone(),
+            federated_name: self.federated_name.clone(),
             expect: self.expectation().map_err(usage)?,
             detail: self.detail,
             ..AccountQuery::default()

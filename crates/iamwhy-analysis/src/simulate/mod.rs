@@ -17,7 +17,7 @@ pub(crate) mod vocabulary;
 pub(crate) use account::simulate_with_changes;
 pub use account::{
     AccountQuery, AccountSimulation, SESSION_POLICY_ARNS_LIMIT, SESSION_POLICY_LIMIT,
-    complete_request, resource_facts, session_policy_set, simulate_account,
+    complete_request, resource_facts, session_policies_of, session_policy_set, simulate_account,
 };
 pub use input::{ChangeFiles, ExpandedActions, InputError, SimulateInput, context_entry};
 pub use scenario::{
@@ -34,7 +34,7 @@ use iamwhy_core::{Request, SourceMap};
 use iamwhy_eval::{EvalOptions, Evaluation, PolicySet, StatementRef, authorize, derive_context};
 use iamwhy_policy::{Effect, PrincipalEntryKind};
 
-use crate::explain::reasons::{describe_mismatch, near_misses, reasons};
+use crate::explain::reasons::{describe_mismatch, failed_condition, near_misses, reasons};
 use crate::report::{
     Detail, ExpectationResult, NotMatchedInfo, PolicyTypeOutcome, SimulationResult, StatementInfo,
     matched_info,
@@ -233,6 +233,8 @@ fn build_result_at(
                 Some(NotMatchedInfo {
                     statement: StatementInfo::new(set, map, *r, None, delta(*r))?,
                     reason: describe_mismatch(stmt, *m, req),
+                    failed_condition: failed_condition(stmt, *m, req),
+                    condition_keys: stmt.conditions.iter().map(|c| c.key.clone()).collect(),
                 })
             })
             .collect()
@@ -248,6 +250,8 @@ fn build_result_at(
                     Some(NotMatchedInfo {
                         statement: StatementInfo::new(set, map, r, None, delta(r))?,
                         reason: describe_mismatch(stmt, m, req),
+                        failed_condition: failed_condition(stmt, m, req),
+                        condition_keys: stmt.conditions.iter().map(|c| c.key.clone()).collect(),
                     })
                 })
                 .collect()

@@ -27,7 +27,7 @@ pub(crate) fn explain(args: &ExplainArgs, out: &mut Output) -> ExitStatus {
         return ExitStatus::Error;
     };
     match message {
-        Some(Ok(text)) => paste(&snapshot, &mut map, &text, !args.no_fix, out),
+        Some(Ok(text)) => paste(args, &snapshot, &mut map, &text, out),
         Some(Err(())) => ExitStatus::Error,
         None => logs(args, &snapshot, &mut map, out),
     }
@@ -35,16 +35,23 @@ pub(crate) fn explain(args: &ExplainArgs, out: &mut Output) -> ExitStatus {
 
 /// `explain --message`: every message of the paste; what the snapshot cannot evaluate is
 /// answered from the message alone (not verified).
-fn paste(s: &Snapshot, map: &mut SourceMap, text: &str, fix: bool, out: &mut Output) -> ExitStatus {
-    let mut explained = explain_paste(s, map, text, fix);
+fn paste(
+    args: &ExplainArgs,
+    s: &Snapshot,
+    map: &mut SourceMap,
+    text: &str,
+    out: &mut Output,
+) -> ExitStatus {
+    let mut explained = explain_paste(s, map, text, !args.no_fix);
     let why = explained.why().join("; ");
     if !explained.failed.is_empty() && explained.incidents.is_empty() {
         return answer_without_snapshot(text, Some(&why), out);
     }
-    print(
-        &ExplainReport::of(std::mem::take(&mut explained.incidents)),
-        out,
-    );
+    let report = ExplainReport::of(std::mem::take(&mut explained.incidents));
+    if !write_fixes(args, &report, out) {
+        return ExitStatus::Error;
+    }
+    print(&report, out);
     if let Some(failed) = std::num::NonZeroUsize::new(explained.failed.len()) {
         let rest = explained.unanswered(text);
         out.note(&format!("the snapshot cannot evaluate {failed} of the messages ({why}): what they alone establish follows, not verified\n"));
@@ -110,6 +117,9 @@ fn logs(args: &ExplainArgs, s: &Snapshot, map: &mut SourceMap, out: &mut Output)
             return ExitStatus::Error;
         }
         // What could be explained is shown; stderr and the exit code say the rest was not.
+        if !write_fixes(args, report, out) {
+            return ExitStatus::Error;
+        }
         print(report, out);
         out.warning_line(&format!(
             "explained {n} of {total} records; {failed} failed: {first}"
@@ -124,8 +134,62 @@ fn logs(args: &ExplainArgs, s: &Snapshot, map: &mut SourceMap, out: &mut Output)
         });
         return scan_status;
     }
+    if !write_fixes(args, report, out) {
+        return ExitStatus::Error;
+    }
     print(report, out);
     scan_status
+}
+
+/// `--write-fixes DIR`: the whole resulting policy of every fix, one file each
+/// (`incident-N-fix-M.json`; a fix that changes two policies writes `-a` and `-b`). `false`
+/// when a file could not be written (said on stderr).
+fn write_fixes(args: &ExplainArgs, report: &ExplainReport, out: &mut Output) -> bool {
+    let Some(dir) = &args.write_fixes else {
+        return true;
+    };
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        out.error_line(&format!(
+            "`{}`: cannot create the directory: {e}",
+            dir.display()
+        ));
+        return false;
+    }
+    let mut written = 0usize;
+    for (i, inc) in report.incidents.iter().enumerate() {
+        for (j, fix) in inc.fixes.iter().enumerate() {
+            let base = format!(
+                "incident-{}-fix-{}",
+                i.saturating_add(1),
+                j.saturating_add(1)
+            );
+            let docs: Vec<(String, &serde_json::Value)> = match &fix.policy {
+                serde_json::Value::Null => Vec::new(),
+                serde_json::Value::Array(list) => list
+                    .iter()
+                    .zip(["a", "b", "c", "d"])
+                    .map(|(p, s)| (format!("{base}-{s}.json"), p))
+                    .collect(),
+                p => vec![(format!("{base}.json"), p)],
+            };
+            for (name, doc) in docs {
+                let path = dir.join(&name);
+                let mut text = serde_json::to_string_pretty(doc).unwrap_or_default();
+                text.push('\n');
+                if let Err(e) = std::fs::write(&path, text) {
+                    out.error_line(&format!("`{}`: cannot write: {e}", path.display()));
+                    return false;
+                }
+                written = written.saturating_add(1);
+            }
+        }
+    }
+    out.note(&format!(
+        "wrote {written} policy file(s) to {} (incident-N-fix-M.json: use `file://{}/incident-N-fix-M.json` in the fix's command)\n",
+        dir.display(),
+        dir.display()
+    ));
+    true
 }
 
 /// What a message establishes without the account's policies (not verified); exit 2 only

@@ -1,7 +1,7 @@
 //! `iamwhy replay`.
 
 use iamwhy_analysis::replay::replay_logs;
-use iamwhy_analysis::session_policy_set;
+use iamwhy_analysis::simulate::session_policies_of;
 use iamwhy_core::SourceMap;
 use iamwhy_trail::Prefilter;
 use iamwhy_trail::input::collect_inputs;
@@ -33,11 +33,19 @@ pub(crate) fn run(args: &ReplayArgs, out: &mut Output) -> ExitStatus {
         .iter()
         .map(|p| iamwhy_analysis::read_source(&mut map, p, iamwhy_input::Limit::POLICY))
         .collect();
+    let mut notes = Vec::new();
     let session = match sources.and_then(|s| {
-        if s.is_empty() {
+        if s.is_empty() && args.session_policy_arn.is_empty() {
             Ok(None)
         } else {
-            session_policy_set(&mut map, &s).map(Some)
+            session_policies_of(
+                &snapshot,
+                &mut map,
+                &s,
+                &args.session_policy_arn,
+                &mut notes,
+            )
+            .map(Some)
         }
     }) {
         Ok(s) => s,
@@ -46,13 +54,32 @@ pub(crate) fn run(args: &ReplayArgs, out: &mut Output) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    let described = describe(&args.changes, &args.session_policy);
+    let mut described = describe(
+        &args.changes,
+        &args.session_policy,
+        &args.session_policy_arn,
+    );
+    if let Some(name) = &args.federated_name
+        && session.is_some()
+    {
+        described.push(format!(
+            "IAM users' calls made as the federated user `{name}` their GetFederationToken call creates, with the candidate session policies"
+        ));
+    }
     let changes = (!changes.is_empty()).then_some(changes);
     let inputs = collect_inputs(&args.input.paths);
     let progress = Progress::start(&inputs, &args.input);
     let settings = progress.settings(&args.input, Prefilter::All);
     let run = replay_logs(
-        &snapshot, &mut map, &inputs, &settings, &filter, changes, session, described,
+        &snapshot,
+        &mut map,
+        &inputs,
+        &settings,
+        &filter,
+        changes,
+        session,
+        args.federated_name.clone(),
+        described,
     );
     progress.finish();
     let (stats, elapsed) = (&run.stats, run.elapsed);
@@ -85,7 +112,11 @@ pub(crate) fn run(args: &ReplayArgs, out: &mut Output) -> ExitStatus {
 }
 
 /// The replay's changes, in words.
-fn describe(args: &crate::cli::ChangeArgs, session: &[std::path::PathBuf]) -> Vec<String> {
+fn describe(
+    args: &crate::cli::ChangeArgs,
+    session: &[std::path::PathBuf],
+    session_arns: &[String],
+) -> Vec<String> {
     let mut out = Vec::new();
     out.extend(
         args.replace_policy
@@ -121,6 +152,9 @@ fn describe(args: &crate::cli::ChangeArgs, session: &[std::path::PathBuf]) -> Ve
             "role and federated-user sessions created with session policy {}",
             p.display()
         )
+    }));
+    out.extend(session_arns.iter().map(|a| {
+        format!("role and federated-user sessions created with managed session policy {a}")
     }));
     out
 }

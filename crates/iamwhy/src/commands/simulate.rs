@@ -29,6 +29,7 @@ fn input(args: &SimulateArgs) -> SimulateInput {
         context: args.context.clone(),
         session_policies: args.session_policy.clone(),
         session_policy_arns: args.session_policy_arn.clone(),
+        federated_name: args.federated_name.clone(),
         hidden_calls: !args.no_hidden_calls,
         changes: args.changes.files(),
         expect: args.expect.clone(),

@@ -75,10 +75,30 @@ fn fix_text(out: &mut String, n: usize, f: &Fix, paint: &Paint) {
             let _ = writeln!(out, "    {line}");
         }
     }
+    let whole: Vec<&serde_json::Value> = match &f.policy {
+        serde_json::Value::Null => Vec::new(),
+        serde_json::Value::Array(list) => list.iter().collect(),
+        p => vec![p],
+    };
+    for (i, p) in whole.iter().enumerate() {
+        let which = if whole.len() > 1 {
+            format!(" ({} of {})", i.saturating_add(1), whole.len())
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  policy{which}: the whole resulting document, to save as fix.json"
+        );
+        let text = serde_json::to_string_pretty(p).unwrap_or_default();
+        for line in text.lines() {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
     if let Some(c) = &f.command {
         let _ = writeln!(
             out,
-            "  apply:   save the whole policy (`--format json` shows it) as fix.json, then"
+            "  apply:   save the policy above as fix.json (or take the file `--write-fixes DIR` writes), then"
         );
         for line in c.lines() {
             let _ = writeln!(out, "           {line}");
@@ -91,15 +111,23 @@ fn fix_text(out: &mut String, n: usize, f: &Fix, paint: &Paint) {
         } else {
             String::new()
         };
+        let with = s
+            .context
+            .as_ref()
+            .map(|(k, v)| format!(" with {k}={v}"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  scope:   {} {} on {}: {} -> {}{mark}",
+            "  scope:   {} {} on {}{with}: {} -> {}{mark}",
             s.what.as_str(),
             s.action,
             s.resource,
             s.before.as_str(),
             s.after.as_str()
         );
+    }
+    if let Some(a) = &f.admits {
+        let _ = writeln!(out, "  scope:   admits {a}");
     }
     if f.kind != FixKind::NotVerifiable
         && !f.scope.iter().any(|s| s.widened())
@@ -252,7 +280,12 @@ fn incident(out: &mut String, inc: &Incident, paint: &Paint) {
         }
         CrossCheckStatus::NotEvaluated => {}
         _ => {
-            let _ = writeln!(out, "{} {}", paint.bold("AWS said:"), cc.detail.join("; "));
+            let _ = writeln!(
+                out,
+                "{} {}",
+                paint.bold("Cross-check:"),
+                cc.detail.join("; ")
+            );
         }
     }
     if !inc.reasoning.is_empty() {

@@ -161,7 +161,7 @@ fn result_block(out: &mut String, paint: &Paint, r: &SimulationResult, show_scen
     if !r.hidden_checks.is_empty() {
         operation_lines(out, paint, r);
     }
-    request_details(out, paint, r);
+    request_details(out, paint, r, &[]);
     for c in &r.hidden_checks {
         let _ = writeln!(
             out,
@@ -173,12 +173,14 @@ fn result_block(out: &mut String, paint: &Paint, r: &SimulationResult, show_scen
         );
         let _ = writeln!(out, "  why:        {}", c.why);
         let _ = writeln!(out, "  rule:       {} ({})", c.rule, c.doc);
-        request_details(out, paint, &c.result);
+        // The operation's notes were said above.
+        request_details(out, paint, &c.result, &r.notes);
     }
 }
 
-/// Everything about one evaluated request below its headline.
-fn request_details(out: &mut String, paint: &Paint, r: &SimulationResult) {
+/// Everything about one evaluated request below its headline; notes in `said` are not
+/// repeated.
+fn request_details(out: &mut String, paint: &Paint, r: &SimulationResult, said: &[String]) {
     if let Some(by) = r.denied_by {
         let name = by
             .policy_type()
@@ -240,9 +242,10 @@ fn request_details(out: &mut String, paint: &Paint, r: &SimulationResult) {
             r.missing_context_keys.join(", ")
         );
     }
-    if !r.notes.is_empty() {
+    let notes: Vec<&String> = r.notes.iter().filter(|n| !said.contains(n)).collect();
+    if !notes.is_empty() {
         let _ = writeln!(out, "\n{}", paint.bold("Notes"));
-        for n in &r.notes {
+        for n in notes {
             let _ = writeln!(out, "  - {n}");
         }
     }

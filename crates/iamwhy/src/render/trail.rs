@@ -12,10 +12,26 @@ use iamwhy_trail::{Event, Stats};
 use super::{Output, Paint, Target, sanitize};
 use crate::cli::Format;
 
-/// Columns wider than this are not padded further (the text itself is never cut).
-const MAX_WIDTH: usize = 64;
+/// The widest a column gets; a longer cell (a long ARN) is cut in the middle with `…`, so
+/// that the columns stay aligned (`--format json` and `csv` keep every value whole).
+const MAX_WIDTH: usize = 96;
 
-/// Pads `cells` into aligned columns; the last column is not padded.
+/// `cell` in at most `width` characters: its start and its end around `…`.
+fn middle(cell: &str, width: usize) -> String {
+    let n = cell.chars().count();
+    if n <= width || width < 3 {
+        return cell.to_owned();
+    }
+    let keep = width.saturating_sub(1);
+    let head = keep.div_ceil(2);
+    let tail = keep.saturating_sub(head);
+    let start: String = cell.chars().take(head).collect();
+    let end: String = cell.chars().skip(n.saturating_sub(tail)).collect();
+    format!("{start}…{end}")
+}
+
+/// Pads `cells` into aligned columns, each as wide as its widest cell up to [`MAX_WIDTH`];
+/// the last column is neither padded nor cut.
 fn table(header: &[&str], rows: &[Vec<String>], paint: &Paint) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in rows {
@@ -29,7 +45,9 @@ fn table(header: &[&str], rows: &[Vec<String>], paint: &Paint) -> String {
             if i.saturating_add(1) == widths.len() {
                 l.push_str(cell);
             } else {
-                let _ = write!(l, "{cell:<w$}  ");
+                let cell = middle(cell, *w);
+                let pad = w.saturating_sub(cell.chars().count());
+                let _ = write!(l, "{cell}{:pad$}  ", "");
             }
         }
         l.trim_end().to_owned()
@@ -377,4 +395,34 @@ pub(crate) fn timeline_text(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_cells_are_cut_in_the_middle_and_columns_stay_aligned() {
+        let key = "arn:aws:kms:eu-west-1:210987654321:key/7777aaaa-77aa-77aa-77aa-777777777777";
+        let cut = middle(key, 20);
+        assert_eq!(cut.chars().count(), 20);
+        assert!(
+            cut.starts_with("arn:aws:km") && cut.ends_with("777777777"),
+            "{cut}"
+        );
+        assert_eq!(middle("short", 20), "short");
+        let long = format!("arn:aws:s3:::bucket/{}", "k".repeat(150));
+        let rows = vec![
+            vec![long.clone(), "a".to_owned(), "x".to_owned()],
+            vec!["b".to_owned(), "kms:Decrypt".to_owned(), "y".to_owned()],
+        ];
+        let text = table(&["R", "ACTION", "LAST"], &rows, &Paint(false));
+        assert!(text.contains('…') && !text.contains(&long), "{text}");
+        // The last column starts at the same place on every line.
+        let starts: Vec<usize> = text
+            .lines()
+            .map(|l| l.chars().count() - l.rsplit("  ").next().unwrap().chars().count())
+            .collect();
+        assert!(starts.windows(2).all(|w| w[0] == w[1]), "{text}");
+    }
 }
