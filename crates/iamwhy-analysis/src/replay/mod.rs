@@ -344,6 +344,10 @@ pub struct Replayer<'a> {
     decisions: Cache<Box<[u8]>, Remembered>,
     /// Whether decisions are remembered.
     memo: bool,
+    /// `generate`'s verification: the identity-based policies that replace each principal's
+    /// own (by role ARN for role sessions, user ARN for users); the boundary, SCPs, session
+    /// and resource-based policies stay as they are.
+    identity: Option<HashMap<String, Vec<Policy>>>,
     options: EvalOptions,
 }
 
@@ -377,7 +381,21 @@ impl<'a> Replayer<'a> {
             decisions: RwLock::default(),
             memo: true,
             options: EvalOptions::default(),
+            identity: None,
         }
+    }
+
+    /// Evaluates "with the changes" as each principal named in `policies` (role ARN for the
+    /// sessions of a role, user ARN) with those identity-based policies in place of its own;
+    /// other principals keep theirs. The call a denial's hidden check stands for is then
+    /// judged by the record of that check, replayed on its own.
+    pub fn replace_identity(mut self, policies: HashMap<String, Vec<Policy>>) -> Replayer<'a> {
+        self.changes.get_or_insert_with(|| Changes {
+            lenient: true,
+            ..Changes::default()
+        });
+        self.identity = Some(policies);
+        self
     }
 
     /// Turns the re-use of decisions between calls that cannot differ off (on by default);
@@ -472,7 +490,7 @@ impl<'a> Replayer<'a> {
             before = self
                 .with_map(|map| crate::fix::evaluate_as_is(self.snapshot, map, &req, true))?
                 .final_decision();
-            if after == Some(Decision::Allowed) {
+            if after == Some(Decision::Allowed) && self.identity.is_none() {
                 after = Some(self.operation_after(&req, &entry)?);
             }
         }
@@ -603,9 +621,18 @@ impl<'a> Replayer<'a> {
                             let before =
                                 self.snapshot
                                     .principal_policies(map, &who, &Changes::default())?;
-                            let after = match &self.changes {
-                                Some(c) => Some(self.snapshot.principal_policies(map, &who, c)?),
-                                None => None,
+                            let after = match (&self.identity, &self.changes) {
+                                (Some(replaced), _) => {
+                                    let mut after = before.clone();
+                                    if let Some(p) = replaced.get(policy_key.as_ref()) {
+                                        after.identity.clone_from(p);
+                                    }
+                                    Some(after)
+                                }
+                                (None, Some(c)) => {
+                                    Some(self.snapshot.principal_policies(map, &who, c)?)
+                                }
+                                (None, None) => None,
                             };
                             Ok::<_, Diagnostics>((before, after))
                         })?;
