@@ -154,8 +154,48 @@ fn cover(
     }
 }
 
+/// `aws:SourceVpce` and `aws:SourceIp` over every call the principal made itself (not the
+/// calls services made for it): a value is kept when it was always the same.
+#[derive(Default)]
+struct Network {
+    vpce: Values,
+    ip: Values,
+    calls: u64,
+}
+
+impl Network {
+    fn of(needed: &BTreeMap<String, BTreeMap<String, Use>>) -> Network {
+        let mut n = Network::default();
+        for u in needed.values().flat_map(BTreeMap::values) {
+            if u.indirect > 0 {
+                // Direct and indirect calls mixed on one entry: their values cannot be told
+                // apart, so nothing is constant.
+                if u.indirect < u.calls {
+                    n.vpce = Values::Varies;
+                    n.ip = Values::Varies;
+                }
+                continue;
+            }
+            n.vpce.merge(&u.vpce);
+            n.ip.merge(&u.ip);
+            n.calls = n.calls.saturating_add(u.calls);
+        }
+        n
+    }
+
+    /// The one value, when always the same over enough calls.
+    fn constant(&self, v: &Values) -> Option<String> {
+        match v {
+            Values::Some(set) if set.len() == 1 && self.calls >= CONSTANT_MIN_CALLS => {
+                set.iter().next().cloned()
+            }
+            _ => None,
+        }
+    }
+}
+
 /// The condition of an entry (rule 4), and why.
-fn condition_of(action: &str, u: &Use) -> (Condition, Vec<ConditionBasis>) {
+fn condition_of(action: &str, u: &Use, net: &Network) -> (Condition, Vec<ConditionBasis>) {
     let mut c = Condition::new();
     let mut why = Vec::new();
     let mut put = |op: ConditionOperator, key: &str, values: Vec<String>, reason: String| {
@@ -180,40 +220,32 @@ fn condition_of(action: &str, u: &Use) -> (Condition, Vec<ConditionBasis>) {
             ),
         );
     }
-    if let Values::Some(set) = &u.vpce
-        && set.len() == 1
-        && u.calls >= CONSTANT_MIN_CALLS
-    {
-        let list: Vec<String> = set.iter().cloned().collect();
+    // Only on calls the principal made itself: a service calling for it has neither.
+    let direct = u.indirect == 0;
+    if let Some(vpce) = net.constant(&net.vpce).filter(|_| direct) {
         put(
             ConditionOperator::StringEquals,
             "aws:SourceVpce",
-            list.clone(),
+            vec![vpce.clone()],
             format!(
-                "all {} calls came through the VPC endpoint {}",
-                u.calls,
-                list.join("")
+                "all {} calls the principal made itself came through the VPC endpoint {vpce}",
+                net.calls
             ),
         );
-    } else if let Values::Some(set) = &u.ip
-        && set.len() == 1
-        && u.calls >= CONSTANT_MIN_CALLS
-    {
-        let list: Vec<String> = set
-            .iter()
-            .map(|ip| {
-                if ip.contains(':') {
-                    format!("{ip}/128")
-                } else {
-                    format!("{ip}/32")
-                }
-            })
-            .collect();
+    } else if let Some(ip) = net.constant(&net.ip).filter(|_| direct) {
+        let cidr = if ip.contains(':') {
+            format!("{ip}/128")
+        } else {
+            format!("{ip}/32")
+        };
         put(
             ConditionOperator::IpAddress,
             "aws:SourceIp",
-            list.clone(),
-            format!("all {} calls came from {}", u.calls, list.join("")),
+            vec![cidr],
+            format!(
+                "all {} calls the principal made itself came from {ip}",
+                net.calls
+            ),
         );
     }
     if service.eq_ignore_ascii_case("s3")
@@ -256,13 +288,14 @@ pub(crate) fn build(needed: &BTreeMap<String, BTreeMap<String, Use>>, threshold:
     // (service, condition, resources) → draft.
     type Key = (String, String, Vec<String>);
     let mut drafts: BTreeMap<Key, (Condition, Draft)> = BTreeMap::new();
+    let net = Network::of(needed);
     for (action, resources) in needed {
         let service = action.split(':').next().unwrap_or("").to_ascii_lowercase();
         // Entries of one action grouped by their condition.
         let mut by_condition: BTreeMap<String, (Condition, Vec<ConditionBasis>, Vec<Entry>)> =
             BTreeMap::new();
         for e in generalise(action, resources, threshold) {
-            let (c, why) = condition_of(action, &e.usage);
+            let (c, why) = condition_of(action, &e.usage, &net);
             let text = serde_json::to_string(&c).unwrap_or_default();
             by_condition
                 .entry(text)

@@ -76,6 +76,9 @@ pub(crate) struct Use {
     pub(crate) calls: u64,
     /// Of those, hidden checks the snapshot implies (no record of their own).
     pub(crate) hidden: u64,
+    /// Of those, calls a service made with the principal's identity (hidden checks and
+    /// records with `invokedBy`): the caller's address and endpoint do not reach them.
+    pub(crate) indirect: u64,
     /// The last call.
     pub(crate) last: Option<Instant>,
     /// `kms:ViaService`.
@@ -92,6 +95,7 @@ impl Use {
     pub(crate) fn merge(&mut self, other: &Use) {
         self.calls = self.calls.saturating_add(other.calls);
         self.hidden = self.hidden.saturating_add(other.hidden);
+        self.indirect = self.indirect.saturating_add(other.indirect);
         self.last = self.last.max(other.last);
         self.via.merge(&other.via);
         self.vpce.merge(&other.vpce);
@@ -106,6 +110,8 @@ pub(crate) struct Need {
     pub(crate) action: String,
     pub(crate) resource: String,
     pub(crate) hidden: bool,
+    /// A service made the call with the principal's identity.
+    pub(crate) indirect: bool,
     pub(crate) via: Option<String>,
     pub(crate) vpce: Option<String>,
     pub(crate) ip: Option<String>,
@@ -226,6 +232,7 @@ fn needs_of(snapshot: &Snapshot, event: &Event, req: &Reconstructed) -> Vec<Need
             action: canonical(a.as_str()),
             resource: resource.clone(),
             hidden: false,
+            indirect: req.via_service.is_some(),
             via: via.clone(),
             vpce: vpce.clone(),
             ip: ip.clone(),
@@ -301,6 +308,7 @@ fn hidden_needs(snapshot: &Snapshot, event: &Event, req: &Reconstructed) -> Vec<
                 action: canonical(&check.action),
                 resource: target,
                 hidden: true,
+                indirect: true,
                 via,
                 // The service calls from its own network: neither the caller's address
                 // nor its endpoint reaches the check.
@@ -389,6 +397,9 @@ impl Observed {
             u.calls = u.calls.saturating_add(1);
             if n.hidden {
                 u.hidden = u.hidden.saturating_add(1);
+            }
+            if n.indirect {
+                u.indirect = u.indirect.saturating_add(1);
             }
             u.last = u.last.max(Some(call.time));
             u.via.add(n.via.as_deref());
