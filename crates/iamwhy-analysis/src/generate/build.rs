@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use iamwhy_catalog::Catalog;
 
-use super::observe::{Use, Values};
+use super::observe::{Network, Use, Values};
 use crate::report::generate::{
     Condition, ConditionBasis, ConditionOperator, GeneratedPart, PolicyDocument, PolicyStatement,
     PolicyTarget, ResourceRule, ScopeEntry, StatementBasis, StatementEffect,
@@ -154,35 +154,7 @@ fn cover(
     }
 }
 
-/// `aws:SourceVpce` and `aws:SourceIp` over every call the principal made itself (not the
-/// calls services made for it): a value is kept when it was always the same.
-#[derive(Default)]
-struct Network {
-    vpce: Values,
-    ip: Values,
-    calls: u64,
-}
-
 impl Network {
-    fn of(needed: &BTreeMap<String, BTreeMap<String, Use>>) -> Network {
-        let mut n = Network::default();
-        for u in needed.values().flat_map(BTreeMap::values) {
-            if u.indirect > 0 {
-                // Direct and indirect calls mixed on one entry: their values cannot be told
-                // apart, so nothing is constant.
-                if u.indirect < u.calls {
-                    n.vpce = Values::Varies;
-                    n.ip = Values::Varies;
-                }
-                continue;
-            }
-            n.vpce.merge(&u.vpce);
-            n.ip.merge(&u.ip);
-            n.calls = n.calls.saturating_add(u.calls);
-        }
-        n
-    }
-
     /// The one value, when always the same over enough calls.
     fn constant(&self, v: &Values) -> Option<String> {
         match v {
@@ -284,18 +256,21 @@ struct Draft {
 }
 
 /// Rules 1 to 5 over what one principal's calls needed.
-pub(crate) fn build(needed: &BTreeMap<String, BTreeMap<String, Use>>, threshold: usize) -> Built {
+pub(crate) fn build(
+    needed: &BTreeMap<String, BTreeMap<String, Use>>,
+    net: &Network,
+    threshold: usize,
+) -> Built {
     // (service, condition, resources) → draft.
     type Key = (String, String, Vec<String>);
     let mut drafts: BTreeMap<Key, (Condition, Draft)> = BTreeMap::new();
-    let net = Network::of(needed);
     for (action, resources) in needed {
         let service = action.split(':').next().unwrap_or("").to_ascii_lowercase();
         // Entries of one action grouped by their condition.
         let mut by_condition: BTreeMap<String, (Condition, Vec<ConditionBasis>, Vec<Entry>)> =
             BTreeMap::new();
         for e in generalise(action, resources, threshold) {
-            let (c, why) = condition_of(action, &e.usage, &net);
+            let (c, why) = condition_of(action, &e.usage, net);
             let text = serde_json::to_string(&c).unwrap_or_default();
             by_condition
                 .entry(text)

@@ -16,6 +16,7 @@ pub mod unused;
 mod verify;
 
 use std::collections::{BTreeMap, HashMap};
+
 use std::sync::Arc;
 
 use iamwhy_core::{Diagnostics, SourceMap};
@@ -93,16 +94,33 @@ fn prefilter_for(principal: &str) -> Prefilter {
 #[derive(Default)]
 pub(crate) struct Observation {
     pub(crate) records: u64,
-    pub(crate) by_identity: BTreeMap<String, Observed>,
+    /// By identity key (hashed while counting; [`Observation::sorted`] orders them).
+    pub(crate) by_identity: observe::HashMap<String, Observed>,
     pub(crate) skipped: BTreeMap<String, u64>,
 }
 
 impl Observation {
+    /// The identities, sorted by key.
+    pub(crate) fn sorted(&self) -> Vec<(&String, &Observed)> {
+        let mut v: Vec<(&String, &Observed)> = Vec::with_capacity(self.by_identity.len());
+        #[expect(clippy::iter_over_hash_type, reason = "sorted below")]
+        for e in &self.by_identity {
+            v.push(e);
+        }
+        v.sort_by(|a, b| a.0.cmp(b.0));
+        v
+    }
+
     pub(crate) fn add(&mut self, call: &Call, include_denied: bool) {
         self.records = self.records.saturating_add(1);
         match &call.identity {
             Ok((key, kind, session)) => {
-                let o = self.by_identity.entry(key.clone()).or_default();
+                if !self.by_identity.contains_key(key) {
+                    self.by_identity.insert(key.clone(), Observed::default());
+                }
+                let Some(o) = self.by_identity.get_mut(key) else {
+                    return;
+                };
                 if let Some(s) = session
                     && o.sessions.len() < 100
                 {
@@ -140,12 +158,13 @@ pub fn generate_logs(
             let message = event.denial();
             filter
                 .matches(&event, &message)
-                .then(|| read_call(snapshot, &event, origin))
+                .then(|| read_call(snapshot, &event, &message, origin))
         },
         |call| seen.add(&call, options.include_denied),
     );
     let mut generated: Vec<Generated> = Vec::new();
-    for (key, o) in &seen.by_identity {
+    let sorted = seen.sorted();
+    for &(key, o) in &sorted {
         let kind = o.kind.unwrap_or(IdentityKind::User);
         let (principal, known) = match kind {
             IdentityKind::Role => match snapshot.role(key) {
@@ -157,7 +176,7 @@ pub fn generate_logs(
                 None => (key.clone(), false),
             },
         };
-        let built = build::build(&o.needed, threshold);
+        let built = build::build(&o.needed(), &o.network, threshold);
         let target = match kind {
             IdentityKind::Role => PolicyTarget::RoleInline,
             IdentityKind::User => PolicyTarget::UserInline,
@@ -235,7 +254,7 @@ pub fn generate_logs(
             notes,
         });
     }
-    let keys: Vec<String> = seen.by_identity.keys().cloned().collect();
+    let keys: Vec<String> = sorted.iter().map(|(k, _)| (*k).clone()).collect();
     let verified = verify::verify(
         snapshot,
         map,

@@ -10,7 +10,7 @@ use iamwhy_core::time::Instant;
 use iamwhy_core::{ContextValue, Principal};
 use iamwhy_snapshot::Snapshot;
 use iamwhy_trail::scan::Origin;
-use iamwhy_trail::{Event, IdentityType};
+use iamwhy_trail::{DenialMessage, Event, IdentityType};
 
 use crate::replay::CallRef;
 use crate::report::generate::IdentityKind;
@@ -83,10 +83,6 @@ pub(crate) struct Use {
     pub(crate) last: Option<Instant>,
     /// `kms:ViaService`.
     pub(crate) via: Values,
-    /// `aws:SourceVpce`.
-    pub(crate) vpce: Values,
-    /// `aws:SourceIp`.
-    pub(crate) ip: Values,
     /// `s3:prefix`.
     pub(crate) prefix: Values,
 }
@@ -98,8 +94,6 @@ impl Use {
         self.indirect = self.indirect.saturating_add(other.indirect);
         self.last = self.last.max(other.last);
         self.via.merge(&other.via);
-        self.vpce.merge(&other.vpce);
-        self.ip.merge(&other.ip);
         self.prefix.merge(&other.prefix);
     }
 }
@@ -155,8 +149,9 @@ pub(crate) struct Call {
     pub(crate) needs: Result<Vec<Need>, (UnexplainedKind, String)>,
     /// The role a `sts:AssumeRole*` call assumed.
     pub(crate) assumed_role: Option<String>,
-    /// The record, for listings.
-    pub(crate) call: CallRef,
+    /// The record, for listings: only for calls a report may list (denied, or whose needs
+    /// are unknown), so that the common call allocates nothing for it.
+    pub(crate) call: Option<CallRef>,
 }
 
 /// A context value of the request, when single.
@@ -171,8 +166,12 @@ fn context_value<'r>(req: &'r Reconstructed, key: &str) -> Option<&'r str> {
 }
 
 /// Reads one record (on a worker thread).
-pub(crate) fn read_call(snapshot: &Snapshot, event: &Event, origin: &Origin) -> Call {
-    let message = event.denial();
+pub(crate) fn read_call(
+    snapshot: &Snapshot,
+    event: &Event,
+    message: &DenialMessage,
+    origin: &Origin,
+) -> Call {
     let outcome = match (&event.error_code, event.is_denied()) {
         (None, _) => Outcome::Allowed,
         (Some(_), true) => Outcome::Denied,
@@ -192,7 +191,7 @@ pub(crate) fn read_call(snapshot: &Snapshot, event: &Event, origin: &Origin) -> 
             v.get("roleArn")?.as_str().map(str::to_owned)
         })
         .flatten();
-    let request = from_event(event, &message, Some(snapshot));
+    let request = from_event(event, message, Some(snapshot));
     let principal = match &request {
         Ok(r) => Some(r.principal.clone()),
         Err(_) => crate::request::principal_of(event).ok().map(|p| p.0),
@@ -205,6 +204,8 @@ pub(crate) fn read_call(snapshot: &Snapshot, event: &Event, origin: &Origin) -> 
         Ok(req) => Ok(needs_of(snapshot, event, &req)),
         Err(u) => Err((u.kind, u.reasons.into_iter().next().unwrap_or_default())),
     };
+    let listed = outcome == Outcome::Denied
+        || matches!(&needs, Err((kind, _)) if *kind != UnexplainedKind::NotAuthorized);
     Call {
         identity,
         outcome,
@@ -214,7 +215,7 @@ pub(crate) fn read_call(snapshot: &Snapshot, event: &Event, origin: &Origin) -> 
         read_only: event.read_only == Some(true),
         needs,
         assumed_role,
-        call: CallRef::of(event, origin),
+        call: listed.then(|| CallRef::of(event, origin)),
     }
 }
 
@@ -229,7 +230,7 @@ fn needs_of(snapshot: &Snapshot, event: &Event, req: &Reconstructed) -> Vec<Need
     let mut out: Vec<Need> = std::iter::once(&req.action)
         .chain(&req.also_needs)
         .map(|a| Need {
-            action: canonical(a.as_str()),
+            action: a.as_str().to_owned(),
             resource: resource.clone(),
             hidden: false,
             indirect: req.via_service.is_some(),
@@ -333,12 +334,27 @@ pub(crate) struct Observed {
     pub(crate) first: Option<Instant>,
     pub(crate) last: Option<Instant>,
     /// What the calls needed (allowed calls and, with `include_denied`, denied ones), by
-    /// action then resource.
-    pub(crate) needed: BTreeMap<String, BTreeMap<String, Use>>,
+    /// action then resource (hash maps while counting: ARNs share long prefixes, which
+    /// ordered maps compare again and again; [`Observed::needed`] sorts them).
+    pub(crate) needed: HashMap<String, Resources>,
     /// Denied calls by (action, resource): count and first record.
     pub(crate) denied_calls: BTreeMap<(String, String), (u64, CallRef)>,
     /// Calls whose needs are unknown: by call, (reason, count).
     pub(crate) not_covered: BTreeMap<String, (String, u64)>,
+    /// `aws:SourceVpce` and `aws:SourceIp` over the needs of the calls the principal made
+    /// itself (not those services made for it).
+    pub(crate) network: Network,
+}
+
+/// The network a principal's own calls came from.
+#[derive(Debug, Default)]
+pub(crate) struct Network {
+    /// `aws:SourceVpce`.
+    pub(crate) vpce: Values,
+    /// `aws:SourceIp`.
+    pub(crate) ip: Values,
+    /// Needs counted.
+    pub(crate) calls: u64,
 }
 
 /// Most denied and not-covered entries kept per principal.
@@ -364,11 +380,14 @@ impl Observed {
             Err((UnexplainedKind::NotAuthorized, _)) => return,
             Err((_, reason)) => {
                 let len = self.not_covered.len();
-                match self.not_covered.get_mut(&call.call.call) {
+                let Some(listed) = &call.call else {
+                    return;
+                };
+                match self.not_covered.get_mut(&listed.call) {
                     Some(e) => e.1 = e.1.saturating_add(1),
                     None if len < LISTED_MAX => {
                         self.not_covered
-                            .insert(call.call.call.clone(), (reason.clone(), 1));
+                            .insert(listed.call.clone(), (reason.clone(), 1));
                     }
                     None => {}
                 }
@@ -376,13 +395,15 @@ impl Observed {
             }
         };
         if call.outcome == Outcome::Denied {
-            if let Some(first) = needs.iter().find(|n| !n.hidden) {
+            if let Some(first) = needs.iter().find(|n| !n.hidden)
+                && let Some(listed) = &call.call
+            {
                 let key = (first.action.clone(), first.resource.clone());
                 let len = self.denied_calls.len();
                 match self.denied_calls.get_mut(&key) {
                     Some(e) => e.0 = e.0.saturating_add(1),
                     None if len < LISTED_MAX => {
-                        self.denied_calls.insert(key, (1, call.call.clone()));
+                        self.denied_calls.insert(key, (1, listed.clone()));
                     }
                     None => {}
                 }
@@ -392,8 +413,18 @@ impl Observed {
             }
         }
         for n in needs {
-            let by_resource = self.needed.entry(n.action.clone()).or_default();
-            let u = by_resource.entry(n.resource.clone()).or_default();
+            if !self.needed.contains_key(&n.action) {
+                self.needed.insert(n.action.clone(), Resources::default());
+            }
+            let Some(by_resource) = self.needed.get_mut(&n.action) else {
+                continue;
+            };
+            if !by_resource.contains_key(&n.resource) {
+                by_resource.insert(n.resource.clone(), Use::default());
+            }
+            let Some(u) = by_resource.get_mut(&n.resource) else {
+                continue;
+            };
             u.calls = u.calls.saturating_add(1);
             if n.hidden {
                 u.hidden = u.hidden.saturating_add(1);
@@ -403,9 +434,12 @@ impl Observed {
             }
             u.last = u.last.max(Some(call.time));
             u.via.add(n.via.as_deref());
-            u.vpce.add(n.vpce.as_deref());
-            u.ip.add(n.ip.as_deref());
             u.prefix.add(n.prefix.as_deref());
+            if !n.indirect {
+                self.network.vpce.add(n.vpce.as_deref());
+                self.network.ip.add(n.ip.as_deref());
+                self.network.calls = self.network.calls.saturating_add(1);
+            }
             if by_resource.len() > RESOURCES_MAX {
                 fold(by_resource);
             }
@@ -413,12 +447,36 @@ impl Observed {
     }
 }
 
+/// Uses by resource.
+pub(crate) type Resources = HashMap<String, Use, foldhash::fast::RandomState>;
+
+/// A map keyed by text, hashed.
+pub(crate) type HashMap<K, V, S = foldhash::fast::RandomState> = std::collections::HashMap<K, V, S>;
+
+impl Observed {
+    /// What the calls needed, sorted by action and resource.
+    pub(crate) fn needed(&self) -> BTreeMap<String, BTreeMap<String, Use>> {
+        let mut out = BTreeMap::new();
+        #[expect(clippy::iter_over_hash_type, reason = "collected into sorted maps")]
+        for (action, resources) in &self.needed {
+            let mut sorted = BTreeMap::new();
+            #[expect(clippy::iter_over_hash_type, reason = "collected into a sorted map")]
+            for (r, u) in resources {
+                sorted.insert(r.clone(), u.clone());
+            }
+            out.insert(action.clone(), sorted);
+        }
+        out
+    }
+}
+
 /// Folds object ARNs into their parent prefix wildcard until at most half of
 /// [`RESOURCES_MAX`] remain (or nothing folds further).
-pub(crate) fn fold(by_resource: &mut BTreeMap<String, Use>) {
+pub(crate) fn fold(by_resource: &mut Resources) {
     while by_resource.len() > RESOURCES_MAX / 2 {
-        let mut folded: BTreeMap<String, Use> = BTreeMap::new();
+        let mut folded = Resources::default();
         let mut changed = false;
+        #[expect(clippy::iter_over_hash_type, reason = "folded into another map")]
         for (r, u) in std::mem::take(by_resource) {
             let key = match parent_pattern(&r) {
                 Some(p) => {
@@ -480,7 +538,7 @@ mod tests {
 
     #[test]
     fn folding_bounds_resources() {
-        let mut m = BTreeMap::new();
+        let mut m = Resources::default();
         for i in 0..(RESOURCES_MAX + 1) {
             m.insert(
                 format!("arn:aws:s3:::b/p{}/o{i}", i % 3),

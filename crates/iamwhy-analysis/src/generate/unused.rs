@@ -148,7 +148,7 @@ pub fn unused_logs(
             let message = event.denial();
             filter
                 .matches(&event, &message)
-                .then(|| read_call(snapshot, &event, origin))
+                .then(|| read_call(snapshot, &event, &message, origin))
         },
         |call| w.add(&call),
     );
@@ -196,10 +196,14 @@ pub fn unused_logs(
         let mut last: BTreeMap<String, Option<Instant>> = BTreeMap::new();
         let mut touched: Vec<&str> = Vec::new();
         if let Some(o) = observed {
+            #[expect(clippy::iter_over_hash_type, reason = "collected into a sorted map")]
             for (action, resources) in &o.needed {
                 let l = resources.values().filter_map(|u| u.last).max();
                 last.insert(action.to_ascii_lowercase(), l);
-                touched.extend(resources.keys().map(String::as_str));
+                #[expect(clippy::iter_over_hash_type, reason = "only searched")]
+                for r in resources.keys() {
+                    touched.push(r.as_str());
+                }
             }
         }
         let mut services: BTreeMap<String, ServiceUse> = BTreeMap::new();
@@ -281,10 +285,10 @@ pub fn unused_logs(
     let mut limits = Vec::new();
     match (w.first, w.last) {
         (Some(f), Some(l)) => limits.push(format!(
-            "the logs span {} to {} ({:.1} days): a permission used less often than that (a quarterly job, incident response) looks unused",
+            "the logs span {} to {} ({}): a permission used less often than that (a quarterly job, incident response) looks unused",
             f.to_iso8601(),
             l.to_iso8601(),
-            l.abs_diff_secs(f) as f64 / 86_400.0
+            span(l.abs_diff_secs(f))
         )),
         _ => limits.push("no record was read in the window: nothing can be shown used".to_owned()),
     }
@@ -316,9 +320,25 @@ pub fn unused_logs(
     }
 }
 
+/// A duration in words: minutes, hours or days.
+fn span(secs: u64) -> String {
+    match secs {
+        s if s < 2 * 3_600 => format!("{} minutes", s / 60),
+        s if s < 2 * 86_400 => format!("{} hours", s / 3_600),
+        s => format!("{} days", s / 86_400),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans() {
+        assert_eq!(span(490), "8 minutes");
+        assert_eq!(span(30_000), "8 hours");
+        assert_eq!(span(90 * 86_400), "90 days");
+    }
 
     #[test]
     fn data_actions() {
