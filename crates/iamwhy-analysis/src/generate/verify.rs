@@ -81,13 +81,11 @@ pub(super) fn verify(
             match e.recorded {
                 Recorded::Allowed => {
                     v.allowed_calls = v.allowed_calls.saturating_add(1);
-                    if e.decision == Decision::Allowed {
-                        v.allowed_as_is = v.allowed_as_is.saturating_add(1);
-                    }
                     if after {
                         v.still_allowed = v.still_allowed.saturating_add(1);
-                    } else if e.decision == Decision::Allowed
-                        && v.failures.len() < LISTED
+                    } else if e.decision != Decision::Allowed {
+                        v.denied_as_is = v.denied_as_is.saturating_add(1);
+                    } else if v.failures.len() < LISTED
                         && let Some(l) = e.listed
                     {
                         v.failures.push(*l);
@@ -109,10 +107,10 @@ pub(super) fn verify(
     }
     for g in targets.values_mut() {
         let v: &mut Verification = &mut g.verification;
-        // Every call AWS allowed that the snapshot allows as it is stays allowed (a call the
-        // snapshot already denies says the snapshot differs from the account at the time,
-        // not that the generated policy is short).
-        v.verified = v.failures.is_empty() && v.still_allowed >= v.allowed_as_is;
+        // Every call AWS allowed stays allowed, apart from those the snapshot already denies
+        // as it is (the snapshot then differs from the account at the time of the call, which
+        // says nothing of the generated policy).
+        v.verified = v.still_allowed.saturating_add(v.denied_as_is) >= v.allowed_calls;
     }
     Ok(())
 }

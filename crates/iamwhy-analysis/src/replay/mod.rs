@@ -388,7 +388,10 @@ impl<'a> Replayer<'a> {
     /// Evaluates "with the changes" as each principal named in `policies` (role ARN for the
     /// sessions of a role, user ARN) with those identity-based policies in place of its own;
     /// other principals keep theirs. The call a denial's hidden check stands for is then
-    /// judged by the record of that check, replayed on its own.
+    /// judged by the record of that check, replayed on its own. The account as it is is
+    /// evaluated only where the replaced policies do not allow a call (elsewhere the decision
+    /// "as it is" is reported as allowed, unevaluated): the verification needs no more, and
+    /// it halves the evaluations.
     pub fn replace_identity(mut self, policies: HashMap<String, Vec<Policy>>) -> Replayer<'a> {
         self.changes.get_or_insert_with(|| Changes {
             lenient: true,
@@ -586,8 +589,14 @@ impl<'a> Replayer<'a> {
             request.action = main;
             d
         };
-        let before = decide(&sets.before, &mut request);
         let after = sets.after.as_ref().map(|set| decide(set, &mut request));
+        // `generate`'s verification asks only whether the generated policy allows the call,
+        // and the account as it is only where it does not: a call both allow is reported
+        // allowed as it is without a second evaluation (see `replace_identity`).
+        if self.identity.is_some() && after == Some(Decision::Allowed) {
+            return (Decision::Allowed, after);
+        }
+        let before = decide(&sets.before, &mut request);
         (before, after)
     }
 

@@ -202,9 +202,10 @@ pub struct Verification {
     pub allowed_calls: u64,
     /// Of those, allowed with the generated policy.
     pub still_allowed: u64,
-    /// Of those, allowed by the snapshot as it is (the rest disagree with CloudTrail before
-    /// any change: the snapshot is not the account's policies at the time).
-    pub allowed_as_is: u64,
+    /// Of those the generated policy does not allow, the ones the snapshot does not allow as
+    /// it is either: the snapshot differs from the account at the time of the call, and the
+    /// generated policy cannot be judged on them.
+    pub denied_as_is: u64,
     /// Calls AWS denied that were evaluated again.
     pub denied_calls: u64,
     /// Of those, allowed with the generated policy.
@@ -212,7 +213,7 @@ pub struct Verification {
     /// Records that could not be evaluated (unknown call, missing facts, principal not in
     /// the snapshot).
     pub not_evaluated: u64,
-    /// Whether every allowed call that the snapshot allows as it is stays allowed.
+    /// Whether every allowed call stays allowed (apart from `denied_as_is`).
     pub verified: bool,
     /// The allowed calls the generated policy does not allow (the first ones).
     pub failures: Vec<Listed>,

@@ -168,10 +168,10 @@ fn one_text(out: &mut String, g: &Generated, paint: &Paint) {
         v.allowed_calls,
         v.still_allowed,
         kind_text(g.kind),
-        if v.allowed_as_is < v.allowed_calls {
+        if v.denied_as_is > 0 {
             format!(
-                "; {} were already denied by the snapshot as it is",
-                v.allowed_calls.saturating_sub(v.allowed_as_is)
+                "; {} are denied by the snapshot as it is too (it differs from the account at the time)",
+                v.denied_as_is
             )
         } else {
             String::new()
