@@ -8,6 +8,8 @@
 //!   with what AWS said, and explained;
 //! * [`fix`]: the smallest fixes, each verified by evaluating again;
 //! * [`replay`]: every call of a log re-evaluated, with and without candidate changes;
+//! * [`generate`]: the least-privilege policy of a user or role from its calls, proved by
+//!   replay, and the permissions principals hold but did not use;
 //! * [`report`]: the serialisable results; printing them is the binary's job.
 //!
 //! ```
@@ -37,6 +39,7 @@
 pub mod bulk;
 pub mod explain;
 pub mod fix;
+pub mod generate;
 pub mod replay;
 pub mod report;
 pub mod request;

@@ -1,5 +1,5 @@
-//! The explain and replay corpus: every file of `tests/cases/explain/` and
-//! `tests/cases/replay/` is one case — a snapshot, a log (`logs`, `event`) or a pasted message
+//! The explain, replay, bulk and generate corpus: every file of `tests/cases/explain/`,
+//! `tests/cases/replay/`, `tests/cases/bulk/` and `tests/cases/generate/` is one case — a snapshot, a log (`logs`, `event`) or a pasted message
 //! (`message`), for replay the candidate changes — and the JSON pointers its report must
 //! satisfy. The report is the one `iamwhy explain`/`iamwhy replay --format json` prints; the
 //! case runs the library directly, the way the command does.
@@ -12,6 +12,9 @@
 //! Paths are relative to the workspace root; a log named `shared:NAME` is the shared data
 //! folder `NAME` (`../shared/data/NAME`), and a case that needs it is skipped, with the reason
 //! printed, when the folder is absent.
+//!
+//! Every generate case also checks the invariant of generation: replaying the window with
+//! the generated policy in place of the principal's own allows every call AWS allowed.
 //!
 //! Every explain case also checks the invariant of the fixes: a verified fix that adds a
 //! statement never allows the neighbouring requests it did not need (the same action on a
@@ -33,6 +36,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use iamwhy_analysis::explain::run::{ExplainReport, Skipped, explain_log, explain_paste};
+use iamwhy_analysis::generate::{DEFAULT_PREFIX_THRESHOLD, GenerateOptions, generate_logs};
 use iamwhy_analysis::replay::replay_logs;
 use iamwhy_analysis::simulate::ChangeFiles;
 use iamwhy_analysis::{Record, answer_messages, read_source, session_policy_set};
@@ -66,6 +70,8 @@ struct Case {
     who_can: Option<WhoCanCase>,
     /// `can`: `{"principal": P, "services": [...], "resource": R}`.
     can: Option<CanCase>,
+    /// `generate`: `{"principal": P, "include_denied": B, "prefix_threshold": N}`.
+    generate: Option<GenerateCase>,
     expect: serde_json::Map<String, Value>,
 }
 
@@ -83,6 +89,15 @@ struct CanCase {
     #[serde(default)]
     services: Vec<String>,
     resource: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GenerateCase {
+    principal: String,
+    #[serde(default)]
+    include_denied: bool,
+    prefix_threshold: Option<usize>,
 }
 
 #[derive(Default, Deserialize)]
@@ -431,6 +446,124 @@ fn bulk_cases() {
             continue;
         };
         check_all(name, &report, &case.expect);
+    }
+}
+
+/// The JSON `iamwhy generate --format json` prints for the case.
+fn generate(name: &str, case: &Case) -> Option<Value> {
+    let g = case
+        .generate
+        .as_ref()
+        .unwrap_or_else(|| panic!("{name}: give `generate`"));
+    let mut map = SourceMap::new();
+    let snapshot = iamwhy_snapshot::load(Path::new(&path_of(&case.snapshot)?), &mut map)
+        .unwrap_or_else(|e| panic!("{name}: snapshot: {:?}", e.iter().next()));
+    let paths: Vec<String> = case
+        .logs
+        .iter()
+        .map(|l| path_of(l))
+        .collect::<Option<_>>()?;
+    let mut filter = filter_of(&case.filter);
+    filter.principal = Some(PrincipalFilter::new(&g.principal));
+    let options = GenerateOptions {
+        principal: g.principal.clone(),
+        since: case.filter.since.clone(),
+        until: case.filter.until.clone(),
+        prefix_threshold: g.prefix_threshold.unwrap_or(DEFAULT_PREFIX_THRESHOLD),
+        include_denied: g.include_denied,
+    };
+    let run = generate_logs(
+        &snapshot,
+        &mut map,
+        &collect_inputs(&paths),
+        &settings(Prefilter::All),
+        &filter,
+        &options,
+    );
+    assert!(!run.stats.nothing_read(), "{name}: no log could be read");
+    Some(serde_json::to_value(run.report.unwrap()).unwrap())
+}
+
+/// The invariant of `generate`, checked by a replay that does not share the generator's own:
+/// the snapshot's `replay` with the change "remove every identity-based policy of the
+/// principal, add the generated ones" allows every call of the window that the snapshot
+/// allows as it is, and the snapshot allows every call AWS allowed.
+fn generated_policies_allow_the_window(name: &str, case: &Case, report: &Value) {
+    let mut map = SourceMap::new();
+    let snapshot =
+        iamwhy_snapshot::load(Path::new(&path_of(&case.snapshot).unwrap()), &mut map).unwrap();
+    let paths: Vec<String> = case.logs.iter().filter_map(|l| path_of(l)).collect();
+    for g in report["generated"].as_array().unwrap() {
+        let principal = g["principal"].as_str().unwrap();
+        let mut changes = iamwhy_snapshot::Changes::default();
+        let (inline, attached, groups) = match g["kind"].as_str().unwrap() {
+            "role" => {
+                let r = snapshot.role(principal).unwrap();
+                (&r.inline, &r.attached, 0)
+            }
+            _ => {
+                let u = snapshot.user(principal).unwrap();
+                (&u.inline, &u.attached, u.groups.len())
+            }
+        };
+        assert_eq!(groups, 0, "{name}: the check cannot remove group policies");
+        changes.remove.extend(inline.iter().map(|p| p.name.clone()));
+        changes.remove.extend(attached.iter().cloned());
+        for part in g["policies"].as_array().unwrap() {
+            if part["document"]["Statement"].as_array().unwrap().is_empty() {
+                continue;
+            }
+            let text = serde_json::to_string_pretty(&part["document"]).unwrap();
+            changes
+                .add
+                .push(map.add_file(format!("{name}: generated"), text));
+        }
+        let mut filter = filter_of(&case.filter);
+        filter.principal = Some(PrincipalFilter::new(principal));
+        let run = replay_logs(
+            &snapshot,
+            &mut map,
+            &collect_inputs(&paths),
+            &settings(Prefilter::All),
+            &filter,
+            Some(changes),
+            None,
+            None,
+            Vec::new(),
+        );
+        let r = run.report.unwrap();
+        let newly_denied = r.newly_denied.unwrap_or_default();
+        assert!(
+            newly_denied.is_empty(),
+            "{name}: the policy generated for {principal} denies calls AWS allowed: {:?}",
+            newly_denied
+                .iter()
+                .map(|g| format!("{} on {:?}", g.action, g.resources))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            r.aws_allowed_we_deny, 0,
+            "{name}: the snapshot already denies calls AWS allowed for {principal}"
+        );
+        assert_eq!(
+            g["verification"]["still_allowed"], g["verification"]["allowed_calls"],
+            "{name}: {principal}'s own verification"
+        );
+        assert_eq!(g["verification"]["verified"], Value::Bool(true), "{name}");
+    }
+}
+
+#[test]
+fn generate_cases() {
+    let all = cases("generate");
+    assert!(all.len() >= 6, "the corpus lost cases");
+    for (name, case) in &all {
+        assert!(!case.about.is_empty(), "{name}: say what the case is about");
+        let Some(report) = generate(name, case) else {
+            continue;
+        };
+        check_all(name, &report, &case.expect);
+        generated_policies_allow_the_window(name, case, &report);
     }
 }
 

@@ -16,7 +16,8 @@ const MAX_JOBS: i64 = 256;
 #[command(name = "iamwhy", version, about, long_about)]
 pub(crate) struct Cli {
     /// Output format: `text` for people, `json` for programs (stable, see docs/output.md),
-    /// `csv` for spreadsheets (`trail denied`, `who-can`, `can`), `sarif` for code scanning (`lint` only).
+    /// `csv` for spreadsheets (`trail denied`, `who-can`, `can`, `unused`), `sarif` for code
+    /// scanning (`lint` only), `terraform` for infrastructure code (`generate` only).
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
     pub(crate) format: FormatArg,
     /// When to colour text output (`NO_COLOR` is honoured with `auto`).
@@ -37,6 +38,9 @@ pub(crate) enum FormatArg {
     Csv,
     /// SARIF 2.1.0 (`lint` only).
     Sarif,
+    /// Terraform HCL: an `aws_iam_role_policy` (or `aws_iam_user_policy`) resource with the
+    /// document in `jsonencode` (`generate` only).
+    Terraform,
 }
 
 /// Output format of results and diagnostics.
@@ -107,6 +111,17 @@ pub(crate) enum Command {
     /// `--resource` or on each resource pattern of the principal's own policies, grouped by
     /// service and access level, with the deciding statement.
     Can(CanArgs),
+    /// What does this principal need? The least-privilege identity-based policy of a user or
+    /// role (all its sessions), from the calls it made in CloudTrail logs: the actions each
+    /// call needed (with the checks it made in other services, such as S3's `kms:Decrypt`),
+    /// the resources it touched, generalised by stated rules, split to fit IAM's size limits,
+    /// and verified by replaying the logs with it in place of the principal's own policies.
+    Generate(Box<GenerateArgs>),
+    /// What is allowed but never used? Per user and role of the snapshot, the services,
+    /// actions and resources its policies allow that no call in the logs used, the last use
+    /// of those it did use, principals with no activity and roles no one assumed; and what
+    /// the logs cannot show (data events a trail does not log).
+    Unused(Box<UnusedArgs>),
     /// Takes a snapshot with the AWS SDK: the caller's account, or with `--org` every account
     /// of the organization (through `sts:AssumeRole`), written as the AWS CLI prints each
     /// output (docs/snapshot.md). Read-only; a call that fails is listed with the permission
@@ -409,6 +424,51 @@ pub(crate) struct ReplayArgs {
     /// federated user NAME its GetFederationToken call would create (the user its parent).
     #[arg(long, value_name = "NAME")]
     pub(crate) federated_name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GenerateArgs {
+    /// The account snapshot (docs/snapshot.md).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) snapshot: PathBuf,
+    #[command(flatten)]
+    pub(crate) input: TrailInput,
+    /// The user or role (all its sessions): an ARN, a name or a glob (one policy per user
+    /// or role it matches).
+    #[arg(long, value_name = "ARN|GLOB")]
+    pub(crate) principal: String,
+    /// Only calls at or after this time: ISO 8601 or a duration ago (`30m`, `7d`).
+    #[arg(long, value_name = "TIME")]
+    pub(crate) since: Option<String>,
+    /// Only calls at or before this time (same forms as `--since`).
+    #[arg(long, value_name = "TIME")]
+    pub(crate) until: Option<String>,
+    /// More than N objects under one prefix (branching into more than N names) are granted
+    /// by the prefix's wildcard, `bucket/reports/*`; fewer stay exact ARNs.
+    #[arg(long, value_name = "N", default_value_t = iamwhy_analysis::generate::DEFAULT_PREFIX_THRESHOLD)]
+    pub(crate) prefix_threshold: usize,
+    /// Grant the calls AWS denied too (by default they are listed, not granted).
+    #[arg(long)]
+    pub(crate) include_denied: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UnusedArgs {
+    /// The account snapshot (docs/snapshot.md).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) snapshot: PathBuf,
+    #[command(flatten)]
+    pub(crate) input: TrailInput,
+    /// Only these users and roles: an ARN, a name or a glob (default: every user and role
+    /// of the snapshot).
+    #[arg(long, value_name = "ARN|GLOB")]
+    pub(crate) principal: Option<String>,
+    /// Only calls at or after this time: ISO 8601 or a duration ago (`30m`, `7d`).
+    #[arg(long, value_name = "TIME")]
+    pub(crate) since: Option<String>,
+    /// Only calls at or before this time (same forms as `--since`).
+    #[arg(long, value_name = "TIME")]
+    pub(crate) until: Option<String>,
 }
 
 #[derive(Debug, Args)]

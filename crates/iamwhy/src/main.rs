@@ -48,12 +48,22 @@ fn main() -> ExitCode {
     };
     let format = match cli.format {
         FormatArg::Text => Format::Text,
-        FormatArg::Json | FormatArg::Csv | FormatArg::Sarif => Format::Json,
+        FormatArg::Json | FormatArg::Csv | FormatArg::Sarif | FormatArg::Terraform => Format::Json,
     };
     let mut out = Output::new(format, color);
     let csv = cli.format == FormatArg::Csv;
     let sarif = cli.format == FormatArg::Sarif;
+    let terraform = cli.format == FormatArg::Terraform;
     let status = match &cli.command {
+        Command::Generate(_) if csv || sarif => {
+            out.error_line("`iamwhy generate` writes `--format text`, `json` or `terraform`");
+            ExitStatus::Error
+        }
+        Command::Generate(args) => commands::generate::run(args, terraform, &mut out),
+        _ if terraform => {
+            out.error_line("`--format terraform` is only for `iamwhy generate`");
+            ExitStatus::Error
+        }
         Command::Lint(args) if !csv => commands::lint::run(args, sarif, &mut out),
         _ if sarif => {
             out.error_line("`--format sarif` is only for `iamwhy lint`");
@@ -62,8 +72,11 @@ fn main() -> ExitCode {
         Command::Trail(TrailCommand::Denied(args)) => commands::trail::denied(args, csv, &mut out),
         Command::WhoCan(args) => commands::bulk::who_can(args, csv, &mut out),
         Command::Can(args) => commands::bulk::can(args, csv, &mut out),
+        Command::Unused(args) => commands::generate::unused(args, csv, &mut out),
         _ if csv => {
-            out.error_line("`--format csv` is only for `iamwhy trail denied`, `who-can` and `can`");
+            out.error_line(
+                "`--format csv` is only for `iamwhy trail denied`, `who-can`, `can` and `unused`",
+            );
             ExitStatus::Error
         }
         Command::Simulate(args) => commands::simulate::run(args, &mut out),

@@ -12,6 +12,8 @@ use serde::{Serialize, Serializer};
 
 use crate::simulate::ExpectedDecision;
 
+pub mod generate;
+
 pub use iamwhy_catalog::Mechanism;
 pub use iamwhy_eval::{MatchKind, ServiceRule, SetOutcome};
 pub use iamwhy_policy::Effect;

@@ -820,6 +820,17 @@ fn context_of(
     if service_caller && let Some(service) = id.invoked_by.as_deref() {
         source_context(service, params, context, notes);
     }
+    // A listing's `prefix` parameter is the `s3:prefix` key of its request (Amazon S3 condition
+    // key examples, "Limiting access to specific prefixes":
+    // <https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html>).
+    if prefix_of(&event.event_source) == "s3"
+        && let Some(prefix) = params.and_then(|p| p.get("prefix")).and_then(Value::as_str)
+    {
+        context.push((
+            "s3:prefix".to_owned(),
+            ContextValue::Single(prefix.to_owned()),
+        ));
+    }
     via.map(|v| service_of_invoker(&v).to_owned())
 }
 

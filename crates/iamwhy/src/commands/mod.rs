@@ -6,6 +6,7 @@ pub(crate) mod bulk;
 pub(crate) mod collect;
 pub(crate) mod creds;
 pub(crate) mod explain;
+pub(crate) mod generate;
 pub(crate) mod lint;
 pub(crate) mod replay;
 pub(crate) mod simulate;
