@@ -413,8 +413,10 @@ pub(crate) struct CredsArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct LintArgs {
-    /// Policy files, AWS CLI outputs, scenario files, or directories (searched recursively
-    /// for `.json` files); `-` reads one document from stdin.
+    /// Policy files, AWS CLI outputs, scenario files, Terraform plans (`terraform show
+    /// -json`), CloudFormation templates (JSON or YAML), CDK `cdk.out` folders, or
+    /// directories (searched recursively for `.json` files); `-` reads one document from
+    /// stdin.
     #[arg(value_name = "FILE|DIR", required_unless_present = "list_rules")]
     pub(crate) paths: Vec<PathBuf>,
     /// What the policy documents are: identity, resource, trust, kms-key, bucket, scp, rcp,
@@ -438,8 +440,13 @@ pub(crate) struct LintArgs {
     pub(crate) no_config: bool,
     /// The account the policies belong to: a trust policy trusting another account is
     /// flagged, its own account is not. CLI outputs that name their account need not.
+    /// Also CloudFormation's `AWS::AccountId` in templates.
     #[arg(long, value_name = "ACCOUNT_ID")]
     pub(crate) account: Option<String>,
+    /// The Region CloudFormation templates are deployed to (`AWS::Region`, and
+    /// `AWS::Partition` from it); without it, ARNs built from them are left unresolved.
+    #[arg(long, value_name = "REGION")]
+    pub(crate) region: Option<String>,
     /// List every rule: code, level and documentation page.
     #[arg(long)]
     pub(crate) list_rules: bool,
