@@ -283,6 +283,19 @@ pub(crate) struct ChangeArgs {
     /// (`p-...` id, ARN or name) (repeatable).
     #[arg(long, value_name = "POLICY=FILE", requires = "snapshot")]
     pub(crate) set_org_policy: Vec<String>,
+    /// Candidate changes written as code: a Terraform plan (`terraform show -json`), a
+    /// CloudFormation template (JSON or YAML) or a CDK `cdk.out` folder; every policy change
+    /// in it is applied to the principals and resources it names (repeatable).
+    #[arg(
+        long = "plan",
+        visible_alias = "template",
+        value_name = "FILE",
+        requires = "snapshot"
+    )]
+    pub(crate) plan: Vec<PathBuf>,
+    /// The Region of CloudFormation's `AWS::Region` in `--plan` templates.
+    #[arg(long = "plan-region", value_name = "REGION", requires = "plan")]
+    pub(crate) plan_region: Option<String>,
 }
 
 /// The `trail denied` filters, shared by `explain` and `replay`.
