@@ -40,6 +40,7 @@ pub mod fix;
 pub mod replay;
 pub mod report;
 pub mod request;
+pub mod review;
 pub mod simulate;
 
 pub use explain::answer::{Account, FetchCommand, Implication, MessageAnswer, answer_messages};

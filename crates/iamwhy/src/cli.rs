@@ -16,7 +16,8 @@ const MAX_JOBS: i64 = 256;
 #[command(name = "iamwhy", version, about, long_about)]
 pub(crate) struct Cli {
     /// Output format: `text` for people, `json` for programs (stable, see docs/output.md),
-    /// `csv` for spreadsheets (`trail denied`, `who-can`, `can`), `sarif` for code scanning (`lint` only).
+    /// `csv` for spreadsheets (`trail denied`, `who-can`, `can`), `sarif` for code scanning
+    /// (`lint`, `review`), `markdown` for a pull-request comment (`review`).
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
     pub(crate) format: FormatArg,
     /// When to colour text output (`NO_COLOR` is honoured with `auto`).
@@ -35,8 +36,10 @@ pub(crate) enum FormatArg {
     Json,
     /// CSV (`trail denied`, `who-can` and `can`).
     Csv,
-    /// SARIF 2.1.0 (`lint` only).
+    /// SARIF 2.1.0 (`lint` and `review`).
     Sarif,
+    /// Markdown: a pull-request comment (`review` only).
+    Markdown,
 }
 
 /// Output format of results and diagnostics.
@@ -98,6 +101,14 @@ pub(crate) enum Command {
     /// scenario files; `--format sarif` for code scanning. Exits 1 when a finding at or
     /// above `--fail-on` remains.
     Lint(LintArgs),
+    /// Reviews a policy change written as code before it merges: a Terraform plan
+    /// (`terraform show -json`), a CloudFormation template or a CDK `cdk.out` folder. Lints
+    /// the policies it touches; for each changed principal or resource, lists the requests
+    /// (among the actions and resources its policies name) that the change newly allows or
+    /// denies against the snapshot; with CloudTrail logs, the past calls it would newly deny
+    /// or allow. Exits 1 when it would break past calls or adds a finding at or above
+    /// `--fail-on`. `--format markdown` writes a pull-request comment.
+    Review(ReviewArgs),
     /// Who can perform this action on this resource? Every IAM user and role of the snapshot
     /// (and the AWS service principals the resource policy admits), evaluated on the whole
     /// operation with its hidden calls, with the deciding statements; also the principals an
@@ -381,6 +392,37 @@ pub(crate) struct ReplayArgs {
     /// session policy (repeatable; one set, 2,048 characters at most, as in STS).
     #[arg(long, value_name = "FILE")]
     pub(crate) session_policy: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReviewArgs {
+    /// The account snapshot (docs/snapshot.md): the state before the change.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) snapshot: PathBuf,
+    /// The change: a Terraform plan (`terraform show -json plan.out > plan.json`), a
+    /// CloudFormation template (JSON or YAML) or a CDK `cdk.out` folder.
+    #[arg(value_name = "PLAN_OR_TEMPLATE")]
+    pub(crate) change: PathBuf,
+    /// CloudTrail logs (files or directories) to replay: the past calls the change would
+    /// newly deny or allow.
+    #[arg(value_name = "LOGS")]
+    pub(crate) logs: Vec<String>,
+    /// Exit 1 when a touched policy has a finding at this level or above: error,
+    /// security-warning, warning or suggestion (default: security-warning).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub(crate) fail_on: Option<iamwhy_lint::Level>,
+    /// CloudFormation's `AWS::AccountId` (default: the snapshot's account).
+    #[arg(long, value_name = "ACCOUNT_ID")]
+    pub(crate) account: Option<String>,
+    /// CloudFormation's `AWS::Region` (and `AWS::Partition` from it).
+    #[arg(long, value_name = "REGION")]
+    pub(crate) region: Option<String>,
+    /// Worker threads for the logs (default: one per core; at most 256).
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=MAX_JOBS))]
+    pub(crate) jobs: u16,
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub(crate) no_progress: bool,
 }
 
 #[derive(Debug, Args)]

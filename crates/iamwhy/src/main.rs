@@ -48,15 +48,21 @@ fn main() -> ExitCode {
     };
     let format = match cli.format {
         FormatArg::Text => Format::Text,
-        FormatArg::Json | FormatArg::Csv | FormatArg::Sarif => Format::Json,
+        FormatArg::Json | FormatArg::Csv | FormatArg::Sarif | FormatArg::Markdown => Format::Json,
     };
     let mut out = Output::new(format, color);
     let csv = cli.format == FormatArg::Csv;
     let sarif = cli.format == FormatArg::Sarif;
+    let markdown = cli.format == FormatArg::Markdown;
     let status = match &cli.command {
+        Command::Review(args) if !csv => commands::review::run(args, cli.format, &mut out),
+        _ if markdown => {
+            out.error_line("`--format markdown` is only for `iamwhy review`");
+            ExitStatus::Error
+        }
         Command::Lint(args) if !csv => commands::lint::run(args, sarif, &mut out),
         _ if sarif => {
-            out.error_line("`--format sarif` is only for `iamwhy lint`");
+            out.error_line("`--format sarif` is only for `iamwhy lint` and `iamwhy review`");
             ExitStatus::Error
         }
         Command::Trail(TrailCommand::Denied(args)) => commands::trail::denied(args, csv, &mut out),
@@ -74,6 +80,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => commands::replay::run(args, &mut out),
         Command::Creds(args) => commands::creds::run(args, &mut out),
         Command::Lint(args) => commands::lint::run(args, false, &mut out),
+        Command::Review(args) => commands::review::run(args, FormatArg::Text, &mut out),
         #[cfg(feature = "collect")]
         Command::Collect(args) => commands::collect::run(args, &mut out),
     };

@@ -159,3 +159,104 @@ fn what_cannot_be_applied_is_said() {
         "{err}"
     );
 }
+
+/// Story 5 as plans with `review`: the plan that adds the guardrail fails on the lint
+/// finding at `aws_kms_key.backup.policy` (with the fix); the plan that adds the guard
+/// passes and says AWS Backup's call, denied today, is fixed by it.
+#[test]
+fn review_story5_plans() {
+    let (code, out, err) = run(&[
+        "--format",
+        "json",
+        "review",
+        "--snapshot",
+        "examples/snapshot",
+        &plan("story5-guardrail.plan.json"),
+        "examples/trail-story5",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let change = &v["changes"][0];
+    assert_eq!(change["place"], "aws_kms_key.backup.policy");
+    assert_eq!(
+        change["findings"][0]["code"],
+        "guardrail-blocks-aws-services"
+    );
+    assert!(
+        change["findings"][0]["help"]
+            .as_str()
+            .unwrap()
+            .contains("BoolIfExists")
+    );
+    assert_eq!(v["verdict"]["findings_at_or_above"], 1);
+
+    let (code, out, err) = run(&[
+        "--format",
+        "markdown",
+        "review",
+        "--snapshot",
+        "examples/snapshot",
+        &plan("story5-fix.plan.json"),
+        "examples/trail-story5",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("### ✅ iamwhy review: passes; fixes 1 past call(s) denied today"),
+        "{out}"
+    );
+    assert!(
+        out.contains("| denied today, fixed by this change | 1 | service:backup-storage.amazonaws.com | `kms:GenerateDataKey` |"),
+        "{out}"
+    );
+}
+
+/// Story 4 as plans with `review`: the inline Deny newly denies every `s3:` action of the
+/// role (compared action by action) and breaks its past `s3:ListBuckets`; exit 1.
+#[test]
+fn review_story4_plans_list_past_calls_newly_denied() {
+    let (code, out, err) = run(&[
+        "--format",
+        "json",
+        "review",
+        "--snapshot",
+        "examples/snapshot",
+        &plan("story4-deny-s3.plan.json"),
+        "examples/trail",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let access = v["access"].as_array().unwrap();
+    assert!(access.len() > 100, "{}", access.len());
+    assert!(access.iter().all(|a| a["after"] == "ExplicitDeny"
+        && a["principal"] == "arn:aws:iam::111122223333:role/deploy-admin"
+        && a["action"].as_str().unwrap().starts_with("s3:")));
+    let denied = v["past_calls"]["newly_denied"].as_array().unwrap();
+    assert_eq!(denied.len(), 1);
+    assert_eq!(denied[0]["action"], "s3:ListAllMyBuckets");
+    assert_eq!(v["verdict"]["breaks_past_calls"], true);
+
+    let (code, out, _) = run(&[
+        "review",
+        "--snapshot",
+        "examples/snapshot",
+        &plan("story4-scope-deploy-admin.plan.json"),
+        "examples/trail",
+    ]);
+    assert_eq!(code, 1);
+    assert!(out.contains("broken by this change: 1 x arn:aws:sts::111122223333:assumed-role/deploy-admin/ci-run-42  s3:ListAllMyBuckets"), "{out}");
+
+    // SARIF: the touched policies' findings, with their logical locations.
+    let (_, out, _) = run(&[
+        "--format",
+        "sarif",
+        "review",
+        "--snapshot",
+        "examples/snapshot",
+        &plan("story5-guardrail.plan.json"),
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["runs"][0]["results"][0]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "aws_kms_key.backup.policy"
+    );
+}

@@ -8,6 +8,7 @@ pub(crate) mod creds;
 pub(crate) mod explain;
 pub(crate) mod lint;
 pub(crate) mod replay;
+pub(crate) mod review;
 pub(crate) mod simulate;
 pub(crate) mod test;
 pub(crate) mod trail;
