@@ -94,6 +94,13 @@ pub(crate) enum Command {
     /// order: used, shadowed, not configured or unusable (and why). Offline; `--probe` asks
     /// the local instance and container metadata endpoints. Secrets are never printed.
     Creds(CredsArgs),
+    /// Prints a shell completion script: `iamwhy completions bash > ~/.local/share/bash-completion/completions/iamwhy`
+    /// (zsh: a file `_iamwhy` on `$fpath`; fish: `~/.config/fish/completions/iamwhy.fish`;
+    /// PowerShell: dot-source it from `$PROFILE`).
+    Completions(CompletionsArgs),
+    /// Prints the manual page (roff), generated from the same definition as `--help`:
+    /// `iamwhy man > iamwhy.1 && man ./iamwhy.1`.
+    Man,
     /// Checks policies before they bite: the grammar of each policy type, unknown actions,
     /// resources and condition keys (from the bundled catalog), operator/type mismatches,
     /// and risky patterns (public access, `iam:PassRole` on `*`, a guardrail that locks out
@@ -392,6 +399,26 @@ pub(crate) struct ReplayArgs {
     /// session policy (repeatable; one set, 2,048 characters at most, as in STS).
     #[arg(long, value_name = "FILE")]
     pub(crate) session_policy: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub(crate) shell: ShellArg,
+}
+
+/// A shell with completions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ShellArg {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
 }
 
 #[derive(Debug, Args)]

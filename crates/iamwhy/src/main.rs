@@ -79,6 +79,8 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::explain(args, &mut out),
         Command::Replay(args) => commands::replay::run(args, &mut out),
         Command::Creds(args) => commands::creds::run(args, &mut out),
+        Command::Completions(args) => commands::distribution::completions(args.shell, &mut out),
+        Command::Man => commands::distribution::man(&mut out),
         Command::Lint(args) => commands::lint::run(args, false, &mut out),
         Command::Review(args) => commands::review::run(args, FormatArg::Text, &mut out),
         #[cfg(feature = "collect")]

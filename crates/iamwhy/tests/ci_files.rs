@@ -182,3 +182,46 @@ fn action_is_a_complete_composite_action() {
         assert!(declared.contains(&k.as_str().unwrap()), "{k:?}");
     }
 }
+
+/// `iamwhy completions SHELL` writes a script for each shell from the same definition as
+/// `--help` (bash's is checked by `bash -n`), and `iamwhy man` a manual page naming every
+/// subcommand.
+#[test]
+fn completions_and_man_page() {
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_iamwhy"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let script = run(&["completions", shell]);
+        assert!(
+            script.contains("review") && script.contains("--fail-on"),
+            "{shell}"
+        );
+    }
+    let base = std::env::temp_dir().join(format!("iamwhy-completions-{}", std::process::id()));
+    std::fs::write(&base, run(&["completions", "bash"])).unwrap();
+    let checked = Command::new("bash").arg("-n").arg(&base).status().unwrap();
+    let _ = std::fs::remove_file(&base);
+    assert!(checked.success(), "bash -n rejects the bash completions");
+
+    let man = run(&["man"]);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH iamwhy 1"),
+        "{man}"
+    );
+    for sub in [
+        "explain",
+        "simulate",
+        "replay",
+        "lint",
+        "review",
+        "completions",
+    ] {
+        assert!(man.contains(sub), "the man page does not name `{sub}`");
+    }
+}

@@ -5,6 +5,7 @@ pub(crate) mod bulk;
 #[cfg(feature = "collect")]
 pub(crate) mod collect;
 pub(crate) mod creds;
+pub(crate) mod distribution;
 pub(crate) mod explain;
 pub(crate) mod lint;
 pub(crate) mod replay;
