@@ -184,10 +184,28 @@ pub fn review(
         account: options.read.account.clone().or(snapshot.account.clone()),
         region: options.read.region.clone(),
     };
+    // A CDK stack's environment supplies what the command line does not, as when reading.
+    let mut stacks = Vec::new();
+    for path in paths {
+        if iamwhy_iac::is_assembly(path) {
+            stacks.extend(iamwhy_iac::assembly_stacks(path).unwrap_or_default());
+        }
+    }
     let mut lint = Vec::new();
     let mut changes = Vec::new();
     for set in &sets {
         let file = map.name(set.source).to_owned();
+        let lint_options = match stacks
+            .iter()
+            .find(|s| s.template.display().to_string() == file)
+        {
+            Some(stack) => LintOptions {
+                account: lint_options.account.clone().or(stack.account.clone()),
+                region: lint_options.region.clone().or(stack.region.clone()),
+                policy_kind: None,
+            },
+            None => lint_options.clone(),
+        };
         let touched: Vec<&PolicyChange> =
             set.changes.iter().filter(|c| is_change(c, map)).collect();
         let mut report = lint_source(map, set.source, std::path::Path::new(&file), &lint_options);
