@@ -61,6 +61,22 @@ pub struct Changes {
     /// New documents of customer managed policies, by ARN or name, wherever they are
     /// attached (or attached by a scoped change).
     pub managed_documents: Vec<(String, SourceId)>,
+    /// SCPs and RCPs attached to or detached from a root, OU or account.
+    pub org_attachments: Vec<OrgAttachment>,
+}
+
+/// An Organizations policy attached to (or detached from) a root, OU or account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrgAttachment {
+    /// The root, OU or account id.
+    pub target: String,
+    /// [`PolicyKind::Scp`] or [`PolicyKind::Rcp`].
+    pub kind: PolicyKind,
+    /// The policy: its id, ARN or name (a name of `org_policies` for a policy the change
+    /// creates).
+    pub policy: String,
+    /// Attach (`true`) or detach.
+    pub attach: bool,
 }
 
 /// Whose policies a scoped change touches.
@@ -139,6 +155,7 @@ impl Changes {
             && self.org_policies.is_empty()
             && self.scoped.is_empty()
             && self.managed_documents.is_empty()
+            && self.org_attachments.is_empty()
     }
 }
 
@@ -799,6 +816,52 @@ impl Snapshot {
                 }
                 // RCPFullAWSAccess is implied at every level.
                 None => {}
+            }
+            for a in changes
+                .org_attachments
+                .iter()
+                .filter(|a| a.kind == kind && a.target == *target)
+            {
+                let names = |p: &Policy| {
+                    p.name == a.policy
+                        || p.name == format!("{} (candidate)", a.policy)
+                        || p.arn.as_deref().is_some_and(|arn| {
+                            arn == a.policy || arn.rsplit('/').next() == Some(a.policy.as_str())
+                        })
+                };
+                if !a.attach {
+                    level.retain(|p| !names(p));
+                    continue;
+                }
+                if level.iter().any(names) {
+                    continue;
+                }
+                let candidate = changes
+                    .org_policies
+                    .iter()
+                    .rev()
+                    .find(|(t, _)| *t == a.policy);
+                let existing = org.policies.iter().find(|(id, p)| {
+                    **id == a.policy
+                        || p.name == a.policy
+                        || p.arn.as_deref() == Some(a.policy.as_str())
+                });
+                match (candidate, existing) {
+                    (Some((_, source)), existing) => level.push(Policy {
+                        name: format!("{} (candidate)", a.policy),
+                        arn: existing.and_then(|(_, p)| p.arn.clone()),
+                        document: self.candidate(map, *source, kind)?,
+                    }),
+                    (None, Some((_, p))) => level.push(Policy {
+                        name: format!("{} (candidate attachment)", p.name),
+                        arn: p.arn.clone(),
+                        document: self.document(map, p.content, kind)?,
+                    }),
+                    (None, None) => notes.push(format!(
+                        "{label}: the change attaches `{}` to `{target}`, but neither the snapshot nor the change holds its content; evaluated without it",
+                        a.policy
+                    )),
+                }
             }
             levels.push(level);
         }

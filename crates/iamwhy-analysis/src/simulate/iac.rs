@@ -7,8 +7,8 @@
 //! document; a boundary set or removed; a trust, bucket, key, queue, topic or secret policy
 //! set; an SCP's or RCP's content replaced. What cannot be applied — a document the file
 //! does not know (known after apply, unresolved), an owner or resource the snapshot does not
-//! hold, an Organizations attachment, a Lambda permission statement — is said in a note,
-//! never guessed.
+//! hold, an attachment of a policy whose id is known only after apply, a Lambda permission
+//! statement — is said in a note, never guessed.
 
 use std::path::Path;
 
@@ -16,7 +16,7 @@ use iamwhy_core::{Diagnostic, Diagnostics, SourceMap};
 use iamwhy_iac::{
     Action, ChangeKind, ChangeSet, Content, PolicyChange, ReadOptions, TargetKind, Value,
 };
-use iamwhy_snapshot::{Changes, OwnerKind, ScopedChange, ScopedOp, Snapshot};
+use iamwhy_snapshot::{Changes, OrgAttachment, OwnerKind, ScopedChange, ScopedOp, Snapshot};
 
 /// The candidate changes of one or more IaC files.
 #[derive(Debug, Default)]
@@ -239,10 +239,36 @@ fn lower_one(map: &SourceMap, snapshot: &Snapshot, c: &PolicyChange, out: &mut I
             }
         }
         ChangeKind::OrganizationsPolicyAttachment => {
-            skip(
-                "not applied: attaching or detaching Organizations policies is not evaluated yet"
-                    .to_owned(),
-            );
+            let (Some(kind), Some(target)) = (c.policy_kind, name(&c.target.name)) else {
+                return skip(format!("not applied: {} is not known", c.target));
+            };
+            // The policy by id (Terraform's `policy_id`), else by the name of the policy the
+            // same template declares (CloudFormation's `TargetIds`).
+            let policy = |side: &Option<Content>| match side {
+                Some(Content::Reference(Value::Known(id))) => Some(id.clone()),
+                Some(_) => c.name.as_ref().and_then(&name),
+                None => None,
+            };
+            let (before, after) = (policy(&c.before), policy(&c.after));
+            if c.after.is_some() && after.is_none() {
+                return skip(
+                    "not applied: the attached policy's id is known after apply".to_owned(),
+                );
+            }
+            let mut push = |policy: String, attach: bool| {
+                out.changes.org_attachments.push(OrgAttachment {
+                    target: target.clone(),
+                    kind,
+                    policy,
+                    attach,
+                });
+            };
+            if let Some(b) = before.filter(|b| after.as_ref() != Some(b)) {
+                push(b, false);
+            }
+            if let Some(a) = after {
+                push(a, true);
+            }
         }
         ChangeKind::LambdaPermission => {
             skip(
@@ -312,5 +338,6 @@ pub fn apply_iac_files(
     changes.managed_documents.extend(c.managed_documents);
     changes.resource_policies.extend(c.resource_policies);
     changes.org_policies.extend(c.org_policies);
+    changes.org_attachments.extend(c.org_attachments);
     Ok(lowered.not_applied)
 }
