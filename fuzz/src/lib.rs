@@ -38,6 +38,8 @@ pub const TARGETS: &[Target] = &[
     Target::new("gzip_members", targets::gzip_members::run),
     Target::new("dir_walker", targets::dir_walker::run),
     Target::new("message_reader", targets::message_reader::run),
+    Target::new("iac_reader", targets::iac_reader::run),
+    Target::new("cdk_assembly", targets::cdk_assembly::run),
 ];
 
 impl Target {

@@ -43,6 +43,7 @@ pub mod generate;
 pub mod replay;
 pub mod report;
 pub mod request;
+pub mod review;
 pub mod simulate;
 
 pub use explain::answer::{Account, FetchCommand, Implication, MessageAnswer, answer_messages};

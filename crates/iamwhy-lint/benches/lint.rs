@@ -20,6 +20,7 @@ fn managed_policies(c: &mut Criterion) {
     let options = LintOptions {
         policy_kind: Some(PolicyKind::Identity),
         account: None,
+        region: None,
     };
     c.bench_function("lint every AWS managed policy", |b| {
         b.iter(|| {

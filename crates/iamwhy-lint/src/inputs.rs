@@ -24,6 +24,12 @@ pub(crate) struct Located {
     pub(crate) account: Option<String>,
     /// The document, when finding it meant parsing it already.
     pub(crate) parsed: Option<LenientParse>,
+    /// Where the policy is written in a Terraform plan or CloudFormation template:
+    /// `aws_kms_key.backup.policy`, `BackupKey.Properties.KeyPolicy`.
+    pub(crate) place: Option<String>,
+    /// Parts of the document that the file cannot tell (placeholders); findings inside them
+    /// say nothing of the deployed policy and are dropped.
+    pub(crate) unresolved: Vec<Span>,
 }
 
 /// What a file holds.
@@ -72,6 +78,9 @@ pub(crate) fn locate(
     }
     let value = match json::parse(source, &text) {
         Ok(v) => v,
+        Err(_) if iamwhy_iac::recognise(&text) == Some(iamwhy_iac::Format::CloudFormationYaml) => {
+            return iac(map, source, options);
+        }
         Err(d) => {
             return Found {
                 policies: Vec::new(),
@@ -86,6 +95,16 @@ pub(crate) fn locate(
     };
     if is_document {
         return plain(map, source, Some(&value), options);
+    }
+    if let JsonValue::Object(o) = &value {
+        let members: Vec<(&str, bool)> = o
+            .properties
+            .iter()
+            .map(|p| (json::key(p), matches!(p.value, JsonValue::Object(_))))
+            .collect();
+        if iamwhy_iac::recognise_members(&members).is_some() {
+            return iac(map, source, options);
+        }
     }
     if is_scenario(&value) {
         let policies = scenario(map, source, &value);
@@ -111,6 +130,54 @@ pub(crate) fn locate(
     } else {
         Vec::new()
     };
+    Found { policies, findings }
+}
+
+/// A Terraform plan or state, or a CloudFormation template: the document of every policy
+/// it leaves in place (the `after` side of each change), typed by where it sits.
+fn iac(map: &mut SourceMap, source: SourceId, options: &LintOptions) -> Found {
+    let read_options = iamwhy_iac::ReadOptions {
+        account: options.account.clone(),
+        region: options.region.clone(),
+    };
+    let Some(set) = iamwhy_iac::read_source(map, source, &read_options) else {
+        return Found {
+            policies: Vec::new(),
+            findings: Vec::new(),
+        };
+    };
+    let findings = set
+        .diagnostics
+        .into_iter()
+        .map(Finding::from_diagnostic)
+        .collect();
+    let mut policies = Vec::new();
+    for change in set.changes {
+        let (Some(iamwhy_iac::Content::Document(doc)), Some(policy_kind)) =
+            (change.after, change.policy_kind)
+        else {
+            continue;
+        };
+        let name = change
+            .name
+            .as_ref()
+            .map_or(String::new(), |n| format!(" `{n}`"));
+        policies.push(Located {
+            label: Some(format!(
+                "{}: {}{name} of {}",
+                change.place,
+                change.kind.as_str().replace('-', " "),
+                change.target
+            )),
+            source: doc.source,
+            policy_kind,
+            origin: TypeOrigin::Context,
+            account: None,
+            parsed: None,
+            place: Some(change.place.to_string()),
+            unresolved: doc.unresolved.iter().map(|u| u.span).collect(),
+        });
+    }
     Found { policies, findings }
 }
 
@@ -141,6 +208,8 @@ fn plain(
             origin,
             account: None,
             parsed,
+            place: None,
+            unresolved: Vec::new(),
         }],
         findings: Vec::new(),
     }
@@ -259,6 +328,8 @@ fn scenario(map: &mut SourceMap, source: SourceId, value: &JsonValue<'_>) -> Vec
                     origin: TypeOrigin::Context,
                     account: None,
                     parsed: None,
+                    place: None,
+                    unresolved: Vec::new(),
                 });
             }
         }
@@ -391,6 +462,8 @@ fn cli_output(
                 origin: TypeOrigin::Context,
                 account,
                 parsed: None,
+                place: None,
+                unresolved: Vec::new(),
             })
         })
         .collect();
@@ -472,6 +545,8 @@ fn single_output(
                 origin,
                 account,
                 parsed: None,
+                place: None,
+                unresolved: Vec::new(),
             })
         })
         .collect()

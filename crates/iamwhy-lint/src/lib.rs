@@ -114,8 +114,10 @@ pub struct LintOptions {
     /// CLI output or scenario file states).
     pub policy_kind: Option<PolicyKind>,
     /// `--account`: the account the policies belong to, for checks that tell the own account
-    /// from a foreign one (role trust policies).
+    /// from a foreign one (role trust policies), and CloudFormation's `AWS::AccountId`.
     pub account: Option<String>,
+    /// `--region`: CloudFormation's `AWS::Region` (and `AWS::Partition`) in templates.
+    pub region: Option<String>,
 }
 
 /// The findings of one policy document.
@@ -130,6 +132,10 @@ pub struct PolicyReport {
     pub type_origin: TypeOrigin,
     /// The document.
     pub span: Option<Span>,
+    /// Where the policy is written in a Terraform plan or CloudFormation template (the
+    /// resource address or logical id and the attribute: `aws_kms_key.backup.policy`,
+    /// `BackupKey.Properties.KeyPolicy`); SARIF's logical location.
+    pub place: Option<String>,
     /// The findings, in document order.
     pub findings: Vec<Finding>,
 }
@@ -182,8 +188,28 @@ pub fn lint_source(
                 iamwhy_policy::parse_policy_lenient(map, p.source, p.policy_kind)
             });
             let account = p.account.as_deref().or(options.account.as_deref());
+            let mut findings = lint_parsed(map, parsed, p.policy_kind, account);
+            // A finding about a value with a placeholder in it says nothing of the deployed
+            // policy; a finding about the statement or block around it still holds.
+            // A rule about what no statement grants (`key-lockout`) cannot tell when a
+            // statement has a placeholder (an unresolved principal drops the statement's
+            // `Principal`).
+            if !p.unresolved.is_empty() {
+                findings.retain(|f| f.code != "key-lockout");
+            }
+            findings.retain(|f| {
+                !f.span.is_some_and(|s| {
+                    one_string(map.snippet(s))
+                        && p.unresolved.iter().any(|u| {
+                            u.source == s.source
+                                && s.start < u.end
+                                && u.start < s.end.max(s.start.saturating_add(1))
+                        })
+                })
+            });
             PolicyReport {
-                findings: lint_parsed(map, parsed, p.policy_kind, account),
+                findings,
+                place: p.place,
                 label: p.label,
                 policy_kind: p.policy_kind,
                 type_origin: p.origin,
@@ -196,6 +222,23 @@ pub fn lint_source(
         findings: found.findings,
         policies,
     }
+}
+
+/// Whether a snippet is one JSON string literal (a value, not a member or block).
+fn one_string(snippet: &str) -> bool {
+    let Some(inner) = snippet.strip_prefix('"').and_then(|s| s.strip_suffix('"')) else {
+        return false;
+    };
+    let mut escaped = false;
+    for c in inner.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return false,
+            _ => {}
+        }
+    }
+    true
 }
 
 /// The findings of a parsed document of type `policy_kind`: the parser's errors and

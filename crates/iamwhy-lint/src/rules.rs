@@ -127,6 +127,8 @@ rules! {
         "A value that should hold a policy document does not";
     "guardrail-blocks-aws-services", SecurityWarning, Risk, guide!("reference_policies_condition-keys.html#condition-keys-principalisawsservice"),
         "A Deny for everyone but listed principals also denies AWS services acting for the account";
+    "iac-input", Warning, Grammar, "https://developer.hashicorp.com/terraform/internals/json-format",
+        "A Terraform plan, CloudFormation template or CDK assembly that cannot be read as written";
     "invalid-action", Error, Grammar, guide!("reference_policies_elements_action.html"),
         "An action that is not `service:action` or `*`";
     "invalid-arn", Warning, Vocabulary, analyzer!("error-invalid-arn-resource"),
@@ -201,6 +203,8 @@ rules! {
         "A wildcard in a resource ARN's service field: it matches every service";
     "wrong-type", Error, Grammar, guide!("reference_policies_grammar.html"),
         "An element of the wrong JSON type";
+    "yaml-syntax", Error, Grammar, "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-formats.html",
+        "A CloudFormation template that is not valid YAML";
 }
 
 /// The rule of a code. Every code the linter emits is in [`RULES`] (a test checks it); an
@@ -230,7 +234,13 @@ mod tests {
     fn rules_are_sorted_unique_and_documented() {
         assert!(RULES.windows(2).all(|w| w[0].code < w[1].code));
         for r in RULES {
-            assert!(r.help_uri.starts_with("https://docs."), "{}", r.code);
+            // AWS's documentation, or HashiCorp's for Terraform's formats.
+            assert!(
+                r.help_uri.starts_with("https://docs.")
+                    || r.help_uri.starts_with("https://developer.hashicorp.com/"),
+                "{}",
+                r.code
+            );
             assert_eq!(rule(r.code), *r);
         }
         assert_eq!(

@@ -1,5 +1,7 @@
 //! SARIF 2.1.0 output, as GitHub code scanning reads it: one run, the rules with their help
-//! pages, one result per finding with its file, line and column.
+//! pages, one result per finding with its file, line and column, and, for a policy in a
+//! Terraform plan or CloudFormation template, its resource address or logical id and
+//! attribute as a logical location.
 //!
 //! Levels map to SARIF's `error`, `warning` and `note`; security warnings are `warning`s
 //! whose rule carries a `security-severity`, which GitHub shows as a security alert.
@@ -19,11 +21,17 @@ pub fn log(reports: &[FileReport], map: &SourceMap) -> Value {
     let mut results = Vec::new();
     for report in reports {
         for f in &report.findings {
-            results.push(result(map, &report.path, None, f));
+            results.push(result(map, &report.path, None, None, f));
         }
         for p in &report.policies {
             for f in &p.findings {
-                results.push(result(map, &report.path, p.label.as_deref(), f));
+                results.push(result(
+                    map,
+                    &report.path,
+                    p.label.as_deref(),
+                    p.place.as_deref(),
+                    f,
+                ));
             }
         }
     }
@@ -76,7 +84,15 @@ fn rule(r: &Rule) -> Value {
     })
 }
 
-fn result(map: &SourceMap, path: &str, policy: Option<&str>, f: &Finding) -> Value {
+/// One result; `place` is where the policy is written in a Terraform plan or CloudFormation
+/// template, SARIF's logical location (a resource, as `aws_kms_key.backup.policy`).
+fn result(
+    map: &SourceMap,
+    path: &str,
+    policy: Option<&str>,
+    place: Option<&str>,
+    f: &Finding,
+) -> Value {
     let mut text = f.message.clone();
     if let Some(help) = &f.help {
         text.push_str(". Fix: ");
@@ -102,11 +118,20 @@ fn result(map: &SourceMap, path: &str, policy: Option<&str>, f: &Finding) -> Val
     {
         properties.insert("policy".to_owned(), json!(p));
     }
+    let mut location = json!({"physicalLocation": physical});
+    if let Some(place) = place
+        && let Some(location) = location.as_object_mut()
+    {
+        location.insert(
+            "logicalLocations".to_owned(),
+            json!([{"fullyQualifiedName": place, "kind": "resource"}]),
+        );
+    }
     let mut result = json!({
         "ruleId": f.code,
         "level": level(f.level),
         "message": {"text": text},
-        "locations": [{"physicalLocation": physical}],
+        "locations": [location],
         "properties": properties,
     });
     if let Some(i) = RULES.iter().position(|r| r.code == f.code)

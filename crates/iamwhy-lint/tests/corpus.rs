@@ -1,4 +1,5 @@
-//! The lint corpus: one or more policy files per check under `tests/corpus/`, and
+//! The lint corpus: one or more policy files (or Terraform plans and CloudFormation
+//! templates, under `iac/`) per check under `tests/corpus/`, and
 //! `tests/corpus/expected.json` with the findings (code and line) each must produce — clean
 //! policies produce none. Every rule of the linter has at least one case.
 
@@ -30,7 +31,11 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
         let p = e.unwrap().path();
         if p.is_dir() {
             files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "json") && !p.ends_with("expected.json") {
+        } else if p
+            .extension()
+            .is_some_and(|x| x == "json" || x == "yaml" || x == "yml")
+            && !p.ends_with("expected.json")
+        {
             out.push(p);
         }
     }
@@ -40,6 +45,11 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 struct Case {
     #[serde(rename = "type")]
     policy_kind: Option<String>,
+    /// `--account` and `--region`, for CloudFormation templates' pseudo parameters.
+    #[serde(default)]
+    account: Option<String>,
+    #[serde(default)]
+    region: Option<String>,
     findings: Vec<(String, u32)>,
 }
 
@@ -74,7 +84,8 @@ fn every_corpus_file_gives_exactly_its_expected_findings() {
                 .policy_kind
                 .as_deref()
                 .map(|t| PolicyKind::parse(t).expect("a --type spelling")),
-            account: None,
+            account: case.account.clone(),
+            region: case.region.clone(),
         };
         let report = lint_source(&mut map, id, &path, &options);
         let mut got: Vec<(String, u32)> = report
@@ -159,6 +170,7 @@ fn findings_do_not_depend_on_layout() {
         let options = LintOptions {
             policy_kind: case.policy_kind.as_deref().and_then(PolicyKind::parse),
             account: None,
+            region: None,
         };
         let codes = |text: String| {
             let mut map = SourceMap::new();

@@ -23,6 +23,7 @@ fn aws_managed_policies_lint_without_errors() {
     let options = LintOptions {
         policy_kind: Some(PolicyKind::Identity),
         account: None,
+        region: None,
     };
     let mut map = SourceMap::new();
     let mut counts: BTreeMap<(&str, Level), usize> = BTreeMap::new();

@@ -55,6 +55,93 @@ pub struct Changes {
     /// Apply `replace` and `remove` only to principals that hold the named policy, instead
     /// of failing for the others (replaying many principals' calls).
     pub lenient: bool,
+    /// Changes of named users, groups and roles (from a Terraform plan or CloudFormation
+    /// template): each applies only to the principals it names.
+    pub scoped: Vec<ScopedChange>,
+    /// New documents of customer managed policies, by ARN or name, wherever they are
+    /// attached (or attached by a scoped change).
+    pub managed_documents: Vec<(String, SourceId)>,
+    /// SCPs and RCPs attached to or detached from a root, OU or account.
+    pub org_attachments: Vec<OrgAttachment>,
+}
+
+/// An Organizations policy attached to (or detached from) a root, OU or account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrgAttachment {
+    /// The root, OU or account id.
+    pub target: String,
+    /// [`PolicyKind::Scp`] or [`PolicyKind::Rcp`].
+    pub kind: PolicyKind,
+    /// The policy: its id, ARN or name (a name of `org_policies` for a policy the change
+    /// creates).
+    pub policy: String,
+    /// Attach (`true`) or detach.
+    pub attach: bool,
+}
+
+/// Whose policies a scoped change touches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OwnerKind {
+    /// An IAM user.
+    User,
+    /// An IAM group (its members' requests).
+    Group,
+    /// An IAM role (its sessions' requests).
+    Role,
+}
+
+impl OwnerKind {
+    /// The word of policy labels: `role deploy-admin: NAME`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OwnerKind::User => "user",
+            OwnerKind::Group => "group",
+            OwnerKind::Role => "role",
+        }
+    }
+}
+
+/// A change of one user's, group's or role's policies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScopedChange {
+    /// What kind of owner.
+    pub kind: OwnerKind,
+    /// Its name.
+    pub name: String,
+    /// The change.
+    pub op: ScopedOp,
+}
+
+/// What a scoped change does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScopedOp {
+    /// Create or replace the inline policy of this name.
+    PutInline {
+        /// The inline policy's name.
+        name: String,
+        /// Its document.
+        source: SourceId,
+    },
+    /// Delete the inline policy of this name.
+    DeleteInline {
+        /// The inline policy's name.
+        name: String,
+    },
+    /// Attach the managed policy of this ARN.
+    Attach {
+        /// The policy ARN (or the name of a policy of `managed_documents`).
+        arn: String,
+    },
+    /// Detach the managed policy of this ARN.
+    Detach {
+        /// The policy ARN.
+        arn: String,
+    },
+    /// Set (`Some`) or remove (`None`) the permissions boundary (users and roles).
+    SetBoundary {
+        /// The boundary policy's ARN.
+        arn: Option<String>,
+    },
 }
 
 impl Changes {
@@ -66,6 +153,9 @@ impl Changes {
             && self.boundary.is_none()
             && self.resource_policies.is_empty()
             && self.org_policies.is_empty()
+            && self.scoped.is_empty()
+            && self.managed_documents.is_empty()
+            && self.org_attachments.is_empty()
     }
 }
 
@@ -353,6 +443,9 @@ impl Snapshot {
             Ok(())
         };
         let mut boundary_arn = None;
+        // Who the principal's policies belong to, for scoped changes: the user and its
+        // groups, or the role.
+        let mut owners: Vec<(OwnerKind, String)> = Vec::new();
         if let Some(note) = self.principal_outside(&who.principal) {
             out.notes.push(note);
         }
@@ -361,12 +454,16 @@ impl Snapshot {
                 if let Some(user) = self.user(&u.arn()) {
                     self.user_policies(&mut out, user, &mut collect)?;
                     boundary_arn.clone_from(&user.boundary);
+                    owners.push((OwnerKind::User, user.name.clone()));
+                    owners.extend(user.groups.iter().map(|g| (OwnerKind::Group, g.clone())));
                 }
             }
             Principal::FederatedUser(f) => {
                 if let Some(user) = f.parent_user.as_ref().and_then(|p| self.user(&p.arn())) {
                     self.user_policies(&mut out, user, &mut collect)?;
                     boundary_arn.clone_from(&user.boundary);
+                    owners.push((OwnerKind::User, user.name.clone()));
+                    owners.extend(user.groups.iter().map(|g| (OwnerKind::Group, g.clone())));
                 }
             }
             Principal::RoleSession(s) => {
@@ -378,6 +475,7 @@ impl Snapshot {
                         &role.attached,
                     )?;
                     boundary_arn.clone_from(&role.boundary);
+                    owners.push((OwnerKind::Role, role.name.clone()));
                 }
             }
             Principal::Root(_)
@@ -385,9 +483,26 @@ impl Snapshot {
             | Principal::IdentityProvider(_)
             | Principal::Anonymous => {}
         }
+        let scoped: Vec<&ScopedChange> = changes
+            .scoped
+            .iter()
+            .filter(|c| owners.iter().any(|(k, n)| *k == c.kind && *n == c.name))
+            .collect();
+        for c in &scoped {
+            if let ScopedOp::SetBoundary { arn } = &c.op
+                && c.kind != OwnerKind::Group
+            {
+                boundary_arn.clone_from(arn);
+            }
+        }
         if let Some(arn) = boundary_arn {
-            out.boundary =
-                self.managed_policy(map, &arn, PolicyKind::PermissionsBoundary, &mut out.notes)?;
+            out.boundary = self.managed_or_candidate(
+                map,
+                &arn,
+                PolicyKind::PermissionsBoundary,
+                changes,
+                &mut out.notes,
+            )?;
             if out.boundary.is_none() {
                 out.notes.push(format!(
                     "the permissions boundary `{arn}` is not in the snapshot; evaluated without a boundary"
@@ -395,6 +510,7 @@ impl Snapshot {
             }
         }
         apply_identity_changes(self, map, &mut out, changes)?;
+        self.apply_scoped(map, &mut out, &scoped, changes)?;
         if let Some(account) = who.principal.account()
             && who.principal.is_authenticated()
             && !matches!(who.principal, Principal::Service(_))
@@ -402,6 +518,102 @@ impl Snapshot {
             out.scps = self.levels(map, account, PolicyKind::Scp, changes, &mut out.notes)?;
         }
         Ok(out)
+    }
+
+    /// A managed policy with its candidate document when `changes` has one.
+    fn managed_or_candidate(
+        &self,
+        map: &mut SourceMap,
+        arn: &str,
+        kind: PolicyKind,
+        changes: &Changes,
+        notes: &mut Vec<String>,
+    ) -> Result<Option<Policy>, Diagnostics> {
+        let candidate = changes
+            .managed_documents
+            .iter()
+            .rev()
+            .find(|(target, _)| target == arn || short_name(arn) == target);
+        match candidate {
+            Some((_, source)) => {
+                let document = self.candidate(map, *source, kind)?;
+                Ok(Some(Policy {
+                    name: format!("{} (candidate)", short_name(arn)),
+                    arn: arn.starts_with("arn:").then(|| arn.to_owned()),
+                    document,
+                }))
+            }
+            None => self.managed_policy(map, arn, kind, notes),
+        }
+    }
+
+    /// Applies the changes of the principal's own user, groups or role, and the candidate
+    /// documents of managed policies it has attached.
+    fn apply_scoped(
+        &self,
+        map: &mut SourceMap,
+        out: &mut PrincipalPolicies,
+        scoped: &[&ScopedChange],
+        changes: &Changes,
+    ) -> Result<(), Diagnostics> {
+        for (target, source) in &changes.managed_documents {
+            for p in out.identity.iter_mut().filter(|p| {
+                p.arn.as_deref() == Some(target.as_str())
+                    || p.arn.as_deref().is_some_and(|a| short_name(a) == target)
+            }) {
+                p.document = self.candidate(map, *source, PolicyKind::Identity)?;
+                p.name = format!("{} (candidate)", p.name);
+            }
+        }
+        for c in scoped {
+            let owner = format!("{} {}", c.kind.as_str(), c.name);
+            match &c.op {
+                ScopedOp::PutInline { name, source } => {
+                    let label = format!("{owner}: {name}");
+                    let document = self.candidate(map, *source, PolicyKind::Identity)?;
+                    match out.identity.iter_mut().find(|p| p.name == label) {
+                        Some(p) => {
+                            p.document = document;
+                            p.name = format!("{label} (candidate)");
+                        }
+                        None => out
+                            .identity
+                            .push(Policy::new(format!("{label} (candidate)"), document)),
+                    }
+                }
+                ScopedOp::DeleteInline { name } => {
+                    let label = format!("{owner}: {name}");
+                    out.identity.retain(|p| p.name != label);
+                }
+                ScopedOp::Attach { arn } => {
+                    if out
+                        .identity
+                        .iter()
+                        .any(|p| p.arn.as_deref() == Some(arn.as_str()))
+                    {
+                        continue;
+                    }
+                    match self.managed_or_candidate(
+                        map,
+                        arn,
+                        PolicyKind::Identity,
+                        changes,
+                        &mut out.notes,
+                    )? {
+                        Some(p) => out.identity.push(p),
+                        None => out.notes.push(format!(
+                            "the change attaches `{arn}` to {owner} but neither the snapshot nor the change holds its document; evaluated without it"
+                        )),
+                    }
+                }
+                ScopedOp::Detach { arn } => {
+                    out.identity
+                        .retain(|p| p.arn.as_deref() != Some(arn.as_str()));
+                }
+                ScopedOp::SetBoundary { .. } => {}
+            }
+        }
+        Ok(())
     }
 
     fn user_policies(
@@ -604,6 +816,52 @@ impl Snapshot {
                 }
                 // RCPFullAWSAccess is implied at every level.
                 None => {}
+            }
+            for a in changes
+                .org_attachments
+                .iter()
+                .filter(|a| a.kind == kind && a.target == *target)
+            {
+                let names = |p: &Policy| {
+                    p.name == a.policy
+                        || p.name == format!("{} (candidate)", a.policy)
+                        || p.arn.as_deref().is_some_and(|arn| {
+                            arn == a.policy || arn.rsplit('/').next() == Some(a.policy.as_str())
+                        })
+                };
+                if !a.attach {
+                    level.retain(|p| !names(p));
+                    continue;
+                }
+                if level.iter().any(names) {
+                    continue;
+                }
+                let candidate = changes
+                    .org_policies
+                    .iter()
+                    .rev()
+                    .find(|(t, _)| *t == a.policy);
+                let existing = org.policies.iter().find(|(id, p)| {
+                    **id == a.policy
+                        || p.name == a.policy
+                        || p.arn.as_deref() == Some(a.policy.as_str())
+                });
+                match (candidate, existing) {
+                    (Some((_, source)), existing) => level.push(Policy {
+                        name: format!("{} (candidate)", a.policy),
+                        arn: existing.and_then(|(_, p)| p.arn.clone()),
+                        document: self.candidate(map, *source, kind)?,
+                    }),
+                    (None, Some((_, p))) => level.push(Policy {
+                        name: format!("{} (candidate attachment)", p.name),
+                        arn: p.arn.clone(),
+                        document: self.document(map, p.content, kind)?,
+                    }),
+                    (None, None) => notes.push(format!(
+                        "{label}: the change attaches `{}` to `{target}`, but neither the snapshot nor the change holds its content; evaluated without it",
+                        a.policy
+                    )),
+                }
             }
             levels.push(level);
         }

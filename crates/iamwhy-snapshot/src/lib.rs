@@ -35,7 +35,8 @@ mod load;
 mod model;
 
 pub use gather::{
-    Changes, KeyFact, PrincipalError, PrincipalPolicies, ResolvedPrincipal, ResourceSide, parse_doc,
+    Changes, KeyFact, OrgAttachment, OwnerKind, PrincipalError, PrincipalPolicies,
+    ResolvedPrincipal, ResourceSide, ScopedChange, ScopedOp, parse_doc,
 };
 pub use load::{SNAPSHOT_FILE, load, load_texts};
 pub use model::{

@@ -17,7 +17,8 @@ const MAX_JOBS: i64 = 256;
 pub(crate) struct Cli {
     /// Output format: `text` for people, `json` for programs (stable, see docs/output.md),
     /// `csv` for spreadsheets (`trail denied`, `who-can`, `can`, `unused`), `sarif` for code
-    /// scanning (`lint` only), `terraform` for infrastructure code (`generate` only).
+    /// scanning (`lint`, `review`), `markdown` for a pull-request comment (`review`),
+    /// `terraform` for infrastructure code (`generate` only).
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
     pub(crate) format: FormatArg,
     /// When to colour text output (`NO_COLOR` is honoured with `auto`).
@@ -34,13 +35,15 @@ pub(crate) enum FormatArg {
     Text,
     /// JSON for programs.
     Json,
-    /// CSV (`trail denied`, `who-can` and `can`).
+    /// CSV (`trail denied`, `who-can`, `can` and `unused`).
     Csv,
-    /// SARIF 2.1.0 (`lint` only).
+    /// SARIF 2.1.0 (`lint` and `review`).
     Sarif,
     /// Terraform HCL: an `aws_iam_role_policy` (or `aws_iam_user_policy`) resource with the
     /// document in `jsonencode` (`generate` only).
     Terraform,
+    /// Markdown: a pull-request comment (`review` only).
+    Markdown,
 }
 
 /// Output format of results and diagnostics.
@@ -95,6 +98,13 @@ pub(crate) enum Command {
     /// order: used, shadowed, not configured or unusable (and why). Offline; `--probe` asks
     /// the local instance and container metadata endpoints. Secrets are never printed.
     Creds(CredsArgs),
+    /// Prints a shell completion script: `iamwhy completions bash > ~/.local/share/bash-completion/completions/iamwhy`
+    /// (zsh: a file `_iamwhy` on `$fpath`; fish: `~/.config/fish/completions/iamwhy.fish`;
+    /// PowerShell: dot-source it from `$PROFILE`).
+    Completions(CompletionsArgs),
+    /// Prints the manual page (roff), generated from the same definition as `--help`:
+    /// `iamwhy man > iamwhy.1 && man ./iamwhy.1`.
+    Man,
     /// Checks policies before they bite: the grammar of each policy type, unknown actions,
     /// resources and condition keys (from the bundled catalog), operator/type mismatches,
     /// and risky patterns (public access, `iam:PassRole` on `*`, a guardrail that locks out
@@ -102,6 +112,14 @@ pub(crate) enum Command {
     /// scenario files; `--format sarif` for code scanning. Exits 1 when a finding at or
     /// above `--fail-on` remains.
     Lint(LintArgs),
+    /// Reviews a policy change written as code before it merges: a Terraform plan
+    /// (`terraform show -json`), a CloudFormation template or a CDK `cdk.out` folder. Lints
+    /// the policies it touches; for each changed principal or resource, lists the requests
+    /// (among the actions and resources its policies name) that the change newly allows or
+    /// denies against the snapshot; with CloudTrail logs, the past calls it would newly deny
+    /// or allow. Exits 1 when it would break past calls or adds a finding at or above
+    /// `--fail-on`. `--format markdown` writes a pull-request comment.
+    Review(ReviewArgs),
     /// Who can perform this action on this resource? Every IAM user and role of the snapshot
     /// (and the AWS service principals the resource policy admits), evaluated on the whole
     /// operation with its hidden calls, with the deciding statements; also the principals an
@@ -325,6 +343,19 @@ pub(crate) struct ChangeArgs {
     /// (`p-...` id, ARN or name) (repeatable).
     #[arg(long, value_name = "POLICY=FILE", requires = "snapshot")]
     pub(crate) set_org_policy: Vec<String>,
+    /// Candidate changes written as code: a Terraform plan (`terraform show -json`), a
+    /// CloudFormation template (JSON or YAML) or a CDK `cdk.out` folder; every policy change
+    /// in it is applied to the principals and resources it names (repeatable).
+    #[arg(
+        long = "plan",
+        visible_alias = "template",
+        value_name = "FILE",
+        requires = "snapshot"
+    )]
+    pub(crate) plan: Vec<PathBuf>,
+    /// The Region of CloudFormation's `AWS::Region` in `--plan` templates.
+    #[arg(long = "plan-region", value_name = "REGION", requires = "plan")]
+    pub(crate) plan_region: Option<String>,
 }
 
 /// The `trail denied` filters, shared by `explain` and `replay`.
@@ -472,6 +503,57 @@ pub(crate) struct UnusedArgs {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub(crate) shell: ShellArg,
+}
+
+/// A shell with completions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ShellArg {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReviewArgs {
+    /// The account snapshot (docs/snapshot.md): the state before the change.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) snapshot: PathBuf,
+    /// The change: a Terraform plan (`terraform show -json plan.out > plan.json`), a
+    /// CloudFormation template (JSON or YAML) or a CDK `cdk.out` folder.
+    #[arg(value_name = "PLAN_OR_TEMPLATE")]
+    pub(crate) change: PathBuf,
+    /// CloudTrail logs (files or directories) to replay: the past calls the change would
+    /// newly deny or allow.
+    #[arg(value_name = "LOGS")]
+    pub(crate) logs: Vec<String>,
+    /// Exit 1 when a touched policy has a finding at this level or above: error,
+    /// security-warning, warning or suggestion (default: security-warning).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub(crate) fail_on: Option<iamwhy_lint::Level>,
+    /// CloudFormation's `AWS::AccountId` (default: the snapshot's account).
+    #[arg(long, value_name = "ACCOUNT_ID")]
+    pub(crate) account: Option<String>,
+    /// CloudFormation's `AWS::Region` (and `AWS::Partition` from it).
+    #[arg(long, value_name = "REGION")]
+    pub(crate) region: Option<String>,
+    /// Worker threads for the logs (default: one per core; at most 256).
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=MAX_JOBS))]
+    pub(crate) jobs: u16,
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub(crate) no_progress: bool,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct TestArgs {
     /// Scenario files or directories (searched recursively for `.json` files).
     #[arg(required = true, value_name = "FILE|DIR")]
@@ -514,8 +596,10 @@ pub(crate) struct CredsArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct LintArgs {
-    /// Policy files, AWS CLI outputs, scenario files, or directories (searched recursively
-    /// for `.json` files); `-` reads one document from stdin.
+    /// Policy files, AWS CLI outputs, scenario files, Terraform plans (`terraform show
+    /// -json`), CloudFormation templates (JSON or YAML), CDK `cdk.out` folders, or
+    /// directories (searched recursively for `.json` files); `-` reads one document from
+    /// stdin.
     #[arg(value_name = "FILE|DIR", required_unless_present = "list_rules")]
     pub(crate) paths: Vec<PathBuf>,
     /// What the policy documents are: identity, resource, trust, kms-key, bucket, scp, rcp,
@@ -539,8 +623,13 @@ pub(crate) struct LintArgs {
     pub(crate) no_config: bool,
     /// The account the policies belong to: a trust policy trusting another account is
     /// flagged, its own account is not. CLI outputs that name their account need not.
+    /// Also CloudFormation's `AWS::AccountId` in templates.
     #[arg(long, value_name = "ACCOUNT_ID")]
     pub(crate) account: Option<String>,
+    /// The Region CloudFormation templates are deployed to (`AWS::Region`, and
+    /// `AWS::Partition` from it); without it, ARNs built from them are left unresolved.
+    #[arg(long, value_name = "REGION")]
+    pub(crate) region: Option<String>,
     /// List every rule: code, level and documentation page.
     #[arg(long)]
     pub(crate) list_rules: bool,

@@ -48,14 +48,19 @@ fn main() -> ExitCode {
     };
     let format = match cli.format {
         FormatArg::Text => Format::Text,
-        FormatArg::Json | FormatArg::Csv | FormatArg::Sarif | FormatArg::Terraform => Format::Json,
+        FormatArg::Json
+        | FormatArg::Csv
+        | FormatArg::Sarif
+        | FormatArg::Terraform
+        | FormatArg::Markdown => Format::Json,
     };
     let mut out = Output::new(format, color);
     let csv = cli.format == FormatArg::Csv;
     let sarif = cli.format == FormatArg::Sarif;
     let terraform = cli.format == FormatArg::Terraform;
+    let markdown = cli.format == FormatArg::Markdown;
     let status = match &cli.command {
-        Command::Generate(_) if csv || sarif => {
+        Command::Generate(_) if csv || sarif || markdown => {
             out.error_line("`iamwhy generate` writes `--format text`, `json` or `terraform`");
             ExitStatus::Error
         }
@@ -64,9 +69,14 @@ fn main() -> ExitCode {
             out.error_line("`--format terraform` is only for `iamwhy generate`");
             ExitStatus::Error
         }
+        Command::Review(args) if !csv => commands::review::run(args, cli.format, &mut out),
+        _ if markdown => {
+            out.error_line("`--format markdown` is only for `iamwhy review`");
+            ExitStatus::Error
+        }
         Command::Lint(args) if !csv => commands::lint::run(args, sarif, &mut out),
         _ if sarif => {
-            out.error_line("`--format sarif` is only for `iamwhy lint`");
+            out.error_line("`--format sarif` is only for `iamwhy lint` and `iamwhy review`");
             ExitStatus::Error
         }
         Command::Trail(TrailCommand::Denied(args)) => commands::trail::denied(args, csv, &mut out),
@@ -86,7 +96,10 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::explain(args, &mut out),
         Command::Replay(args) => commands::replay::run(args, &mut out),
         Command::Creds(args) => commands::creds::run(args, &mut out),
+        Command::Completions(args) => commands::distribution::completions(args.shell, &mut out),
+        Command::Man => commands::distribution::man(&mut out),
         Command::Lint(args) => commands::lint::run(args, false, &mut out),
+        Command::Review(args) => commands::review::run(args, FormatArg::Text, &mut out),
         #[cfg(feature = "collect")]
         Command::Collect(args) => commands::collect::run(args, &mut out),
     };

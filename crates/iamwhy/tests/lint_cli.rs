@@ -231,6 +231,7 @@ fn sarif_output_validates_against_the_schema() {
         &corpus("vocabulary"),
         &corpus("risk"),
         &corpus("cli"),
+        &corpus("iac"),
     ]);
     assert_eq!(code, 1);
     let log: Value = serde_json::from_str(&out).unwrap();
@@ -333,4 +334,83 @@ fn rules_are_listed() {
             .iter()
             .any(|r| r["code"] == "key-lockout" && r["level"] == "error")
     );
+}
+
+fn iac(rel: &str) -> String {
+    root()
+        .join("crates/iamwhy-iac/tests/fixtures")
+        .join(rel)
+        .display()
+        .to_string()
+}
+
+/// Story 5 as a Terraform plan: the guardrail is flagged at `aws_kms_key.backup.policy`, with
+/// the `BoolIfExists` fix, in text, JSON (`place`) and SARIF (a logical location beside the
+/// physical one); the plan with the fix is clean.
+#[test]
+fn story5_terraform_plan_is_flagged_at_the_resource_attribute() {
+    let plan = iac("terraform/story5-guardrail.plan.json");
+    let (code, out, _) = run_in(
+        &root(),
+        &["lint", "--fail-on", "security-warning", &plan],
+        None,
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("aws_kms_key.backup.policy"), "{out}");
+    assert!(
+        out.contains(r#""BoolIfExists": {"aws:PrincipalIsAWSService": "false"}"#),
+        "{out}"
+    );
+
+    let (_, json, _) = run_in(&root(), &["lint", "--format", "json", &plan], None);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    let policy = &v["files"][0]["policies"][0];
+    assert_eq!(policy["place"], "aws_kms_key.backup.policy");
+    assert_eq!(policy["type"], "kms-key");
+    assert_eq!(
+        policy["findings"][0]["code"],
+        "guardrail-blocks-aws-services"
+    );
+
+    let (_, sarif, _) = run_in(&root(), &["lint", "--format", "sarif", &plan], None);
+    let v: Value = serde_json::from_str(&sarif).unwrap();
+    let location = &v["runs"][0]["results"][0]["locations"][0];
+    assert_eq!(
+        location["logicalLocations"][0]["fullyQualifiedName"],
+        "aws_kms_key.backup.policy"
+    );
+    assert_eq!(location["physicalLocation"]["region"]["startLine"], 1);
+
+    let fixed = iac("terraform/story5-fix.plan.json");
+    let (code, out, _) = run_in(&root(), &["lint", "--fail-on", "suggestion", &fixed], None);
+    assert_eq!(code, 0, "{out}");
+}
+
+/// A YAML template with short forms and a CDK assembly folder: findings at the template's
+/// line, and the assembly linted through its manifest (its environment resolving
+/// `AWS::AccountId`, so the default key statement is read and no lockout is reported).
+#[test]
+fn cloudformation_yaml_and_cdk_assembly() {
+    let template = iac("cloudformation/every-resource.yaml");
+    let (_, out, _) = run_in(
+        &root(),
+        &[
+            "lint",
+            "--account",
+            "111122223333",
+            "--region",
+            "us-east-1",
+            &template,
+        ],
+        None,
+    );
+    assert!(out.contains("every-resource.yaml:134:17"), "{out}");
+    assert!(out.contains("BackupKey.Properties.KeyPolicy"), "{out}");
+
+    let (code, out, _) = run_in(&root(), &["lint", &iac("cdk.out")], None);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Key961B73FD.Properties.KeyPolicy"), "{out}");
+    assert!(out.contains("guardrail-blocks-aws-services"), "{out}");
+    assert!(!out.contains("key-lockout"), "{out}");
+    assert!(!out.contains("tree.json"), "{out}");
 }

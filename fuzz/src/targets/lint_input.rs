@@ -36,6 +36,7 @@ pub fn run(data: &[u8]) -> Outcome {
     let options = LintOptions {
         policy_kind: PolicyKind::ALL.get(usize::from(first) % 12).copied(),
         account: None,
+        region: None,
     };
     let mut map = SourceMap::new();
     let id = map.add_file("fuzz.json", text);

@@ -2,8 +2,10 @@
 
 pub mod creds_files;
 pub mod dir_walker;
+pub mod cdk_assembly;
 pub mod event_request;
 pub mod gzip_members;
+pub mod iac_reader;
 pub mod lint_input;
 pub mod message_reader;
 pub mod policy_parser;

@@ -3,11 +3,13 @@
 //!
 //! * `scenario`: scenario files read into [`Scenario`]s;
 //! * `account`: a request against an account snapshot, with its hidden calls;
+//! * `iac`: Terraform plans, CloudFormation templates and CDK assemblies as candidate changes;
 //! * `input`: a question as written on the command line, checked and typed;
 //! * `testing`: scenario files run as tests;
 //! * `vocabulary`: actions the catalog does not know.
 
 mod account;
+mod iac;
 pub(crate) use account::principal_error;
 mod input;
 pub(crate) mod scenario;
@@ -19,6 +21,7 @@ pub use account::{
     AccountQuery, AccountSimulation, SESSION_POLICY_ARNS_LIMIT, SESSION_POLICY_LIMIT,
     complete_request, resource_facts, session_policies_of, session_policy_set, simulate_account,
 };
+pub use iac::{IacChanges, apply_iac_files, is_change, lower, read_iac};
 pub use input::{ChangeFiles, ExpandedActions, InputError, SimulateInput, context_entry};
 pub use scenario::{
     Expectation, ExpectedDecision, Overrides, Relocation, Scenario, parse_scenarios,

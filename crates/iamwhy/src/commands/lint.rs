@@ -35,12 +35,33 @@ pub(crate) fn run(args: &LintArgs, sarif: bool, out: &mut Output) -> ExitStatus 
     let options = LintOptions {
         policy_kind: args.policy_kind,
         account: args.account.clone(),
+        region: args.region.clone(),
     };
 
     let mut map = SourceMap::new();
     let mut reports: Vec<FileReport> = Vec::new();
     let mut ignored: usize = 0;
-    let collected = collect_files(&args.paths);
+    // A CDK cloud assembly is linted through its manifest: its stack templates, not the
+    // other files of the folder (asset manifests, the construct tree).
+    let mut paths = Vec::with_capacity(args.paths.len());
+    let mut stacks: Vec<iamwhy_iac::Stack> = Vec::new();
+    for p in &args.paths {
+        if iamwhy_iac::is_assembly(p) {
+            match iamwhy_iac::assembly_stacks(p) {
+                Ok(found) => {
+                    paths.extend(found.iter().map(|s| s.template.clone()));
+                    stacks.extend(found);
+                }
+                Err(d) => {
+                    out.diagnostics(&map, std::iter::once(&d));
+                    return ExitStatus::Error;
+                }
+            }
+        } else {
+            paths.push(p.clone());
+        }
+    }
+    let collected = collect_files(&paths);
     for e in &collected.errors {
         out.diagnostics(&map, e.iter());
     }
@@ -60,6 +81,15 @@ pub(crate) fn run(args: &LintArgs, sarif: bool, out: &mut Output) -> ExitStatus 
         };
         let name = source.name();
         let id = map.add_file(name.clone(), text);
+        // A stack's environment supplies what the command line does not.
+        let options = match stacks.iter().find(|s| s.template == file) {
+            Some(stack) => LintOptions {
+                account: options.account.clone().or(stack.account.clone()),
+                region: options.region.clone().or(stack.region.clone()),
+                ..options.clone()
+            },
+            None => options.clone(),
+        };
         reports.push(lint_source(&mut map, id, Path::new(&name), &options));
     }
     for report in &mut reports {

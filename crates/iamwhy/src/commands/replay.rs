@@ -21,13 +21,34 @@ pub(crate) fn run(args: &ReplayArgs, out: &mut Output) -> ExitStatus {
     let Ok(filter) = filter_from(&args.filter, out) else {
         return ExitStatus::Error;
     };
-    let changes = match args.changes.files().read(&mut map) {
+    let mut changes = match args.changes.files().read(&mut map) {
         Ok(c) => c,
         Err(e) => {
             out.diagnostics(&map, e.iter());
             return ExitStatus::Error;
         }
     };
+    let options = iamwhy_iac::ReadOptions {
+        account: None,
+        region: args.changes.plan_region.clone(),
+    };
+    match iamwhy_analysis::simulate::apply_iac_files(
+        &mut map,
+        &snapshot,
+        &args.changes.plan,
+        &options,
+        &mut changes,
+    ) {
+        Ok(notes) => {
+            for note in notes {
+                out.note(&format!("note: {note}\n"));
+            }
+        }
+        Err(e) => {
+            out.diagnostics(&map, e.iter());
+            return ExitStatus::Error;
+        }
+    }
     let sources: Result<Vec<_>, _> = args
         .session_policy
         .iter()
@@ -146,6 +167,11 @@ fn describe(
         args.set_org_policy
             .iter()
             .map(|t| format!("set org policy {t}")),
+    );
+    out.extend(
+        args.plan
+            .iter()
+            .map(|p| format!("apply the policy changes of {}", p.display())),
     );
     out.extend(session.iter().map(|p| {
         format!(

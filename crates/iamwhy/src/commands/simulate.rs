@@ -3,7 +3,7 @@
 use std::cell::{Cell, RefCell};
 use std::path::Path;
 
-use iamwhy_analysis::simulate::{InputError, SimulateInput};
+use iamwhy_analysis::simulate::{InputError, SimulateInput, apply_iac_files};
 use iamwhy_analysis::{
     SimulationResult, parse_scenarios, read_source, result_count, simulate_account, simulate_all,
     simulate_chunks,
@@ -75,7 +75,16 @@ pub(crate) fn run(args: &SimulateArgs, out: &mut Output) -> ExitStatus {
     let (actions, select_all) = (expanded.actions, expanded.select_all);
     let mut map = SourceMap::new();
     let text_and_status = match (&args.snapshot, &args.scenario) {
-        (Some(dir), _) => run_snapshot(&input, dir, actions, select_all, &mut map, out),
+        (Some(dir), _) => run_snapshot(
+            &input,
+            &args.changes.plan,
+            &args.changes.plan_region,
+            dir,
+            actions,
+            select_all,
+            &mut map,
+            out,
+        ),
         (None, Some(file)) => run_scenario(&input, file, actions, select_all, &mut map, out),
         (None, None) => {
             out.error_line("give `--scenario FILE` or `--snapshot DIR`");
@@ -167,8 +176,14 @@ impl<I: Iterator<Item = Vec<SimulationResult>>> serde::Serialize for Streamed<'_
     }
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the command's parts, passed through"
+)]
 fn run_snapshot(
     input: &SimulateInput,
+    plans: &[std::path::PathBuf],
+    plan_region: &Option<String>,
     dir: &Path,
     actions: Vec<String>,
     select_all: bool,
@@ -177,8 +192,15 @@ fn run_snapshot(
 ) -> Outcome {
     let snapshot = iamwhy_snapshot::load(dir, map)?;
     out.diagnostics(map, snapshot.warnings.iter());
-    let query = input.account_query(map, actions)?;
+    let mut query = input.account_query(map, actions)?;
     out.diagnostics(map, query.warnings.iter());
+    let options = iamwhy_iac::ReadOptions {
+        account: None,
+        region: plan_region.clone(),
+    };
+    for note in apply_iac_files(map, &snapshot, plans, &options, &mut query.changes)? {
+        out.note(&format!("note: {note}\n"));
+    }
     let sim = simulate_account(&snapshot, map, &query)?;
     let text = match (&sim.after, out.format) {
         (None, _) => render(&sim.before, select_all, out),

@@ -200,6 +200,7 @@ pub(crate) fn lint_json(reports: &[FileReport], map: &SourceMap, summary: &LintS
                 "findings": r.findings.iter().map(|f| finding_json(map, f)).collect::<Vec<_>>(),
                 "policies": r.policies.iter().map(|p| serde_json::json!({
                     "label": p.label,
+                    "place": p.place,
                     "type": p.policy_kind,
                     "type_origin": p.type_origin,
                     "line": p.span.map(|s| map.location(s).line),
