@@ -59,8 +59,103 @@ pub(crate) fn read(
             reader.module(module, 0);
         }
     }
+    if let Some(JsonValue::Object(config)) = json::member(&root.properties, "configuration") {
+        link_attachments(config, &mut reader.out);
+    }
     set.changes.append(&mut reader.out);
     set.diagnostics.append(&mut reader.diagnostics);
+}
+
+/// An attachment whose `policy_id` is known only after apply, because the plan creates the
+/// policy too (`policy_id = aws_organizations_policy.x.id`): the plan's `configuration`
+/// names the policy it refers to ("JSON Output Format", the `expressions` of a resource's
+/// configuration: `references`), and the attachment takes that policy's name and type.
+fn link_attachments(config: &Object<'_>, out: &mut [PolicyChange]) {
+    let mut references = Vec::new();
+    if let Some(JsonValue::Object(root)) = json::member(&config.properties, "root_module") {
+        policy_references(root, "", 0, &mut references);
+    }
+    for (attachment, policy) in references {
+        let Some((name, kind)) = out
+            .iter()
+            .find(|c| c.kind == ChangeKind::OrganizationsPolicy && c.place.address == policy)
+            .map(|c| (c.name.clone(), c.policy_kind))
+        else {
+            continue;
+        };
+        for c in out.iter_mut().filter(|c| {
+            c.kind == ChangeKind::OrganizationsPolicyAttachment
+                && c.place.address == attachment
+                && c.name.is_none()
+        }) {
+            c.name.clone_from(&name);
+            if kind.is_some() {
+                c.policy_kind = kind;
+            }
+        }
+    }
+}
+
+/// The (attachment address, policy address) pairs of a module's configuration and of the
+/// modules it calls.
+fn policy_references(
+    module: &Object<'_>,
+    prefix: &str,
+    depth: usize,
+    out: &mut Vec<(String, String)>,
+) {
+    if depth > MAX_MODULE_DEPTH {
+        return;
+    }
+    let string = |v: Option<&JsonValue<'_>>| match v {
+        Some(JsonValue::StringLit(s)) => Some(s.value.to_string()),
+        _ => None,
+    };
+    if let Some(JsonValue::Array(resources)) = json::member(&module.properties, "resources") {
+        for r in &resources.elements {
+            let JsonValue::Object(r) = r else { continue };
+            if string(json::member(&r.properties, "type")).as_deref()
+                != Some("aws_organizations_policy_attachment")
+            {
+                continue;
+            }
+            let Some(address) = string(json::member(&r.properties, "address")) else {
+                continue;
+            };
+            let refs = match json::member(&r.properties, "expressions") {
+                Some(JsonValue::Object(e)) => match json::member(&e.properties, "policy_id") {
+                    Some(JsonValue::Object(p)) => json::member(&p.properties, "references"),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let Some(JsonValue::Array(refs)) = refs else {
+                continue;
+            };
+            // `["aws_organizations_policy.x.id", "aws_organizations_policy.x"]`.
+            let policy = refs.elements.iter().find_map(|v| {
+                let text = string(Some(v))?;
+                let rest = text.strip_prefix("aws_organizations_policy.")?;
+                let name = rest.split('.').next()?;
+                Some(format!("{prefix}aws_organizations_policy.{name}"))
+            });
+            if let Some(policy) = policy {
+                out.push((format!("{prefix}{address}"), policy));
+            }
+        }
+    }
+    if let Some(JsonValue::Object(calls)) = json::member(&module.properties, "module_calls") {
+        for call in &calls.properties {
+            let JsonValue::Object(c) = &call.value else {
+                continue;
+            };
+            let Some(JsonValue::Object(m)) = json::member(&c.properties, "module") else {
+                continue;
+            };
+            let name = call.name.as_str();
+            policy_references(m, &format!("{prefix}module.{name}."), depth + 1, out);
+        }
+    }
 }
 
 /// Module nesting deeper than this is not followed (Terraform has no such limit; a plan this

@@ -820,7 +820,7 @@ impl Snapshot {
             for a in changes
                 .org_attachments
                 .iter()
-                .filter(|a| a.kind == kind && a.target == *target)
+                .filter(|a| a.target == *target && attachment_kind(org, a) == kind)
             {
                 let names = |p: &Policy| {
                     p.name == a.policy
@@ -1437,6 +1437,18 @@ fn org_path(org: &Organization, account: &str) -> Option<String> {
         out.push('/');
     }
     Some(out)
+}
+
+/// The type of an attached Organizations policy: the snapshot's, for a policy it holds (a
+/// Terraform attachment does not say whether it attaches an SCP or an RCP), else the
+/// change's.
+fn attachment_kind(org: &crate::model::Organization, a: &OrgAttachment) -> PolicyKind {
+    org.policies
+        .iter()
+        .find(|(id, p)| {
+            **id == a.policy || p.name == a.policy || p.arn.as_deref() == Some(a.policy.as_str())
+        })
+        .map_or(a.kind, |(_, p)| p.kind)
 }
 
 #[cfg(test)]

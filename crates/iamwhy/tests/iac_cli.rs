@@ -260,3 +260,47 @@ fn review_story4_plans_list_past_calls_newly_denied() {
         "aws_kms_key.backup.policy"
     );
 }
+
+/// SCP attachments in a plan: an SCP created and attached in the same plan (its id known only
+/// after apply, linked through the plan's `configuration`) denies the reader of account A; an
+/// existing SCP of the organization attached to account B denies B's admin.
+#[test]
+fn simulate_with_scp_attachments_of_a_plan() {
+    let p = plan("org-scp-attach.plan.json");
+    let snapshot = "crates/iamwhy-snapshot/tests/fixtures/org-multi";
+    let cases = [
+        (
+            "arn:aws:iam::111122223333:role/reader",
+            "s3:GetObject",
+            "DenyReportsReads",
+        ),
+        (
+            "arn:aws:iam::444455556666:role/data-admin",
+            "s3:DeleteObject",
+            "DenyObjectDeletion",
+        ),
+    ];
+    for (principal, action, policy) in cases {
+        let (code, out, err) = run(&[
+            "simulate",
+            "--snapshot",
+            snapshot,
+            "--principal",
+            principal,
+            "--action",
+            action,
+            "--resource",
+            "arn:aws:s3:::b-reports/q3.csv",
+            "--plan",
+            &p,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["before"][0]["decision"], "Allowed", "{principal}: {out}");
+        assert_eq!(v["after"][0]["decision"], "ExplicitDeny", "{principal}: {out}");
+        assert_eq!(v["after"][0]["denied_by"], "scp", "{principal}: {out}");
+        assert!(out.contains(policy), "{principal}: {out}");
+    }
+}

@@ -12,7 +12,7 @@ use iamwhy_core::{
 };
 use iamwhy_eval::{EvalOptions, Policy, authorize, derive_context};
 use iamwhy_snapshot::{
-    Changes, KeyFact, PrincipalPolicies, ResolvedPrincipal, ResourceSide, Snapshot,
+    Changes, KeyFact, PrincipalPolicies, ResolvedPrincipal, ResourceSide, ScopedOp, Snapshot,
 };
 use serde::Serialize;
 
@@ -223,6 +223,41 @@ fn describe_changes(map: &SourceMap, c: &Changes) -> Vec<String> {
     }
     for (id, source) in &c.org_policies {
         out.push(format!("set the content of {id} to {}", map.name(*source)));
+    }
+    for (arn, source) in &c.managed_documents {
+        out.push(format!(
+            "set the document of managed policy {arn} to {}",
+            map.name(*source)
+        ));
+    }
+    for s in &c.scoped {
+        let owner = format!("{} {}", s.kind.as_str(), s.name);
+        out.push(match &s.op {
+            ScopedOp::PutInline { name, source } => format!(
+                "put inline policy {name} of {owner} from {}",
+                map.name(*source)
+            ),
+            ScopedOp::DeleteInline { name } => format!("delete inline policy {name} of {owner}"),
+            ScopedOp::Attach { arn } => format!("attach {arn} to {owner}"),
+            ScopedOp::Detach { arn } => format!("detach {arn} from {owner}"),
+            ScopedOp::SetBoundary { arn: Some(arn) } => {
+                format!("set the permissions boundary of {owner} to {arn}")
+            }
+            ScopedOp::SetBoundary { arn: None } => {
+                format!("remove the permissions boundary of {owner}")
+            }
+        });
+    }
+    for a in &c.org_attachments {
+        let (verb, to) = if a.attach {
+            ("attach", "to")
+        } else {
+            ("detach", "from")
+        };
+        out.push(format!(
+            "{verb} Organizations policy {} {to} {}",
+            a.policy, a.target
+        ));
     }
     out
 }
