@@ -153,7 +153,12 @@ fn policy_references(
                 continue;
             };
             let name = call.name.as_str();
-            policy_references(m, &format!("{prefix}module.{name}."), depth + 1, out);
+            policy_references(
+                m,
+                &format!("{prefix}module.{name}."),
+                depth.saturating_add(1),
+                out,
+            );
         }
     }
 }

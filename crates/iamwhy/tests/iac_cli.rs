@@ -299,7 +299,10 @@ fn simulate_with_scp_attachments_of_a_plan() {
         assert_eq!(code, 0, "{err}");
         let v: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["before"][0]["decision"], "Allowed", "{principal}: {out}");
-        assert_eq!(v["after"][0]["decision"], "ExplicitDeny", "{principal}: {out}");
+        assert_eq!(
+            v["after"][0]["decision"], "ExplicitDeny",
+            "{principal}: {out}"
+        );
         assert_eq!(v["after"][0]["denied_by"], "scp", "{principal}: {out}");
         assert!(out.contains(policy), "{principal}: {out}");
     }

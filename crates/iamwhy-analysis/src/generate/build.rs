@@ -45,10 +45,13 @@ struct Entry {
     usage: Use,
 }
 
+/// A resource's path below its root (split at `/`), its ARN, and how it was used.
+type Item<'a> = (Vec<&'a str>, &'a String, &'a Use);
+
 /// The resources of one action, generalised.
 fn generalise(action: &str, resources: &BTreeMap<String, Use>, threshold: usize) -> Vec<Entry> {
     let mut out = Vec::new();
-    let mut roots: BTreeMap<String, Vec<(Vec<&str>, &String, &Use)>> = BTreeMap::new();
+    let mut roots: BTreeMap<String, Vec<Item<'_>>> = BTreeMap::new();
     let wildcard_only = Catalog::bundled()
         .action(action)
         .is_some_and(iamwhy_catalog::Action::wildcard_only);
@@ -69,11 +72,12 @@ fn generalise(action: &str, resources: &BTreeMap<String, Use>, threshold: usize)
         let split = r
             .match_indices(':')
             .nth(4)
-            .map(|(i, _)| i + 1)
+            .map(|(i, _)| i.saturating_add(1))
             .and_then(|start| {
                 let rest = r.get(start..)?;
                 let slash = rest.find('/')?;
-                Some((r.get(..start + slash + 1)?, rest.get(slash + 1..)?))
+                let (root, path) = r.split_at_checked(start.checked_add(slash)?.checked_add(1)?)?;
+                Some((root, path))
             });
         match split {
             Some((root, path)) if !path.is_empty() => roots
@@ -114,7 +118,7 @@ fn cover(
         out.extend(items.iter().map(|(_, r, u)| exact(r, u)));
         return;
     }
-    let mut children: BTreeMap<&str, Vec<(Vec<&str>, &String, &Use)>> = BTreeMap::new();
+    let mut children: BTreeMap<&str, Vec<Item<'_>>> = BTreeMap::new();
     let mut leaves = Vec::new();
     for (path, r, u) in items {
         match path.split_first() {
@@ -228,9 +232,7 @@ fn condition_of(action: &str, u: &Use, net: &Network) -> (Condition, Vec<Conditi
             ConditionOperator::StringLike,
             "s3:prefix",
             list.clone(),
-            format!(
-                "every listing asked for one of these prefixes (Amazon S3 condition key examples, https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html)"
-            ),
+            "every listing asked for one of these prefixes (Amazon S3 condition key examples, https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html)".to_owned(),
         );
     }
     (c, why)

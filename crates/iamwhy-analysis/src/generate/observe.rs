@@ -497,7 +497,10 @@ pub(crate) fn fold(by_resource: &mut Resources) {
 /// `arn:…:bucket/a/b/c` → `arn:…:bucket/a/b/*`, `arn:…:bucket/a/*` → `arn:…:bucket/*`;
 /// `None` at the root of the resource (`arn:…:bucket/*`, or no path).
 pub(crate) fn parent_pattern(arn: &str) -> Option<String> {
-    let resource_start = arn.match_indices(':').nth(4).map(|(i, _)| i + 1)?;
+    let resource_start = arn
+        .match_indices(':')
+        .nth(4)
+        .map(|(i, _)| i.saturating_add(1))?;
     let resource = arn.get(resource_start..)?;
     let trimmed = resource.strip_suffix("/*").unwrap_or(resource);
     let cut = trimmed.rfind('/')?;

@@ -220,7 +220,7 @@ pub fn unused_logs(
                 });
             s.allowed_actions = s.allowed_actions.saturating_add(1);
             let name = row.action.split(':').nth(1).unwrap_or("");
-            let provable = !(is_data_action(&row.service, name) && !data_seen(&row.service));
+            let provable = !is_data_action(&row.service, name) || data_seen(&row.service);
             match last.get(&row.action.to_ascii_lowercase()) {
                 Some(l) => s.used.push(ActionUse {
                     action: row.action.clone(),

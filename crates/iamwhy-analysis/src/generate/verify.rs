@@ -28,6 +28,10 @@ pub(super) fn verify(
     mut targets: HashMap<&String, &mut Generated>,
 ) -> Result<(), Diagnostics> {
     let mut policies: HashMap<String, Vec<Policy>> = HashMap::new();
+    #[expect(
+        clippy::iter_over_hash_type,
+        reason = "filling another map: the order does not matter"
+    )]
     for (key, g) in &targets {
         let mut list = Vec::new();
         for part in &g.policies {
@@ -108,6 +112,10 @@ pub(super) fn verify(
     if let Some(d) = failure {
         return Err(d);
     }
+    #[expect(
+        clippy::iter_over_hash_type,
+        reason = "each entry is updated on its own: the order does not matter"
+    )]
     for g in targets.values_mut() {
         let v: &mut Verification = &mut g.verification;
         // Every call AWS allowed stays allowed, apart from those the snapshot already denies

@@ -400,7 +400,7 @@ pub(crate) fn unused_text(r: &UnusedReport, paint: &Paint) -> String {
                         .collect::<Vec<_>>()
                         .join(", "),
                     if unused.len() > 8 {
-                        format!(" and {} more", unused.len() - 8)
+                        format!(" and {} more", unused.len().saturating_sub(8))
                     } else {
                         String::new()
                     }
