@@ -1,7 +1,7 @@
 //! `iamwhy generate`: the least-privilege policy a user or role needs, from the calls it made
-//! in a window of CloudTrail logs, generalised by stated rules ([`build`]), and proved by
+//! in a window of CloudTrail logs, generalised by stated rules (`build.rs`), and proved by
 //! replaying the window with the policy in place of the principal's own identity-based
-//! policies ([`verify`]). `iamwhy unused`: what principals are allowed and did not use
+//! policies (`verify.rs`). `iamwhy unused`: what principals are allowed and did not use
 //! ([`unused`]).
 //!
 //! The calls' needs come from the same reconstruction `explain` and `replay` use
