@@ -38,6 +38,7 @@ pub const TARGETS: &[Target] = &[
     Target::new("gzip_members", targets::gzip_members::run),
     Target::new("dir_walker", targets::dir_walker::run),
     Target::new("message_reader", targets::message_reader::run),
+    Target::new("athena_results", targets::athena_results::run),
 ];
 
 impl Target {

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Color, Command, Format, FormatArg, TrailCommand};
+use crate::cli::{AthenaCommand, Cli, Color, Command, Format, FormatArg, TrailCommand};
 use crate::exit::ExitStatus;
 use crate::render::Output;
 
@@ -37,7 +37,7 @@ fn main() -> ExitCode {
             "iamwhy crashed: {info}\nThis is a bug. Please report it with the command you ran and, if you can, the input."
         );
     }));
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     let color = match cli.color {
         Color::Always => true,
         Color::Never => false,
@@ -53,6 +53,9 @@ fn main() -> ExitCode {
     let mut out = Output::new(format, color);
     let csv = cli.format == FormatArg::Csv;
     let sarif = cli.format == FormatArg::Sarif;
+    if let Err(status) = commands::athena::prepare(&mut cli.command, &mut out) {
+        return status.into();
+    }
     let status = match &cli.command {
         Command::Lint(args) if !csv => commands::lint::run(args, sarif, &mut out),
         _ if sarif => {
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
             ExitStatus::Error
         }
         Command::Trail(TrailCommand::Denied(args)) => commands::trail::denied(args, csv, &mut out),
+        Command::Athena(AthenaCommand::Run(args)) => commands::athena::run(args, csv, &mut out),
         Command::WhoCan(args) => commands::bulk::who_can(args, csv, &mut out),
         Command::Can(args) => commands::bulk::can(args, csv, &mut out),
         _ if csv => {
@@ -73,6 +77,8 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::explain(args, &mut out),
         Command::Replay(args) => commands::replay::run(args, &mut out),
         Command::Creds(args) => commands::creds::run(args, &mut out),
+        Command::Athena(AthenaCommand::Ddl(args)) => commands::athena::ddl(args, &mut out),
+        Command::Athena(AthenaCommand::Query(args)) => commands::athena::query(args, &mut out),
         Command::Lint(args) => commands::lint::run(args, false, &mut out),
         #[cfg(feature = "collect")]
         Command::Collect(args) => commands::collect::run(args, &mut out),

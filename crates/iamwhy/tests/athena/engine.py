@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""Real SQL engines for `iamwhy athena query` (crates/iamwhy/tests/athena_sql.rs).
+
+layout SRC... --out DIR
+    Lays the CloudTrail records of SRC (files or folders, read where they lie) out as an
+    organization trail delivers them: DIR/AWSLogs/o-exampleorg1/ACCOUNT/CloudTrail/REGION/
+    YYYY/MM/DD/FILE.json, one `{"Records": [...]}` file per partition and source file. ACCOUNT
+    is `recipientAccountId` (else the caller's account), REGION `awsRegion`, the day that of
+    `eventTime`. Records whose `eventTime` is not CloudTrail's `yyyy-MM-ddTHH:mm:ssZ` form (data
+    lake exports) are not what a trail writes to S3 and are left out. Prints a JSON summary.
+
+run --ddl FILE --sql FILE --root DIR --csv OUT
+    Reads the DDL (Hive, as Athena runs it) with sqlglot, turns its column types into DuckDB
+    types, loads every record under ROOT into a DuckDB table of those types (with the
+    partition columns `account`, `region`, `timestamp` taken from the path, as partition
+    projection does), parses the SQL with sqlglot in the Trino dialect, transpiles it to DuckDB,
+    runs it, and writes the result as Athena writes its CSV: a quoted header, every value
+    quoted, a null empty, a struct as `{name=value, ...}`, an array as `[a, b]`. Prints a JSON
+    summary with the transpiled SQL and the row count.
+"""
+import argparse
+import gzip
+import json
+import os
+import re
+import sys
+import tempfile
+
+ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+ORG = "o-exampleorg1"
+
+
+def read_records(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        out = []
+        for line in data.splitlines():
+            line = line.strip()
+            if line:
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    pass
+        return out
+    if isinstance(doc, dict) and isinstance(doc.get("Records"), list):
+        return doc["Records"]
+    if isinstance(doc, dict) and isinstance(doc.get("Events"), list):
+        return [json.loads(e["CloudTrailEvent"]) for e in doc["Events"] if "CloudTrailEvent" in e]
+    if isinstance(doc, list):
+        return doc
+    if isinstance(doc, dict):
+        return [doc]
+    return []
+
+
+def files_of(sources):
+    for src in sources:
+        if os.path.isdir(src):
+            for base, _, names in sorted(os.walk(src)):
+                for n in sorted(names):
+                    if n.endswith((".json", ".gz", ".jsonl")) and "Digest" not in base:
+                        yield os.path.join(base, n)
+        else:
+            yield src
+
+
+def layout(args):
+    written = {}
+    kept = skipped = 0
+    for i, path in enumerate(files_of(args.sources)):
+        for r in read_records(path):
+            if not isinstance(r, dict):
+                continue
+            t = r.get("eventTime")
+            if not isinstance(t, str) or not ISO.match(t) or "eventSource" not in r or "eventName" not in r:
+                skipped += 1
+                continue
+            ident = r.get("userIdentity") if isinstance(r.get("userIdentity"), dict) else {}
+            account = r.get("recipientAccountId") or ident.get("accountId") or "000000000000"
+            if not re.fullmatch(r"\d{12}", str(account)):
+                account = "000000000000"
+            region = r.get("awsRegion") or "us-east-1"
+            day = t[:10].replace("-", "/")
+            folder = os.path.join(args.out, "AWSLogs", ORG, account, "CloudTrail", region, day)
+            written.setdefault((folder, i), []).append(r)
+            kept += 1
+    for (folder, i), records in sorted(written.items()):
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, f"part{i:04d}.json"), "w") as f:
+            json.dump({"Records": records}, f)
+    print(json.dumps({"records": kept, "skipped": skipped, "files": len(written)}))
+
+
+# --- run -----------------------------------------------------------------------------------
+
+def schema_from_ddl(ddl):
+    """The columns of the DDL as (name, sqlglot DataType), read by sqlglot."""
+    import sqlglot
+    from sqlglot import exp
+
+    # Everything after the column list is storage detail that DuckDB has no use for.
+    head = ddl[: ddl.index("\nCOMMENT")] if "\nCOMMENT" in ddl else ddl
+    tree = sqlglot.parse_one(head.replace("CREATE EXTERNAL TABLE", "CREATE TABLE"), read="hive")
+    cols = []
+    for col in tree.find_all(exp.ColumnDef):
+        if col.parent is tree.this:
+            cols.append((col.name, col.args["kind"]))
+    if not cols:
+        raise SystemExit("sqlglot found no columns in the DDL")
+    return cols
+
+
+def shape(value, dtype):
+    """A record's value as the JSON SerDe gives it for `dtype`."""
+    from sqlglot import exp
+
+    if value is None:
+        return None
+    t = dtype.this
+    if t == exp.DataType.Type.STRUCT:
+        if not isinstance(value, dict):
+            return None
+        lower = {k.lower(): v for k, v in value.items()}
+        out = {}
+        for field in dtype.expressions:
+            name = field.name
+            out[name] = shape(lower.get(name.lower()), field.args["kind"])
+        return out
+    if t == exp.DataType.Type.ARRAY:
+        if not isinstance(value, list):
+            return None
+        inner = dtype.expressions[0]
+        return [shape(v, inner) for v in value]
+    if t == exp.DataType.Type.MAP:
+        if not isinstance(value, dict):
+            return None
+        return {str(k): (v if isinstance(v, str) else json.dumps(v)) for k, v in value.items()}
+    # STRING: a JSON object or array keeps its text; scalars their text.
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def partitions_of(path, root):
+    parts = os.path.relpath(path, root).split(os.sep)
+    # AWSLogs/o-ORG/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/FILE
+    i = parts.index("CloudTrail")
+    return parts[i - 1], parts[i + 1], "/".join(parts[i + 2 : i + 5])
+
+
+def athena_text(v):
+    """Athena's text for a value in its CSV."""
+    if v is None:
+        return "null"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}={athena_text(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "[" + ", ".join(athena_text(x) for x in v) + "]"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def cell(v):
+    if v is None:
+        return ""
+    text = v if isinstance(v, str) else athena_text(v)
+    return '"' + text.replace('"', '""') + '"'
+
+
+def run(args):
+    import duckdb
+    import sqlglot
+
+    ddl = open(args.ddl).read()
+    sql = open(args.sql).read()
+    cols = schema_from_ddl(ddl)
+    table = re.search(r"CREATE EXTERNAL TABLE\s+`?([A-Za-z0-9_]+)`?", ddl).group(1)
+    con = duckdb.connect()
+    types = {name: dtype.sql("duckdb") for name, dtype in cols}
+    types.update({"account": "VARCHAR", "region": "VARCHAR", "timestamp": "VARCHAR"})
+    col_sql = ", ".join(f'"{n}" {t}' for n, t in types.items())
+    con.execute(f'CREATE TABLE "{table}" ({col_sql})')
+    loaded = 0
+    with tempfile.NamedTemporaryFile("w", suffix=".ndjson", delete=False) as rows:
+        for path in files_of([args.root]):
+            account, region, day = partitions_of(path, args.root)
+            for r in read_records(path):
+                lower = {k.lower(): v for k, v in r.items()}
+                row = {name: shape(lower.get(name), dtype) for name, dtype in cols}
+                row.update({"account": account, "region": region, "timestamp": day})
+                rows.write(json.dumps(row) + "\n")
+                loaded += 1
+    columns = "{" + ", ".join(f"'{n}': '{t}'" for n, t in types.items()) + "}"
+    con.execute(
+        f"INSERT INTO \"{table}\" SELECT * FROM read_json('{rows.name}', format='newline_delimited', columns={columns})"
+    )
+    os.unlink(rows.name)
+    tree = sqlglot.parse_one(sql, read="trino")
+    duck = tree.sql(dialect="duckdb")
+    result = con.execute(duck)
+    names = [d[0] for d in result.description]
+    data = result.fetchall()
+    with open(args.csv, "w", newline="") as f:
+        f.write(",".join(cell(n) for n in names) + "\n")
+        for row in data:
+            f.write(",".join(cell(v) for v in row) + "\n")
+    print(json.dumps({"loaded": loaded, "rows": len(data), "duckdb_sql": duck}))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    lay = sub.add_parser("layout")
+    lay.add_argument("sources", nargs="+")
+    lay.add_argument("--out", required=True)
+    r = sub.add_parser("run")
+    r.add_argument("--ddl", required=True)
+    r.add_argument("--sql", required=True)
+    r.add_argument("--root", required=True)
+    r.add_argument("--csv", required=True)
+    a = p.parse_args()
+    layout(a) if a.cmd == "layout" else run(a)
+
+
+if __name__ == "__main__":
+    main()
