@@ -197,12 +197,17 @@ async fn run_async(opts: &AthenaOptions, out: &mut dyn Write) -> Result<AthenaRe
         .query_string(&opts.sql)
         .work_group(&opts.workgroup);
     if let Some(db) = &opts.database {
-        start = start.query_execution_context(QueryExecutionContext::builder().database(db).build());
+        start =
+            start.query_execution_context(QueryExecutionContext::builder().database(db).build());
     }
     if let Some(loc) = &opts.output_location {
-        start = start.result_configuration(ResultConfiguration::builder().output_location(loc).build());
+        start =
+            start.result_configuration(ResultConfiguration::builder().output_location(loc).build());
     }
-    let started = start.send().await.map_err(|e| AthenaError::Start(describe(&e)))?;
+    let started = start
+        .send()
+        .await
+        .map_err(|e| AthenaError::Start(describe(&e)))?;
     let query_id = started
         .query_execution_id()
         .ok_or_else(|| AthenaError::Start("no query execution id in the answer".to_owned()))?
@@ -285,7 +290,8 @@ async fn run_async(opts: &AthenaOptions, out: &mut dyn Write) -> Result<AthenaRe
                 .send()
                 .await
             {
-                Ok(_) => "iamwhy stopped it (StopQueryExecution); raise `--timeout` to wait longer".to_owned(),
+                Ok(_) => "iamwhy stopped it (StopQueryExecution); raise `--timeout` to wait longer"
+                    .to_owned(),
                 Err(e) => format!("and it could not be stopped: {}", describe(&e)),
             };
             return Err(AthenaError::Timeout {

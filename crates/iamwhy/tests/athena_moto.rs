@@ -74,7 +74,14 @@ fn moto() -> (Server, String) {
         .unwrap()
         .port();
     let child = Command::new("python3")
-        .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+        .args([
+            "-m",
+            "moto.server",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -85,7 +92,11 @@ fn moto() -> (Server, String) {
 }
 
 fn helper(args: &[&str]) -> Output {
-    let o = Command::new("python3").arg(MOTO).args(args).output().unwrap();
+    let o = Command::new("python3")
+        .arg(MOTO)
+        .args(args)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     o
 }
@@ -153,9 +164,21 @@ fn a_query_s_rows_are_the_denials_of_the_logs() {
     args.extend(run_args(&url, save, &[]));
     let o = iamwhy(&args);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stderr(&o).contains("returned 2 row(s) in 1 page(s)"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("returned 2 row(s) in 1 page(s)"),
+        "{}",
+        stderr(&o)
+    );
     let from_athena = json_lines(&stdout(&o));
-    let native = iamwhy(&["--format", "json", "trail", "denied", "../../examples/trail", "--principal", USER]);
+    let native = iamwhy(&[
+        "--format",
+        "json",
+        "trail",
+        "denied",
+        "../../examples/trail",
+        "--principal",
+        USER,
+    ]);
     assert_eq!(from_athena, json_lines(&stdout(&native)));
     // The saved file is the result as Athena gave it.
     assert_eq!(
@@ -179,13 +202,29 @@ fn explain_and_replay_with_athena_read_the_query_s_rows() {
     let (_moto, url) = moto();
     helper(&["seed", &url, RESULT]);
     let o = iamwhy(&[
-        "--format", "json", "explain", "--snapshot", "../../examples/snapshot", "--athena",
-        "--endpoint-url", &url, "--principal", USER, "--no-progress",
+        "--format",
+        "json",
+        "explain",
+        "--snapshot",
+        "../../examples/snapshot",
+        "--athena",
+        "--endpoint-url",
+        &url,
+        "--principal",
+        USER,
+        "--no-progress",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let logs = iamwhy(&[
-        "--format", "json", "explain", "--snapshot", "../../examples/snapshot", "--principal",
-        USER, "--no-progress", "../../examples/trail",
+        "--format",
+        "json",
+        "explain",
+        "--snapshot",
+        "../../examples/snapshot",
+        "--principal",
+        USER,
+        "--no-progress",
+        "../../examples/trail",
     ]);
     let strip = |o: &Output| {
         let mut v: Value = serde_json::from_str(&stdout(o)).unwrap();
@@ -195,14 +234,23 @@ fn explain_and_replay_with_athena_read_the_query_s_rows() {
     assert_eq!(strip(&o), strip(&logs));
     helper(&["seed", &url, RESULT]);
     let o = iamwhy(&[
-        "replay", "--snapshot", "../../examples/snapshot", "--athena", "--endpoint-url", &url,
-        "--principal", USER,
+        "replay",
+        "--snapshot",
+        "../../examples/snapshot",
+        "--athena",
+        "--endpoint-url",
+        &url,
+        "--principal",
+        USER,
     ]);
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
     assert!(stderr(&o).contains("returned 2 row(s)"), "{}", stderr(&o));
     let execs: Value = serde_json::from_slice(&helper(&["executions", &url]).stdout).unwrap();
     let replay_sql = &execs[1]["query"];
-    assert!(!replay_sql.as_str().unwrap().contains("'accessdenied'"), "replay asks for every call");
+    assert!(
+        !replay_sql.as_str().unwrap().contains("'accessdenied'"),
+        "replay asks for every call"
+    );
 }
 
 fn strip_sources(v: &mut Value) {
@@ -226,11 +274,21 @@ fn a_query_that_runs_too_long_is_stopped() {
     let (_moto, url) = moto();
     helper(&["stall", &url]);
     let save = tmp("moto-timeout.csv");
-    let o = iamwhy(&run_args(&url, save.to_str().unwrap(), &["--timeout", "1s"]));
+    let o = iamwhy(&run_args(
+        &url,
+        save.to_str().unwrap(),
+        &["--timeout", "1s"],
+    ));
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("did not finish within 1 s (still QUEUED)"), "{err}");
-    assert!(err.contains("iamwhy stopped it (StopQueryExecution)"), "{err}");
+    assert!(
+        err.contains("did not finish within 1 s (still QUEUED)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("iamwhy stopped it (StopQueryExecution)"),
+        "{err}"
+    );
     assert!(!save.exists(), "no result file is left behind");
     let execs: Value = serde_json::from_slice(&helper(&["executions", &url]).stdout).unwrap();
     assert_eq!(execs[0]["state"], "CANCELLED");
@@ -249,12 +307,20 @@ fn a_query_cancelled_by_someone_else_says_so() {
         .spawn()
         .unwrap();
     let save = tmp("moto-cancel.csv");
-    let o = iamwhy(&run_args(&url, save.to_str().unwrap(), &["--timeout", "60s"]));
+    let o = iamwhy(&run_args(
+        &url,
+        save.to_str().unwrap(),
+        &["--timeout", "60s"],
+    ));
     let cancelled = canceller.wait_with_output().unwrap();
     assert!(cancelled.status.success());
     let id = String::from_utf8_lossy(&cancelled.stdout).trim().to_owned();
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains(&format!("query {id} was cancelled")), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("query {id} was cancelled")),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// The scripted endpoint: returns the server, its URL and its request log.
@@ -310,11 +376,20 @@ fn results_are_read_page_after_page() {
     let o = iamwhy(&run_args(&url, save.to_str().unwrap(), &[]));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("query fake-query-1 returned 2 row(s) in 3 page(s)"), "{err}");
-    assert!(err.contains("123.5 MB scanned, about $0.0006 at $5 per TB"), "{err}");
+    assert!(
+        err.contains("query fake-query-1 returned 2 row(s) in 3 page(s)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("123.5 MB scanned, about $0.0006 at $5 per TB"),
+        "{err}"
+    );
     assert!(stdout(&o).contains("Found 2 denial(s)"), "{}", stdout(&o));
     let seq = requests(&log);
-    let ops: Vec<(&str, Option<&str>)> = seq.iter().map(|(o, t)| (o.as_str(), t.as_deref())).collect();
+    let ops: Vec<(&str, Option<&str>)> = seq
+        .iter()
+        .map(|(o, t)| (o.as_str(), t.as_deref()))
+        .collect();
     assert_eq!(
         ops,
         vec![
@@ -343,11 +418,18 @@ fn a_failed_query_gives_athena_s_reason() {
     let o = iamwhy(&run_args(&url, save.to_str().unwrap(), &[]));
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("query fake-query-1 failed: TABLE_NOT_FOUND"), "{err}");
+    assert!(
+        err.contains("query fake-query-1 failed: TABLE_NOT_FOUND"),
+        "{err}"
+    );
     assert!(err.contains("error type 1301; Table not found"), "{err}");
     assert!(requests(&log).iter().all(|(op, _)| op != "GetQueryResults"));
     let (_server, url, _log) = fake("CANCELLED", 1000);
     let o = iamwhy(&run_args(&url, save.to_str().unwrap(), &[]));
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("was cancelled: Query cancelled by user"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("was cancelled: Query cancelled by user"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -8,7 +8,8 @@
 //! records, field for field; `explain` on the CSV must give the explanations of the logs.
 //!
 //! sqlglot and DuckDB are PyPI packages (`.ci/run` installs them). When they are missing the
-//! tests say so and pass, unless `IAMWHY_REQUIRE_SQL_ENGINES` is set (CI sets it).
+//! tests say so and pass, unless `IAMWHY_REQUIRE_SQL_ENGINES=1` or `IAMWHY_REQUIRE_MOTO=1`
+//! (CI sets both).
 #![allow(
     clippy::indexing_slicing,
     clippy::unwrap_used,
@@ -39,9 +40,12 @@ fn have_engines() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
+        let required = ["IAMWHY_REQUIRE_SQL_ENGINES", "IAMWHY_REQUIRE_MOTO"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|x| x == "1"));
         assert!(
-            std::env::var_os("IAMWHY_REQUIRE_SQL_ENGINES").is_none(),
-            "sqlglot and duckdb are required (pip install sqlglot duckdb)"
+            !required,
+            "sqlglot and duckdb are required (python3 -m pip install sqlglot duckdb)"
         );
         eprintln!("skipped: python3 cannot import sqlglot and duckdb (pip install sqlglot duckdb)");
     }
@@ -49,7 +53,10 @@ fn have_engines() -> bool {
 }
 
 struct Corpus {
+    /// The trail's bucket: only logs, so that `trail denied` reads the same files as DuckDB.
     dir: PathBuf,
+    /// The DDL, the queries and their result CSVs.
+    out: PathBuf,
     ddl: PathBuf,
 }
 
@@ -65,9 +72,11 @@ fn corpus() -> Option<&'static Corpus> {
             for name in ["cloudtrail", "cloudtrail-realworld"] {
                 sources.extend(shared_data::shared_data(name));
             }
-            let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("athena-org-trail");
-            let _ = std::fs::remove_dir_all(&dir);
+            let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("athena-org-trail");
+            let _ = std::fs::remove_dir_all(&base);
+            let (dir, out) = (base.join("bucket"), base.join("out"));
             std::fs::create_dir_all(&dir).unwrap();
+            std::fs::create_dir_all(&out).unwrap();
             let o = Command::new("python3")
                 .arg(ENGINE)
                 .arg("layout")
@@ -94,9 +103,9 @@ fn corpus() -> Option<&'static Corpus> {
                 &joined,
             ]);
             assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-            let ddl = dir.join("table.sql");
+            let ddl = out.join("table.sql");
             std::fs::write(&ddl, stdout(&o)).unwrap();
-            Some(Corpus { dir, ddl })
+            Some(Corpus { dir, out, ddl })
         })
         .as_ref()
 }
@@ -125,22 +134,59 @@ fn denied(paths: &[String], filters: &[String]) -> Vec<Value> {
 }
 
 fn event_id(v: &Value) -> String {
-    v.pointer("/event/event_id")
+    v.pointer("/event_id")
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned()
 }
 
-/// Runs the query of `filters` in DuckDB; returns the result CSV and its rows' event ids.
-fn query(c: &Corpus, name: &str, filters: &[String]) -> (PathBuf, BTreeSet<String>) {
+/// Which records a result holds: the `eventID`s, and how many records have none (the scan
+/// drops a repeated `eventID`, never a record without one).
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Rows {
+    ids: BTreeSet<String>,
+    anonymous: usize,
+}
+
+impl Rows {
+    fn of_native(records: &[Value]) -> Rows {
+        let mut rows = Rows::default();
+        for r in records {
+            rows.add(&event_id(r));
+        }
+        rows
+    }
+
+    fn add(&mut self, id: &str) {
+        if id.is_empty() {
+            self.anonymous += 1;
+        } else {
+            self.ids.insert(id.to_owned());
+        }
+    }
+
+    fn within(&self, other: &Rows) -> bool {
+        self.ids.is_subset(&other.ids) && self.anonymous <= other.anonymous
+    }
+}
+
+/// Runs the query of `filters` in DuckDB (`narrow`: without its `errormessage` terms);
+/// returns the result CSV and its rows.
+fn query(c: &Corpus, name: &str, filters: &[String], narrow: bool) -> (PathBuf, Rows) {
     let mut args: Vec<&str> = vec!["athena", "query"];
     args.extend(filters.iter().map(String::as_str));
     let o = iamwhy(&args);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let sql = c.dir.join(format!("{name}.sql"));
+    let name = if narrow {
+        format!("{name}-narrow")
+    } else {
+        name.to_owned()
+    };
+    let sql = c.out.join(format!("{name}.sql"));
     std::fs::write(&sql, stdout(&o)).unwrap();
-    let csv = c.dir.join(format!("{name}.csv"));
-    let o = Command::new("python3")
+    let csv = c.out.join(format!("{name}.csv"));
+    let mut engine = Command::new("python3");
+    engine
         .arg(ENGINE)
         .arg("run")
         .arg("--ddl")
@@ -150,9 +196,11 @@ fn query(c: &Corpus, name: &str, filters: &[String]) -> (PathBuf, BTreeSet<Strin
         .arg("--root")
         .arg(&c.dir)
         .arg("--csv")
-        .arg(&csv)
-        .output()
-        .unwrap();
+        .arg(&csv);
+    if narrow {
+        engine.arg("--narrow");
+    }
+    let o = engine.output().unwrap();
     assert!(
         o.status.success(),
         "{name}: {}\n{}",
@@ -166,11 +214,11 @@ fn query(c: &Corpus, name: &str, filters: &[String]) -> (PathBuf, BTreeSet<Strin
         .iter()
         .position(|h| h == "eventid")
         .unwrap();
-    let ids = reader
-        .records()
-        .map(|r| r.unwrap()[at].to_owned())
-        .collect();
-    (csv, ids)
+    let mut rows = Rows::default();
+    for r in reader.records() {
+        rows.add(&r.unwrap()[at]);
+    }
+    (csv, rows)
 }
 
 /// The filters of the cases, taken from what the native scan finds, so that each one
@@ -183,31 +231,56 @@ fn cases(all: &[Value]) -> Vec<(String, Vec<String>, Option<String>)> {
                 *m.entry(s.to_owned()).or_default() += 1;
             }
         }
-        m.into_iter().max_by_key(|(k, n)| (*n, k.clone())).map(|(k, _)| k)
+        m.into_iter()
+            .max_by_key(|(k, n)| (*n, k.clone()))
+            .map(|(k, _)| k)
     };
     let s = |x: &str| x.to_owned();
     let mut out: Vec<(String, Vec<String>, Option<String>)> = vec![(s("all"), vec![], None)];
-    let arn = count("/event/user_identity/arn").unwrap();
-    out.push((s("principal-arn"), vec![s("--principal"), arn.clone()], None));
+    let arn = count("/user_identity/arn").unwrap();
+    out.push((
+        s("principal-arn"),
+        vec![s("--principal"), arn.clone()],
+        None,
+    ));
     let glob = format!("{}*", &arn[..arn.len().min(24)]);
-    out.push((s("principal-glob"), vec![s("--principal"), glob.clone()], None));
-    let issuer =
-        count("/event/user_identity/session_context/session_issuer/user_name").unwrap();
-    out.push((s("principal-role-name"), vec![s("--principal"), issuer], None));
-    let source = count("/event/event_source").unwrap();
+    out.push((
+        s("principal-glob"),
+        vec![s("--principal"), glob.clone()],
+        None,
+    ));
+    let issuer = count("/user_identity/session_context/session_issuer/user_name").unwrap();
+    out.push((
+        s("principal-role-name"),
+        vec![s("--principal"), issuer],
+        None,
+    ));
+    let source = count("/event_source").unwrap();
     let service = source.split('.').next().unwrap().to_owned();
     out.push((s("service"), vec![s("--service"), service.clone()], None));
-    out.push((s("service-source"), vec![s("--service"), source.to_uppercase()], None));
-    let name = count("/event/event_name").unwrap();
+    out.push((
+        s("service-source"),
+        vec![s("--service"), source.to_uppercase()],
+        None,
+    ));
+    let name = count("/event_name").unwrap();
     let action = format!("{service}:{}*", &name[..3]);
-    out.push((s("action-glob"), vec![s("--action"), action.to_uppercase()], None));
-    let code = count("/event/error_code").unwrap();
-    out.push((s("error-code"), vec![s("--error-code"), code.to_lowercase()], None));
-    let region = count("/event/aws_region").unwrap();
+    out.push((
+        s("action-glob"),
+        vec![s("--action"), action.to_uppercase()],
+        None,
+    ));
+    let code = count("/error_code").unwrap();
+    out.push((
+        s("error-code"),
+        vec![s("--error-code"), code.to_lowercase()],
+        None,
+    ));
+    let region = count("/aws_region").unwrap();
     out.push((s("region"), vec![s("--region"), region.clone()], None));
     let mut times: Vec<&str> = all
         .iter()
-        .filter_map(|d| d.pointer("/event/event_time").and_then(Value::as_str))
+        .filter_map(|d| d.pointer("/event_time").and_then(Value::as_str))
         .collect();
     times.sort_unstable();
     let (since, until) = (times[times.len() / 4], times[times.len() * 3 / 4]);
@@ -216,8 +289,12 @@ fn cases(all: &[Value]) -> Vec<(String, Vec<String>, Option<String>)> {
         vec![s("--since"), s(since), s("--until"), s(until)],
         None,
     ));
-    let account = count("/event/recipient_account_id").unwrap();
-    out.push((s("account"), vec![s("--account"), account.clone()], Some(account.clone())));
+    let account = count("/recipient_account_id").unwrap();
+    out.push((
+        s("account"),
+        vec![s("--account"), account.clone()],
+        Some(account.clone()),
+    ));
     out.push((
         s("glob-service-window"),
         vec![
@@ -257,28 +334,58 @@ fn the_sql_finds_what_trail_denied_finds_natively() {
     for (name, filters, account) in cases(&all) {
         // `--account` reads the account's partitions: natively, its folders.
         let paths = match &account {
-            Some(a) => vec![c.dir.join("AWSLogs").join(ORG).join(a).display().to_string()],
+            Some(a) => vec![
+                c.dir
+                    .join("AWSLogs")
+                    .join(ORG)
+                    .join(a)
+                    .display()
+                    .to_string(),
+            ],
             None => root.clone(),
         };
         let native = denied(&paths, &filters);
         assert!(!native.is_empty(), "{name}: the case selects nothing");
         if name != "all" {
-            assert!(native.len() < all.len(), "{name}: the case leaves nothing out");
+            assert!(
+                native.len() < all.len(),
+                "{name}: the case leaves nothing out"
+            );
         }
-        let (csv, sql_ids) = query(c, &name, &filters);
-        let native_ids: BTreeSet<String> = native.iter().map(event_id).collect();
-        let missing: Vec<_> = native_ids.difference(&sql_ids).collect();
-        assert!(missing.is_empty(), "{name}: the SQL missed {missing:?}");
+        let native_rows = Rows::of_native(&native);
+        let (csv, wide) = query(c, &name, &filters, false);
+        let (_, narrow) = query(c, &name, &filters, true);
+        // The SQL selects every record the scan finds ...
+        assert!(
+            native_rows.within(&wide),
+            "{name}: the SQL missed {:?}",
+            native_rows.ids.difference(&wide.ids).collect::<Vec<_>>()
+        );
+        // ... and more only through its `errormessage` terms (what iamwhy reads from AWS's
+        // message, matched as text): without them it selects nothing the scan does not.
+        assert!(
+            narrow.within(&native_rows),
+            "{name}: the SQL without its message terms selected {:?}",
+            narrow.ids.difference(&native_rows.ids).collect::<Vec<_>>()
+        );
+        if !filters
+            .iter()
+            .any(|f| matches!(f.as_str(), "--principal" | "--action" | "--account"))
+        {
+            assert_eq!(wide, native_rows, "{name}: the SQL and the scan differ");
+        }
         // The rows read back through the same filters are the native records, field for field.
         let from_csv = denied(&[csv.display().to_string()], &filters);
         assert_eq!(from_csv.len(), native.len(), "{name}");
         for (a, b) in from_csv.iter().zip(&native) {
             assert_eq!(a, b, "{name}: the record read from Athena's CSV differs");
         }
+        let count = |r: &Rows| r.ids.len() + r.anonymous;
         report.push(format!(
-            "{name}: {} native, {} SQL rows",
+            "{name}: {} native, {} SQL rows, {} without the message terms",
             native.len(),
-            sql_ids.len()
+            count(&wide),
+            count(&narrow)
         ));
     }
     eprintln!("{}", report.join("\n"));
@@ -292,8 +399,8 @@ fn explain_on_athena_s_csv_gives_the_explanations_of_the_logs() {
         "--principal".to_owned(),
         "arn:aws:iam::111122223333:user/s3_full_access".to_owned(),
     ];
-    let (csv, ids) = query(c, "explain", &filters);
-    assert_eq!(ids.len(), 2, "the example's two denials");
+    let (csv, rows) = query(c, "explain", &filters, false);
+    assert_eq!(rows.ids.len(), 2, "the example's two denials");
     // The bundled result file (README, athena_moto.rs) is still what the engine gives.
     assert_eq!(
         std::fs::read_to_string(&csv).unwrap(),

@@ -53,9 +53,7 @@ impl std::error::Error for AthenaError {}
 fn check_identifier(option: &'static str, name: &str) -> Result<(), AthenaError> {
     let ok = !name.is_empty()
         && name.len() <= 255
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     if ok {
         Ok(())
     } else {

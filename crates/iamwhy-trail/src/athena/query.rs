@@ -64,11 +64,21 @@ pub const SELECTED: &[(&str, &[&str])] = &[
     ),
     (
         "sessionissuer_accountid",
-        &["useridentity", "sessioncontext", "sessionissuer", "accountid"],
+        &[
+            "useridentity",
+            "sessioncontext",
+            "sessionissuer",
+            "accountid",
+        ],
     ),
     (
         "sessionissuer_username",
-        &["useridentity", "sessioncontext", "sessionissuer", "username"],
+        &[
+            "useridentity",
+            "sessioncontext",
+            "sessionissuer",
+            "username",
+        ],
     ),
     (
         "session_mfaauthenticated",
@@ -81,7 +91,12 @@ pub const SELECTED: &[(&str, &[&str])] = &[
     ),
     (
         "session_creationdate",
-        &["useridentity", "sessioncontext", "attributes", "creationdate"],
+        &[
+            "useridentity",
+            "sessioncontext",
+            "attributes",
+            "creationdate",
+        ],
     ),
     ("sourceipaddress", &["sourceipaddress"]),
     ("useragent", &["useragent"]),
@@ -172,9 +187,7 @@ fn any_of(terms: Vec<String>) -> String {
 
 /// The day folder (`yyyy/MM/dd`) of `t` moved by `days`.
 fn day_folder(t: Instant, days: i64) -> String {
-    let moved = t
-        .checked_add_secs(days.saturating_mul(86_400))
-        .unwrap_or(t);
+    let moved = t.checked_add_secs(days.saturating_mul(86_400)).unwrap_or(t);
     let iso = moved.to_iso8601();
     iso.get(..10).unwrap_or_default().replace('-', "/")
 }
@@ -213,7 +226,11 @@ pub fn select(spec: &QuerySpec) -> Result<String, AthenaError> {
     for a in &spec.accounts {
         check_account(a)?;
     }
-    let regions: Vec<String> = spec.regions.iter().map(|r| r.to_ascii_lowercase()).collect();
+    let regions: Vec<String> = spec
+        .regions
+        .iter()
+        .map(|r| r.to_ascii_lowercase())
+        .collect();
     for r in &regions {
         check_region(r)?;
     }
@@ -225,14 +242,12 @@ pub fn select(spec: &QuerySpec) -> Result<String, AthenaError> {
             literal(&day_folder(s, -1)),
             literal(&day_folder(u, 1))
         )),
-        (Some(s), None) => conditions.push(format!(
-            "\"timestamp\" >= {}",
-            literal(&day_folder(s, -1))
-        )),
-        (None, Some(u)) => conditions.push(format!(
-            "\"timestamp\" <= {}",
-            literal(&day_folder(u, 1))
-        )),
+        (Some(s), None) => {
+            conditions.push(format!("\"timestamp\" >= {}", literal(&day_folder(s, -1))))
+        }
+        (None, Some(u)) => {
+            conditions.push(format!("\"timestamp\" <= {}", literal(&day_folder(u, 1))))
+        }
         (None, None) => {}
     }
     if !spec.accounts.is_empty() {
@@ -243,7 +258,10 @@ pub fn select(spec: &QuerySpec) -> Result<String, AthenaError> {
     }
     // Then the records.
     if !spec.all_calls {
-        let codes: Vec<String> = DENIAL_CODES.iter().map(|c| c.to_ascii_lowercase()).collect();
+        let codes: Vec<String> = DENIAL_CODES
+            .iter()
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
         conditions.push(in_list(
             "lower(errorcode)",
             codes.iter().map(String::as_str),
@@ -259,7 +277,11 @@ pub fn select(spec: &QuerySpec) -> Result<String, AthenaError> {
         conditions.push(any_of(principal_terms(p)));
     }
     if !spec.services.is_empty() {
-        let lower: Vec<String> = spec.services.iter().map(|s| s.to_ascii_lowercase()).collect();
+        let lower: Vec<String> = spec
+            .services
+            .iter()
+            .map(|s| s.to_ascii_lowercase())
+            .collect();
         conditions.push(any_of(vec![
             in_list(
                 "lower(split_part(eventsource, '.', 1))",
@@ -340,7 +362,10 @@ mod tests {
 
     #[test]
     fn globs_become_escaped_like_patterns() {
-        assert_eq!(like_body("arn:aws:iam::1:user/a_b*"), "arn:aws:iam::1:user/a\\_b%");
+        assert_eq!(
+            like_body("arn:aws:iam::1:user/a_b*"),
+            "arn:aws:iam::1:user/a\\_b%"
+        );
         assert_eq!(like_body("50%?"), "50\\%_");
         assert_eq!(like_body("a\\b"), "a\\\\b");
         assert_eq!(like_literal("a*_"), "a*\\_");
@@ -358,7 +383,10 @@ mod tests {
             ..QuerySpec::default()
         };
         let sql = select(&spec).unwrap();
-        assert!(sql.contains("\"timestamp\" BETWEEN '2026/11/19' AND '2026/11/22'"), "{sql}");
+        assert!(
+            sql.contains("\"timestamp\" BETWEEN '2026/11/19' AND '2026/11/22'"),
+            "{sql}"
+        );
         assert!(sql.contains("account IN ('111122223333')"), "{sql}");
         assert!(sql.contains("region IN ('us-east-1')"), "{sql}");
         assert!(sql.contains("'accessdenied'"), "{sql}");

@@ -69,8 +69,12 @@ fn target(header: &str) -> Option<Target> {
 fn cell_value(text: &str, ty: Type) -> Result<Value, String> {
     match ty {
         Type::String | Type::Map => Ok(Value::String(text.to_owned())),
-        Type::Json => Ok(serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))),
-        Type::Struct(_) | Type::ArrayOf(_) => struct_text::parse(text, ty).map_err(|e| e.to_string()),
+        Type::Json => {
+            Ok(serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned())))
+        }
+        Type::Struct(_) | Type::ArrayOf(_) => {
+            struct_text::parse(text, ty).map_err(|e| e.to_string())
+        }
     }
 }
 
@@ -112,8 +116,8 @@ fn row_event(row: &csv::StringRecord, targets: &[Option<Target>]) -> Result<Even
         let Some(leaf) = target.path.last() else {
             continue;
         };
-        let value = cell_value(cell, leaf.ty)
-            .map_err(|e| format!("column `{}`: {e}", target.header))?;
+        let value =
+            cell_value(cell, leaf.ty).map_err(|e| format!("column `{}`: {e}", target.header))?;
         if !value.is_null() {
             insert(&mut record, &target.path, value);
         }
@@ -193,14 +197,25 @@ mod tests {
         let (events, errors) = events(text);
         assert_eq!(events.len(), 1, "{errors:?}");
         let e = &events[0];
-        assert_eq!(e.user_identity.arn.as_deref(), Some("arn:aws:iam::111122223333:user/alice"));
+        assert_eq!(
+            e.user_identity.arn.as_deref(),
+            Some("arn:aws:iam::111122223333:user/alice")
+        );
         assert_eq!(e.read_only, Some(true));
         assert!(e.is_denied());
         assert_eq!(e.first_resource(), Some("arn:aws:s3:::reports/q3.csv"));
-        assert!(e.request_parameters.as_ref().is_some_and(|r| r.get().contains("q3.csv")));
+        assert!(
+            e.request_parameters
+                .as_ref()
+                .is_some_and(|r| r.get().contains("q3.csv"))
+        );
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].0, 3);
-        assert!(errors[0].1.contains("column `useridentity`"), "{:?}", errors[0]);
+        assert!(
+            errors[0].1.contains("column `useridentity`"),
+            "{:?}",
+            errors[0]
+        );
     }
 
     #[test]
@@ -209,9 +224,16 @@ mod tests {
 \"2026-11-20T10:05:03Z\",\"kms.amazonaws.com\",\"Decrypt\",\"AssumedRole\",\"arn:aws:sts::111122223333:assumed-role/App/s\",\"arn:aws:iam::111122223333:role/App\",\"true\",\"[]\"\n";
         let (events, errors) = events(text);
         assert!(errors.is_empty(), "{errors:?}");
-        assert_eq!(events[0].issuer_arn(), Some("arn:aws:iam::111122223333:role/App"));
         assert_eq!(
-            events[0].user_identity.session_context.as_ref().and_then(|s| s.mfa_authenticated),
+            events[0].issuer_arn(),
+            Some("arn:aws:iam::111122223333:role/App")
+        );
+        assert_eq!(
+            events[0]
+                .user_identity
+                .session_context
+                .as_ref()
+                .and_then(|s| s.mfa_authenticated),
             Some(true)
         );
         assert!(is_header("\"eventtime\",\"eventsource\",\"eventname\""));

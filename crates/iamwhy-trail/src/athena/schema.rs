@@ -74,7 +74,11 @@ pub const WEB_ID_FEDERATION_DATA: &[Field] = &[
 /// `useridentity.sessioncontext`.
 pub const SESSION_CONTEXT: &[Field] = &[
     f("attributes", "attributes", Type::Struct(ATTRIBUTES)),
-    f("sessionissuer", "sessionIssuer", Type::Struct(SESSION_ISSUER)),
+    f(
+        "sessionissuer",
+        "sessionIssuer",
+        Type::Struct(SESSION_ISSUER),
+    ),
     s("ec2roledelivery", "ec2RoleDelivery"),
     f(
         "webidfederationdata",
@@ -93,11 +97,19 @@ pub const USER_IDENTITY: &[Field] = &[
     s("accesskeyid", "accessKeyId"),
     s("username", "userName"),
     f("onbehalfof", "onBehalfOf", Type::Struct(ON_BEHALF_OF)),
-    f("sessioncontext", "sessionContext", Type::Struct(SESSION_CONTEXT)),
+    f(
+        "sessioncontext",
+        "sessionContext",
+        Type::Struct(SESSION_CONTEXT),
+    ),
 ];
 
 /// One element of `resources`.
-pub const RESOURCE: &[Field] = &[s("arn", "ARN"), s("accountid", "accountId"), s("type", "type")];
+pub const RESOURCE: &[Field] = &[
+    s("arn", "ARN"),
+    s("accountid", "accountId"),
+    s("type", "type"),
+];
 
 /// `addendum`.
 pub const ADDENDUM: &[Field] = &[
@@ -142,7 +154,10 @@ pub const COLUMNS: &[Field] = &[
     s("vpcendpointaccountid", "vpcEndpointAccountId"),
     s("eventcategory", "eventCategory"),
     f("addendum", "addendum", Type::Struct(ADDENDUM)),
-    s("sessioncredentialfromconsole", "sessionCredentialFromConsole"),
+    s(
+        "sessioncredentialfromconsole",
+        "sessionCredentialFromConsole",
+    ),
     f("edgedevicedetails", "edgeDeviceDetails", Type::Json),
     f("tlsdetails", "tlsDetails", Type::Struct(TLS_DETAILS)),
 ];

@@ -69,7 +69,11 @@ impl<'t> Reader<'t> {
     }
 
     /// A string: up to the first place where `follow` holds.
-    fn leaf<'a>(&self, at: &'a str, follow: Follow<'_>) -> Result<(Value, &'a str), StructTextError> {
+    fn leaf<'a>(
+        &self,
+        at: &'a str,
+        follow: Follow<'_>,
+    ) -> Result<(Value, &'a str), StructTextError> {
         for (i, _) in at.char_indices().chain(std::iter::once((at.len(), ' '))) {
             let (value, rest) = at.split_at(i);
             if follow(rest) {
@@ -150,8 +154,12 @@ impl<'t> Reader<'t> {
         let ends = |t: &str| -> bool { t.strip_prefix(']').is_some_and(follow) };
         let boundary = |t: &str| t.starts_with(", {") || t.starts_with(", null") || ends(t);
         loop {
-            let (value, after) =
-                self.value(rest, Type::Struct(fields), &boundary, depth.saturating_add(1))?;
+            let (value, after) = self.value(
+                rest,
+                Type::Struct(fields),
+                &boundary,
+                depth.saturating_add(1),
+            )?;
             if !value.is_null() {
                 out.push(value);
             }
@@ -189,10 +197,16 @@ mod tests {
         let v = parse(text, Type::Struct(USER_IDENTITY)).unwrap();
         assert_eq!(v["type"], "AssumedRole");
         assert_eq!(v["principalId"], "AROAEXAMPLE:a=b, c");
-        assert_eq!(v["arn"], "arn:aws:sts::111122223333:assumed-role/Deploy/a=b, c");
+        assert_eq!(
+            v["arn"],
+            "arn:aws:sts::111122223333:assumed-role/Deploy/a=b, c"
+        );
         assert!(v.get("invokedBy").is_none());
         assert_eq!(v["sessionContext"]["sessionIssuer"]["userName"], "Deploy");
-        assert_eq!(v["sessionContext"]["attributes"]["mfaAuthenticated"], "false");
+        assert_eq!(
+            v["sessionContext"]["attributes"]["mfaAuthenticated"],
+            "false"
+        );
     }
 
     #[test]
@@ -201,7 +215,10 @@ mod tests {
         let v = parse(text, Type::ArrayOf(RESOURCE)).unwrap();
         assert_eq!(v[0]["ARN"], "arn:aws:s3:::b/{weird}, x]");
         assert_eq!(v[1]["type"], "AWS::S3::Bucket");
-        assert_eq!(parse("[]", Type::ArrayOf(RESOURCE)).unwrap(), Value::Array(vec![]));
+        assert_eq!(
+            parse("[]", Type::ArrayOf(RESOURCE)).unwrap(),
+            Value::Array(vec![])
+        );
         assert_eq!(parse("null", Type::ArrayOf(RESOURCE)).unwrap(), Value::Null);
     }
 

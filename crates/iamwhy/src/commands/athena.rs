@@ -9,8 +9,8 @@ use iamwhy_trail::athena::query::{QuerySpec, select};
 
 use crate::args::time_arg;
 use crate::cli::{
-    AthenaConn, AthenaDdlArgs, AthenaQueryArgs, AthenaRunArgs, AthenaTable, Command,
-    DeniedArgs, EventFilter, TrailCommand, TrailInput,
+    AthenaConn, AthenaDdlArgs, AthenaQueryArgs, AthenaRunArgs, AthenaTable, Command, DeniedArgs,
+    EventFilter, TrailCommand, TrailInput,
 };
 use crate::exit::ExitStatus;
 use crate::render::Output;

@@ -7,7 +7,8 @@ layout SRC... --out DIR
     YYYY/MM/DD/FILE.json, one `{"Records": [...]}` file per partition and source file. ACCOUNT
     is `recipientAccountId` (else the caller's account), REGION `awsRegion`, the day that of
     `eventTime`. Records whose `eventTime` is not CloudTrail's `yyyy-MM-ddTHH:mm:ssZ` form (data
-    lake exports) are not what a trail writes to S3 and are left out. Prints a JSON summary.
+    lake exports) are not what a trail writes to S3 and are left out, and so is a record whose
+    `eventID` an earlier, different record has (made-up samples). Prints a JSON summary.
 
 run --ddl FILE --sql FILE --root DIR --csv OUT
     Reads the DDL (Hive, as Athena runs it) with sqlglot, turns its column types into DuckDB
@@ -16,7 +17,8 @@ run --ddl FILE --sql FILE --root DIR --csv OUT
     projection does), parses the SQL with sqlglot in the Trino dialect, transpiles it to DuckDB,
     runs it, and writes the result as Athena writes its CSV: a quoted header, every value
     quoted, a null empty, a struct as `{name=value, ...}`, an array as `[a, b]`. Prints a JSON
-    summary with the transpiled SQL and the row count.
+    summary with the transpiled SQL and the row count. `--narrow` makes every
+    `errormessage LIKE` term FALSE first (in sqlglot's tree): the query without its widening.
 """
 import argparse
 import gzip
@@ -71,7 +73,11 @@ def files_of(sources):
 
 def layout(args):
     written = {}
-    kept = skipped = 0
+    kept = skipped = reused = 0
+    # A trail gives each event one id (copies of a record, from two trails, are the same
+    # record). Some samples reuse one made-up id for different records; which of them a reader
+    # keeps depends on the order it reads them, which SQL does not fix. Keep the first.
+    first = {}
     for i, path in enumerate(files_of(args.sources)):
         for r in read_records(path):
             if not isinstance(r, dict):
@@ -80,6 +86,11 @@ def layout(args):
             if not isinstance(t, str) or not ISO.match(t) or "eventSource" not in r or "eventName" not in r:
                 skipped += 1
                 continue
+            eid = r.get("eventID")
+            if isinstance(eid, str):
+                if first.setdefault(eid, r) is not r and first[eid] != r:
+                    reused += 1
+                    continue
             ident = r.get("userIdentity") if isinstance(r.get("userIdentity"), dict) else {}
             account = r.get("recipientAccountId") or ident.get("accountId") or "000000000000"
             if not re.fullmatch(r"\d{12}", str(account)):
@@ -93,7 +104,7 @@ def layout(args):
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, f"part{i:04d}.json"), "w") as f:
             json.dump({"Records": records}, f)
-    print(json.dumps({"records": kept, "skipped": skipped, "files": len(written)}))
+    print(json.dumps({"records": kept, "skipped": skipped, "reused_ids": reused, "files": len(written)}))
 
 
 # --- run -----------------------------------------------------------------------------------
@@ -177,6 +188,32 @@ def cell(v):
     return '"' + text.replace('"', '""') + '"'
 
 
+def without_message_terms(tree):
+    """The query with every `errormessage LIKE ...` term made FALSE: what the SQL selects
+    without the documented widening for what iamwhy reads from AWS's message."""
+    from sqlglot import exp
+
+    def on_message(node):
+        like = node.this if isinstance(node, exp.Escape) else node
+        if not isinstance(like, exp.Like):
+            return False
+        return "errormessage" in {c.name.lower() for c in like.this.find_all(exp.Column)}
+
+    count = 0
+
+    def swap(node):
+        nonlocal count
+        if on_message(node):
+            count += 1
+            return exp.false()
+        return node
+
+    out = tree.transform(swap)
+    if count == 0 and "errormessage like" in tree.sql().lower():
+        raise SystemExit("--narrow: no `errormessage LIKE` term was found in the parsed query")
+    return out
+
+
 def run(args):
     import duckdb
     import sqlglot
@@ -206,6 +243,8 @@ def run(args):
     )
     os.unlink(rows.name)
     tree = sqlglot.parse_one(sql, read="trino")
+    if args.narrow:
+        tree = without_message_terms(tree)
     duck = tree.sql(dialect="duckdb")
     result = con.execute(duck)
     names = [d[0] for d in result.description]
@@ -228,6 +267,7 @@ def main():
     r.add_argument("--sql", required=True)
     r.add_argument("--root", required=True)
     r.add_argument("--csv", required=True)
+    r.add_argument("--narrow", action="store_true", help="without the errormessage terms")
     a = p.parse_args()
     layout(a) if a.cmd == "layout" else run(a)
 
