@@ -16,6 +16,7 @@
     clippy::expect_used,
     clippy::panic,
     clippy::print_stderr,
+    clippy::arithmetic_side_effects,
     reason = "test code: a failed step is a failed test"
 )]
 
@@ -141,14 +142,19 @@ fn run_args<'a>(url: &'a str, save: &'a str, extra: &[&'a str]) -> Vec<&'a str> 
     v
 }
 
+/// JSON lines without where each record was read, sorted: the query orders records of one
+/// second by `eventid`, a log by its file.
 fn json_lines(text: &str) -> Vec<Value> {
-    text.lines()
+    let mut rows: Vec<Value> = text
+        .lines()
         .map(|l| {
             let mut v: Value = serde_json::from_str(l).unwrap();
             v.as_object_mut().unwrap().remove("source");
             v
         })
-        .collect()
+        .collect();
+    rows.sort_by_key(ToString::to_string);
+    rows
 }
 
 #[test]

@@ -16,6 +16,7 @@
     clippy::expect_used,
     clippy::panic,
     clippy::print_stderr,
+    clippy::arithmetic_side_effects,
     reason = "test code: a failed step is a failed test"
 )]
 

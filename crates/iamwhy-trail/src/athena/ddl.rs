@@ -79,11 +79,11 @@ pub struct TableSpec {
 /// The `s3://…/AWSLogs/[o-ORGID/]` location of the trail's logs.
 fn logs_root(spec: &TableSpec) -> String {
     let mut root = format!("s3://{}/", spec.bucket);
-    if let Some(prefix) = spec.prefix.as_deref().map(|p| p.trim_matches('/')) {
-        if !prefix.is_empty() {
-            root.push_str(prefix);
-            root.push('/');
-        }
+    if let Some(prefix) = spec.prefix.as_deref().map(|p| p.trim_matches('/'))
+        && !prefix.is_empty()
+    {
+        root.push_str(prefix);
+        root.push('/');
     }
     root.push_str("AWSLogs/");
     if let Some(org) = &spec.org_id {
