@@ -257,6 +257,48 @@ fn explain_and_replay_with_athena_read_the_query_s_rows() {
         !replay_sql.as_str().unwrap().contains("'accessdenied'"),
         "replay asks for every call"
     );
+    // The timeline asks for every call in its window, and reads only those days.
+    helper(&["seed", &url, RESULT]);
+    let o = iamwhy(&[
+        "trail",
+        "timeline",
+        "--athena",
+        "--endpoint-url",
+        &url,
+        "--principal",
+        USER,
+        "--around",
+        "2026-11-20T10:06:31Z",
+        "--window",
+        "5m",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("kms:Decrypt"), "{}", stdout(&o));
+    let execs: Value = serde_json::from_slice(&helper(&["executions", &url]).stdout).unwrap();
+    let sql = execs[2]["query"].as_str().unwrap();
+    assert!(!sql.contains("'accessdenied'"), "{sql}");
+    assert!(sql.contains("eventtime >= '2026-11-20T10:01:31Z'"), "{sql}");
+    assert!(sql.contains("eventtime <= '2026-11-20T10:11:31Z'"), "{sql}");
+    assert!(
+        sql.contains("\"timestamp\" BETWEEN '2026/11/19' AND '2026/11/21'"),
+        "{sql}"
+    );
+    // Without `--around` the window would be the whole trail: refused before any call.
+    let o = iamwhy(&[
+        "trail",
+        "timeline",
+        "--athena",
+        "--endpoint-url",
+        &url,
+        "--principal",
+        USER,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("needs `--around TIME`"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 fn strip_sources(v: &mut Value) {

@@ -86,6 +86,11 @@ fn fetch(
     use iamwhy_trail::filter::parse_duration;
 
     let sql = sql_for(table, filter, all_calls, out).map_err(|()| ExitStatus::Error)?;
+    if filter.since.is_none() && filter.until.is_none() {
+        out.note(
+            "athena: no `--since`/`--until`: the query reads every day of the trail (docs/cloudtrail.md, \"What a query costs\")\n",
+        );
+    }
     let timeout = parse_duration(&conn.timeout)
         .ok()
         .and_then(|s| u64::try_from(s).ok())
@@ -200,9 +205,26 @@ pub(crate) fn prepare(command: &mut Command, out: &mut Output) -> Result<(), Exi
             a.input.paths.push(path.display().to_string());
         }
         Command::Trail(TrailCommand::Timeline(a)) if a.input.athena.athena => {
-            // Every call of the identity: the window is chosen after the records are read.
+            // Every call of the identity in the timeline's window: `--around ± --window`.
+            // Without `--around` the window is found from the records, after they are read,
+            // and Athena would have to read every day of the trail: refused.
+            let Some(around) = a.around.as_deref() else {
+                out.error_line(
+                    "`trail timeline --athena` needs `--around TIME`: without it Athena would read every day of the trail to find the latest denial (find it first with `iamwhy athena run --principal ...`)",
+                );
+                return Err(ExitStatus::Error);
+            };
+            let now = Instant::now();
+            let seconds =
+                crate::args::window_arg(&a.window, out).map_err(|()| ExitStatus::Error)?;
+            let at = time_arg("--around", Some(around), now, out)
+                .map_err(|()| ExitStatus::Error)?
+                .unwrap_or(now);
+            let edge = |secs: i64| at.checked_add_secs(secs).unwrap_or(at).to_iso8601();
             let filter = EventFilter {
                 principal: Some(a.principal.clone()),
+                since: Some(edge(seconds.saturating_neg())),
+                until: Some(edge(seconds)),
                 ..EventFilter::default()
             };
             let src = &a.input.athena;
