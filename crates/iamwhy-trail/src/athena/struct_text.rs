@@ -74,7 +74,14 @@ impl<'t> Reader<'t> {
         at: &'a str,
         follow: Follow<'_>,
     ) -> Result<(Value, &'a str), StructTextError> {
-        for (i, _) in at.char_indices().chain(std::iter::once((at.len(), ' '))) {
+        // INVARIANT: every `follow` holds only where the rest starts with `,`, `}`, `]` or
+        // white space, or is empty; trying only those places keeps a long value linear.
+        let places = at
+            .char_indices()
+            .filter(|(_, c)| matches!(c, ',' | '}' | ']') || c.is_whitespace())
+            .map(|(i, _)| i)
+            .chain(std::iter::once(at.len()));
+        for i in places {
             let (value, rest) = at.split_at(i);
             if follow(rest) {
                 return Ok((Value::String(value.to_owned()), rest));
@@ -100,10 +107,15 @@ impl<'t> Reader<'t> {
             return Ok((Value::Object(out), after));
         }
         // The next field of this struct starts, or the struct ends.
+        // Compares the few field names at `t`, never searching ahead: a value with many
+        // `, ` stays linear.
         let next_field = |t: &str| -> bool {
             t.strip_prefix(", ").is_some_and(|t| {
-                t.split_once('=')
-                    .is_some_and(|(name, _)| field(fields, name).is_some())
+                fields.iter().any(|f| {
+                    t.get(..f.name.len())
+                        .is_some_and(|n| n.eq_ignore_ascii_case(f.name))
+                        && t.get(f.name.len()..).is_some_and(|r| r.starts_with('='))
+                })
             })
         };
         let ends = |t: &str| -> bool { t.strip_prefix('}').is_some_and(follow) };
@@ -230,5 +242,16 @@ mod tests {
         let e = parse("arn=1", Type::Struct(RESOURCE)).unwrap_err();
         assert_eq!(e.offset, 0);
         assert!(parse("{arn=1", Type::Struct(RESOURCE)).is_err());
+    }
+
+    #[test]
+    fn long_values_full_of_separators_are_read() {
+        // Each place a value could end is tried once; this text has 100,000 of them.
+        let filler = ", x} ]".repeat(20_000);
+        let text = format!("[{{arn={filler}, accountid=1, type=t}}]");
+        let v = parse(&text, Type::ArrayOf(RESOURCE)).unwrap();
+        assert_eq!(v[0]["ARN"].as_str().map(str::len), Some(filler.len()));
+        let bad = format!("{{arn={}", ", ".repeat(50_000));
+        assert!(parse(&bad, Type::Struct(RESOURCE)).is_err());
     }
 }
