@@ -5,7 +5,8 @@
 //! DuckDB, runs there (`tests/athena/engine.py`). Its rows must hold every record
 //! `iamwhy trail denied` finds natively on the same files with the same filters, and its
 //! result CSV (written as Athena writes it) read by `trail denied` must give exactly those
-//! records, field for field; `explain` on the CSV must give the explanations of the logs.
+//! records, field for field; `explain` on the CSV must give the explanations of the logs; and
+//! `SELECT *`, struct columns as Athena's struct text, must read back to the same records.
 //!
 //! sqlglot and DuckDB are PyPI packages (`.ci/run` installs them). When they are missing the
 //! tests say so and pass, unless `IAMWHY_REQUIRE_SQL_ENGINES=1` or `IAMWHY_REQUIRE_MOTO=1`
