@@ -88,12 +88,21 @@ fn corpus() -> Option<&'static Corpus> {
                 .output()
                 .unwrap();
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-            let accounts = std::fs::read_dir(dir.join("AWSLogs").join(ORG))
-                .unwrap()
-                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .collect::<BTreeSet<_>>();
-            let accounts: Vec<String> = accounts.into_iter().collect();
-            let joined = accounts.join(",");
+            // The accounts and Regions the layout holds, projected as enums (the samples have
+            // made-up Regions that the default list rightly lacks).
+            let names = |d: &Path| -> Vec<String> {
+                std::fs::read_dir(d)
+                    .unwrap()
+                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            };
+            let org = dir.join("AWSLogs").join(ORG);
+            let accounts: BTreeSet<String> = names(&org).into_iter().collect();
+            let regions: BTreeSet<String> = accounts
+                .iter()
+                .flat_map(|a| names(&org.join(a).join("CloudTrail")))
+                .collect();
+            let joined = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(",");
             let o = iamwhy(&[
                 "athena",
                 "ddl",
@@ -102,7 +111,9 @@ fn corpus() -> Option<&'static Corpus> {
                 "--org-id",
                 ORG,
                 "--accounts",
-                &joined,
+                &joined(&accounts),
+                "--regions",
+                &joined(&regions),
             ]);
             assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
             let ddl = out.join("table.sql");

@@ -11,10 +11,11 @@ layout SRC... --out DIR
     `eventID` an earlier, different record has (made-up samples). Prints a JSON summary.
 
 run --ddl FILE --sql FILE --root DIR --csv OUT
-    Reads the DDL (Hive, as Athena runs it) with sqlglot, turns its column types into DuckDB
-    types, loads every record under ROOT into a DuckDB table of those types (with the
-    partition columns `account`, `region`, `timestamp` taken from the path, as partition
-    projection does), parses the SQL with sqlglot in the Trino dialect, transpiles it to DuckDB,
+    Reads the whole DDL (Hive, as Athena runs it) with sqlglot, turns its column types into
+    DuckDB types, loads every record under ROOT (the bucket) into a DuckDB table of those types,
+    with the partition columns taken from each file's key by the DDL's
+    `storage.location.template`, as partition projection does (a file the template does not
+    match, or a value outside an `enum` projection, is an error), parses the SQL with sqlglot in the Trino dialect, transpiles it to DuckDB,
     runs it, and writes the result as Athena writes its CSV: a quoted header, every value
     quoted, a null empty, a struct as `{name=value, ...}`, an array as `[a, b]`. Prints a JSON
     summary with the transpiled SQL and the row count. `--narrow` makes every
@@ -109,21 +110,68 @@ def layout(args):
 
 # --- run -----------------------------------------------------------------------------------
 
-def schema_from_ddl(ddl):
-    """The columns of the DDL as (name, sqlglot DataType), read by sqlglot."""
-    import sqlglot
-    from sqlglot import exp
+class Table:
+    """The DDL as sqlglot reads it whole (Hive, the dialect of Athena's DDL): the table's name,
+    columns and types, partition columns, location, and partition projection properties."""
 
-    # Everything after the column list is storage detail that DuckDB has no use for.
-    head = ddl[: ddl.index("\nCOMMENT")] if "\nCOMMENT" in ddl else ddl
-    tree = sqlglot.parse_one(head.replace("CREATE EXTERNAL TABLE", "CREATE TABLE"), read="hive")
-    cols = []
-    for col in tree.find_all(exp.ColumnDef):
-        if col.parent is tree.this:
-            cols.append((col.name, col.args["kind"]))
-    if not cols:
-        raise SystemExit("sqlglot found no columns in the DDL")
-    return cols
+    def __init__(self, ddl):
+        import sqlglot
+        from sqlglot import exp
+
+        tree = sqlglot.parse_one(ddl, read="hive")
+        if not isinstance(tree, exp.Create) or not isinstance(tree.this, exp.Schema):
+            raise SystemExit("sqlglot did not read a CREATE TABLE with columns")
+        self.name = tree.this.this.name
+        self.columns = [
+            (c.name, c.args["kind"]) for c in tree.this.expressions if isinstance(c, exp.ColumnDef)
+        ]
+        self.partitions = []
+        self.location = None
+        self.properties = {}
+        for prop in tree.find_all(exp.Property):
+            if isinstance(prop, exp.PartitionedByProperty):
+                self.partitions = [c.name for c in prop.this.expressions]
+            elif isinstance(prop, exp.LocationProperty):
+                self.location = prop.this.name
+            elif type(prop) is exp.Property:
+                self.properties[prop.this.name] = prop.args["value"].name
+        if not self.columns or not self.partitions or not self.location:
+            raise SystemExit("sqlglot found no columns, partitions or location in the DDL")
+        if self.properties.get("projection.enabled") != "true":
+            raise SystemExit("the DDL does not enable partition projection")
+        template = self.properties.get("storage.location.template")
+        if not template or not template.startswith(self.location):
+            raise SystemExit(f"storage.location.template {template!r} is not under {self.location!r}")
+        # The template as a pattern: each ${partition} one path segment (the date, three).
+        pattern = re.escape(template)
+        for name in self.partitions:
+            kind = self.properties.get(f"projection.{name}.type")
+            if kind == "date":
+                if self.properties.get(f"projection.{name}.format") != "yyyy/MM/dd":
+                    raise SystemExit(f"projection.{name}.format is not yyyy/MM/dd")
+                group = r"\d{4}/\d{2}/\d{2}"
+            elif kind in ("enum", "injected"):
+                group = r"[^/]+"
+            else:
+                raise SystemExit(f"partition {name} has no projection type the test knows: {kind!r}")
+            pattern = pattern.replace(re.escape("${" + name + "}"), f"(?P<{name}>{group})")
+        self.pattern = re.compile(pattern + "/[^/]+$")
+
+    def partitions_of(self, path, root):
+        """The partition values Athena projects for the object `path` (a file under `root`, the
+        bucket), checked against the projection's values."""
+        bucket = re.match(r"s3://[^/]+/", self.location).group(0)
+        key = bucket + os.path.relpath(path, root).replace(os.sep, "/")
+        m = self.pattern.match(key)
+        if not m:
+            raise SystemExit(f"{key} does not match storage.location.template {self.pattern.pattern}")
+        values = m.groupdict()
+        for name, value in values.items():
+            if self.properties.get(f"projection.{name}.type") == "enum":
+                allowed = self.properties.get(f"projection.{name}.values", "").split(",")
+                if value not in allowed:
+                    raise SystemExit(f"{key}: {name} {value} is not among the projected values")
+        return values
 
 
 def shape(value, dtype):
@@ -159,13 +207,6 @@ def shape(value, dtype):
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"))
     return str(value)
-
-
-def partitions_of(path, root):
-    parts = os.path.relpath(path, root).split(os.sep)
-    # AWSLogs/o-ORG/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/FILE
-    i = parts.index("CloudTrail")
-    return parts[i - 1], parts[i + 1], "/".join(parts[i + 2 : i + 5])
 
 
 def athena_text(v):
@@ -220,21 +261,21 @@ def run(args):
 
     ddl = open(args.ddl).read()
     sql = open(args.sql).read()
-    cols = schema_from_ddl(ddl)
-    table = re.search(r"CREATE EXTERNAL TABLE\s+`?([A-Za-z0-9_]+)`?", ddl).group(1)
+    spec = Table(ddl)
+    cols, table = spec.columns, spec.name
     con = duckdb.connect()
     types = {name: dtype.sql("duckdb") for name, dtype in cols}
-    types.update({"account": "VARCHAR", "region": "VARCHAR", "timestamp": "VARCHAR"})
+    types.update({name: "VARCHAR" for name in spec.partitions})
     col_sql = ", ".join(f'"{n}" {t}' for n, t in types.items())
     con.execute(f'CREATE TABLE "{table}" ({col_sql})')
     loaded = 0
     with tempfile.NamedTemporaryFile("w", suffix=".ndjson", delete=False) as rows:
         for path in files_of([args.root]):
-            account, region, day = partitions_of(path, args.root)
+            partitions = spec.partitions_of(path, args.root)
             for r in read_records(path):
                 lower = {k.lower(): v for k, v in r.items()}
                 row = {name: shape(lower.get(name), dtype) for name, dtype in cols}
-                row.update({"account": account, "region": region, "timestamp": day})
+                row.update(partitions)
                 rows.write(json.dumps(row) + "\n")
                 loaded += 1
     columns = "{" + ", ".join(f"'{n}': '{t}'" for n, t in types.items()) + "}"
