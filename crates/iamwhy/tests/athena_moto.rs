@@ -278,6 +278,10 @@ fn explain_and_replay_with_athena_read_the_query_s_rows() {
     let sql = execs[2]["query"].as_str().unwrap();
     assert!(!sql.contains("'accessdenied'"), "{sql}");
     assert!(sql.contains("eventtime >= '2026-11-20T10:01:31Z'"), "{sql}");
+    assert!(
+        sql.contains("OR useridentity.type = 'AWSService')"),
+        "{sql}"
+    );
     assert!(sql.contains("eventtime <= '2026-11-20T10:11:31Z'"), "{sql}");
     assert!(
         sql.contains("\"timestamp\" BETWEEN '2026/11/19' AND '2026/11/21'"),

@@ -35,6 +35,7 @@ use serde_json::Value;
 
 const ENGINE: &str = "tests/athena/engine.py";
 const ORG: &str = "o-exampleorg1";
+const SERVICE_CALLS: &str = "tests/athena/service-calls.json";
 
 fn have_engines() -> bool {
     let ok = Command::new("python3")
@@ -70,7 +71,12 @@ fn corpus() -> Option<&'static Corpus> {
             if !have_engines() {
                 return None;
             }
-            let mut sources: Vec<PathBuf> = vec![PathBuf::from("../../examples/trail")];
+            let mut sources: Vec<PathBuf> = vec![
+                PathBuf::from("../../examples/trail"),
+                PathBuf::from("../../examples/trail-story5"),
+                // A user's call and the call an AWS service made for it (`AWSService`).
+                PathBuf::from(SERVICE_CALLS),
+            ];
             for name in ["cloudtrail", "cloudtrail-realworld"] {
                 sources.extend(shared_data::shared_data(name));
             }
@@ -483,6 +489,100 @@ fn select_star_struct_text_reads_back_to_the_records() {
     assert_eq!(from_csv.len(), native.len());
     for (a, b) in from_csv.iter().zip(&native) {
         assert_eq!(a, b, "a record read from `SELECT *` struct text differs");
+    }
+}
+
+/// `TIME` moved by `seconds`, as CloudTrail writes times (Python's clock, not ours).
+fn shift(time: &str, seconds: i64) -> String {
+    let o = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, datetime as d; t = d.datetime.strptime(sys.argv[1], '%Y-%m-%dT%H:%M:%SZ'); print((t + d.timedelta(seconds=int(sys.argv[2]))).strftime('%Y-%m-%dT%H:%M:%SZ'))",
+            time,
+            &seconds.to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    String::from_utf8(o.stdout).unwrap().trim().to_owned()
+}
+
+/// `trail timeline` as JSON, without where records were read.
+fn timeline(path: &str, principal: &str, around: &str) -> Value {
+    let o = iamwhy(&[
+        "--format",
+        "json",
+        "trail",
+        "timeline",
+        "--no-progress",
+        path,
+        "--principal",
+        principal,
+        "--around",
+        around,
+        "--window",
+        "5m",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    strip_sources(&mut v);
+    // How many records were read differs by design: the query brings back only the window.
+    v.as_object_mut().unwrap().remove("events_scanned");
+    v
+}
+
+/// The query `trail timeline --athena` runs — every call of the identity and the services'
+/// own calls in `--around` ± `--window` — gives the timeline of the logs; without the
+/// services' calls it would lose the call an AWS service made for the identity.
+#[test]
+fn the_timeline_of_the_query_s_rows_is_the_timeline_of_the_logs() {
+    let Some(c) = corpus() else { return };
+    let bucket = c.dir.display().to_string();
+    let cases = [
+        (
+            "arn:aws:iam::111122223333:user/dana",
+            "2026-11-22T08:15:10Z",
+        ),
+        (
+            "arn:aws:sts::111122223333:assumed-role/deploy-admin/backup-ops",
+            "2026-11-21T03:00:02Z",
+        ),
+        (
+            "arn:aws:iam::111122223333:user/s3_full_access",
+            "2026-11-20T10:06:31Z",
+        ),
+        (
+            "arn:aws:sts::457448411975:assumed-role/stratus-red-team-ec2-get-password-data-role/*",
+            "2024-07-30T21:31:18Z",
+        ),
+    ];
+    for (i, (principal, around)) in cases.iter().enumerate() {
+        let native = timeline(&bucket, principal, around);
+        let calls = native["calls"].as_array().map_or(0, Vec::len);
+        assert!(calls > 0, "{principal}: no calls in the window");
+        let window = [
+            "--all-calls".to_owned(),
+            "--principal".to_owned(),
+            (*principal).to_owned(),
+            "--since".to_owned(),
+            shift(around, -300),
+            "--until".to_owned(),
+            shift(around, 300),
+        ];
+        let mut with_services = window.to_vec();
+        with_services.push("--with-service-calls".to_owned());
+        let (csv, _) = query(c, &format!("timeline-{i}"), &with_services, false);
+        let from_sql = timeline(&csv.display().to_string(), principal, around);
+        assert_eq!(from_sql, native, "{principal}: the timelines differ");
+        if principal.ends_with("user/dana") {
+            assert!(native.to_string().contains("GenerateDataKey"), "{native}");
+            let (csv, _) = query(c, &format!("timeline-{i}-mine"), &window, false);
+            let mine = timeline(&csv.display().to_string(), principal, around);
+            assert!(
+                !mine.to_string().contains("GenerateDataKey"),
+                "the service's call needs --with-service-calls"
+            );
+        }
     }
 }
 

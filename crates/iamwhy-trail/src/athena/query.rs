@@ -3,7 +3,8 @@
 //!
 //! * Denials are the codes of [`crate::codes::DENIAL_CODES`], compared without case, as
 //!   [`crate::is_denial_code`] does; `--all-calls` drops that condition (every call of the
-//!   matched principals in the window, for `trail timeline` and `replay`).
+//!   matched principals in the window, for `replay`), and `--with-service-calls` adds the
+//!   calls AWS services made themselves in the window (for `trail timeline`) ([`Calls`]).
 //! * The filters are those of [`crate::filter::Filter`], column for column: the principal
 //!   (a glob, `*` and `?`, becomes a `LIKE` pattern with `\` escaping `%`, `_` and `\`) is
 //!   matched, case-sensitively, against the identity's ARN and user name, the session
@@ -135,8 +136,23 @@ pub struct QuerySpec {
     pub accounts: Vec<String>,
     /// `--region`.
     pub regions: Vec<String>,
-    /// `--all-calls`: every call, not only denials.
-    pub all_calls: bool,
+    /// Which calls: denials (`athena query`), every call (`--all-calls`), or every call and
+    /// the services' own calls (`--all-calls --with-service-calls`, for `trail timeline`).
+    pub calls: Calls,
+}
+
+/// Which calls a query selects.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Calls {
+    /// The denials of the matched principals, as `trail denied` lists them.
+    #[default]
+    Denials,
+    /// Every call of the matched principals (`replay`).
+    All,
+    /// Every call of the matched principals, and every call an AWS service made itself
+    /// (`userIdentity.type` `AWSService`) in the window: `trail timeline` keeps those to link
+    /// a service's call to the identity's call it served ([`crate::timeline::Window::keeps`]).
+    AllWithServiceCalls,
 }
 
 /// `'text'` with quotes doubled.
@@ -257,7 +273,7 @@ pub fn select(spec: &QuerySpec) -> Result<String, AthenaError> {
         conditions.push(in_list("region", regions.iter().map(String::as_str)));
     }
     // Then the records.
-    if !spec.all_calls {
+    if spec.calls == Calls::Denials {
         let codes: Vec<String> = DENIAL_CODES
             .iter()
             .map(|c| c.to_ascii_lowercase())
@@ -274,7 +290,12 @@ pub fn select(spec: &QuerySpec) -> Result<String, AthenaError> {
         conditions.push(format!("eventtime <= {}", literal(&u.to_iso8601())));
     }
     if let Some(p) = &spec.principal {
-        conditions.push(any_of(principal_terms(p)));
+        let mine = any_of(principal_terms(p));
+        conditions.push(if spec.calls == Calls::AllWithServiceCalls {
+            format!("({mine}\n       OR useridentity.type = 'AWSService')")
+        } else {
+            mine
+        });
     }
     if !spec.services.is_empty() {
         let lower: Vec<String> = spec
@@ -397,13 +418,23 @@ mod tests {
     fn all_calls_drops_the_denial_codes_and_injection_is_refused() {
         let spec = QuerySpec {
             table: "t".into(),
-            all_calls: true,
+            calls: Calls::All,
             principal: Some("x' OR 1=1 --".into()),
             ..QuerySpec::default()
         };
         let sql = select(&spec).unwrap();
         assert!(!sql.contains("'accessdenied'"));
         assert!(sql.contains("'x'' OR 1=1 --'"), "{sql}");
+        assert!(!sql.contains("'AWSService')"), "{sql}");
+        let timeline = QuerySpec {
+            calls: Calls::AllWithServiceCalls,
+            ..spec.clone()
+        };
+        let sql = select(&timeline).unwrap();
+        assert!(
+            sql.contains("OR useridentity.type = 'AWSService')"),
+            "{sql}"
+        );
         let bad = QuerySpec {
             table: "t\"; drop".into(),
             ..QuerySpec::default()

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use iamwhy_core::time::Instant;
 use iamwhy_trail::athena::ddl::{TableSpec, create_table};
-use iamwhy_trail::athena::query::{QuerySpec, select};
+use iamwhy_trail::athena::query::{Calls, QuerySpec, select};
 
 use crate::args::time_arg;
 use crate::cli::{
@@ -42,7 +42,7 @@ pub(crate) fn ddl(args: &AthenaDdlArgs, out: &mut Output) -> ExitStatus {
 fn sql_for(
     table: &AthenaTable,
     filter: &EventFilter,
-    all_calls: bool,
+    calls: Calls,
     out: &mut Output,
 ) -> Result<String, ()> {
     let now = Instant::now();
@@ -57,14 +57,23 @@ fn sql_for(
         error_codes: filter.error_code.clone(),
         accounts: filter.account.clone(),
         regions: filter.region.clone(),
-        all_calls,
+        calls,
     };
     select(&spec).map_err(|e| out.error_line(&e.to_string()))
 }
 
+/// Which calls `--all-calls` and `--with-service-calls` ask for.
+fn calls_of(args: &AthenaQueryArgs) -> Calls {
+    match (args.all_calls, args.with_service_calls) {
+        (false, _) => Calls::Denials,
+        (true, false) => Calls::All,
+        (true, true) => Calls::AllWithServiceCalls,
+    }
+}
+
 /// `iamwhy athena query`.
 pub(crate) fn query(args: &AthenaQueryArgs, out: &mut Output) -> ExitStatus {
-    match sql_for(&args.table, &args.filter, args.all_calls, out) {
+    match sql_for(&args.table, &args.filter, calls_of(args), out) {
         Ok(sql) => {
             out.result(&sql);
             ExitStatus::Success
@@ -79,13 +88,13 @@ fn fetch(
     table: &AthenaTable,
     conn: &AthenaConn,
     filter: &EventFilter,
-    all_calls: bool,
+    calls: Calls,
     out: &mut Output,
 ) -> Result<PathBuf, ExitStatus> {
     use iamwhy_collect::athena::{AthenaOptions, USD_PER_TB, run};
     use iamwhy_trail::filter::parse_duration;
 
-    let sql = sql_for(table, filter, all_calls, out).map_err(|()| ExitStatus::Error)?;
+    let sql = sql_for(table, filter, calls, out).map_err(|()| ExitStatus::Error)?;
     if filter.since.is_none() && filter.until.is_none() {
         out.note(
             "athena: no `--since`/`--until`: the query reads every day of the trail (docs/cloudtrail.md, \"What a query costs\")\n",
@@ -155,7 +164,7 @@ fn fetch(
     _table: &AthenaTable,
     _conn: &AthenaConn,
     _filter: &EventFilter,
-    _all_calls: bool,
+    _calls: Calls,
     out: &mut Output,
 ) -> Result<PathBuf, ExitStatus> {
     out.error_line(
@@ -170,7 +179,7 @@ pub(crate) fn run(args: &AthenaRunArgs, csv: bool, out: &mut Output) -> ExitStat
         &args.query.table,
         &args.conn,
         &args.query.filter,
-        args.query.all_calls,
+        calls_of(&args.query),
         out,
     ) {
         Ok(p) => p,
@@ -201,7 +210,7 @@ pub(crate) fn prepare(command: &mut Command, out: &mut Output) -> Result<(), Exi
     match command {
         Command::Trail(TrailCommand::Denied(a)) if a.input.athena.athena => {
             let src = &a.input.athena;
-            let path = fetch(&src.table, &src.conn, &a.filter, false, out)?;
+            let path = fetch(&src.table, &src.conn, &a.filter, Calls::Denials, out)?;
             a.input.paths.push(path.display().to_string());
         }
         Command::Trail(TrailCommand::Timeline(a)) if a.input.athena.athena => {
@@ -228,16 +237,28 @@ pub(crate) fn prepare(command: &mut Command, out: &mut Output) -> Result<(), Exi
                 ..EventFilter::default()
             };
             let src = &a.input.athena;
-            let path = fetch(&src.table, &src.conn, &filter, true, out)?;
+            let path = fetch(
+                &src.table,
+                &src.conn,
+                &filter,
+                Calls::AllWithServiceCalls,
+                out,
+            )?;
             a.input.paths.push(path.display().to_string());
         }
         Command::Explain(a) if a.athena.athena => {
-            let path = fetch(&a.athena.table, &a.athena.conn, &a.filter, false, out)?;
+            let path = fetch(
+                &a.athena.table,
+                &a.athena.conn,
+                &a.filter,
+                Calls::Denials,
+                out,
+            )?;
             a.paths.push(path.display().to_string());
         }
         Command::Replay(a) if a.input.athena.athena => {
             let src = &a.input.athena;
-            let path = fetch(&src.table, &src.conn, &a.filter, true, out)?;
+            let path = fetch(&src.table, &src.conn, &a.filter, Calls::All, out)?;
             a.input.paths.push(path.display().to_string());
         }
         _ => {}
