@@ -178,9 +178,10 @@ pub(crate) struct AthenaQueryArgs {
     /// `trail timeline`, `replay`).
     #[arg(long)]
     pub(crate) all_calls: bool,
-    /// With `--all-calls`: also every call AWS services made themselves in the window, which
-    /// `trail timeline` links to the identity's calls (`trail timeline --athena` asks for it).
-    #[arg(long, requires = "all_calls")]
+    /// Also every call AWS services made themselves in the window, whatever the other filters
+    /// say: `trail timeline` and `explain` link them to the identity's calls (their
+    /// `--athena` asks for them).
+    #[arg(long)]
     pub(crate) with_service_calls: bool,
 }
 

@@ -586,6 +586,36 @@ fn the_timeline_of_the_query_s_rows_is_the_timeline_of_the_logs() {
     }
 }
 
+/// `explain --athena` asks for the denials of its filters and the services' own denials in
+/// the window, whatever the filters say: explain groups a service's failed call with the
+/// identity's call it served (here a kms call for an S3 `PutObject`, by request id).
+#[test]
+fn explain_s_query_brings_the_service_calls_it_links() {
+    let Some(c) = corpus() else { return };
+    let filters: Vec<String> = [
+        "--principal",
+        "arn:aws:iam::111122223333:user/dana",
+        "--service",
+        "s3",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let native = denied(&[c.dir.display().to_string()], &filters);
+    let ids: Vec<String> = native.iter().map(event_id).collect();
+    assert_eq!(ids, ["0f6c1a52-3b7e-4d8e-9a51-6d2c7e0b1a01"]);
+    let mut with_services = filters.clone();
+    with_services.push("--with-service-calls".to_owned());
+    let (_, rows) = query(c, "explain-services", &with_services, false);
+    assert!(rows.ids.contains("0f6c1a52-3b7e-4d8e-9a51-6d2c7e0b1a01"));
+    assert!(
+        rows.ids.contains("0f6c1a52-3b7e-4d8e-9a51-6d2c7e0b1a02"),
+        "the kms call s3.amazonaws.com made for the PutObject: {:?}",
+        rows.ids
+    );
+    // Not the services' successful calls: explain groups failures.
+    assert!(!rows.ids.contains("0f6c1a52-3b7e-4d8e-9a51-6d2c7e0b1a03"));
+}
+
 /// Removes where records were read (file, line, offset), which differs by design.
 fn strip_sources(v: &mut Value) {
     match v {

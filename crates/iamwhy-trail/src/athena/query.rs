@@ -3,8 +3,9 @@
 //!
 //! * Denials are the codes of [`crate::codes::DENIAL_CODES`], compared without case, as
 //!   [`crate::is_denial_code`] does; `--all-calls` drops that condition (every call of the
-//!   matched principals in the window, for `replay`), and `--with-service-calls` adds the
-//!   calls AWS services made themselves in the window (for `trail timeline`) ([`Calls`]).
+//!   matched principals in the window, for `replay` and `trail timeline`), and
+//!   `--with-service-calls` adds the calls AWS services made themselves in the window, which
+//!   `trail timeline` and `explain` link to the identity's calls ([`QuerySpec::service_calls`]).
 //! * The filters are those of [`crate::filter::Filter`], column for column: the principal
 //!   (a glob, `*` and `?`, becomes a `LIKE` pattern with `\` escaping `%`, `_` and `\`) is
 //!   matched, case-sensitively, against the identity's ARN and user name, the session
@@ -136,23 +137,24 @@ pub struct QuerySpec {
     pub accounts: Vec<String>,
     /// `--region`.
     pub regions: Vec<String>,
-    /// Which calls: denials (`athena query`), every call (`--all-calls`), or every call and
-    /// the services' own calls (`--all-calls --with-service-calls`, for `trail timeline`).
+    /// Which calls: denials, or every call (`--all-calls`).
     pub calls: Calls,
+    /// `--with-service-calls`: also, in the window and the partitions, the calls AWS services
+    /// made themselves (`userIdentity.type` `AWSService`), whatever the record filters say.
+    /// `trail timeline` and `explain` tie such a call to the identity's call it served
+    /// ([`crate::timeline::Window::keeps`], [`crate::link`]), so their `--athena` asks for
+    /// them.
+    pub service_calls: bool,
 }
 
 /// Which calls a query selects.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Calls {
-    /// The denials of the matched principals, as `trail denied` lists them.
+    /// The denials, as `trail denied` lists them.
     #[default]
     Denials,
-    /// Every call of the matched principals (`replay`).
+    /// Every call (`replay`, `trail timeline`).
     All,
-    /// Every call of the matched principals, and every call an AWS service made itself
-    /// (`userIdentity.type` `AWSService`) in the window: `trail timeline` keeps those to link
-    /// a service's call to the identity's call it served ([`crate::timeline::Window::keeps`]).
-    AllWithServiceCalls,
 }
 
 /// `'text'` with quotes doubled.
@@ -289,13 +291,10 @@ pub fn select(spec: &QuerySpec) -> Result<String, AthenaError> {
     if let Some(u) = spec.until {
         conditions.push(format!("eventtime <= {}", literal(&u.to_iso8601())));
     }
+    // The record filters: with `service_calls`, a service's own call passes without them.
+    let mut records: Vec<String> = Vec::new();
     if let Some(p) = &spec.principal {
-        let mine = any_of(principal_terms(p));
-        conditions.push(if spec.calls == Calls::AllWithServiceCalls {
-            format!("({mine}\n       OR useridentity.type = 'AWSService')")
-        } else {
-            mine
-        });
+        records.push(any_of(principal_terms(p)));
     }
     if !spec.services.is_empty() {
         let lower: Vec<String> = spec
@@ -303,7 +302,7 @@ pub fn select(spec: &QuerySpec) -> Result<String, AthenaError> {
             .iter()
             .map(|s| s.to_ascii_lowercase())
             .collect();
-        conditions.push(any_of(vec![
+        records.push(any_of(vec![
             in_list(
                 "lower(split_part(eventsource, '.', 1))",
                 lower.iter().map(String::as_str),
@@ -321,7 +320,7 @@ pub fn select(spec: &QuerySpec) -> Result<String, AthenaError> {
             ));
             terms.push(like("lower(errormessage)", &format!("%{body}%")));
         }
-        conditions.push(any_of(terms));
+        records.push(any_of(terms));
     }
     if !spec.error_codes.is_empty() {
         let lower: Vec<String> = spec
@@ -329,7 +328,7 @@ pub fn select(spec: &QuerySpec) -> Result<String, AthenaError> {
             .iter()
             .map(|c| c.to_ascii_lowercase())
             .collect();
-        conditions.push(in_list(
+        records.push(in_list(
             "lower(errorcode)",
             lower.iter().map(String::as_str),
         ));
@@ -348,7 +347,15 @@ pub fn select(spec: &QuerySpec) -> Result<String, AthenaError> {
         for a in &spec.accounts {
             terms.push(like("errormessage", &format!("%:{}:%", like_literal(a))));
         }
-        conditions.push(any_of(terms));
+        records.push(any_of(terms));
+    }
+    if spec.service_calls && !records.is_empty() {
+        conditions.push(format!(
+            "(({})\n       OR useridentity.type = 'AWSService')",
+            records.join("\n   AND ")
+        ));
+    } else {
+        conditions.extend(records);
     }
     let mut sql = String::from("SELECT\n");
     for (i, (alias, path)) in SELECTED.iter().enumerate() {
@@ -427,12 +434,14 @@ mod tests {
         assert!(sql.contains("'x'' OR 1=1 --'"), "{sql}");
         assert!(!sql.contains("'AWSService')"), "{sql}");
         let timeline = QuerySpec {
-            calls: Calls::AllWithServiceCalls,
+            service_calls: true,
+            services: vec!["s3".into()],
             ..spec.clone()
         };
         let sql = select(&timeline).unwrap();
+        // The service's call passes without the record filters, not without the window.
         assert!(
-            sql.contains("OR useridentity.type = 'AWSService')"),
+            sql.contains("IN ('s3')))\n       OR useridentity.type = 'AWSService')"),
             "{sql}"
         );
         let bad = QuerySpec {

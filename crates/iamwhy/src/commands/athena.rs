@@ -42,7 +42,7 @@ pub(crate) fn ddl(args: &AthenaDdlArgs, out: &mut Output) -> ExitStatus {
 fn sql_for(
     table: &AthenaTable,
     filter: &EventFilter,
-    calls: Calls,
+    (calls, service_calls): (Calls, bool),
     out: &mut Output,
 ) -> Result<String, ()> {
     let now = Instant::now();
@@ -58,17 +58,19 @@ fn sql_for(
         accounts: filter.account.clone(),
         regions: filter.region.clone(),
         calls,
+        service_calls,
     };
     select(&spec).map_err(|e| out.error_line(&e.to_string()))
 }
 
 /// Which calls `--all-calls` and `--with-service-calls` ask for.
-fn calls_of(args: &AthenaQueryArgs) -> Calls {
-    match (args.all_calls, args.with_service_calls) {
-        (false, _) => Calls::Denials,
-        (true, false) => Calls::All,
-        (true, true) => Calls::AllWithServiceCalls,
-    }
+fn calls_of(args: &AthenaQueryArgs) -> (Calls, bool) {
+    let calls = if args.all_calls {
+        Calls::All
+    } else {
+        Calls::Denials
+    };
+    (calls, args.with_service_calls)
 }
 
 /// `iamwhy athena query`.
@@ -88,7 +90,7 @@ fn fetch(
     table: &AthenaTable,
     conn: &AthenaConn,
     filter: &EventFilter,
-    calls: Calls,
+    calls: (Calls, bool),
     out: &mut Output,
 ) -> Result<PathBuf, ExitStatus> {
     use iamwhy_collect::athena::{AthenaOptions, USD_PER_TB, run};
@@ -164,7 +166,7 @@ fn fetch(
     _table: &AthenaTable,
     _conn: &AthenaConn,
     _filter: &EventFilter,
-    _calls: Calls,
+    _calls: (Calls, bool),
     out: &mut Output,
 ) -> Result<PathBuf, ExitStatus> {
     out.error_line(
@@ -210,7 +212,13 @@ pub(crate) fn prepare(command: &mut Command, out: &mut Output) -> Result<(), Exi
     match command {
         Command::Trail(TrailCommand::Denied(a)) if a.input.athena.athena => {
             let src = &a.input.athena;
-            let path = fetch(&src.table, &src.conn, &a.filter, Calls::Denials, out)?;
+            let path = fetch(
+                &src.table,
+                &src.conn,
+                &a.filter,
+                (Calls::Denials, false),
+                out,
+            )?;
             a.input.paths.push(path.display().to_string());
         }
         Command::Trail(TrailCommand::Timeline(a)) if a.input.athena.athena => {
@@ -237,13 +245,7 @@ pub(crate) fn prepare(command: &mut Command, out: &mut Output) -> Result<(), Exi
                 ..EventFilter::default()
             };
             let src = &a.input.athena;
-            let path = fetch(
-                &src.table,
-                &src.conn,
-                &filter,
-                Calls::AllWithServiceCalls,
-                out,
-            )?;
+            let path = fetch(&src.table, &src.conn, &filter, (Calls::All, true), out)?;
             a.input.paths.push(path.display().to_string());
         }
         Command::Explain(a) if a.athena.athena => {
@@ -251,14 +253,14 @@ pub(crate) fn prepare(command: &mut Command, out: &mut Output) -> Result<(), Exi
                 &a.athena.table,
                 &a.athena.conn,
                 &a.filter,
-                Calls::Denials,
+                (Calls::Denials, true),
                 out,
             )?;
             a.paths.push(path.display().to_string());
         }
         Command::Replay(a) if a.input.athena.athena => {
             let src = &a.input.athena;
-            let path = fetch(&src.table, &src.conn, &a.filter, Calls::All, out)?;
+            let path = fetch(&src.table, &src.conn, &a.filter, (Calls::All, false), out)?;
             a.input.paths.push(path.display().to_string());
         }
         _ => {}
