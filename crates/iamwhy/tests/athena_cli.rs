@@ -166,3 +166,25 @@ fn a_row_whose_struct_text_cannot_be_read_is_skipped_with_its_place() {
     assert!(err.contains("column `useridentity`"), "{err}");
     assert!(stdout(&o).contains("Found 1 denial(s)"), "{}", stdout(&o));
 }
+
+/// Without the AWS SDK (`--no-default-features`), `athena run` and `--athena` say what to do
+/// instead; `ddl` and `query` work offline.
+#[cfg(not(feature = "collect"))]
+#[test]
+fn without_the_sdk_athena_run_says_to_run_the_sql_elsewhere() {
+    fails_with(
+        &[
+            "athena",
+            "run",
+            "--principal",
+            "arn:aws:iam::111122223333:user/a",
+        ],
+        2,
+        "run the SQL of `iamwhy athena query` in Athena",
+    );
+    fails_with(
+        &["trail", "denied", "--athena", "--since", "1d"],
+        2,
+        "built without it",
+    );
+}
