@@ -244,6 +244,57 @@ mod tests {
         assert!(parse("{arn=1", Type::Struct(RESOURCE)).is_err());
     }
 
+    /// Athena's text for a `resources` value: `[{arn=…, accountid=…, type=…}, …]`.
+    fn athena_text(resources: &[[Option<String>; 3]]) -> String {
+        let items: Vec<String> = resources
+            .iter()
+            .map(|r| {
+                let [arn, account, kind] = r.clone().map(|v| v.unwrap_or_else(|| "null".into()));
+                format!("{{arn={arn}, accountid={account}, type={kind}}}")
+            })
+            .collect();
+        format!("[{}]", items.join(", "))
+    }
+
+    /// Whether a value is one the text cannot carry (module docs): it holds `, NAME=` for a
+    /// field of its struct, could end the struct or the array early, or is the word `null`.
+    fn ambiguous(v: &str) -> bool {
+        let lower = v.to_ascii_lowercase();
+        [", arn=", ", accountid=", ", type=", "}, {", "}, null", "}]"]
+            .iter()
+            .any(|p| lower.contains(p))
+            || lower == "null"
+    }
+
+    proptest::proptest! {
+        /// Every value the text can carry reads back as written, whatever separators,
+        /// braces and brackets it holds.
+        #[test]
+        fn resources_round_trip(
+            resources in proptest::collection::vec(
+                proptest::array::uniform3(proptest::option::of("[a-z0-9:/{}\\[\\]=, *-]{0,24}")),
+                0..4,
+            )
+        ) {
+            proptest::prop_assume!(resources.iter().flatten().flatten().all(|v| !ambiguous(v)));
+            let text = athena_text(&resources);
+            let parsed = parse(&text, Type::ArrayOf(RESOURCE)).unwrap();
+            let expected: Vec<Value> = resources
+                .iter()
+                .map(|r| {
+                    let mut m = Map::new();
+                    for (key, v) in ["ARN", "accountId", "type"].iter().zip(r) {
+                        if let Some(v) = v {
+                            m.insert((*key).to_owned(), Value::String(v.clone()));
+                        }
+                    }
+                    Value::Object(m)
+                })
+                .collect();
+            proptest::prop_assert_eq!(parsed, Value::Array(expected), "{}", text);
+        }
+    }
+
     #[test]
     fn long_values_full_of_separators_are_read() {
         // Each place a value could end is tried once; this text has 100,000 of them.
