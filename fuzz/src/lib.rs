@@ -40,6 +40,7 @@ pub const TARGETS: &[Target] = &[
     Target::new("message_reader", targets::message_reader::run),
     Target::new("iac_reader", targets::iac_reader::run),
     Target::new("cdk_assembly", targets::cdk_assembly::run),
+    Target::new("athena_results", targets::athena_results::run),
 ];
 
 impl Target {

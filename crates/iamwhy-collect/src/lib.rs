@@ -8,6 +8,9 @@
 //! the member accounts with `--org`. The calls are the rows of one table ([`OPERATIONS`]);
 //! [`required_policy`] turns that table into the IAM policy the collector needs.
 //!
+//! [`athena`] runs an Athena query over a trail table (`iamwhy athena run`) and writes its
+//! result as Athena's CSV, for the log pipeline.
+//!
 //! A call that fails is a result: it is counted and listed with the permission it needed
 //! ([`Failure`]), writes no file, and never stops the run. Credentials are used, never written
 //! or reported.
@@ -27,6 +30,7 @@
 )]
 
 mod account;
+pub mod athena;
 mod call;
 mod config;
 mod err;

@@ -129,6 +129,8 @@ pub enum Format {
     Json,
     /// The console's CSV download.
     ConsoleCsv,
+    /// An Athena query's result over the CloudTrail table ([`crate::athena::results`]).
+    AthenaCsv,
     /// Something else.
     Unknown,
 }
@@ -176,6 +178,8 @@ fn sniff(prefix: &[u8]) -> Format {
             let line = String::from_utf8_lossy(line);
             if line.contains("Event time") && line.contains("Event name") {
                 Format::ConsoleCsv
+            } else if crate::athena::results::is_header(&line) {
+                Format::AthenaCsv
             } else {
                 Format::Unknown
             }

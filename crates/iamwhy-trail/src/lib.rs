@@ -11,6 +11,7 @@
 //!   (spec §5), [`codes`] the error codes that mean a denial;
 //! * [`filter`] the `trail denied` filters, [`denied`] the denials and their tally, and
 //!   [`timeline`] the calls around a failure;
+//! * [`athena`] the Athena table, query and result files of organization trails;
 //! * [`link`] the one rule that ties a call an AWS service made to the call it served, used by
 //!   `trail timeline` and `explain`.
 //!
@@ -32,6 +33,7 @@
     allow(clippy::arithmetic_side_effects, reason = "tests may overflow loudly")
 )]
 
+pub mod athena;
 pub mod codes;
 pub mod console_csv;
 pub mod denied;

@@ -435,14 +435,21 @@ where
             bump(&mut fs.out.stats.files_skipped);
             fs.problem(
                 None,
-                "not a CloudTrail log: expected JSON (records, `{\"Records\": [...]}`, lookup-events output) or the console's CSV download".into(),
+                "not a CloudTrail log: expected JSON (records, `{\"Records\": [...]}`, lookup-events output), the console's CSV download or an Athena result CSV".into(),
             );
         }
-        Format::ConsoleCsv => {
+        Format::ConsoleCsv | Format::AthenaCsv => {
             bump(&mut fs.out.stats.files);
-            bump(&mut fs.out.stats.csv_files);
+            if opened.format == Format::ConsoleCsv {
+                bump(&mut fs.out.stats.csv_files);
+            }
             let mut reader = std::io::Read::chain(std::io::Cursor::new(opened.prefix), opened.rest);
-            let bytes = console_csv::read(&mut reader, &file, &mut |e, origin| match e {
+            let read_rows = if opened.format == Format::ConsoleCsv {
+                console_csv::read
+            } else {
+                crate::athena::results::read
+            };
+            let bytes = read_rows(&mut reader, &file, &mut |e, origin| match e {
                 Ok(event) => {
                     bump(&mut fs.out.stats.events);
                     bump(&mut fs.out.stats.parsed);

@@ -108,6 +108,7 @@ pub(crate) fn explain_input(args: &ExplainArgs) -> (TrailInput, bool) {
         paths,
         jobs: args.jobs,
         no_progress: args.no_progress,
+        athena: crate::cli::AthenaSource::default(),
     };
     (input, every_record)
 }

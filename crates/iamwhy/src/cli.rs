@@ -146,6 +146,125 @@ pub(crate) enum Command {
     /// it needed and never stops the run. `--print-policy` prints the IAM policy it needs.
     #[cfg(feature = "collect")]
     Collect(Box<CollectArgs>),
+    /// Organization trails with Athena: the table of a trail bucket (`ddl`), the SQL that
+    /// finds the denials `trail denied` would list (`query`), and that query run with Athena,
+    /// its result read as logs (`run`). Athena's result CSV is read by every command that
+    /// reads logs.
+    #[command(subcommand)]
+    Athena(AthenaCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AthenaCommand {
+    /// Prints the `CREATE EXTERNAL TABLE` for a trail's bucket: AWS's CloudTrail table,
+    /// partitioned by account, Region and day with partition projection.
+    Ddl(AthenaDdlArgs),
+    /// Prints the Trino SQL that selects the denials (or with `--all-calls` every call) that
+    /// match the filters of `trail denied`, reading only the partitions they name.
+    Query(Box<AthenaQueryArgs>),
+    /// Runs that query with Athena (the AWS SDK's credential chain), saves the result CSV and
+    /// lists the denials as `trail denied` does; prints the data scanned and its cost.
+    Run(Box<AthenaRunArgs>),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AthenaDdlArgs {
+    /// The trail's S3 bucket.
+    #[arg(long, value_name = "BUCKET")]
+    pub(crate) bucket: String,
+    /// The trail's S3 key prefix, if it has one.
+    #[arg(long, value_name = "PREFIX")]
+    pub(crate) prefix: Option<String>,
+    /// An organization trail's organization id (`o-…`): logs under `AWSLogs/o-ORGID/`.
+    #[arg(long, value_name = "o-ID")]
+    pub(crate) org_id: Option<String>,
+    #[command(flatten)]
+    pub(crate) table: AthenaTable,
+    /// The accounts whose logs the table covers (comma-separated or repeated): projected as
+    /// an enum. Without it the account is `injected`: every query must name its accounts.
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub(crate) accounts: Vec<String>,
+    /// The Regions the table covers (comma-separated or repeated); default: every
+    /// commercial Region.
+    #[arg(long, value_name = "REGION,...", value_delimiter = ',')]
+    pub(crate) regions: Vec<String>,
+}
+
+/// The Athena table.
+#[derive(Clone, Debug, Default, Args)]
+pub(crate) struct AthenaTable {
+    /// The table's name.
+    #[arg(long, value_name = "NAME", default_value = "cloudtrail_logs")]
+    pub(crate) table: String,
+    /// The table's database (default: the workgroup's).
+    #[arg(long, value_name = "DB")]
+    pub(crate) database: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AthenaQueryArgs {
+    #[command(flatten)]
+    pub(crate) table: AthenaTable,
+    #[command(flatten)]
+    pub(crate) filter: EventFilter,
+    /// Every call of the matched principals in the window, not only denials (for
+    /// `trail timeline`, `replay`).
+    #[arg(long)]
+    pub(crate) all_calls: bool,
+    /// Also every call AWS services made themselves in the window, whatever the other filters
+    /// say: `trail timeline` and `explain` link them to the identity's calls (their
+    /// `--athena` asks for them).
+    #[arg(long)]
+    pub(crate) with_service_calls: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AthenaRunArgs {
+    #[command(flatten)]
+    pub(crate) query: AthenaQueryArgs,
+    #[command(flatten)]
+    pub(crate) conn: AthenaConn,
+}
+
+/// How to reach Athena (`athena run`, and `--athena` of the commands that read logs).
+#[derive(Clone, Debug, Default, Args)]
+pub(crate) struct AthenaConn {
+    /// The Athena workgroup to run the query in.
+    #[arg(long, value_name = "NAME", default_value = "primary")]
+    pub(crate) workgroup: String,
+    /// Where Athena writes the result (`s3://…/`), if the workgroup does not set it.
+    #[arg(long, value_name = "S3_URL")]
+    pub(crate) output_location: Option<String>,
+    /// The Region of the workgroup (default: the SDK's, from the profile or environment).
+    #[arg(long, value_name = "REGION")]
+    pub(crate) athena_region: Option<String>,
+    /// A named profile of the shared AWS files.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) profile: Option<String>,
+    /// Send Athena's calls to this endpoint instead (tests, VPC endpoints).
+    #[arg(long, value_name = "URL")]
+    pub(crate) endpoint_url: Option<String>,
+    /// How long to wait for the query: `90s`, `10m`, ...; then it is stopped.
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    pub(crate) timeout: String,
+    /// Keep the result CSV here (default: a file named after the query in the temporary
+    /// directory); read it again with any command that reads logs, for free.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) save: Option<PathBuf>,
+}
+
+/// `--athena` of the commands that read logs: the records come from an Athena query with
+/// the command's filters instead of (or besides) log files.
+#[derive(Clone, Debug, Default, Args)]
+pub(crate) struct AthenaSource {
+    /// Find the records with Athena (`iamwhy athena run` with this command's filters) over
+    /// the table of `--table`; needs the default feature `collect`.
+    #[arg(long)]
+    pub(crate) athena: bool,
+    #[command(flatten)]
+    pub(crate) table: AthenaTable,
+    #[command(flatten)]
+    pub(crate) conn: AthenaConn,
 }
 
 #[derive(Debug, Args)]
@@ -195,7 +314,7 @@ pub(crate) enum TrailCommand {
 #[derive(Debug, Args)]
 pub(crate) struct TrailInput {
     /// Log files or directories (read recursively); `-` reads stdin.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "athena", value_name = "PATH")]
     pub(crate) paths: Vec<String>,
     /// Worker threads (default: one per core; at most 256).
     #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=MAX_JOBS))]
@@ -203,6 +322,8 @@ pub(crate) struct TrailInput {
     /// Never show a progress bar.
     #[arg(long)]
     pub(crate) no_progress: bool,
+    #[command(flatten)]
+    pub(crate) athena: AthenaSource,
 }
 
 #[derive(Debug, Args)]
@@ -359,7 +480,7 @@ pub(crate) struct ChangeArgs {
 }
 
 /// The `trail denied` filters, shared by `explain` and `replay`.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Default, Args)]
 pub(crate) struct EventFilter {
     /// Only calls of this identity: an ARN or a glob (`*`, `?`), matched against the
     /// identity's ARN, the role behind a role session, and the user or role name.
@@ -396,7 +517,7 @@ pub(crate) struct ExplainArgs {
     pub(crate) snapshot: Option<PathBuf>,
     /// CloudTrail logs (files or directories, `-` for stdin): every denied call is
     /// explained.
-    #[arg(value_name = "PATH", required_unless_present_any = ["event", "message", "message_file"])]
+    #[arg(value_name = "PATH", required_unless_present_any = ["event", "message", "message_file", "athena"])]
     pub(crate) paths: Vec<String>,
     /// A file with one CloudTrail record (or a few): each is explained, denied or not.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "message"])]
@@ -428,6 +549,8 @@ pub(crate) struct ExplainArgs {
     /// Never show a progress bar.
     #[arg(long)]
     pub(crate) no_progress: bool,
+    #[command(flatten)]
+    pub(crate) athena: AthenaSource,
 }
 
 #[derive(Debug, Args)]

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Color, Command, Format, FormatArg, TrailCommand};
+use crate::cli::{AthenaCommand, Cli, Color, Command, Format, FormatArg, TrailCommand};
 use crate::exit::ExitStatus;
 use crate::render::Output;
 
@@ -37,7 +37,7 @@ fn main() -> ExitCode {
             "iamwhy crashed: {info}\nThis is a bug. Please report it with the command you ran and, if you can, the input."
         );
     }));
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     let color = match cli.color {
         Color::Always => true,
         Color::Never => false,
@@ -59,6 +59,9 @@ fn main() -> ExitCode {
     let sarif = cli.format == FormatArg::Sarif;
     let terraform = cli.format == FormatArg::Terraform;
     let markdown = cli.format == FormatArg::Markdown;
+    if let Err(status) = commands::athena::prepare(&mut cli.command, &mut out) {
+        return status.into();
+    }
     let status = match &cli.command {
         Command::Generate(_) if csv || sarif || markdown => {
             out.error_line("`iamwhy generate` writes `--format text`, `json` or `terraform`");
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
             ExitStatus::Error
         }
         Command::Trail(TrailCommand::Denied(args)) => commands::trail::denied(args, csv, &mut out),
+        Command::Athena(AthenaCommand::Run(args)) => commands::athena::run(args, csv, &mut out),
         Command::WhoCan(args) => commands::bulk::who_can(args, csv, &mut out),
         Command::Can(args) => commands::bulk::can(args, csv, &mut out),
         Command::Unused(args) => commands::generate::unused(args, csv, &mut out),
@@ -98,6 +102,8 @@ fn main() -> ExitCode {
         Command::Creds(args) => commands::creds::run(args, &mut out),
         Command::Completions(args) => commands::distribution::completions(args.shell, &mut out),
         Command::Man => commands::distribution::man(&mut out),
+        Command::Athena(AthenaCommand::Ddl(args)) => commands::athena::ddl(args, &mut out),
+        Command::Athena(AthenaCommand::Query(args)) => commands::athena::query(args, &mut out),
         Command::Lint(args) => commands::lint::run(args, false, &mut out),
         Command::Review(args) => commands::review::run(args, FormatArg::Text, &mut out),
         #[cfg(feature = "collect")]

@@ -1,5 +1,6 @@
 //! The target bodies, one module each; their doc comments say what each asserts.
 
+pub mod athena_results;
 pub mod creds_files;
 pub mod dir_walker;
 pub mod cdk_assembly;

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub(crate) mod actions;
+pub(crate) mod athena;
 pub(crate) mod bulk;
 #[cfg(feature = "collect")]
 pub(crate) mod collect;

@@ -43,6 +43,7 @@ pub(crate) fn run(args: &ReviewArgs, format: FormatArg, out: &mut Output) -> Exi
             paths: args.logs.clone(),
             jobs: args.jobs,
             no_progress: args.no_progress,
+            athena: crate::cli::AthenaSource::default(),
         };
         let inputs = collect_inputs(&input.paths);
         let progress = Progress::start(&inputs, &input);
