@@ -257,6 +257,34 @@ fn explain_and_replay_with_athena_read_the_query_s_rows() {
         !replay_sql.as_str().unwrap().contains("'accessdenied'"),
         "replay asks for every call"
     );
+    // generate asks for every call of the principal in its window, and builds the policy
+    // from the rows (the seeded rows are the two denials: granted with --include-denied).
+    helper(&["seed", &url, RESULT]);
+    let o = iamwhy(&[
+        "--format",
+        "json",
+        "generate",
+        "--snapshot",
+        "../../examples/snapshot",
+        "--athena",
+        "--endpoint-url",
+        &url,
+        "--principal",
+        USER,
+        "--since",
+        "2026-11-20T00:00:00Z",
+        "--include-denied",
+        "--no-progress",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("kms:Decrypt"), "{}", stdout(&o));
+    let execs: Value = serde_json::from_slice(&helper(&["executions", &url]).stdout).unwrap();
+    let sql = execs[2]["query"].as_str().unwrap();
+    assert!(
+        !sql.contains("'accessdenied'"),
+        "generate asks for every call: {sql}"
+    );
+    assert!(sql.contains("eventtime >= '2026-11-20T00:00:00Z'"), "{sql}");
     // The timeline asks for every call in its window, and reads only those days.
     helper(&["seed", &url, RESULT]);
     let o = iamwhy(&[
@@ -275,7 +303,7 @@ fn explain_and_replay_with_athena_read_the_query_s_rows() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("kms:Decrypt"), "{}", stdout(&o));
     let execs: Value = serde_json::from_slice(&helper(&["executions", &url]).stdout).unwrap();
-    let sql = execs[2]["query"].as_str().unwrap();
+    let sql = execs[3]["query"].as_str().unwrap();
     assert!(!sql.contains("'accessdenied'"), "{sql}");
     assert!(sql.contains("eventtime >= '2026-11-20T10:01:31Z'"), "{sql}");
     assert!(
