@@ -258,7 +258,7 @@ pub(crate) fn scan_summary(
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\n{} {} file(s), {} event(s), {} of JSON in {:.2} s ({}/s)",
+        "\n{} {} file(s), {} event(s), {} read in {:.2} s ({}/s)",
         paint.bold("Scanned"),
         stats.files,
         stats.events,
