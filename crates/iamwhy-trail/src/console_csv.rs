@@ -42,21 +42,43 @@ pub fn read(
     file: &Arc<str>,
     each: &mut dyn FnMut(Result<Event, String>, Origin),
 ) -> u64 {
+    read_rows(
+        input,
+        file,
+        |h| {
+            COLUMNS
+                .iter()
+                .map(|name| {
+                    h.iter().position(|c| {
+                        c.trim()
+                            .trim_start_matches('\u{feff}')
+                            .eq_ignore_ascii_case(name)
+                    })
+                })
+                .collect::<Vec<Option<usize>>>()
+        },
+        |row, columns| row_event(row, columns),
+        each,
+    )
+}
+
+/// The row loop of a CSV with a header, shared by the console's download and Athena's
+/// results: `columns` reads the header once, `row` makes the event of each row with it; an
+/// unreadable header or row is reported to `each` with its line, and reading goes on after a
+/// bad row (not after an I/O error). Returns the bytes read.
+pub(crate) fn read_rows<C>(
+    input: &mut dyn Read,
+    file: &Arc<str>,
+    columns: impl FnOnce(&csv::StringRecord) -> C,
+    row: impl Fn(&csv::StringRecord, &C) -> Result<Event, String>,
+    each: &mut dyn FnMut(Result<Event, String>, Origin),
+) -> u64 {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
         .from_reader(input);
-    let columns: Vec<Option<usize>> = match reader.headers() {
-        Ok(h) => COLUMNS
-            .iter()
-            .map(|name| {
-                h.iter().position(|c| {
-                    c.trim()
-                        .trim_start_matches('\u{feff}')
-                        .eq_ignore_ascii_case(name)
-                })
-            })
-            .collect(),
+    let columns = match reader.headers() {
+        Ok(h) => columns(h),
         Err(e) => {
             let origin = Origin {
                 file: Arc::clone(file),
@@ -79,7 +101,7 @@ pub fn read(
         };
         match reader.read_record(&mut record) {
             Ok(false) => break,
-            Ok(true) => each(row_event(&record, &columns), origin),
+            Ok(true) => each(row(&record, &columns), origin),
             Err(e) => {
                 let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
                 each(Err(format!("CSV row skipped: {e}")), origin);

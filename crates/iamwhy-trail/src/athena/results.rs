@@ -133,45 +133,13 @@ pub fn read(
     file: &Arc<str>,
     each: &mut dyn FnMut(Result<Event, String>, Origin),
 ) -> u64 {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(input);
-    let targets: Vec<Option<Target>> = match reader.headers() {
-        Ok(h) => h.iter().map(target).collect(),
-        Err(e) => {
-            let origin = Origin {
-                file: Arc::clone(file),
-                line: 1,
-                column: 1,
-                offset: 0,
-            };
-            each(Err(format!("cannot read the CSV header: {e}")), origin);
-            return 0;
-        }
-    };
-    let mut record = csv::StringRecord::new();
-    loop {
-        let pos = reader.position().clone();
-        let origin = Origin {
-            file: Arc::clone(file),
-            line: pos.line(),
-            column: 1,
-            offset: pos.byte(),
-        };
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => each(row_event(&record, &targets), origin),
-            Err(e) => {
-                let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
-                each(Err(format!("CSV row skipped: {e}")), origin);
-                if fatal {
-                    break;
-                }
-            }
-        }
-    }
-    reader.position().byte()
+    crate::console_csv::read_rows(
+        input,
+        file,
+        |h| h.iter().map(target).collect::<Vec<Option<Target>>>(),
+        |row, targets| row_event(row, targets),
+        each,
+    )
 }
 
 #[cfg(test)]
