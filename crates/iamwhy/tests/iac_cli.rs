@@ -158,6 +158,25 @@ fn what_cannot_be_applied_is_said() {
         err.contains("deny-s3-session.json: not a Terraform plan"),
         "{err}"
     );
+
+    // A plan cut short says where its JSON breaks.
+    let cut = std::env::temp_dir().join(format!("iamwhy-cut-{}.plan.json", std::process::id()));
+    std::fs::write(
+        &cut,
+        r#"{"format_version":"1.2","resource_changes":[{"address":"x","#,
+    )
+    .unwrap();
+    let (code, _, err) = run(&[
+        "replay",
+        "--snapshot",
+        "examples/snapshot",
+        "examples/trail",
+        "--plan",
+        &cut.display().to_string(),
+    ]);
+    let _ = std::fs::remove_file(&cut);
+    assert_eq!(code, 2);
+    assert!(err.contains(".plan.json:1:45"), "{err}");
 }
 
 /// Story 5 as plans with `review`: the plan that adds the guardrail fails on the lint

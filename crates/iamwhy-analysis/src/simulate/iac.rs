@@ -64,14 +64,26 @@ pub fn read_iac(
             }
             Ok(vec![set])
         }
-        None => Err(Diagnostics::single(Diagnostic::unplaced_error(
-            "iac-input",
-            format!(
-                "{}: not a Terraform plan (`terraform show -json`), CloudFormation template or CDK `cdk.out` folder",
-                path.display()
-            ),
-        ))),
+        // A file meant as JSON that does not parse says where it breaks.
+        None if map.text(source).trim_start().starts_with(['{', '[']) => {
+            match iamwhy_policy::json::parse(source, map.text(source)) {
+                Err(d) => Err(Diagnostics::single(d)),
+                Ok(_) => Err(not_iac(path)),
+            }
+        }
+        None => Err(not_iac(path)),
     }
+}
+
+/// The error for a file that is none of the inputs `--plan` reads.
+fn not_iac(path: &Path) -> Diagnostics {
+    Diagnostics::single(Diagnostic::unplaced_error(
+        "iac-input",
+        format!(
+            "{}: not a Terraform plan (`terraform show -json`), CloudFormation template or CDK `cdk.out` folder",
+            path.display()
+        ),
+    ))
 }
 
 /// The snapshot changes of `sets`: the state after the changes, the snapshot being the state
