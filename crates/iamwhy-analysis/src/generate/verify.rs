@@ -3,6 +3,7 @@
 //! with the replay's own evaluation of each record ([`crate::replay::Replayer`]).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use iamwhy_core::{Decision, Diagnostics, PolicyKind, SourceMap};
 use iamwhy_eval::Policy;
@@ -13,12 +14,12 @@ use iamwhy_trail::scan::Origin;
 use iamwhy_trail::{Event, Scan, scan};
 
 use super::observe::identity_of;
-use crate::replay::{LISTED, Outcome, Recorded, Replayer};
+use crate::replay::{Evaluated, LISTED, Outcome, Recorded, Replayer};
 use crate::report::generate::{Generated, Verification};
 use crate::request::principal_of;
 
-/// Replays the window of `filter` with the generated policies of `targets` (by identity key)
-/// and fills in each one's verification.
+/// Replays the window of `filter` with the generated policies of `targets` (by identity key,
+/// as [`identity_of`] gives it) and fills in each one's verification.
 pub(super) fn verify(
     snapshot: &Snapshot,
     map: &mut SourceMap,
@@ -27,10 +28,18 @@ pub(super) fn verify(
     filter: &Filter,
     mut targets: HashMap<&String, &mut Generated>,
 ) -> Result<(), Diagnostics> {
+    if targets.is_empty() {
+        return Ok(());
+    }
+    // The replay names a principal's policies by the ARN the snapshot holds (a role's with
+    // its path, which the session ARN the identity key comes from leaves out): the
+    // generated policies are given under that name, and each evaluated call finds its
+    // target by it.
     let mut policies: HashMap<String, Vec<Policy>> = HashMap::new();
+    let mut by_arn: HashMap<String, String> = HashMap::new();
     #[expect(
         clippy::iter_over_hash_type,
-        reason = "filling another map: the order does not matter"
+        reason = "filling other maps: the order does not matter"
     )]
     for (key, g) in &targets {
         let mut list = Vec::new();
@@ -43,10 +52,8 @@ pub(super) fn verify(
             let document = snapshot.candidate(map, id, PolicyKind::Identity)?;
             list.push(Policy::new(part.name.clone(), document));
         }
-        policies.insert((*key).clone(), list);
-    }
-    if targets.is_empty() {
-        return Ok(());
+        policies.insert(g.principal.clone(), list);
+        by_arn.insert(g.principal.clone(), (*key).clone());
     }
     let replayer = Replayer::new(snapshot, map, None, None).replace_identity(policies);
     let mut failure = None;
@@ -58,14 +65,27 @@ pub(super) fn verify(
             if !filter.matches(&event, &message) {
                 return None;
             }
-            let key = principal_of(&event)
-                .ok()
-                .and_then(|(p, _)| identity_of(&p))
-                .map(|(k, _, _)| k)?;
-            Some((key, replayer.replay(&event, &message, origin)))
+            let outcome = replayer.replay(&event, &message, origin);
+            let key = match &outcome {
+                Outcome::Evaluated(Evaluated {
+                    policy_key: Some(k),
+                    ..
+                }) => Key::Arn(Arc::clone(k)),
+                _ => Key::Identity(
+                    principal_of(&event)
+                        .ok()
+                        .and_then(|(p, _)| identity_of(&p))
+                        .map(|(k, _, _)| k)?,
+                ),
+            };
+            Some((key, outcome))
         },
         |(key, outcome)| {
-            let Some(g) = targets.get_mut(&key) else {
+            let key = match &key {
+                Key::Arn(arn) => by_arn.get(arn.as_ref()),
+                Key::Identity(k) => Some(k),
+            };
+            let Some(g) = key.and_then(|k| targets.get_mut(k)) else {
                 return;
             };
             let v = &mut g.verification;
@@ -124,4 +144,11 @@ pub(super) fn verify(
         v.verified = v.still_allowed.saturating_add(v.denied_as_is) >= v.allowed_calls;
     }
     Ok(())
+}
+
+/// Whose call a replayed record is: the ARN its policies were found under, or (for a call
+/// the replay did not evaluate) the identity key of its principal.
+enum Key {
+    Arn(Arc<str>),
+    Identity(String),
 }

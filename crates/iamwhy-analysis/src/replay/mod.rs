@@ -9,6 +9,7 @@
 //! kept; a decision then costs one evaluation without explanations.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::simulate::resource_facts;
@@ -241,6 +242,55 @@ const CACHE_MAX: usize = 1 << 16;
 /// the key exists, whatever the caches drop.
 type Remembered = (Decision, Option<Decision>, Arc<PrincipalEntry>, Arc<Sets>);
 
+/// Whether remembering decisions pays: a window of [`GAUGE_WINDOW`] look-ups in which fewer
+/// than one in [`GAUGE_RATIO`] finds a decision turns the memo off for the next
+/// [`GAUGE_PAUSE`] calls (keys, look-ups and inserts then cost more than they save: calls
+/// that each name another object), after which it is tried again. Counted with relaxed
+/// atomics: an estimate is enough, the answers are the same either way.
+#[derive(Default)]
+struct MemoGauge {
+    /// Look-ups and hits of the current window (hits in the high 32 bits).
+    window: AtomicU64,
+    /// Calls left to replay without the memo.
+    paused: AtomicU64,
+}
+
+/// See [`MemoGauge`].
+const GAUGE_WINDOW: u64 = 4096;
+/// See [`MemoGauge`].
+const GAUGE_RATIO: u64 = 8;
+/// See [`MemoGauge`].
+const GAUGE_PAUSE: u64 = 1 << 16;
+
+impl MemoGauge {
+    /// Whether this call consults the memo.
+    fn consult(&self) -> bool {
+        let paused = self.paused.load(Ordering::Relaxed);
+        if paused == 0 {
+            return true;
+        }
+        self.paused
+            .store(paused.saturating_sub(1), Ordering::Relaxed);
+        false
+    }
+
+    /// Counts a look-up; at the end of a window, pauses the memo if it found too little.
+    fn count(&self, hit: bool) {
+        let add = if hit { (1 << 32) | 1 } else { 1 };
+        let now = self
+            .window
+            .fetch_add(add, Ordering::Relaxed)
+            .wrapping_add(add);
+        let (hits, lookups) = (now >> 32, now & 0xffff_ffff);
+        if lookups >= GAUGE_WINDOW {
+            self.window.store(0, Ordering::Relaxed);
+            if hits.saturating_mul(GAUGE_RATIO) < lookups {
+                self.paused.store(GAUGE_PAUSE, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
 /// The key under which a decision is remembered: everything the decisions over `sets` can
 /// depend on. The principal (with its facts) and the policy sets are the cached entries
 /// themselves, named by address (the remembered decision keeps both alive); the action,
@@ -308,6 +358,10 @@ pub struct Evaluated {
     /// The call in full, when a report lists it: a disagreement with CloudTrail, or a call
     /// the changes affect.
     pub listed: Option<Box<Listed>>,
+    /// Whose policies decided: the role's ARN as the snapshot holds it (with its path) for a
+    /// role session, the user's ARN for a user, the key [`Replayer::replace_identity`] takes;
+    /// `None` for a principal of an account the snapshot does not hold.
+    pub policy_key: Option<Arc<str>>,
 }
 
 /// What one record came to, computed on a worker thread.
@@ -332,6 +386,7 @@ pub enum Outcome {
 /// An evaluated call: listed in full when our decision differs from CloudTrail's or the
 /// changes change it.
 fn evaluated(
+    policy_key: Option<Arc<str>>,
     recorded: Recorded,
     before: Decision,
     after: Option<Decision>,
@@ -362,6 +417,7 @@ fn evaluated(
         decision: before,
         after,
         listed,
+        policy_key,
     })
 }
 
@@ -411,6 +467,8 @@ pub struct Replayer<'a> {
     decisions: Cache<Box<[u8]>, Remembered>,
     /// Whether decisions are remembered.
     memo: bool,
+    /// How well the memo pays: see [`MemoGauge`].
+    gauge: MemoGauge,
     /// `generate`'s verification: the identity-based policies that replace each principal's
     /// own (by role ARN for role sessions, user ARN for users); the boundary, SCPs, session
     /// and resource-based policies stay as they are.
@@ -462,6 +520,7 @@ impl<'a> Replayer<'a> {
             sets: RwLock::default(),
             decisions: RwLock::default(),
             memo: true,
+            gauge: MemoGauge::default(),
             options: EvalOptions::default(),
             identity: None,
             recorded: HashMap::new(),
@@ -577,8 +636,9 @@ impl<'a> Replayer<'a> {
             .ok_or_else(|| UNREADABLE.to_owned())
     }
 
-    /// Evaluates "with the changes" as each principal named in `policies` (role ARN for the
-    /// sessions of a role, user ARN) with those identity-based policies in place of its own;
+    /// Evaluates "with the changes" as each principal named in `policies` (for the sessions
+    /// of a role, the role's ARN as the snapshot holds it, with its path, which session ARNs
+    /// leave out; a user's ARN) with those identity-based policies in place of its own;
     /// other principals keep theirs. The call a denial's hidden check stands for is then
     /// judged by the record of that check, replayed on its own. The account as it is is
     /// evaluated only where the replaced policies do not allow a call (elsewhere the decision
@@ -653,13 +713,16 @@ impl<'a> Replayer<'a> {
         };
         let resource_key = self.snapshot.resource_key(req.resource.as_str());
         let sets = self.sets(&req, &entry, resource_key, session.as_ref())?;
-        let key = self.memo.then(|| memo_key(&entry, &sets, &req));
+        let key = (self.memo && self.gauge.consult()).then(|| memo_key(&entry, &sets, &req));
         let remembered = key.as_ref().and_then(|k| {
             self.decisions
                 .read()
                 .ok()
                 .and_then(|m| m.get(k.as_slice()).map(|r| (r.0, r.1)))
         });
+        if key.is_some() {
+            self.gauge.count(remembered.is_some());
+        }
         let (mut before, after) = match remembered {
             Some(d) => d,
             None => {
@@ -709,7 +772,14 @@ impl<'a> Replayer<'a> {
                 after = Some(self.operation_after(&req, &entry, session.as_ref())?);
             }
         }
-        Ok(evaluated(recorded, before, after, req, call))
+        Ok(evaluated(
+            Some(Arc::clone(&entry.key)),
+            recorded,
+            before,
+            after,
+            req,
+            call,
+        ))
     }
 
     /// A call of a principal the snapshot does not hold: evaluated as far as it can be when
@@ -759,7 +829,7 @@ impl<'a> Replayer<'a> {
         }
         let before = before.final_decision();
         let after = after.filter(|a| !depends(a)).map(|a| a.final_decision());
-        Ok(evaluated(recorded, before, after, req, call))
+        Ok(evaluated(None, recorded, before, after, req, call))
     }
 
     /// The decision of the whole operation, hidden checks included, with the changes.
