@@ -166,30 +166,104 @@ impl From<&String> for SharedText {
 struct SourceFile {
     name: String,
     text: SharedText,
-    /// See [`line_starts`]; computed when a position is first rendered, so that registering
-    /// a large file (a snapshot of many accounts holds gigabytes) costs no scan of it.
-    line_index: std::sync::OnceLock<Vec<u32>>,
-    /// See [`char_checkpoints`]; computed when first needed, as `line_index`.
-    char_index: std::sync::OnceLock<Vec<u32>>,
+    /// Where lines start and how many characters precede each checkpoint, computed as far
+    /// into the text as a position asked for needs: registering a large file (a snapshot of
+    /// many accounts holds gigabytes) costs no scan of it, and the first locations of a
+    /// file's warnings (near its start, as a rule) no scan of the rest.
+    index: std::sync::Mutex<Index>,
     origin: Origin,
 }
 
-impl SourceFile {
-    /// The byte offset of each line's start (none for a part: its positions are its
-    /// parent's).
-    fn line_starts(&self) -> &[u32] {
-        if matches!(self.origin, Origin::Part { .. }) {
-            return &[];
+/// The part of a file's line and character index computed so far.
+#[derive(Debug, Default)]
+struct Index {
+    /// The byte offset of each line's start, for the first `lines_scanned` bytes.
+    line_starts: Vec<u32>,
+    lines_scanned: usize,
+    /// Entry `i` counts the characters of the first `i * CHAR_CHECKPOINT` bytes (the last
+    /// one, of the whole text, once the index reaches its end).
+    checkpoints: Vec<u32>,
+}
+
+/// How far past the position asked for the index is extended at once (so that many
+/// look-ups over a file scan it in few steps).
+const INDEX_STEP: usize = 1 << 20;
+
+impl Index {
+    /// Makes `line_starts` hold every line start at or before `offset`, or every one.
+    fn lines_to(&mut self, text: &str, offset: usize) {
+        if self.line_starts.is_empty() {
+            self.line_starts.push(0);
         }
-        self.line_index.get_or_init(|| line_starts(&self.text))
+        if self.lines_scanned > offset || self.lines_scanned >= text.len() {
+            return;
+        }
+        let end = offset
+            .saturating_add(1)
+            .max(self.lines_scanned.saturating_add(INDEX_STEP))
+            .min(text.len());
+        let from = self.lines_scanned;
+        if let Some(bytes) = text.as_bytes().get(from..end) {
+            self.line_starts
+                .extend(memchr::memchr_iter(b'\n', bytes).map(|i| {
+                    u32::try_from(from.saturating_add(i).saturating_add(1)).unwrap_or(u32::MAX)
+                }));
+        }
+        self.lines_scanned = end;
     }
 
-    /// See [`char_checkpoints`] (none for a part, as [`SourceFile::line_starts`]).
-    fn char_checkpoints(&self) -> &[u32] {
-        if matches!(self.origin, Origin::Part { .. }) {
-            return &[];
+    /// Makes `line_starts` hold line `idx` (0-based) and the next one's start, or every one.
+    fn lines_through(&mut self, text: &str, idx: usize) {
+        self.lines_to(text, 0);
+        while self.line_starts.len() <= idx.saturating_add(1) && self.lines_scanned < text.len() {
+            let next = self.lines_scanned.saturating_add(INDEX_STEP);
+            self.lines_to(text, next);
         }
-        self.char_index.get_or_init(|| char_checkpoints(&self.text))
+    }
+
+    /// Makes `checkpoints` hold entries `0..=block + 1` (as far as the text goes).
+    fn checkpoints_to(&mut self, text: &str, block: usize) {
+        let bytes = text.as_bytes();
+        let blocks = bytes.len().div_ceil(CHAR_CHECKPOINT);
+        let want = block.saturating_add(2).min(blocks.saturating_add(1));
+        if self.checkpoints.is_empty() {
+            self.checkpoints.push(0);
+        }
+        while self.checkpoints.len() < want {
+            let done = self.checkpoints.len().saturating_sub(1);
+            let start = done.saturating_mul(CHAR_CHECKPOINT);
+            let chunk = bytes
+                .get(start..start.saturating_add(CHAR_CHECKPOINT).min(bytes.len()))
+                .unwrap_or(&[]);
+            // ASCII (checked a word at a time) has one character per byte.
+            let chars = if chunk.is_ascii() {
+                chunk.len()
+            } else {
+                char_starts(chunk)
+            };
+            let before = self.checkpoints.last().copied().unwrap_or(0) as usize;
+            self.checkpoints
+                .push(u32::try_from(before.saturating_add(chars)).unwrap_or(u32::MAX));
+        }
+    }
+}
+
+impl SourceFile {
+    /// Runs `f` on the index, extended by `extend` first (a part has none: its positions
+    /// are its parent's).
+    fn with_index<T>(
+        &self,
+        extend: impl FnOnce(&mut Index, &str),
+        f: impl FnOnce(&Index) -> T,
+    ) -> T {
+        let mut guard = match self.index.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if !matches!(self.origin, Origin::Part { .. }) {
+            extend(&mut guard, &self.text);
+        }
+        f(&guard)
     }
 
     /// The text of this source: the shared text, or its part.
@@ -205,8 +279,7 @@ impl SourceFile {
     fn new(name: String, text: SharedText, origin: Origin) -> SourceFile {
         SourceFile {
             name,
-            line_index: std::sync::OnceLock::new(),
-            char_index: std::sync::OnceLock::new(),
+            index: std::sync::Mutex::default(),
             text,
             origin,
         }
@@ -223,13 +296,17 @@ impl SourceFile {
     fn chars_before_counted(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let block = offset / CHAR_CHECKPOINT;
-        let before_block = self.char_checkpoints().get(block).copied().unwrap_or(0) as usize;
+        let (before_block, after_block) = self.with_index(
+            |index, text| index.checkpoints_to(text, block),
+            |index| {
+                (
+                    index.checkpoints.get(block).copied().unwrap_or(0) as usize,
+                    index.checkpoints.get(block.saturating_add(1)).copied(),
+                )
+            },
+        );
         let block_start = block.saturating_mul(CHAR_CHECKPOINT);
         // A block of ASCII (as many characters as bytes, the common case) needs no count.
-        let after_block = self
-            .char_checkpoints()
-            .get(block.saturating_add(1))
-            .copied();
         let block_end = block_start
             .saturating_add(CHAR_CHECKPOINT)
             .min(self.text.len());
@@ -311,8 +388,7 @@ impl SourceMap {
         Some(self.push(SourceFile {
             name,
             text,
-            line_index: std::sync::OnceLock::new(),
-            char_index: std::sync::OnceLock::new(),
+            index: std::sync::Mutex::default(),
             origin,
         }))
     }
@@ -420,11 +496,16 @@ impl SourceMap {
         if let Origin::Part { parent, start, .. } = file.origin {
             return self.line_column(parent, offset.saturating_add(start));
         }
-        let line_idx = match file.line_starts().binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i.saturating_sub(1),
-        };
-        let line_start = file.line_starts().get(line_idx).copied().unwrap_or(0);
+        let (line_idx, line_start) = file.with_index(
+            |index, text| index.lines_to(text, offset as usize),
+            |index| {
+                let i = match index.line_starts.binary_search(&offset) {
+                    Ok(i) => i,
+                    Err(i) => i.saturating_sub(1),
+                };
+                (i, index.line_starts.get(i).copied().unwrap_or(0))
+            },
+        );
         // Counted through checkpoints, not from the line start: a minified file is one long
         // line, and a document with many errors asks for many columns on it (issue 18).
         let column = file
@@ -441,9 +522,12 @@ impl SourceMap {
     pub fn line_start(&self, id: SourceId, line: u32) -> usize {
         let id = self.lines_of(id);
         let idx = (line as usize).saturating_sub(1);
-        self.file(id)
-            .and_then(|f| f.line_starts().get(idx))
-            .map_or(0, |s| *s as usize)
+        self.file(id).map_or(0, |f| {
+            f.with_index(
+                |index, text| index.lines_through(text, idx),
+                |index| index.line_starts.get(idx).map_or(0, |s| *s as usize),
+            )
+        })
     }
 
     /// The text of one line (1-based) of a source, without its line break.
@@ -453,11 +537,18 @@ impl SourceMap {
             return "";
         };
         let idx = (line as usize).saturating_sub(1);
-        let start = file.line_starts().get(idx).copied().unwrap_or(0) as usize;
-        let end = file
-            .line_starts()
-            .get(idx.saturating_add(1))
-            .map_or(file.text.len(), |e| *e as usize);
+        let (start, end) = file.with_index(
+            |index, text| index.lines_through(text, idx),
+            |index| {
+                (
+                    index.line_starts.get(idx).copied().unwrap_or(0) as usize,
+                    index
+                        .line_starts
+                        .get(idx.saturating_add(1))
+                        .map_or(file.text.len(), |e| *e as usize),
+                )
+            },
+        );
         file.text
             .get(start..end)
             .unwrap_or("")
@@ -465,27 +556,8 @@ impl SourceMap {
     }
 }
 
-/// The distance in bytes between two entries of [`char_checkpoints`].
+/// The distance in bytes between two character checkpoints of a file's index.
 const CHAR_CHECKPOINT: usize = 4096;
-
-/// Entry `i` is the number of characters in the first `i * CHAR_CHECKPOINT` bytes of the
-/// text; the last entry is the count of the whole text.
-fn char_checkpoints(text: &str) -> Vec<u32> {
-    let mut checkpoints = Vec::with_capacity((text.len() / CHAR_CHECKPOINT).saturating_add(2));
-    let mut count = 0usize;
-    for block in text.as_bytes().chunks(CHAR_CHECKPOINT) {
-        checkpoints.push(u32::try_from(count).unwrap_or(u32::MAX));
-        // ASCII (checked a word at a time) has one character per byte.
-        let chars = if block.is_ascii() {
-            block.len()
-        } else {
-            char_starts(block)
-        };
-        count = count.saturating_add(chars);
-    }
-    checkpoints.push(u32::try_from(count).unwrap_or(u32::MAX));
-    checkpoints
-}
 
 /// The number of characters that start in these bytes (the bytes that are not UTF-8
 /// continuation bytes).
@@ -493,18 +565,51 @@ fn char_starts(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }
 
-fn line_starts(text: &str) -> Vec<u32> {
-    let mut starts = vec![0u32];
-    starts.extend(
-        memchr::memchr_iter(b'\n', text.as_bytes())
-            .map(|i| u32::try_from(i.saturating_add(1)).unwrap_or(u32::MAX)),
-    );
-    starts
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The index, computed as far as each look-up needs, in any order of look-ups, gives
+    /// what counting from the start gives, across its steps and with characters of several
+    /// bytes.
+    #[test]
+    fn lazy_index_agrees_with_counting() {
+        let mut text = String::new();
+        let mut n = 0u32;
+        while text.len() < 3 * INDEX_STEP + 77 {
+            n = n.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let word = ["é", "{\"a\": 1}", "ab", "\n", "\r\n", "🦀"][(n >> 16) as usize % 6];
+            text.push_str(word);
+        }
+        let mut map = SourceMap::new();
+        let id = map.add_file("big.json", text.as_str());
+        let len = text.len() as u32;
+        let mut offsets: Vec<u32> = (0..40u32)
+            .map(|k| k.wrapping_mul(2_654_435_761) % len)
+            .collect();
+        offsets.push(len);
+        offsets.push(0);
+        for &off in &offsets {
+            let off = (0..=off)
+                .rev()
+                .find(|o| text.is_char_boundary(*o as usize))
+                .unwrap();
+            let before = &text[..off as usize];
+            let line = before.matches('\n').count() as u32 + 1;
+            let start = before.rfind('\n').map_or(0, |i| i + 1);
+            let column = before[start..].chars().count() as u32 + 1;
+            assert_eq!(map.line_column(id, off), (line, column), "offset {off}");
+            assert_eq!(map.line_start(id, line), start);
+            assert_eq!(
+                map.line_text(id, line),
+                text[start..]
+                    .split('\n')
+                    .next()
+                    .unwrap()
+                    .trim_end_matches('\r')
+            );
+        }
+    }
 
     #[test]
     fn line_and_column_count_characters() {
