@@ -130,15 +130,22 @@ pub fn parse_scenarios(
     // the file and its tree dropped once read: memory follows one scenario and the distinct
     // policy documents, not the whole file's tree. Anything unusual (or invalid) takes the
     // whole-file path, which reports the first syntax error as a whole-file parse does.
-    if let Some(elements) = array_elements(&text) {
+    // The elements are found on a thread of their own while the batches found are read:
+    // the scan over the whole text overlaps the reading.
+    let read_all = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(usize, usize)>>(4);
+        let scanned: &str = &text;
+        let scanner = scope.spawn(move || array_batches(scanned, |b| tx.send(b).is_ok()));
         // Elements are read in batches, each element of a batch on any core, documents
         // compiled in earlier batches left unread (the first batch is small: it meets most
         // documents first); then each is turned into a scenario in order.
         let mut done = 0usize;
-        let mut batch = FIRST_BATCH;
-        while let Some(chunk) = elements.get(done..done.saturating_add(batch).min(elements.len()))
-            && !chunk.is_empty()
-        {
+        let mut only_one = false;
+        for chunk in rx.iter() {
+            if done == 0 {
+                // A first batch shorter than FIRST_BATCH is the whole array.
+                only_one = chunk.len() == 1;
+            }
             let read_fast: Vec<Option<fast::Element<'_>>> = {
                 use rayon::prelude::*;
                 let reader = &reader;
@@ -154,9 +161,9 @@ pub fn parse_scenarios(
                 let (Some(part), Some(slice)) =
                     (map.add_part(source, start, end), text.get(start..end))
                 else {
-                    return whole_file(map, source, &text, &file_name, reader, overrides);
+                    return false;
                 };
-                let default_name = if elements.len() == 1 {
+                let default_name = if only_one {
                     file_name.clone()
                 } else {
                     format!("{file_name}#{i}")
@@ -186,7 +193,7 @@ pub fn parse_scenarios(
                     Some(s) => s,
                     None => {
                         let Ok(item) = json::parse(part, slice) else {
-                            return whole_file(map, source, &text, &file_name, reader, overrides);
+                            return false;
                         };
                         reader.scenario(map, &item, default_name, overrides)
                     }
@@ -196,8 +203,11 @@ pub fn parse_scenarios(
                 }
             }
             done = done.saturating_add(chunk.len());
-            batch = BATCH;
         }
+        // The scan tells whether the text was such an array to its end.
+        done > 0 && scanner.join().unwrap_or(false)
+    });
+    if read_all {
         return reader.finish(scenarios);
     }
     whole_file(map, source, &text, &file_name, reader, overrides)
@@ -254,10 +264,12 @@ fn whole_file(
     reader.finish(scenarios)
 }
 
-/// The byte ranges of the elements of a JSON array of objects that is the whole of `text`
-/// (JSON whitespace around), found by matching braces outside strings; `None` when `text`
-/// is not such an array, or looks malformed (each element is then parsed strictly).
-fn array_elements(text: &str) -> Option<Vec<(usize, usize)>> {
+/// Finds the elements of a JSON array of objects that is the whole of `text` (JSON
+/// whitespace around), by matching braces outside strings, and hands their byte ranges to
+/// `send` in batches ([`FIRST_BATCH`] elements, then [`BATCH`] at a time; only the last
+/// batch is shorter) until `send` refuses one. Whether `text` is such an array: `false`
+/// when it is not, or looks malformed (each element is then parsed strictly).
+fn array_batches(text: &str, mut send: impl FnMut(Vec<(usize, usize)>) -> bool) -> bool {
     let b = text.as_bytes();
     let skip = |mut i: usize| {
         while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
@@ -267,24 +279,35 @@ fn array_elements(text: &str) -> Option<Vec<(usize, usize)>> {
     };
     let mut i = skip(0);
     if b.get(i) != Some(&b'[') {
-        return None;
+        return false;
     }
     i = skip(i.saturating_add(1));
-    let mut out = Vec::new();
     if b.get(i) == Some(&b']') {
-        return None;
+        return false;
     }
+    let mut size = FIRST_BATCH;
+    let mut batch = Vec::with_capacity(size);
     loop {
         if b.get(i) != Some(&b'{') {
-            return None;
+            return false;
         }
-        let end = fast::object_end(b, i)?;
-        out.push((i, end));
+        let Some(end) = fast::object_end(b, i) else {
+            return false;
+        };
+        batch.push((i, end));
         i = skip(end);
         match b.get(i) {
             Some(b',') => i = skip(i.saturating_add(1)),
-            Some(b']') => return (skip(i.saturating_add(1)) == b.len()).then_some(out),
-            _ => return None,
+            Some(b']') => {
+                return skip(i.saturating_add(1)) == b.len() && send(batch);
+            }
+            _ => return false,
+        }
+        if batch.len() == size {
+            size = BATCH;
+            if !send(std::mem::replace(&mut batch, Vec::with_capacity(size))) {
+                return false;
+            }
         }
     }
 }
