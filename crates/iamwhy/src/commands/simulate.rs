@@ -129,11 +129,24 @@ fn run_scenario(
     if out.format == Format::Json && !select_all && result_count(&scenarios) != 1 {
         // Evaluated a chunk at a time and written as serialised: the JSON of thousands of
         // scenarios runs to hundreds of MB, and so would the results held at once.
+        // The next chunk is evaluated on other cores while this one is written.
         let unmet = Cell::new(false);
-        out.json_result(&Streamed {
-            chunks: RefCell::new(simulate_chunks(&scenarios, map, STREAM_CHUNK, input.detail)),
-            len: result_count(&scenarios),
-            unmet: &unmet,
+        let map: &SourceMap = map;
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel(2);
+            let scenarios = &scenarios;
+            scope.spawn(move || {
+                for chunk in simulate_chunks(scenarios, map, STREAM_CHUNK, input.detail) {
+                    if tx.send(chunk).is_err() {
+                        break;
+                    }
+                }
+            });
+            out.json_result(&Streamed {
+                chunks: RefCell::new(rx.into_iter()),
+                len: result_count(scenarios),
+                unmet: &unmet,
+            });
         });
         let status = if unmet.get() {
             ExitStatus::Negative
