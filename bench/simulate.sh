@@ -8,8 +8,8 @@
 # iam-simulate (pinned below, installed with npm into the scratch folder) runs them through
 # bench/simulate/iam_simulate_driver.mjs, which reads the same file; iamwhy runs
 # `iamwhy --format json simulate --scenario FILE`. Each run is timed from process start to
-# exit, with peak RSS, by GNU time; medians of RUNS runs are reported, with the machine's
-# load. Every scenario's decision is compared (bench/simulate/compare.py).
+# exit, with peak RSS, by GNU time, after one untimed warm-up run of each tool; medians of
+# RUNS runs are reported, with the machine's load. Every scenario's decision is compared (bench/simulate/compare.py).
 #
 #   bench/simulate.sh [--iamwhy BIN] [--counts "200 2000"] [--runs 3] [--skip-iam-simulate]
 set -euo pipefail
@@ -56,6 +56,9 @@ fi
 timed() {
     local name=$1; shift
     : >"$WORK/$name.times"
+    # One untimed run first (as hyperfine's --warmup): the file was just written, and the
+    # first read after that pays for the page cache, not for the tool.
+    "$@" >/dev/null 2>&1 || true
     for _ in $(seq "$RUNS"); do
         /usr/bin/time -f "%e %M %U %S" -o "$WORK/$name.time1" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || true
         tail -1 "$WORK/$name.time1" >>"$WORK/$name.times"
