@@ -160,3 +160,33 @@ fn unused_text_says_what_the_logs_cannot_show() {
     assert!(text.contains("What the logs cannot show"), "{text}");
     assert!(text.contains("(8 minutes)"), "{text}");
 }
+
+/// A role ARN without the role's path (as session ARNs and AWS's messages write it) is taken
+/// as the snapshot's role of that name, with a note; its calls are found (CloudTrail records
+/// the path) and its policy is verified.
+#[test]
+fn generate_takes_a_role_arn_without_its_path_as_the_snapshots() {
+    let fixture = "../iamwhy-analysis/tests/cases/fixtures/generate";
+    let o = iamwhy(&[
+        "--format",
+        "json",
+        "generate",
+        "--snapshot",
+        &format!("{fixture}/snapshot"),
+        &format!("{fixture}/trail"),
+        "--principal",
+        "arn:aws:iam::111122223333:role/nightly-loader",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("taken as arn:aws:iam::111122223333:role/etl/nightly-loader"),
+        "{}",
+        stderr(&o)
+    );
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v["generated"][0]["principal"],
+        "arn:aws:iam::111122223333:role/etl/nightly-loader"
+    );
+    assert_eq!(v["generated"][0]["verification"]["still_allowed"], 4);
+}

@@ -3,6 +3,7 @@
 use iamwhy_analysis::generate::unused::unused_logs;
 use iamwhy_analysis::generate::{GenerateOptions, generate_logs};
 use iamwhy_core::SourceMap;
+use iamwhy_snapshot::Snapshot;
 use iamwhy_trail::Prefilter;
 use iamwhy_trail::input::collect_inputs;
 
@@ -28,20 +29,44 @@ fn window(principal: Option<&str>, since: &Option<String>, until: &Option<String
     }
 }
 
+/// `--principal` as the snapshot names it: a user or role ARN (no wildcards) whose path
+/// differs from the one the snapshot holds for that name (IAM names are unique in an
+/// account whatever the path; CloudTrail records the ARN with the path, while session ARNs
+/// and AWS's messages leave a role's path out) is taken as the snapshot's, with a note.
+fn as_in_snapshot(principal: &str, snapshot: &Snapshot, out: &mut Output) -> String {
+    if principal.contains(['*', '?']) {
+        return principal.to_owned();
+    }
+    let held = if principal.contains(":role/") {
+        snapshot.role(principal).map(|r| (&r.arn, "role"))
+    } else if principal.contains(":user/") {
+        snapshot.user(principal).map(|u| (&u.arn, "user"))
+    } else {
+        None
+    };
+    match held {
+        Some((arn, kind)) if arn != principal => {
+            out.note(&format!(
+                "note: `{principal}` taken as {arn}, the snapshot's {kind} of that name (its path is part of its ARN, which CloudTrail records)\n"
+            ));
+            arn.clone()
+        }
+        _ => principal.to_owned(),
+    }
+}
+
 /// `iamwhy generate`.
 pub(crate) fn run(args: &GenerateArgs, terraform: bool, out: &mut Output) -> ExitStatus {
     let mut map = SourceMap::new();
     let Some(snapshot) = snapshot_arg(&args.snapshot, &mut map, out) else {
         return ExitStatus::Error;
     };
-    let Ok(filter) = filter_from(
-        &window(Some(&args.principal), &args.since, &args.until),
-        out,
-    ) else {
+    let principal = as_in_snapshot(&args.principal, &snapshot, out);
+    let Ok(filter) = filter_from(&window(Some(&principal), &args.since, &args.until), out) else {
         return ExitStatus::Error;
     };
     let options = GenerateOptions {
-        principal: args.principal.clone(),
+        principal: principal.clone(),
         since: args.since.clone(),
         until: args.until.clone(),
         prefix_threshold: args.prefix_threshold,
@@ -72,8 +97,7 @@ pub(crate) fn run(args: &GenerateArgs, terraform: bool, out: &mut Output) -> Exi
     out.result(&text);
     if report.generated.is_empty() {
         out.note(&format!(
-            "no call of a user or role matching `{}` in the window: nothing to generate\n",
-            args.principal
+            "no call of a user or role matching `{principal}` in the window: nothing to generate\n",
         ));
     }
     if out.format == Format::Json {
@@ -99,6 +123,10 @@ pub(crate) fn unused(args: &UnusedArgs, csv: bool, out: &mut Output) -> ExitStat
     let Ok(filter) = filter_from(&window(None, &args.since, &args.until), out) else {
         return ExitStatus::Error;
     };
+    let principal = args
+        .principal
+        .as_deref()
+        .map(|p| as_in_snapshot(p, &snapshot, out));
     let inputs = collect_inputs(&args.input.paths);
     let progress = Progress::start(&inputs, &args.input);
     let settings = progress.settings(&args.input, Prefilter::All);
@@ -108,7 +136,7 @@ pub(crate) fn unused(args: &UnusedArgs, csv: bool, out: &mut Output) -> ExitStat
         &inputs,
         &settings,
         &filter,
-        args.principal.as_deref(),
+        principal.as_deref(),
     );
     progress.finish();
     let status = finish_scan(&run.stats, out);
