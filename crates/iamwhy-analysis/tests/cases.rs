@@ -471,6 +471,7 @@ fn generate(name: &str, case: &Case) -> Option<Value> {
         until: case.filter.until.clone(),
         prefix_threshold: g.prefix_threshold.unwrap_or(DEFAULT_PREFIX_THRESHOLD),
         include_denied: g.include_denied,
+        reread_logs: false,
     };
     let run = generate_logs(
         &snapshot,
@@ -481,7 +482,27 @@ fn generate(name: &str, case: &Case) -> Option<Value> {
         &options,
     );
     assert!(!run.stats.nothing_read(), "{name}: no log could be read");
-    Some(serde_json::to_value(run.report.unwrap()).unwrap())
+    let report = serde_json::to_value(run.report.unwrap()).unwrap();
+    // The verification from the calls the first pass kept equals one that reads the logs
+    // again.
+    let reread = GenerateOptions {
+        reread_logs: true,
+        ..options
+    };
+    let again = generate_logs(
+        &snapshot,
+        &mut map,
+        &collect_inputs(&paths),
+        &settings(Prefilter::All),
+        &filter,
+        &reread,
+    );
+    assert_eq!(
+        serde_json::to_value(again.report.unwrap()).unwrap(),
+        report,
+        "{name}: the verification from the kept calls differs from reading the logs again"
+    );
+    Some(report)
 }
 
 /// The invariant of `generate`, checked by a replay that does not share the generator's own:

@@ -12,6 +12,7 @@
 
 mod build;
 mod observe;
+mod spill;
 pub mod unused;
 mod verify;
 
@@ -51,6 +52,9 @@ pub struct GenerateOptions {
     pub prefix_threshold: usize,
     /// `--include-denied`.
     pub include_denied: bool,
+    /// Verify by reading the logs a second time rather than from the calls the first pass
+    /// kept (the answer is the same, only slower; the tests compare both).
+    pub reread_logs: bool,
 }
 
 /// What [`generate_logs`] gives.
@@ -111,25 +115,23 @@ impl Observation {
         v
     }
 
-    pub(crate) fn add(&mut self, call: &Call, include_denied: bool) {
+    pub(crate) fn add(&mut self, call: &mut Call, include_denied: bool) {
         self.records = self.records.saturating_add(1);
-        match &call.identity {
+        match std::mem::replace(&mut call.identity, Err(None)) {
             Ok((key, kind, session)) => {
-                if !self.by_identity.contains_key(key) {
-                    self.by_identity.insert(key.clone(), Observed::default());
-                }
-                let Some(o) = self.by_identity.get_mut(key) else {
-                    return;
+                let o = match self.by_identity.get_mut(&key) {
+                    Some(o) => o,
+                    None => self.by_identity.entry(key).or_default(),
                 };
                 if let Some(s) = session
                     && o.sessions.len() < 100
                 {
-                    o.sessions.insert(s.clone());
+                    o.sessions.insert(s);
                 }
-                o.add(call, *kind, include_denied);
+                o.add(call, kind, include_denied);
             }
             Err(who) => {
-                let who = who.clone().unwrap_or_else(|| "(unknown)".to_owned());
+                let who = who.unwrap_or_else(|| "(unknown)".to_owned());
                 let n = self.skipped.entry(who).or_default();
                 *n = n.saturating_add(1);
             }
@@ -151,6 +153,13 @@ pub fn generate_logs(
     let threshold = options.prefix_threshold.max(1);
     let mut seen = Observation::default();
     let first = with_prefilter(settings, prefilter_for(&options.principal));
+    // The calls are kept for the verification, which then need not read the logs again.
+    let mut kept = if options.reread_logs {
+        None
+    } else {
+        spill::Writer::new()
+    };
+    let keep = kept.is_some();
     let stats = scan(
         inputs,
         &first,
@@ -158,10 +167,23 @@ pub fn generate_logs(
             let message = event.denial();
             filter
                 .matches(&event, &message)
-                .then(|| read_call(snapshot, &event, &message, origin))
+                .then(|| read_call(snapshot, &event, &message, origin, keep))
         },
-        |call| seen.add(&call, options.include_denied),
+        |mut call| {
+            seen.add(&mut call, options.include_denied);
+            match (call.kept.take(), kept.as_mut()) {
+                (Some((file, frame)), Some(w)) => {
+                    if w.push(&file, &frame).is_err() {
+                        kept = None;
+                    }
+                }
+                // A call that could not be encoded: the logs are read again.
+                (None, Some(_)) => kept = None,
+                (_, None) => {}
+            }
+        },
     );
+    let kept = kept.and_then(|w| w.finish().ok());
     let mut generated: Vec<Generated> = Vec::new();
     let sorted = seen.sorted();
     for &(key, o) in &sorted {
@@ -264,6 +286,7 @@ pub fn generate_logs(
         keys.iter()
             .zip(generated.iter_mut())
             .collect::<HashMap<_, _>>(),
+        kept,
     );
     let report = verified.map(|()| GenerateReport {
         principal: options.principal.clone(),

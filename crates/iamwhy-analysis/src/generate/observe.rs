@@ -152,6 +152,8 @@ pub(crate) struct Call {
     /// The record, for listings: only for calls a report may list (denied, or whose needs
     /// are unknown), so that the common call allocates nothing for it.
     pub(crate) call: Option<CallRef>,
+    /// The call as the verification replays it ([`super::spill`]), with its file, when asked.
+    pub(crate) kept: Option<(std::sync::Arc<str>, Vec<u8>)>,
 }
 
 /// A context value of the request, when single.
@@ -165,12 +167,14 @@ fn context_value<'r>(req: &'r Reconstructed, key: &str) -> Option<&'r str> {
         })
 }
 
-/// Reads one record (on a worker thread).
+/// Reads one record (on a worker thread); with `keep`, encodes the call for the
+/// verification as well.
 pub(crate) fn read_call(
     snapshot: &Snapshot,
     event: &Event,
     message: &DenialMessage,
     origin: &Origin,
+    keep: bool,
 ) -> Call {
     let outcome = match (&event.error_code, event.is_denied()) {
         (None, _) => Outcome::Allowed,
@@ -196,7 +200,15 @@ pub(crate) fn read_call(
         Ok(r) => Some(r.principal.clone()),
         Err(_) => crate::request::principal_of(event).ok().map(|p| p.0),
     };
-    let identity = match principal.as_deref().and_then(identity_of) {
+    let id = principal.as_deref().and_then(identity_of);
+    let kept = keep
+        .then(|| {
+            let key = id.as_ref().map(|(k, _, _)| k.as_str());
+            super::spill::encode(event, origin.line, key, &request)
+        })
+        .flatten()
+        .map(|frame| (std::sync::Arc::clone(&origin.file), frame));
+    let identity = match id {
         Some(i) if event.user_identity.kind != Some(IdentityType::AwsService) => Ok(i),
         _ => Err(principal),
     };
@@ -216,6 +228,7 @@ pub(crate) fn read_call(
         needs,
         assumed_role,
         call: listed.then(|| CallRef::of(event, origin)),
+        kept,
     }
 }
 
@@ -361,8 +374,8 @@ pub(crate) struct Network {
 const LISTED_MAX: usize = 200;
 
 impl Observed {
-    /// Counts one call.
-    pub(crate) fn add(&mut self, call: &Call, kind: IdentityKind, include_denied: bool) {
+    /// Counts one call (taking its needs).
+    pub(crate) fn add(&mut self, call: &mut Call, kind: IdentityKind, include_denied: bool) {
         self.kind = Some(kind);
         self.calls = self.calls.saturating_add(1);
         if call.time.secs != 0 {
@@ -375,8 +388,8 @@ impl Observed {
             Outcome::OtherError => &mut self.other_errors,
         };
         *counter = counter.saturating_add(1);
-        let needs = match &call.needs {
-            Ok(n) => n,
+        let needs = match &mut call.needs {
+            Ok(n) => std::mem::take(n),
             Err((UnexplainedKind::NotAuthorized, _)) => return,
             Err((_, reason)) => {
                 let len = self.not_covered.len();
@@ -413,18 +426,11 @@ impl Observed {
             }
         }
         for n in needs {
-            if !self.needed.contains_key(&n.action) {
-                self.needed.insert(n.action.clone(), Resources::default());
-            }
-            let Some(by_resource) = self.needed.get_mut(&n.action) else {
-                continue;
+            let by_resource = match self.needed.get_mut(&n.action) {
+                Some(r) => r,
+                None => self.needed.entry(n.action).or_default(),
             };
-            if !by_resource.contains_key(&n.resource) {
-                by_resource.insert(n.resource.clone(), Use::default());
-            }
-            let Some(u) = by_resource.get_mut(&n.resource) else {
-                continue;
-            };
+            let u = by_resource.entry(n.resource).or_default();
             u.calls = u.calls.saturating_add(1);
             if n.hidden {
                 u.hidden = u.hidden.saturating_add(1);

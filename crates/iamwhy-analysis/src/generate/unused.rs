@@ -94,7 +94,7 @@ struct Window {
 }
 
 impl Window {
-    fn add(&mut self, call: &Call) {
+    fn add(&mut self, call: &mut Call) {
         self.seen.add(call, false);
         if let Some(r) = &call.assumed_role {
             self.assumed.insert(role_key(r));
@@ -148,9 +148,9 @@ pub fn unused_logs(
             let message = event.denial();
             filter
                 .matches(&event, &message)
-                .then(|| read_call(snapshot, &event, &message, origin))
+                .then(|| read_call(snapshot, &event, &message, origin, false))
         },
-        |call| w.add(&call),
+        |mut call| w.add(&mut call),
     );
     let pattern = principal.map(|p| Pattern::compile(p, Wildcards::Glob, Variables::Literal));
     let wanted = |arn: &str, name: &str| {

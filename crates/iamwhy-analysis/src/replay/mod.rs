@@ -83,7 +83,7 @@ impl CallRef {
 }
 
 /// What CloudTrail recorded about a call.
-fn recorded_of(event: &Event) -> Recorded {
+pub(crate) fn recorded_of(event: &Event) -> Recorded {
     match (&event.error_code, event.is_denied()) {
         (None, _) => Recorded::Allowed,
         (Some(_), true) => Recorded::Denied,
@@ -681,6 +681,21 @@ impl<'a> Replayer<'a> {
         let request = from_event(event, message, Some(self.snapshot));
         let key = event.user_identity.access_key_id.as_deref();
         match self.evaluate(recorded, request, key, || CallRef::of(event, origin)) {
+            Ok(o) => o,
+            Err(e) => Outcome::Failed(e),
+        }
+    }
+
+    /// Replays one call already put back together (`generate` keeps its calls between its
+    /// passes); `call` gives the record for a listing (safe to call from several threads).
+    pub(crate) fn replay_request(
+        &self,
+        recorded: Recorded,
+        request: Result<Reconstructed, Unexplained>,
+        access_key: Option<&str>,
+        call: impl FnOnce() -> CallRef,
+    ) -> Outcome {
+        match self.evaluate(recorded, request, access_key, call) {
             Ok(o) => o,
             Err(e) => Outcome::Failed(e),
         }

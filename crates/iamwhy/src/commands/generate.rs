@@ -71,6 +71,7 @@ pub(crate) fn run(args: &GenerateArgs, terraform: bool, out: &mut Output) -> Exi
         until: args.until.clone(),
         prefix_threshold: args.prefix_threshold,
         include_denied: args.include_denied,
+        reread_logs: false,
     };
     let inputs = collect_inputs(&args.input.paths);
     // Two passes: the calls, then the replay with the generated policies.
