@@ -149,6 +149,12 @@ impl Context {
 
     /// Sets a key only when it has no value yet.
     pub fn insert_if_absent(&mut self, key: &str, value: ContextValue) {
+        self.insert_if_absent_with(key, || value);
+    }
+
+    /// Sets a key only when it has no value yet, computing the value only then (one look-up
+    /// either way).
+    pub fn insert_if_absent_with(&mut self, key: &str, value: impl FnOnce() -> ContextValue) {
         let lower = normalize_key(key);
         if self
             .base
@@ -158,7 +164,7 @@ impl Context {
             return;
         }
         if let btree_map::Entry::Vacant(slot) = self.entries.entry(lower) {
-            let value = match value {
+            let value = match value() {
                 ContextValue::Single(s) if is_multi_valued_global(slot.key()) => {
                     ContextValue::Multi(vec![s])
                 }

@@ -130,9 +130,7 @@ fn optional(context: &mut Context, key: &str, value: impl FnOnce() -> Option<Str
 
 /// Sets a single-valued key unless it is set (the value is computed only then).
 fn single(context: &mut Context, key: &str, value: impl FnOnce() -> String) {
-    if context.get(key).is_none() {
-        context.insert(key, ContextValue::Single(value()));
-    }
+    context.insert_if_absent_with(key, || ContextValue::Single(value()));
 }
 
 #[cfg(test)]

@@ -189,7 +189,13 @@ impl Event {
     /// CloudTrail`, and the other `… via CloudTrail` types) is read from its `detail`
     /// (<https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudtrail.html>).
     pub fn from_json(record: &[u8]) -> Result<Event, String> {
-        let raw: RawRecord = serde_json::from_slice(record).map_err(|e| e.to_string())?;
+        // One UTF-8 check of the whole record, not one per string (a record is mostly short
+        // strings); invalid UTF-8 is left to `from_slice`, whose error says where.
+        let raw: RawRecord = match std::str::from_utf8(record) {
+            Ok(text) => serde_json::from_str(text),
+            Err(_) => serde_json::from_slice(record),
+        }
+        .map_err(|e| e.to_string())?;
         if raw.event_time.is_none()
             && raw.logstash_time.is_none()
             && raw
