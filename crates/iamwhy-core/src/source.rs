@@ -581,7 +581,7 @@ impl SourceMap {
         // line, and a document with many errors asks for many columns on it (issue 18).
         let column = file
             .chars_before(offset as usize)
-            .saturating_sub(file.chars_before(line_start))
+            .saturating_sub(file.chars_before(line_start as usize))
             .saturating_add(1);
         (
             u32::try_from(line_idx.saturating_add(1)).unwrap_or(u32::MAX),
