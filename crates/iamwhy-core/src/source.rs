@@ -639,6 +639,11 @@ mod tests {
             .collect();
         offsets.push(len);
         offsets.push(0);
+        // Either side of the index's steps.
+        for k in [1u32, 2, 3] {
+            let at = k * INDEX_STEP as u32;
+            offsets.extend([at - 1, at, at + 1].map(|o| o.min(len)));
+        }
         for &off in &offsets {
             let off = (0..=off)
                 .rev()
