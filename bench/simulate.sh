@@ -72,6 +72,8 @@ for n in $COUNTS; do
         file=$WORK/scenarios-$n-$shape.json
         flag=""; [ "$shape" = one-line ] && flag=--one-line
         python3 "$ROOT/bench/simulate/gen_scenarios.py" --count "$n" $flag "$file"
+        # The file's pages are written back now, not by the kernel during the first timed runs.
+        sync "$file"
         echo "== $n scenarios, $shape ($(du -h "$file" | cut -f1)); load: $(cut -d' ' -f1-3 /proc/loadavg)"
         timed "iamwhy-$n-$shape" "$IAMWHY" --format json simulate --scenario "$file"
         if [ "$SKIP_SIM" = 0 ]; then

@@ -473,30 +473,26 @@ fn generate(name: &str, case: &Case) -> Option<Value> {
         include_denied: g.include_denied,
         reread_logs: false,
     };
-    let run = generate_logs(
-        &snapshot,
-        &mut map,
-        &collect_inputs(&paths),
-        &settings(Prefilter::All),
-        &filter,
-        &options,
-    );
-    assert!(!run.stats.nothing_read(), "{name}: no log could be read");
-    let report = serde_json::to_value(run.report.unwrap()).unwrap();
+    let inputs = collect_inputs(&paths);
+    let mut run = |options: &GenerateOptions| {
+        generate_logs(
+            &snapshot,
+            &mut map,
+            &inputs,
+            &settings(Prefilter::All),
+            &filter,
+            options,
+        )
+    };
+    let first = run(&options);
+    assert!(!first.stats.nothing_read(), "{name}: no log could be read");
+    let report = serde_json::to_value(first.report.unwrap()).unwrap();
     // The verification from the calls the first pass kept equals one that reads the logs
     // again.
-    let reread = GenerateOptions {
+    let again = run(&GenerateOptions {
         reread_logs: true,
         ..options
-    };
-    let again = generate_logs(
-        &snapshot,
-        &mut map,
-        &collect_inputs(&paths),
-        &settings(Prefilter::All),
-        &filter,
-        &reread,
-    );
+    });
     assert_eq!(
         serde_json::to_value(again.report.unwrap()).unwrap(),
         report,
