@@ -251,7 +251,8 @@ impl Index {
 fn push_line_starts(bytes: &[u8], base: usize, out: &mut Vec<u32>) {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const NEWLINES: u64 = 0x0a0a_0a0a_0a0a_0a0a;
-    let start = |i: usize| u32::try_from(base.saturating_add(i).saturating_add(1)).unwrap_or(u32::MAX);
+    let start =
+        |i: usize| u32::try_from(base.saturating_add(i).saturating_add(1)).unwrap_or(u32::MAX);
     let (words, rest) = bytes.as_chunks::<8>();
     let mut at = 0usize;
     for word in words {
